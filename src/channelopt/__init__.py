@@ -53,7 +53,35 @@ _LAZY: dict[str, str] = {
     "report": "reporting",
 }
 
-__all__ = sorted([*_LAZY, "__version__"])
+__all__ = [
+    "ChannelOptError",
+    "InfeasibleError",
+    "Plan",
+    "PlanEvaluation",
+    "Scenario",
+    "ScenarioError",
+    "SimulationResult",
+    "SolverError",
+    "StaffingResult",
+    "__version__",
+    "abandonment",
+    "average_wait",
+    "compare",
+    "erlang_b",
+    "erlang_c",
+    "evaluate",
+    "load_scenario",
+    "occupancy",
+    "optimize",
+    "pareto",
+    "report",
+    "required_agents",
+    "service_level",
+    "simulate",
+    "staff",
+    "sweep",
+    "wait_probability",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .errors import ChannelOptError, InfeasibleError, ScenarioError, SolverError

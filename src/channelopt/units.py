@@ -196,4 +196,4 @@ def interval_grid(interval_s: float) -> int:
             f"interval of {interval_s:g} s does not divide a day of 86400 s; use e.g. "
             "15min, 30min or 1h"
         )
-    return int(round(n))
+    return round(n)
