@@ -6,22 +6,38 @@ guarantee and every column of the table.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from .changes import case_seed, change_columns, describe_changes, expand_changes, root_seed
+from .changes import (
+    MULTIPLY_SUFFIX,
+    SET_SUFFIX,
+    case_seed,
+    change_columns,
+    describe_changes,
+    expand_changes,
+    root_seed,
+)
 from .executors import CaseStatus, Progress, run_tasks
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..planning import Plan
     from ..scenario import Scenario
 
-__all__ = ["PROVENANCE_COLUMNS", "EvaluateMode", "sweep"]
+__all__ = [
+    "PROVENANCE_COLUMNS",
+    "EvaluateMode",
+    "format_starts",
+    "plan_measures",
+    "run_sweep",
+    "sweep",
+]
 
 
 class EvaluateMode(StrEnum):
@@ -61,31 +77,40 @@ def content_hash(scenario: Any) -> str:
 
 @dataclass(frozen=True)
 class _Job:
-    """What every case of one sweep shares (sent to a worker once per chunk)."""
+    """What every case of one sweep shares (sent to a worker once per chunk).
+
+    ``engine(scenario, seed) -> list of row dicts`` is a module-level function
+    or a :func:`functools.partial` of one, so it pickles by reference.
+    """
 
     scenario: Any
-    mode: EvaluateMode
-    period: int
-    plan: Any
-    replications: int
-    options: dict[str, Any] = field(default_factory=dict)
+    engine: Callable[[Any, int], list[dict[str, Any]]]
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [dict(r) for r in frame.reset_index(drop=frame.index.name is None).to_dict("records")]
+    if frame.index.name is not None or isinstance(frame.index, pd.MultiIndex):
+        frame = frame.reset_index()
+    return [dict(r) for r in frame.to_dict("records")]
 
 
-def _staff_rows(job: _Job, scenario: Any, seed: int) -> list[dict[str, Any]]:
+def _staff_rows(scenario: Any, seed: int, *, period: int, plan: Any) -> list[dict[str, Any]]:
     from ..staffing import staff
 
-    return _records(staff(scenario, period=job.period, plan=job.plan).summary())
+    return _records(staff(scenario, period=period, plan=plan).summary())
 
 
-def _simulate_rows(job: _Job, scenario: Any, seed: int) -> list[dict[str, Any]]:
+def _simulate_rows(
+    scenario: Any,
+    seed: int,
+    *,
+    period: int,
+    plan: Any,
+    replications: int,
+    staffing: Any = None,
+    **options: Any,
+) -> list[dict[str, Any]]:
     from ..simulation import simulate
 
-    options = dict(job.options)
-    staffing = options.pop("staffing", None)
     if isinstance(staffing, str):
         if staffing != "required":
             raise ValueError(
@@ -95,29 +120,49 @@ def _simulate_rows(job: _Job, scenario: Any, seed: int) -> list[dict[str, Any]]:
             )
         from ..staffing import staff
 
-        staffing = staff(scenario, period=job.period, plan=job.plan)
+        staffing = staff(scenario, period=period, plan=plan)
     result = simulate(
         scenario,
         staffing=staffing,
-        replications=job.replications,
+        replications=replications,
         seed=seed,
-        period=job.period,
-        plan=job.plan,
+        period=period,
+        plan=plan,
         **options,
     )
     return _records(result.summary())
 
 
-def _plan_row(scenario: Any, plan: Any) -> dict[str, Any]:
-    from ..planning import evaluate
+def plan_measures(evaluation: Any) -> dict[str, Any]:
+    """One row of plan-level figures from a :class:`~channelopt.PlanEvaluation`.
 
-    ev = evaluate(scenario, plan)
+    Money is summed over the horizon, undiscounted, except ``npv`` and
+    ``objective`` (present values). ``service_level`` and ``abandonment`` are
+    weighted by offered contacts over every period and staffed channel.
+    """
+    money = evaluation.money
+    periods = evaluation.periods
+    offered = periods["offered"].to_numpy(dtype=float)
+    sl = periods["service_level"].to_numpy(dtype=float)
+    known = np.isfinite(sl) & (offered > 0)
+    service_level = (
+        float(np.dot(sl[known], offered[known]) / offered[known].sum()) if known.any() else np.nan
+    )
+    abandoned = float(periods["abandoned"].sum())
+    answered = float(periods["answered"].sum())
+    agent_cost = float(money["agent_cost"].sum())
+    spending = float(money["initiative_spending"].sum())
     return {
-        "objective": float(ev.objective),
-        "npv": float(ev.npv),
-        "cost": float(ev.cost),
-        "feasible": bool(ev.feasible),
-        "violations": "; ".join(str(v) for v in ev.violations),
+        "objective": float(evaluation.objective),
+        "npv": float(evaluation.npv),
+        "agent_cost": agent_cost,
+        "initiative_spending": spending,
+        "cost": agent_cost + spending,
+        "service_level": service_level,
+        "abandonment": abandoned / (abandoned + answered) if abandoned + answered > 0 else 0.0,
+        "effort_points": float(evaluation.effort_points),
+        "feasible": bool(evaluation.feasible),
+        "violations": "; ".join(str(v) for v in evaluation.violations),
     }
 
 
@@ -129,28 +174,19 @@ def format_starts(plan: Any) -> str:
     return ", ".join(f"{name}@{period}" for name, period in sorted(starts.items()))
 
 
-def _evaluate_rows(job: _Job, scenario: Any, seed: int) -> list[dict[str, Any]]:
-    plan = job.plan
+def _evaluate_rows(scenario: Any, seed: int, *, plan: Any) -> list[dict[str, Any]]:
+    from ..planning import Plan, evaluate
+
     if plan is None:
-        from ..planning import Plan
-
         plan = Plan(starts={})
-    return [{"starts": format_starts(plan), **_plan_row(scenario, plan)}]
+    return [{"starts": format_starts(plan), **plan_measures(evaluate(scenario, plan))}]
 
 
-def _optimize_rows(job: _Job, scenario: Any, seed: int) -> list[dict[str, Any]]:
-    from ..planning import optimize
+def _optimize_rows(scenario: Any, seed: int, **options: Any) -> list[dict[str, Any]]:
+    from ..planning import evaluate, optimize
 
-    plan = optimize(scenario, **job.options)
-    return [{"starts": format_starts(plan), **_plan_row(scenario, plan)}]
-
-
-_ENGINES: dict[EvaluateMode, Callable[[_Job, Any, int], list[dict[str, Any]]]] = {
-    EvaluateMode.STAFF: _staff_rows,
-    EvaluateMode.SIMULATE: _simulate_rows,
-    EvaluateMode.EVALUATE: _evaluate_rows,
-    EvaluateMode.OPTIMIZE: _optimize_rows,
-}
+    plan = optimize(scenario, **options)
+    return [{"starts": format_starts(plan), **plan_measures(evaluate(scenario, plan))}]
 
 
 def _evaluate_case(job: _Job, item: tuple[Mapping[str, Any], int]) -> dict[str, Any]:
@@ -159,7 +195,7 @@ def _evaluate_case(job: _Job, item: tuple[Mapping[str, Any], int]) -> dict[str, 
     scenario = job.scenario.with_changes(dict(change_set)) if change_set else job.scenario
     digest = content_hash(scenario)
     try:
-        rows = _ENGINES[job.mode](job, scenario, seed)
+        rows = job.engine(scenario, seed)
     except Exception as exc:  # keep the hash of a valid changed scenario in the error row
         message = str(exc)
         return {
@@ -279,10 +315,49 @@ def sweep(
         raise ValueError(
             f"The 'period' parameter of sweep must be an int >= 0; got {period!r} instead."
         )
-    change_sets = expand_changes(changes)
+    if mode is EvaluateMode.STAFF:
+        engine = functools.partial(_staff_rows, period=period, plan=plan)
+    elif mode is EvaluateMode.SIMULATE:
+        engine = functools.partial(
+            _simulate_rows, period=period, plan=plan, replications=replications, **options
+        )
+    elif mode is EvaluateMode.EVALUATE:
+        engine = functools.partial(_evaluate_rows, plan=plan)
+    else:
+        engine = functools.partial(_optimize_rows, **options)
+    return run_sweep(
+        scenario,
+        expand_changes(changes),
+        engine,
+        executor=executor,
+        seed=seed,
+        progress=progress,
+        chunk_size=chunk_size,
+        max_workers=max_workers,
+    )
+
+
+def run_sweep(
+    scenario: Any,
+    change_sets: Sequence[Mapping[str, Any]],
+    engine: Callable[[Any, int], list[dict[str, Any]]],
+    *,
+    executor: Any = "processes",
+    seed: int | np.random.Generator | None = 0,
+    progress: Progress | None = None,
+    chunk_size: int | None = None,
+    max_workers: int | None = None,
+) -> pd.DataFrame:
+    """The machinery of :func:`sweep` with any engine.
+
+    ``engine(changed_scenario, case_seed) -> list of row dicts`` must be a
+    module-level function (or a :func:`functools.partial` of one) for process
+    and Dask executors. The table has the columns of :func:`sweep`, with the
+    engine's row keys in place of the engine columns.
+    """
     root = root_seed(seed)
-    job = _Job(scenario, mode, period, plan, replications, dict(options))
-    items = [(cs, case_seed(root, i)) for i, cs in enumerate(change_sets)]
+    job = _Job(scenario, engine)
+    items = [(dict(cs), case_seed(root, i)) for i, cs in enumerate(change_sets)]
     run = run_tasks(
         _evaluate_case,
         items,
@@ -294,9 +369,18 @@ def sweep(
     )
 
     change_cols = change_columns(change_sets)
-    ordered_change_cols: list[str] = []
-    for row in change_cols:
-        ordered_change_cols += [c for c in row if c not in ordered_change_cols]
+    # One column per path in the order the paths first appear; a path both
+    # multiplied and set (in different cases) gets its "(x)" column first.
+    paths: list[str] = []
+    for change_set in change_sets:
+        paths += [p for p in change_set if p not in paths]
+    present = {c for row in change_cols for c in row}
+    ordered_change_cols = [
+        path + suffix
+        for path in paths
+        for suffix in (MULTIPLY_SUFFIX, SET_SUFFIX)
+        if path + suffix in present
+    ]
     provenance = {"scenario": getattr(scenario, "name", ""), "channelopt_version": _version()}
     rows: list[dict[str, Any]] = []
     engine_cols: list[str] = []
