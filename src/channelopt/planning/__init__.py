@@ -1,0 +1,25 @@
+"""Plans, their exact evaluation, the portfolio MILP and the Pareto frontier.
+
+The only module of channelopt that imports PuLP (through :mod:`._pulp`).
+"""
+
+from __future__ import annotations
+
+from ..scenario import Plan
+from .evaluate import PlanEvaluation, Violation, clear_cache, discount_factors, evaluate
+from .model import OptimizationResult, marginal_values, optimize, plan_timeline
+from .pareto import pareto
+
+__all__ = [
+    "OptimizationResult",
+    "Plan",
+    "PlanEvaluation",
+    "Violation",
+    "clear_cache",
+    "discount_factors",
+    "evaluate",
+    "marginal_values",
+    "optimize",
+    "pareto",
+    "plan_timeline",
+]

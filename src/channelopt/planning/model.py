@@ -1,0 +1,971 @@
+"""The mixed-integer program that picks initiatives, their start periods and staffing.
+
+Decision variables: ``x[k, s]`` = 1 when initiative k starts in period s (at
+most one start each). Everything the starts change linearly (costs, budgets,
+``value_per_period``, the fraction of each effect in force, ``requires`` and
+``excludes``) is written exactly. The operating money of a period (agent cost,
+lost contacts, repeats, effort, soft-target penalty) and the pools' headcount
+and FTE are nonlinear in the effects; they are modelled per **group** of
+channels coupled by hand-offs, repeats, shared pools or a common initiative:
+
+* **exact mode** (few initiatives touch the group): every configuration of
+  fractions in force of those initiatives is staffed once with the exact
+  evaluation (:func:`~channelopt.planning.evaluate.measure_starts`) and a
+  binary picks one configuration per group and period, linked to the start
+  decisions. The model's objective then equals :func:`evaluate`'s.
+* **log-space mode** (many initiatives): each channel's workload is written
+  in log space, ``u = u0 + sum_k f_k d_k`` (linear in the starts; ``d_k`` is
+  the log change of the channel's daily workload by initiative k alone,
+  from the traffic equations), and its operating money, FTE hours and peak
+  agents as convex piecewise-linear functions of ``u`` (tangent/secant cuts of
+  the staffing curve sampled by scaling the period's arrivals). The chosen
+  plan is re-measured with :func:`evaluate`; the estimate is reported beside.
+
+The MILP objective is the **improvement over doing nothing** (constants
+removed), so the solver's relative gap is a gap on the improvement.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InfeasibleError
+from . import _pulp
+from .evaluate import (
+    PlanEvaluation,
+    _budget,
+    _initiative,
+    _lead_ramp,
+    _n_periods,
+    _scenario_key,
+    _target_mode,
+    discount_factors,
+    evaluate,
+    fraction_in_force,
+    initial_fte,
+    measure_period,
+    measure_starts,
+)
+
+__all__ = ["OptimizationResult", "marginal_values", "optimize"]
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True, eq=False)
+class OptimizationResult:
+    """What :func:`optimize` found, with ``return_result=True``.
+
+    Attributes
+    ----------
+    plan : Plan
+        The chosen plan.
+    evaluation : PlanEvaluation
+        Its exact re-measurement.
+    estimate : float
+        The model's own estimate of the objective (money).
+    baseline : float
+        Exact objective of doing nothing (no initiative), money.
+    gap : float
+        Relative gap on the improvement over doing nothing that the solver
+        proved (nan when not reported).
+    status : str
+        ``optimal`` (within the requested gap) or ``feasible`` (time limit).
+    modes : dict
+        Group of channels -> ``"exact"`` or ``"log-space"``.
+    seconds : dict
+        ``build``, ``solve``, ``evaluate`` wall times (s).
+    size : dict
+        ``variables``, ``constraints``, ``staffing_calls``.
+    solver : str
+        ``highs`` or ``cbc``.
+    """
+
+    plan: Any
+    evaluation: PlanEvaluation
+    estimate: float
+    baseline: float
+    gap: float
+    status: str
+    modes: dict[str, str]
+    seconds: dict[str, float]
+    size: dict[str, int]
+    solver: str
+    binding: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def improvement(self) -> float:
+        """Exact objective minus the do-nothing objective (money)."""
+        return self.evaluation.objective - self.baseline
+
+    def timeline(self) -> pd.DataFrame:
+        """Plan as plain data for display: one row per initiative, one column per period.
+
+        Cells: ``"start"`` in the start period, ``"lead"`` during the lead
+        time, the fraction in force (``"50%"``, ``"100%"``) after; ``""`` before.
+        """
+        return plan_timeline(self.evaluation._scenario, self.plan)
+
+
+def plan_timeline(scenario: Any, plan: Any) -> pd.DataFrame:
+    """Initiative x period table of a plan (strings), for the command line.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    plan : Plan
+
+    Returns
+    -------
+    DataFrame
+        Index: initiative (started ones, by start period); columns: period numbers.
+    """
+    T = _n_periods(scenario)
+    starts = dict(getattr(plan, "starts", plan) or {})
+    rows = {}
+    for name in sorted(starts, key=lambda n: (starts[n], n)):
+        s = int(starts[name])
+        lead, ramp = _lead_ramp(_initiative(scenario, name))
+        cells = []
+        for t in range(T):
+            f = fraction_in_force(s, t, lead, ramp)
+            if t < s:
+                cells.append("")
+            elif f > 0:
+                cells.append(f"{f:.0%}")
+            elif t == s:
+                cells.append("start")
+            else:
+                cells.append("lead")
+        rows[name] = cells
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(range(T)))
+
+
+# ----------------------------------------------------------------------------
+# structure of the scenario: which initiatives touch which channels
+# ----------------------------------------------------------------------------
+def _touched(base: Any, other: Any) -> set[int]:
+    """Channels whose parameters differ between two resolved periods."""
+    out: set[int] = set()
+    for c in range(base.n_channels):
+        same = (
+            np.allclose(base.arrivals[:, c], other.arrivals[:, c], rtol=1e-12, atol=1e-12)
+            and math.isclose(base.aht[c], other.aht[c], rel_tol=1e-12)
+            and (base.patience[c] == other.patience[c])
+            and math.isclose(base.resolution[c], other.resolution[c], rel_tol=1e-12)
+            and math.isclose(base.containment[c], other.containment[c], rel_tol=1e-12)
+            and np.allclose(base.handoff[c], other.handoff[c], rtol=1e-12, atol=1e-14)
+            and np.allclose(base.repeat_to[c], other.repeat_to[c], rtol=1e-12, atol=1e-14)
+        )
+        if not same:
+            out.add(c)
+    return out
+
+
+def workload_proxy(resolved: Any) -> np.ndarray:
+    """Daily workload per channel from the traffic equations, shape (C,).
+
+    Daily volumes ``v`` solve ``v = e + P^T v`` with ``e`` the external
+    arrivals and ``P[i, j]`` the probability that a contact of channel i comes
+    next to channel j (hand-off, or repeat after an unresolved service; for
+    self-service channels hand-offs of the contacts not contained). Workload =
+    ``v x aht / concurrency`` (Erlang-seconds per day) for staffed channels and
+    ``v`` for self-service. Retrials are left out (a factor close to 1).
+    """
+    e = np.asarray(resolved.arrivals, dtype=float).sum(axis=0)
+    H = np.asarray(resolved.handoff, dtype=float)
+    R = np.asarray(resolved.repeat_to, dtype=float)
+    staffed = np.asarray(resolved.staffed())
+    P = np.empty_like(H)
+    for i in range(len(e)):
+        if staffed[i]:
+            rest = max(0.0, 1.0 - H[i].sum())
+            P[i] = H[i] + rest * (1.0 - resolved.resolution[i]) * R[i]
+        else:
+            P[i] = (1.0 - resolved.containment[i]) * H[i]
+    v = np.linalg.solve(np.eye(len(e)) - P.T, e)
+    aht = np.asarray(resolved.aht, dtype=float)
+    conc = np.maximum(np.asarray(resolved.concurrency, dtype=float), 1.0)
+    return np.where(staffed, v * aht / conc, v)
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, i: int, j: int) -> None:
+        a, b = self.find(i), self.find(j)
+        if a != b:
+            self.parent[max(a, b)] = min(a, b)
+
+
+@dataclass
+class _Structure:
+    names: list[str]
+    T: int
+    base: Any
+    touched: dict[str, set[int]]
+    log_delta: dict[str, np.ndarray]  # initiative -> (C,) log workload change at full effect
+    groups: list[list[int]]  # channel indices
+    group_pools: list[list[int]]
+    group_inits: list[list[str]]
+    resolves: int = 0
+
+
+def _structure(scenario: Any, names: list[str], T: int) -> _Structure:
+    base = scenario.resolve(0, {})
+    C = base.n_channels
+    touched: dict[str, set[int]] = {}
+    log_delta: dict[str, np.ndarray] = {}
+    base_cache: dict[int, Any] = {0: base}
+    n_resolves = 1
+    for k in names:
+        lead, ramp = _lead_ramp(_initiative(scenario, k))
+        if lead > T - 1:
+            touched[k] = set()  # never in force within the horizon
+            log_delta[k] = np.zeros(C)
+            continue
+        t_ref = min(T - 1, lead + ramp - 1)
+        if t_ref not in base_cache:
+            base_cache[t_ref] = scenario.resolve(t_ref, {})
+            n_resolves += 1
+        b = base_cache[t_ref]
+        r = scenario.resolve(t_ref, {k: 0})
+        n_resolves += 1
+        touched[k] = _touched(b, r)
+        w0, w1 = workload_proxy(b), workload_proxy(r)
+        f = fraction_in_force(0, t_ref, lead, ramp)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = np.where((w0 > 0) & (w1 > 0), np.log(w1 / w0), 0.0)
+        # Log-space effects scale with the fraction in force; measured at f, stated at f = 1.
+        log_delta[k] = d / f
+    uf = _UnionFind(C)
+    H, R = np.asarray(base.handoff), np.asarray(base.repeat_to)
+    for i in range(C):
+        for j in range(C):
+            if H[i, j] > 0 or R[i, j] > 0:
+                uf.union(i, j)
+    for skills in base.pool_skills:
+        for c in skills[1:]:
+            uf.union(skills[0], c)
+    for k in names:
+        ch = sorted(touched[k])
+        for c in ch[1:]:
+            uf.union(ch[0], c)
+    roots: dict[int, list[int]] = {}
+    for c in range(C):
+        roots.setdefault(uf.find(c), []).append(c)
+    groups = list(roots.values())
+    group_pools = [
+        [p for p, sk in enumerate(base.pool_skills) if sk and uf.find(sk[0]) == uf.find(g[0])]
+        for g in groups
+    ]
+    group_inits = [[k for k in names if touched[k] & set(g)] for g in groups]
+    return _Structure(
+        names, T, base, touched, log_delta, groups, group_pools, group_inits, n_resolves
+    )
+
+
+# ----------------------------------------------------------------------------
+# model building
+# ----------------------------------------------------------------------------
+@dataclass
+class _Built:
+    model: _pulp.Model
+    x: dict[tuple[str, int], Any]
+    slacks: dict[str, tuple[Any, str, float]]  # label -> (var, description, limit)
+    modes: dict[str, str]
+    staffing_calls: int
+    base_money: float  # discounted operating money of doing nothing (for the estimate)
+
+
+def _levels(lead: int, ramp: int, t: int) -> dict[float, list[int]]:
+    """Fraction in force in period t -> start periods giving it (fractions > 0 only)."""
+    out: dict[float, list[int]] = {}
+    for s in range(t + 1):
+        f = fraction_in_force(s, t, lead, ramp)
+        if f > 0:
+            out.setdefault(round(f, 12), []).append(s)
+    return out
+
+
+def _period_money(
+    m: Any, chans: list[int], pools: list[int], ctx: dict[str, Any]
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """(operating money of one period, pool peak agents, pool FTE) for a group."""
+    days = ctx["days"]
+    money = days * float(np.dot(m.pool_paid_hours[pools], ctx["cost_h"][pools])) if pools else 0.0
+    money += days * ctx["v_lost"] * float(m.lost[chans].sum())
+    money += days * ctx["v_rep"] * float(m.repeats[chans].sum())
+    money += days * ctx["vpp"] * float(m.effort_points[chans].sum())
+    if ctx["soft"]:
+        money += ctx["penalty"] * float(m.sl_points_below[chans].sum())
+    fte = days * m.pool_paid_hours[pools] / ctx["hours_per_fte"]
+    return money, m.pool_peak_agents[pools], fte
+
+
+def _hull_cuts(u: np.ndarray, y: np.ndarray) -> list[tuple[float, float]]:
+    """Lines (intercept, slope) of the lower convex hull of points (u, y)."""
+    order = np.argsort(u)
+    pts = [(float(u[i]), float(y[i])) for i in order]
+    hull: list[tuple[float, float]] = []
+    for p in pts:
+        while len(hull) >= 2:
+            (x1, y1), (x2, y2) = hull[-2], hull[-1]
+            if (x2 - x1) * (p[1] - y1) - (y2 - y1) * (p[0] - x1) <= 0:
+                hull.pop()
+            else:
+                break
+        hull.append(p)
+    if len(hull) == 1:
+        return [(hull[0][1], 0.0)]
+    cuts = []
+    for (x1, y1), (x2, y2) in itertools.pairwise(hull):
+        slope = (y2 - y1) / (x2 - x1)
+        cuts.append((y1 - slope * x1, slope))
+    return cuts
+
+
+def _build(
+    scenario: Any,
+    st: _Structure,
+    *,
+    budget: Any,
+    max_configs: int,
+    mode: str,
+    elastic: bool,
+    cap_delta: Mapping[tuple[str, int], float] | None,
+    progress: Progress | None,
+) -> _Built:
+    names, T, base = st.names, st.T, st.base
+    key = _scenario_key(scenario)
+    df_t = discount_factors(scenario)
+    soft, penalty = _target_mode(scenario)
+    ctx = {
+        "days": float(scenario.periods.days),
+        "hours_per_fte": float(scenario.periods.hours_per_fte),
+        "cost_h": np.asarray(base.pool_cost_per_hour, dtype=float),
+        "v_lost": float(scenario.economics.value_per_lost_contact or 0.0),
+        "v_rep": float(scenario.economics.value_per_repeat or 0.0),
+        "vpp": float(base.value_per_point),
+        "soft": soft,
+        "penalty": penalty,
+    }
+    total_budget, per_budget = _budget(scenario, budget)
+    cap = np.asarray(base.pool_max_agents, dtype=float).copy()
+    hires = np.asarray(base.pool_hires_per_period, dtype=float)
+    attrition = np.asarray(base.pool_attrition, dtype=float)
+
+    model = _pulp.Model("channelopt_plan")
+    lin = _pulp.lin
+    x: dict[tuple[str, int], Any] = {}
+    for i, k in enumerate(names):
+        for s in range(T):
+            x[k, s] = model.binary(f"x_{i}_{s}")
+        model.add(lin(x[k, s] for s in range(T)) <= 1, f"one_start_{i}")
+
+    # requires: B may start in s only if A started by s - lead(A); excludes: not both.
+    index = {k: i for i, k in enumerate(names)}
+    for k in names:
+        ini = _initiative(scenario, k)
+        for req in ini.requires or ():
+            lead_a, _ = _lead_ramp(_initiative(scenario, req))
+            for s in range(T):
+                earlier = [x[req, s2] for s2 in range(0, s - lead_a + 1)]
+                model.add(x[k, s] <= lin(earlier), f"requires_{index[k]}_{index[req]}_{s}")
+        for ex in ini.excludes or ():
+            if ex in index and index[k] < index[ex]:
+                both = [x[k, s] for s in range(T)] + [x[ex, s] for s in range(T)]
+                model.add(lin(both) <= 1, f"excludes_{index[k]}_{index[ex]}")
+
+    slacks: dict[str, tuple[Any, str, float]] = {}
+    objective_terms: list[Any] = []
+    slack_terms: list[Any] = []
+
+    def limited(expr: Any, limit: float, label: str, what: str, scale: float) -> None:
+        if not math.isfinite(limit):
+            return
+        if elastic:
+            sv = model.continuous(f"slack_{len(slacks)}", 0.0)
+            slacks[label] = (sv, what, limit)
+            slack_terms.append(sv * (1.0 / max(scale, 1.0)))
+            model.add(expr - sv <= limit, label)
+        else:
+            model.add(expr <= limit, label)
+
+    # money of the starts themselves (exact)
+    spend_total = []
+    spend_t: list[list[Any]] = [[] for _ in range(T)]
+    for k in names:
+        ini = _initiative(scenario, k)
+        lead, ramp = _lead_ramp(ini)
+        up, run, val = float(ini.cost.upfront), float(ini.cost.per_period), ini.value_per_period
+        for s in range(T):
+            coef = -df_t[s] * up
+            for t in range(s, T):
+                coef += df_t[t] * (float(val) * fraction_in_force(s, t, lead, ramp) - run)
+                if run:
+                    spend_t[t].append(run * x[k, s])
+            if up:
+                spend_t[s].append(up * x[k, s])
+            if up + run * (T - s):
+                spend_total.append((up + run * (T - s)) * x[k, s])
+            if coef:
+                objective_terms.append(coef * x[k, s])
+    scale = max(1.0, total_budget if math.isfinite(total_budget) else 1.0)
+    limited(lin(spend_total), total_budget, "budget_total", "budget.total", scale)
+    for t in range(T):
+        limited(lin(spend_t[t]), per_budget[t], f"budget_t{t}", f"budget.per_period[{t}]", scale)
+
+    # fraction in force of k in period t, linear in x
+    def frac_expr(k: str, t: int) -> Any:
+        lead, ramp = _lead_ramp(_initiative(scenario, k))
+        return lin(
+            fraction_in_force(s, t, lead, ramp) * x[k, s]
+            for s in range(t + 1)
+            if fraction_in_force(s, t, lead, ramp) > 0
+        )
+
+    # operating money, headcount, FTE per group and period
+    pool_peak_terms: dict[tuple[int, int], list[Any]] = {}
+    pool_fte_terms: dict[tuple[int, int], list[Any]] = {}
+    modes: dict[str, str] = {}
+    calls = 0
+    base_money = 0.0
+    n_groups = len(st.groups)
+    for g, (chans, pools, inits) in enumerate(
+        zip(st.groups, st.group_pools, st.group_inits, strict=True)
+    ):
+        label = "+".join(base.channels[c] for c in chans)
+        level_sets = []
+        for t in range(T):
+            lv = {}
+            for k in inits:
+                lead, ramp = _lead_ramp(_initiative(scenario, k))
+                levels = _levels(lead, ramp, t)
+                if levels:
+                    lv[k] = levels
+            level_sets.append(lv)
+        n_conf = max((math.prod(len(v) + 1 for v in lv.values()) for lv in level_sets), default=1)
+        use_exact = mode == "exact" or (mode == "auto" and n_conf <= max_configs)
+        modes[label] = "exact" if use_exact else "log-space"
+        if use_exact:
+            for t in range(T):
+                lv = level_sets[t]
+                ks = list(lv)
+                choices = [[0.0, *lv[k].keys()] for k in ks]
+                configs = list(itertools.product(*choices))
+                y = []
+                zero_money = None
+                data = []
+                for ci, conf in enumerate(configs):
+                    starts = {k: lv[k][f][0] for k, f in zip(ks, conf, strict=True) if f > 0}
+                    m = measure_starts(scenario, starts, t, key=key)
+                    calls += 1
+                    money, peak, fte = _period_money(m, chans, pools, ctx)
+                    if ci == 0:
+                        zero_money = money
+                    data.append((money, peak, fte))
+                    y.append(model.binary(f"y_{g}_{t}_{ci}") if len(configs) > 1 else None)
+                assert zero_money is not None
+                base_money += df_t[t] * zero_money
+                if len(configs) == 1:
+                    money, peak, fte = data[0]
+                    for j, p in enumerate(pools):
+                        pool_peak_terms.setdefault((p, t), []).append(float(peak[j]))
+                        pool_fte_terms.setdefault((p, t), []).append(float(fte[j]))
+                    continue
+                model.add(lin(y) == 1, f"config_{g}_{t}")
+                for j_k, k in enumerate(ks):
+                    for f, ss in lv[k].items():
+                        chosen = [y[ci] for ci, conf in enumerate(configs) if conf[j_k] == f]
+                        model.add(
+                            lin(chosen) == lin(x[k, s] for s in ss), f"link_{g}_{t}_{j_k}_{f}"
+                        )
+                objective_terms.extend(
+                    -df_t[t] * (d[0] - zero_money) * y[ci]
+                    for ci, d in enumerate(data)
+                    if d[0] != zero_money
+                )
+                for j, p in enumerate(pools):
+                    pool_peak_terms.setdefault((p, t), []).append(
+                        lin(float(d[1][j]) * y[ci] for ci, d in enumerate(data))
+                    )
+                    pool_fte_terms.setdefault((p, t), []).append(
+                        lin(float(d[2][j]) * y[ci] for ci, d in enumerate(data))
+                    )
+        else:
+            money0 = _log_space_group(
+                scenario,
+                st,
+                g,
+                chans,
+                pools,
+                inits,
+                model,
+                ctx,
+                df_t,
+                frac_expr,
+                objective_terms,
+                pool_peak_terms,
+                pool_fte_terms,
+            )
+            calls += money0[1]
+            base_money += money0[0]
+        if progress is not None:
+            progress(f"modelled channels {label}", 0.1 + 0.6 * (g + 1) / max(n_groups, 1))
+
+    # headcount caps and hiring per pool and period
+    days, hpf = ctx["days"], ctx["hours_per_fte"]
+    open_hours = _pool_open_hours(base)
+    fte0 = initial_fte(base, days, hpf, open_hours)
+    for p, pool in enumerate(base.pools):
+        for t in range(T):
+            limit = cap[p] + (cap_delta or {}).get((pool, t), 0.0)
+            terms = pool_peak_terms.get((p, t))
+            if terms is not None:
+                limited(
+                    lin(terms),
+                    limit,
+                    f"headcount_{p}_t{t}",
+                    f"service targets in period {t} need {{need:.0f}} agents on duty in pool "
+                    f"{pool}; max_agents is {limit:.0f}",
+                    max(limit, 1.0),
+                )
+            if math.isfinite(hires[p]):
+                now = pool_fte_terms.get((p, t))
+                if now is None:
+                    continue
+                if t == 0:
+                    before: Any = 0.0 if math.isnan(fte0[p]) else (1 - attrition[p]) * fte0[p]
+                    if math.isnan(fte0[p]):
+                        continue
+                else:
+                    before = (1 - attrition[p]) * lin(pool_fte_terms[(p, t - 1)])
+                limited(
+                    lin(now) - before,
+                    float(hires[p]),
+                    f"hiring_{p}_t{t}",
+                    f"period {t} needs {{need:.1f}} FTE of hires in pool {pool} after "
+                    f"attrition; hires_per_period is {hires[p]:g}",
+                    max(float(hires[p]), 1.0),
+                )
+
+    if elastic:
+        model.set_objective(-lin(slack_terms))
+    else:
+        model.set_objective(lin(objective_terms))
+    return _Built(model, x, slacks, modes, calls, base_money)
+
+
+def _pool_open_hours(base: Any) -> np.ndarray:
+    interval_h = base.interval_s / 3600.0
+    om = np.asarray(base.open_mask, dtype=bool)
+    return np.array(
+        [
+            float(om[:, list(sk)].any(axis=1).sum()) * interval_h if sk else 0.0
+            for sk in base.pool_skills
+        ]
+    )
+
+
+def _log_space_group(
+    scenario: Any,
+    st: _Structure,
+    g: int,
+    chans: list[int],
+    pools: list[int],
+    inits: list[str],
+    model: _pulp.Model,
+    ctx: dict[str, Any],
+    df_t: np.ndarray,
+    frac_expr: Callable[[str, int], Any],
+    objective_terms: list[Any],
+    pool_peak_terms: dict[tuple[int, int], list[Any]],
+    pool_fte_terms: dict[tuple[int, int], list[Any]],
+) -> tuple[float, int]:
+    """Convex piecewise-linear operating money of a group in log-workload space."""
+    lin = _pulp.lin
+    T = st.T
+    days, hpf = ctx["days"], ctx["hours_per_fte"]
+    cost_h = ctx["cost_h"]
+    base = st.base
+    pool_of = base.pool_of_channel()
+    calls = 0
+    base_money = 0.0
+    deltas = {k: st.log_delta[k] for k in inits}
+    for t in range(T):
+        r0 = scenario.resolve(t, {})
+        # The reachable range of u - u0 for each channel bounds the sample grid.
+        lo = np.zeros(base.n_channels)
+        hi = np.zeros(base.n_channels)
+        for d in deltas.values():
+            lo += np.minimum(d, 0.0)
+            hi += np.maximum(d, 0.0)
+        u_lo = max(-3.0, float(lo[chans].min()) - 0.05)
+        u_hi = min(2.0, float(hi[chans].max()) + 0.05)
+        grid = np.unique(np.concatenate([np.linspace(u_lo, u_hi, 9), [0.0]]))
+        samples = []
+        for u in grid:
+            scaled = dataclasses.replace(r0, arrivals=np.asarray(r0.arrivals) * math.exp(u))
+            samples.append(measure_period(scaled))
+            calls += 1
+        m0 = samples[int(np.flatnonzero(grid == 0.0)[0])]
+        for c in chans:
+            u_expr = lin(
+                float(deltas[k][c]) * frac_expr(k, t) for k in inits if deltas[k][c] != 0.0
+            )
+            p = int(pool_of[c])
+            ch_cost = float(cost_h[p]) if p >= 0 else 0.0
+            # other money (lost, repeats, effort, penalty) per period vs u
+            other = np.array(
+                [
+                    days
+                    * (
+                        ctx["v_lost"] * m.lost[c]
+                        + ctx["v_rep"] * m.repeats[c]
+                        + ctx["vpp"] * m.effort_points[c]
+                    )
+                    + (ctx["penalty"] * m.sl_points_below[c] if ctx["soft"] else 0.0)
+                    for m in samples
+                ]
+            )
+            hours = np.array([days * m.paid_hours[c] for m in samples])
+            peak = np.array([m.peak_agents[c] for m in samples])
+            money_0 = float(other[grid == 0.0][0] + ch_cost * hours[grid == 0.0][0])
+            base_money += df_t[t] * money_0
+            M = model.continuous(f"m_{c}_{t}", None)
+            Hv = model.continuous(f"h_{c}_{t}", 0.0)
+            A = model.continuous(f"a_{c}_{t}", 0.0)
+            for j, (a, b) in enumerate(_hull_cuts(grid, other)):
+                model.add(a + b * u_expr <= M, f"cut_m_{c}_{t}_{j}")
+            for j, (a, b) in enumerate(_hull_cuts(grid, hours)):
+                model.add(Hv >= a + b * u_expr, f"cut_h_{c}_{t}_{j}")
+            for j, (a, b) in enumerate(_hull_cuts(grid, peak)):
+                model.add(a + b * u_expr <= A, f"cut_a_{c}_{t}_{j}")
+            objective_terms.append(-df_t[t] * (M + ch_cost * Hv))
+            objective_terms.append(df_t[t] * money_0)
+            if p >= 0 and p in pools:
+                # The pool's peak is at most the sum of its channels' peaks; scale by the
+                # ratio measured without initiatives so the cap is not spuriously tight.
+                skills = list(base.pool_skills[p])
+                total_peak = float(m0.peak_agents[skills].sum())
+                ratio = float(m0.pool_peak_agents[p]) / total_peak if total_peak > 0 else 1.0
+                pool_peak_terms.setdefault((p, t), []).append(ratio * A)
+                pool_fte_terms.setdefault((p, t), []).append(Hv * (1.0 / hpf))
+    return base_money, calls
+
+
+# ----------------------------------------------------------------------------
+# optimize
+# ----------------------------------------------------------------------------
+def _progress(progress: Progress | None, message: str, fraction: float) -> None:
+    if progress is not None:
+        progress(message, fraction)
+
+
+def _validate(solver: str, gap: float, time_limit: float | None) -> None:
+    if solver not in ("highs", "cbc"):
+        raise ValueError(
+            f"The 'solver' parameter of optimize must be 'highs' or 'cbc'; got {solver!r} instead."
+        )
+    if not (isinstance(gap, int | float) and 0 <= gap < 1):
+        raise ValueError(
+            f"The 'gap' parameter of optimize must be a number in [0, 1); got {gap!r} instead."
+        )
+    if time_limit is not None and not (time_limit > 0):
+        raise ValueError(
+            "The 'time_limit' parameter of optimize must be a positive number of seconds or "
+            f"None; got {time_limit!r} instead."
+        )
+
+
+def optimize(
+    scenario: Any,
+    budget: Any = None,
+    solver: str = "highs",
+    time_limit: float | None = None,
+    *,
+    gap: float = 0.01,
+    progress: Progress | None = None,
+    return_result: bool = False,
+    mode: str = "auto",
+    max_configs: int = 64,
+    _cap_delta: Mapping[tuple[str, int], float] | None = None,
+) -> Any:
+    """Choose which initiatives to start and when, to maximise the objective.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario (initiatives, pools, budgets, targets, economics).
+    budget : float or mapping, optional
+        Initiative budget: a number overrides ``budget.total``; a mapping may
+        give ``total`` and ``per_period`` (money). Default: the scenario's.
+    solver : {"highs", "cbc"}, default "highs"
+        HiGHS in-process (highspy) or CBC.
+    time_limit : float, optional
+        Solver time limit in seconds; the best plan found is returned
+        (``status == "feasible"``).
+    gap : float, default 0.01
+        Relative optimality gap on the **improvement over doing nothing**.
+    progress : callable, optional
+        Called as ``progress(message, fraction_done)``.
+    return_result : bool, default False
+        Return an :class:`OptimizationResult` (plan, exact evaluation, the
+        model's estimate, gap, times) instead of the plan alone.
+    mode : {"auto", "exact", "log-space"}
+        How staffing enters the model (see the module docstring); ``auto``
+        uses exact configurations for groups with at most ``max_configs``
+        configurations per period.
+    max_configs : int, default 64
+        Largest number of configurations per group and period modelled exactly.
+
+    Returns
+    -------
+    Plan or OptimizationResult
+
+    Raises
+    ------
+    InfeasibleError
+        When no plan meets the caps; ``conflicts`` names each constraint
+        group that must be relaxed and by how much.
+    SolverError
+        When the solver fails or stops without a solution.
+    """
+    _validate(solver, gap, time_limit)
+    if mode not in ("auto", "exact", "log-space"):
+        raise ValueError(
+            "The 'mode' parameter of optimize must be 'auto', 'exact' or 'log-space'; "
+            f"got {mode!r} instead."
+        )
+    from ..scenario import Plan
+
+    t0 = time.perf_counter()
+    names = list(scenario.initiatives.keys())
+    T = _n_periods(scenario)
+    _progress(progress, "analysing initiatives", 0.0)
+    st = _structure(scenario, names, T)
+    built = _build(
+        scenario,
+        st,
+        budget=budget,
+        max_configs=max_configs,
+        mode=mode,
+        elastic=False,
+        cap_delta=_cap_delta,
+        progress=progress,
+    )
+    t_build = time.perf_counter() - t0
+    _progress(progress, "solving", 0.7)
+    info = built.model.solve(solver, time_limit=time_limit, gap_rel=gap, gap_abs=1e-6)
+    if info.status == "infeasible":
+        raise _diagnose(scenario, st, budget, max_configs, mode, _cap_delta, solver, time_limit)
+    starts = {k: s for (k, s), v in built.x.items() if built.model.value(v) > 0.5}
+    plan = Plan(starts=starts, agents=None, name="optimized")
+    _progress(progress, "re-measuring the plan", 0.85)
+    t1 = time.perf_counter()
+    ev = evaluate(scenario, plan, budget=budget)
+    baseline = evaluate(scenario, Plan(starts={}, agents=None, name="do nothing"), budget=budget)
+    t_eval = time.perf_counter() - t1
+    _progress(progress, "done", 1.0)
+    if not return_result:
+        return plan
+    estimate = baseline.objective + info.objective
+    bound_gap = float("nan")
+    if math.isfinite(info.bound) and info.objective != 0:
+        bound_gap = abs(info.bound - info.objective) / max(abs(info.objective), 1e-9)
+    elif info.status == "optimal":
+        bound_gap = 0.0 if info.objective == 0 else gap
+    return OptimizationResult(
+        plan=plan,
+        evaluation=ev,
+        estimate=estimate,
+        baseline=baseline.objective,
+        gap=bound_gap,
+        status=info.status,
+        modes=built.modes,
+        seconds={"build": t_build, "solve": info.seconds, "evaluate": t_eval},
+        size={
+            "variables": built.model.n_variables,
+            "constraints": built.model.n_constraints,
+            "staffing_calls": built.staffing_calls,
+            "initiatives": len(names),
+            "periods": T,
+        },
+        solver=solver,
+    )
+
+
+def _diagnose(
+    scenario: Any,
+    st: _Structure,
+    budget: Any,
+    max_configs: int,
+    mode: str,
+    cap_delta: Mapping[tuple[str, int], float] | None,
+    solver: str,
+    time_limit: float | None,
+) -> InfeasibleError:
+    """Re-solve with elastic slack on every limit and name the limits that must give."""
+    built = _build(
+        scenario,
+        st,
+        budget=budget,
+        max_configs=max_configs,
+        mode=mode,
+        elastic=True,
+        cap_delta=cap_delta,
+        progress=None,
+    )
+    info = built.model.solve(solver, time_limit=time_limit, gap_rel=1e-6)
+    conflicts = []
+    if info.has_solution:
+        for _label, (var, what, limit) in built.slacks.items():
+            excess = built.model.value(var)
+            if excess > 1e-6:
+                conflicts.append(what.format(need=limit + excess))
+    if not conflicts:
+        conflicts.append("the requires/excludes rules admit no plan (unexpected; please report)")
+    return InfeasibleError("no plan meets every limit of the scenario", conflicts)
+
+
+# ----------------------------------------------------------------------------
+# marginal values
+# ----------------------------------------------------------------------------
+def marginal_values(
+    scenario: Any,
+    budget: Any = None,
+    solver: str = "highs",
+    *,
+    budget_step: float | None = None,
+    agent_step: float = 1.0,
+    gap: float = 1e-4,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """Marginal value of budget and headcount, by finite differences of re-optimisation.
+
+    For the total budget, each period's budget and each pool's ``max_agents``
+    in each period, the limit is relaxed by one step, the portfolio
+    re-optimised and re-evaluated exactly; the marginal value is the change of
+    the exact objective per unit (money per money of budget, money per agent).
+    Limits that are unbounded are skipped.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    budget : float or mapping, optional
+        As in :func:`optimize`.
+    solver : {"highs", "cbc"}
+    budget_step : float, optional
+        Step of budget (money); default 5 % of the total budget, else 5 % of the
+        largest per-period budget, else 100,000.
+    agent_step : float, default 1
+        Step of headcount (agents on duty).
+    gap : float, default 1e-4
+        Optimality gap used for every solve (small, so differences are not noise).
+    progress : callable, optional
+        ``progress(message, fraction_done)``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``limit, period, subject, value, step, objective,
+        objective_relaxed, marginal_value`` (one row per limit).
+    """
+    from ..scenario import Plan  # noqa: F401 - keeps the layer import explicit
+
+    T = _n_periods(scenario)
+    total, per = _budget(scenario, budget)
+    if budget_step is None:
+        if math.isfinite(total):
+            budget_step = 0.05 * total
+        elif np.isfinite(per).any():
+            budget_step = 0.05 * float(np.nanmax(np.where(np.isfinite(per), per, np.nan)))
+        else:
+            budget_step = 100_000.0
+        budget_step = max(budget_step, 1.0)
+    ref = optimize(scenario, budget, solver, gap=gap, return_result=True)
+    obj = ref.evaluation.objective
+    rows = []
+    cases: list[tuple[str, int | None, str, float, Any, Any]] = []
+    if math.isfinite(total):
+        cases.append(
+            (
+                "budget.total",
+                None,
+                "",
+                total,
+                {"total": total + budget_step, "per_period": list(per)},
+                None,
+            )
+        )
+    for t in range(T):
+        if math.isfinite(per[t]):
+            new = list(per)
+            new[t] = per[t] + budget_step
+            cases.append(
+                (
+                    "budget.per_period",
+                    t,
+                    "",
+                    float(per[t]),
+                    {"total": total, "per_period": new},
+                    None,
+                )
+            )
+    base = scenario.resolve(0, {})
+    for p, pool in enumerate(base.pools):
+        capv = float(base.pool_max_agents[p])
+        if math.isfinite(capv):
+            for t in range(T):
+                cases.append(("max_agents", t, pool, capv, budget, {(pool, t): agent_step}))
+    for i, (limit, t, subject, value, b, cap_delta) in enumerate(cases):
+        if progress is not None:
+            progress(f"relaxing {limit} {subject} {'' if t is None else t}", i / max(len(cases), 1))
+        if isinstance(b, dict):
+            b = {k: (None if isinstance(v, float) and math.isinf(v) else v) for k, v in b.items()}
+            if b.get("per_period") is not None and all(math.isinf(v) for v in b["per_period"]):
+                b["per_period"] = None
+        res = optimize(scenario, b, solver, gap=gap, return_result=True, _cap_delta=cap_delta)
+        step = agent_step if cap_delta else budget_step
+        rows.append(
+            {
+                "limit": limit,
+                "period": t,
+                "subject": subject,
+                "value": value,
+                "step": step,
+                "objective": obj,
+                "objective_relaxed": res.evaluation.objective,
+                "marginal_value": (res.evaluation.objective - obj) / step,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "limit",
+            "period",
+            "subject",
+            "value",
+            "step",
+            "objective",
+            "objective_relaxed",
+            "marginal_value",
+        ],
+    )
