@@ -1,0 +1,634 @@
+"""Rules between fields, checked on the raw document.
+
+The models check each field on its own; these rules need several fields at
+once (references between blocks, row sums, the routing loop, kinds). They run
+on the raw document, not on the models, so that they can report alongside the
+models' problems: every problem of a file is found in one load. Each rule reads
+what it needs defensively and stays silent about values of the wrong type (the
+models report those).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from ..errors import Problem
+from ..units import SECONDS_PER_DAY, parse_duration, parse_opening_hours
+from .resolved import ChannelKind
+
+__all__ = ["open_mask", "routing_matrix", "spectral_radius", "validate_document"]
+
+LIVE, CONCURRENT, DEFERRED, SELF = (
+    ChannelKind.LIVE.value,
+    ChannelKind.CONCURRENT.value,
+    ChannelKind.DEFERRED.value,
+    ChannelKind.SELF_SERVICE.value,
+)
+STAFFED = (LIVE, CONCURRENT, DEFERRED)
+
+#: channel keys that do not fit a kind, and why
+NOT_FOR_KIND: dict[str, dict[str, str]] = {
+    LIVE: {
+        "concurrency": "only concurrent channels carry several contacts per agent",
+        "concurrency_stretch": "only concurrent channels carry several contacts per agent",
+        "deadline": "only deferred channels have a deadline",
+        "containment": "only self-service channels contain contacts",
+    },
+    CONCURRENT: {
+        "deadline": "only deferred channels have a deadline",
+        "containment": "only self-service channels contain contacts",
+    },
+    DEFERRED: {
+        "patience": "deferred contacts wait in a backlog and never abandon",
+        "concurrency": "only concurrent channels carry several contacts per agent",
+        "concurrency_stretch": "only concurrent channels carry several contacts per agent",
+        "containment": "only self-service channels contain contacts",
+    },
+    SELF: {
+        "aht": "self-service channels have no agents, so no handle time",
+        "aht_cv": "self-service channels have no agents, so no handle time",
+        "patience": "self-service contacts do not queue",
+        "target": "self-service channels have no agents to staff to a target",
+        "resolution": "a self-service contact is resolved when contained (use containment)",
+        "concurrency": "only concurrent channels carry several contacts per agent",
+        "concurrency_stretch": "only concurrent channels carry several contacts per agent",
+        "deadline": "only deferred channels have a deadline",
+    },
+}
+#: keys a kind needs
+REQUIRED_FOR_KIND: dict[str, tuple[str, ...]] = {
+    LIVE: ("aht",),
+    CONCURRENT: ("aht", "concurrency"),
+    DEFERRED: ("aht", "deadline"),
+    SELF: ("containment",),
+}
+TARGETS_FOR_KIND: dict[str, tuple[str, ...]] = {
+    LIVE: ("service_level", "within", "max_wait", "max_abandonment", "max_occupancy"),
+    CONCURRENT: ("service_level", "within", "max_wait", "max_abandonment", "max_occupancy"),
+    DEFERRED: ("within_deadline", "max_occupancy"),
+}
+#: which channel multipliers an effect may apply to which kind
+EFFECTS_FOR_KIND: dict[str, tuple[str, ...]] = {
+    LIVE: ("volume", "aht", "patience", "resolution"),
+    CONCURRENT: ("volume", "aht", "patience", "resolution"),
+    DEFERRED: ("volume", "aht", "resolution"),
+    SELF: ("volume", "containment"),
+}
+
+
+def _num(x: Any) -> float | None:
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _dur(x: Any) -> float | None:
+    try:
+        out = parse_duration(x)
+    except (ValueError, TypeError):
+        return None
+    return out if 0 < out < math.inf else None
+
+
+def _map(x: Any) -> Mapping[Any, Any]:
+    return x if isinstance(x, Mapping) else {}
+
+
+def _list(x: Any) -> list[Any] | None:
+    return x if isinstance(x, list | tuple) else None
+
+
+def open_mask(hours: str, interval_s: float) -> np.ndarray:
+    """Boolean mask of intervals overlapping the opening hours ``hours``.
+
+    An interval is open when it overlaps the opening hours by any amount;
+    ``close < open`` means opening across midnight, ``open == close`` all day.
+    """
+    n = int(round(SECONDS_PER_DAY / interval_s))
+    start, end = parse_opening_hours(hours)
+    lo = np.arange(n) * interval_s
+    hi = lo + interval_s
+    if start == end or (start == 0.0 and end == SECONDS_PER_DAY):
+        return np.ones(n, dtype=bool)
+    if start < end:
+        return (hi > start) & (lo < end)
+    return (hi > start) | (lo < end)  # across midnight
+
+
+def routing_matrix(
+    kinds: list[str],
+    handoff: np.ndarray,
+    repeat_to: np.ndarray,
+    resolution: np.ndarray,
+    containment: np.ndarray,
+) -> np.ndarray:
+    """Expected next visits per visit when every contact is served.
+
+    ``M[i, j]`` = expected contacts entering channel j caused by one contact
+    served in channel i ("What happens to a contact"): self-service
+    ``(1 - containment) x handoff``; other kinds ``handoff + (1 - row sum of
+    handoff) x (1 - resolution) x repeat_to``. Retrials are left out: they
+    return to the same channel with probability at most ``retrials.probability``
+    < 1 and only for abandoned contacts, which the staffing layer handles as a
+    contraction.
+    """
+    m = np.zeros_like(handoff, dtype=float)
+    for i, kind in enumerate(kinds):
+        if kind == SELF:
+            m[i] = (1.0 - containment[i]) * handoff[i]
+        else:
+            left = max(0.0, 1.0 - handoff[i].sum())
+            m[i] = handoff[i] + left * (1.0 - resolution[i]) * repeat_to[i]
+    return m
+
+
+def spectral_radius(m: np.ndarray) -> float:
+    """Largest modulus of the eigenvalues of ``m``."""
+    if m.size == 0:
+        return 0.0
+    return float(np.max(np.abs(np.linalg.eigvals(m))))
+
+
+class _Checker:
+    def __init__(self, doc: Mapping[str, Any]) -> None:
+        self.doc = doc
+        self.problems: list[Problem] = []
+        self.channels = {k: v for k, v in _map(doc.get("channels")).items() if isinstance(k, str)}
+        self.kinds = {
+            k: v.get("kind") if isinstance(v, Mapping) else None for k, v in self.channels.items()
+        }
+        self.initiatives = {
+            k: v for k, v in _map(doc.get("initiatives")).items() if isinstance(k, str)
+        }
+        interval = _dur(doc.get("interval", "30min"))
+        n = SECONDS_PER_DAY / interval if interval else 0
+        self.interval = interval if interval and abs(n - round(n)) < 1e-9 else None
+        periods = _map(doc.get("periods"))
+        count = periods.get("count", 1)
+        self.count = count if isinstance(count, int) and not isinstance(count, bool) else None
+
+    def add(self, path: str, message: str, value: Any = None) -> None:
+        self.problems.append(Problem(path, message, value))
+
+    def known_channel(self, path: str, name: Any, what: str = "channel") -> bool:
+        if name in self.channels:
+            return True
+        import difflib
+
+        close = difflib.get_close_matches(str(name), list(self.channels), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        self.add(
+            path,
+            f"unknown {what} {name!r}{hint} (known channels: {', '.join(self.channels) or 'none'})",
+            name,
+        )
+        return False
+
+    # --- channels -------------------------------------------------------------------------
+
+    def channels_rules(self) -> None:
+        if (
+            "channels" in self.doc
+            and not self.channels
+            and isinstance(self.doc.get("channels"), Mapping)
+        ):
+            self.add("channels", "a scenario needs at least one channel", {})
+        for name, ch in self.channels.items():
+            if isinstance(ch, Mapping):
+                self.channel_rules(f"channels.{name}", ch)
+
+    def channel_rules(self, path: str, ch: Mapping[str, Any]) -> None:
+        kind = ch.get("kind")
+        if kind not in NOT_FOR_KIND:
+            return  # the model reports the bad kind
+        for key, why in NOT_FOR_KIND[kind].items():
+            if key in ch:
+                self.add(f"{path}.{key}", f"{key!r} does not fit a {kind} channel: {why}", ch[key])
+        for key in REQUIRED_FOR_KIND[kind]:
+            if ch.get(key) is None:
+                self.add(f"{path}.{key}", f"a {kind} channel needs {key!r}", None)
+        has_volume, has_arrivals = ch.get("volume") is not None, ch.get("arrivals") is not None
+        if has_volume and has_arrivals:
+            self.add(
+                f"{path}.arrivals",
+                "give either 'volume' (per day) or 'arrivals' (per interval), not both",
+            )
+        elif not has_volume and not has_arrivals:
+            self.add(
+                path, "a channel needs 'volume' (contacts per day) or 'arrivals' (per interval)"
+            )
+        if has_arrivals and "profile" in ch:
+            self.add(
+                f"{path}.profile",
+                "'profile' shapes a daily 'volume'; it does not fit explicit 'arrivals'",
+            )
+        hours = ch.get("open", self.doc.get("open", "24h"))
+        mask = None
+        if self.interval is not None and isinstance(hours, str):
+            try:
+                mask = open_mask(hours, self.interval)
+            except ValueError:
+                mask = None
+        for key in ("profile", "arrivals"):
+            values = _list(ch.get(key))
+            if values is None or mask is None:
+                continue
+            n_all, n_open = len(mask), int(mask.sum())
+            if len(values) not in (n_all, n_open):
+                self.add(
+                    f"{path}.{key}",
+                    f"expected {n_all} values (one per interval of the day) or {n_open} "
+                    f"(one per open interval), got {len(values)}",
+                    len(values),
+                )
+            elif key == "profile" and all(_num(v) is not None for v in values):
+                if sum(values) <= 0:
+                    self.add(f"{path}.profile", "a profile needs at least one value > 0", values)
+        target = ch.get("target")
+        if kind in TARGETS_FOR_KIND:
+            target_map = _map(target)
+            for key in target_map:
+                if key not in TARGETS_FOR_KIND[kind] and isinstance(key, str):
+                    known = ("service_level", "within", "max_wait", "max_abandonment")
+                    if key in (*known, "max_occupancy", "within_deadline"):
+                        self.add(
+                            f"{path}.target.{key}",
+                            f"target {key!r} does not fit a {kind} channel (use one of "
+                            f"{', '.join(TARGETS_FOR_KIND[kind])})",
+                            target_map[key],
+                        )
+            if isinstance(target, Mapping) or target is None:
+                useful = [k for k in TARGETS_FOR_KIND[kind] if target_map.get(k) is not None]
+                if kind == DEFERRED and target_map.get("within_deadline") is None:
+                    self.add(
+                        f"{path}.target.within_deadline",
+                        "a deferred channel needs target 'within_deadline'",
+                    )
+                elif not useful:
+                    self.add(
+                        f"{path}.target",
+                        f"a {kind} channel needs at least one target of "
+                        f"{', '.join(TARGETS_FOR_KIND[kind])}",
+                        target,
+                    )
+            if (target_map.get("service_level") is None) != (target_map.get("within") is None):
+                missing = "within" if target_map.get("within") is None else "service_level"
+                self.add(f"{path}.target.{missing}", "'service_level' and 'within' go together")
+            occ = _num(target_map.get("max_occupancy"))
+            if occ is not None and occ == 0:
+                self.add(f"{path}.target.max_occupancy", "expected a fraction > 0", occ)
+
+    # --- journeys -------------------------------------------------------------------------
+
+    def rows(self, path: str, rows: Any, allow_self: bool) -> None:
+        for src, row in _map(rows).items():
+            rpath = f"{path}.{src}"
+            ok = self.known_channel(rpath, src)
+            if ok and path.endswith("repeats.to") and self.kinds.get(src) == SELF:
+                self.add(
+                    rpath,
+                    "self-service contacts do not repeat (not contained and not "
+                    "handed off, they give up unresolved)",
+                    src,
+                )
+            total = 0.0
+            for dst, p in _map(row).items():
+                self.known_channel(f"{rpath}.{dst}", dst)
+                if dst == src and not allow_self:
+                    self.add(f"{rpath}.{dst}", "a channel cannot hand off to itself", p)
+                total += _num(p) or 0.0
+            if total > 1.0 + 1e-12:
+                self.add(
+                    rpath, f"probabilities in a row must sum to at most 1, got {total:g}", dict(row)
+                )
+
+    def journeys_rules(self) -> None:
+        j = _map(self.doc.get("journeys"))
+        self.rows("journeys.handoffs", j.get("handoffs"), allow_self=False)
+        self.rows("journeys.repeats.to", _map(j.get("repeats")).get("to"), allow_self=True)
+        p = _num(_map(j.get("retrials")).get("probability"))
+        if p is not None and p >= 1.0:
+            self.add(
+                "journeys.retrials.probability",
+                "expected a probability below 1 (with 1 an abandoned contact would retry forever)",
+                p,
+            )
+
+    def arrays(
+        self,
+    ) -> tuple[list[str], dict[str, int], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        names = list(self.channels)
+        index = {n: i for i, n in enumerate(names)}
+        c = len(names)
+        h, r = np.zeros((c, c)), np.zeros((c, c))
+        j = _map(self.doc.get("journeys"))
+        for mat, rows in ((h, j.get("handoffs")), (r, _map(j.get("repeats")).get("to"))):
+            for src, row in _map(rows).items():
+                for dst, p in _map(row).items():
+                    if src in index and dst in index and _num(p) is not None:
+                        mat[index[src], index[dst]] = min(max(_num(p) or 0.0, 0.0), 1.0)
+        res, cont = np.ones(c), np.zeros(c)
+        for i, n in enumerate(names):
+            ch = _map(self.channels[n])
+            res[i] = min(max(_num(ch.get("resolution", 1.0)) or 1.0, 0.0), 1.0)
+            cont[i] = min(max(_num(ch.get("containment", 0.0)) or 0.0, 0.0), 1.0)
+        kinds = [str(self.kinds[n]) for n in names]
+        return kinds, index, h, r, res, cont
+
+    def routing_rules(self) -> None:
+        if not self.channels:
+            return
+        kinds, index, h, r, res, cont = self.arrays()
+        rho = spectral_radius(routing_matrix(kinds, h, r, res, cont))
+        if rho >= 1.0:
+            self.add(
+                "journeys",
+                f"the routing of hand-offs and repeats has spectral radius {rho:.4g} >= 1: "
+                "contacts would loop between channels forever; lower hand-off or repeat "
+                "probabilities or raise resolution",
+                round(rho, 6),
+            )
+            return
+        # Worst case over initiatives: every multiplier that raises a routing entry at full size.
+        h2, res2, cont2 = h.copy(), res.copy(), cont.copy()
+        for name, ini in self.initiatives.items():
+            for k, eff in enumerate(_list(_map(ini).get("effects")) or []):
+                eff = _map(eff)
+                ho = _map(eff.get("handoff"))
+                f = _num(ho.get("factor"))
+                if ho and f and f > 1 and ho.get("from") in index and ho.get("to") in index:
+                    a, b = index[ho["from"]], index[ho["to"]]
+                    h2[a, b] = min(1.0, h2[a, b] * f)
+                ch = eff.get("channel")
+                if ch in index:
+                    m = _num(eff.get("resolution"))
+                    if m and m < 1:
+                        res2[index[ch]] *= m
+                    m = _num(eff.get("containment"))
+                    if m and m < 1:
+                        cont2[index[ch]] *= m
+        for i in range(len(kinds)):
+            if h2[i].sum() > 1:
+                h2[i] /= h2[i].sum()
+        rho2 = spectral_radius(routing_matrix(kinds, h2, r, res2, cont2))
+        if rho2 >= 1.0:
+            self.add(
+                "initiatives",
+                f"with the initiatives' hand-off, resolution and containment effects at full size "
+                f"the routing has spectral radius {rho2:.4g} >= 1: contacts could loop forever",
+                round(rho2, 6),
+            )
+
+    # --- pools ----------------------------------------------------------------------------
+
+    def pools_rules(self) -> None:
+        pools = self.doc.get("pools")
+        if not isinstance(pools, Mapping):
+            return
+        served: set[str] = set()
+        for name, pool in pools.items():
+            pool = _map(pool)
+            skills = _list(pool.get("skills")) or []
+            seen: set[Any] = set()
+            for k, skill in enumerate(skills):
+                path = f"pools.{name}.skills.{k}"
+                if not isinstance(skill, str):
+                    continue
+                if skill in seen:
+                    self.add(path, f"channel {skill!r} is listed twice", skill)
+                seen.add(skill)
+                if self.known_channel(path, skill):
+                    if self.kinds.get(skill) == SELF:
+                        self.add(
+                            path, f"{skill!r} is a self-service channel; no agents serve it", skill
+                        )
+                    served.add(skill)
+            if not skills and isinstance(pool.get("skills"), list):
+                self.add(
+                    f"pools.{name}.skills", "a pool needs at least one channel in 'skills'", []
+                )
+            agents, cap = _num(pool.get("agents")), _num(pool.get("max_agents"))
+            if agents is not None and cap is not None and agents > cap:
+                self.add(
+                    f"pools.{name}.agents",
+                    f"today's roster {agents:g} exceeds max_agents {cap:g}",
+                    agents,
+                )
+        for ch, kind in self.kinds.items():
+            if kind in STAFFED and ch not in served:
+                self.add(
+                    f"channels.{ch}",
+                    f"staffed channel {ch!r} is in no pool's skills; add it to a pool "
+                    "(or omit 'pools' for one dedicated pool per channel)",
+                    ch,
+                )
+
+    # --- periods, budget, targets -------------------------------------------------------
+
+    def period_rules(self) -> None:
+        growth = _map(_map(self.doc.get("periods")).get("growth"))
+        for ch, values in growth.items():
+            path = f"periods.growth.{ch}"
+            self.known_channel(path, ch)
+            values = _list(values)
+            if values is not None and self.count is not None and len(values) != self.count:
+                self.add(
+                    path,
+                    f"expected {self.count} values (one per period), got {len(values)}",
+                    len(values),
+                )
+        per = _list(_map(self.doc.get("budget")).get("per_period"))
+        if per is not None and self.count is not None and len(per) != self.count:
+            self.add(
+                "budget.per_period",
+                f"expected {self.count} values (one per period), got {len(per)}",
+                len(per),
+            )
+        targets = _map(self.doc.get("targets"))
+        mode = targets.get("mode", "hard")
+        penalty = targets.get("penalty_per_point_below")
+        if mode == "soft" and penalty is None:
+            self.add(
+                "targets.penalty_per_point_below",
+                "soft targets need a penalty per service-level point below target",
+            )
+        if mode == "hard" and penalty is not None:
+            self.add(
+                "targets.penalty_per_point_below", "a penalty only applies with mode: soft", penalty
+            )
+
+    # --- initiatives ----------------------------------------------------------------------
+
+    def initiative_rules(self) -> None:
+        names = list(self.initiatives)
+        requires: dict[str, list[str]] = {}
+        excludes: dict[str, set[str]] = {}
+        for name, ini in self.initiatives.items():
+            ini = _map(ini)
+            for key in ("requires", "excludes"):
+                for k, other in enumerate(_list(ini.get(key)) or []):
+                    path = f"initiatives.{name}.{key}.{k}"
+                    if not isinstance(other, str):
+                        continue
+                    if other == name:
+                        self.add(path, f"an initiative cannot {key[:-1]} itself", other)
+                    elif other not in self.initiatives:
+                        import difflib
+
+                        close = difflib.get_close_matches(other, names, n=1)
+                        hint = f"; did you mean {close[0]!r}?" if close else ""
+                        self.add(
+                            path,
+                            f"unknown initiative {other!r}{hint} (known: {', '.join(names)})",
+                            other,
+                        )
+                    elif key == "requires":
+                        requires.setdefault(name, []).append(other)
+                    else:
+                        excludes.setdefault(name, set()).add(other)
+                        excludes.setdefault(other, set()).add(name)
+            self.effect_rules(name, ini)
+        # cycles in requires
+        state: dict[str, int] = {}
+        stack: list[str] = []
+        cycles: list[list[str]] = []
+
+        def visit(n: str) -> None:
+            state[n] = 1
+            stack.append(n)
+            for m in requires.get(n, []):
+                if state.get(m) == 1:
+                    cycles.append([*stack[stack.index(m) :], m])
+                elif m not in state:
+                    visit(m)
+            stack.pop()
+            state[n] = 2
+
+        for n in names:
+            if n not in state:
+                visit(n)
+        for cycle in cycles:
+            self.add(
+                f"initiatives.{cycle[0]}.requires",
+                f"'requires' has a cycle: {' -> '.join(cycle)}; none of them could ever start",
+                cycle,
+            )
+        if cycles:
+            return
+        # requires (transitively) something it excludes, or two requirements exclude each other
+        for n in names:
+            closure: list[str] = []
+            todo = list(requires.get(n, []))
+            while todo:
+                m = todo.pop()
+                if m not in closure:
+                    closure.append(m)
+                    todo.extend(requires.get(m, []))
+            for m in closure:
+                if m in excludes.get(n, set()):
+                    self.add(
+                        f"initiatives.{n}.requires",
+                        f"{n!r} requires {m!r} but they exclude each other",
+                        m,
+                    )
+            for a in closure:
+                for b in closure:
+                    if a < b and b in excludes.get(a, set()):
+                        self.add(
+                            f"initiatives.{n}.requires",
+                            f"{n!r} requires both {a!r} and {b!r}, which exclude each other",
+                            [a, b],
+                        )
+
+    def effect_rules(self, name: str, ini: Mapping[str, Any]) -> None:
+        shifted: dict[str, float] = {}
+        for k, eff in enumerate(_list(ini.get("effects")) or []):
+            path = f"initiatives.{name}.effects.{k}"
+            if not isinstance(eff, Mapping):
+                continue
+            groups = [g for g in ("channel", "shift", "handoff") if g in eff]
+            multipliers = [
+                m for m in ("volume", "aht", "patience", "resolution", "containment") if m in eff
+            ]
+            if len(groups) != 1:
+                self.add(
+                    path,
+                    "an effect is exactly one of {channel: ..., <multipliers>}, {shift: {from, to, "
+                    f"fraction}} or {{handoff: {{from, to, factor}}}}; got keys {sorted(map(str, eff))}",
+                    None,
+                )
+                continue
+            if groups == ["channel"]:
+                ch = eff["channel"]
+                if not multipliers:
+                    self.add(
+                        path,
+                        "a channel effect needs at least one of volume, aht, patience, resolution, containment",
+                    )
+                if self.known_channel(f"{path}.channel", ch):
+                    kind = self.kinds.get(ch)
+                    for m in multipliers:
+                        if kind in EFFECTS_FOR_KIND and m not in EFFECTS_FOR_KIND[kind]:
+                            self.add(
+                                f"{path}.{m}",
+                                f"effect {m!r} does not fit {kind} channel {ch!r} (it accepts "
+                                f"{', '.join(EFFECTS_FOR_KIND[kind])})",
+                                eff[m],
+                            )
+                continue
+            if multipliers:
+                self.add(
+                    f"{path}.{multipliers[0]}",
+                    f"multipliers go in a channel effect, not beside {groups[0]!r}",
+                )
+            body = _map(eff[groups[0]])
+            src, dst = body.get("from"), body.get("to")
+            ok = True
+            for key, ch in (("from", src), ("to", dst)):
+                if ch is not None:
+                    ok = self.known_channel(f"{path}.{groups[0]}.{key}", ch) and ok
+            if ok and src is not None and src == dst:
+                self.add(
+                    f"{path}.{groups[0]}.to", f"'from' and 'to' are the same channel {src!r}", dst
+                )
+            if groups == ["shift"] and ok and src is not None:
+                shifted[src] = shifted.get(src, 0.0) + (_num(body.get("fraction")) or 0.0)
+                if shifted[src] > 1 + 1e-12:
+                    self.add(
+                        f"{path}.shift.fraction",
+                        f"shifts out of {src!r} in this initiative sum to {shifted[src]:g} > 1",
+                        body.get("fraction"),
+                    )
+            if groups == ["handoff"] and ok and src is not None and dst is not None:
+                base = _num(
+                    _map(_map(_map(self.doc.get("journeys")).get("handoffs")).get(src)).get(dst)
+                )
+                if not base:
+                    self.add(
+                        f"{path}.handoff",
+                        f"there is no hand-off from {src!r} to {dst!r} in journeys.handoffs to scale",
+                        dict(body),
+                    )
+
+    def run(self) -> list[Problem]:
+        self.channels_rules()
+        self.journeys_rules()
+        self.routing_rules()
+        self.pools_rules()
+        self.period_rules()
+        self.initiative_rules()
+        return self.problems
+
+
+def validate_document(doc: Mapping[str, Any]) -> list[Problem]:
+    """Every cross-field problem of a (normalised) raw scenario document."""
+    return _Checker(doc).run()
+
+
+def names_in(values: Iterable[Any]) -> list[str]:
+    return [v for v in values if isinstance(v, str)]
