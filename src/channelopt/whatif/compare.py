@@ -86,7 +86,10 @@ def wilson_interval(successes: int, trials: int) -> tuple[float, float]:
     z2 = _Z95 * _Z95
     centre = (p + z2 / (2 * trials)) / (1 + z2 / trials)
     half = _Z95 * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / (1 + z2 / trials)
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # At 0 and ``trials`` the bound is exactly 0 or 1; do not leave it to rounding.
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == trials else min(1.0, centre + half)
+    return (low, high)
 
 
 def _mean_interval(values: np.ndarray) -> tuple[float, float, float]:

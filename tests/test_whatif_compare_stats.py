@@ -1,0 +1,74 @@
+"""The statistics behind compare(): forecast-error draws, Wilson and Student intervals.
+
+Checked against SciPy and closed forms, and for every seed 0-99 where random.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy import stats
+
+from channelopt.whatif.compare import _mean_interval, forecast_multipliers, wilson_interval
+
+
+@given(st.integers(0, 200), st.integers(1, 200))
+def test_wilson_interval_equals_scipy(successes: int, trials: int) -> None:
+    successes = min(successes, trials)
+    expected = stats.binomtest(successes, trials).proportion_ci(method="wilson")
+    low, high = wilson_interval(successes, trials)
+    assert low == pytest.approx(expected.low, abs=1e-12)
+    assert high == pytest.approx(expected.high, abs=1e-12)
+    assert 0.0 <= low <= successes / trials <= high <= 1.0
+
+
+def test_wilson_interval_without_trials_is_nan() -> None:
+    assert all(math.isnan(x) for x in wilson_interval(0, 0))
+
+
+@given(st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=40))
+def test_mean_interval_equals_scipy_t_interval(values: list[float]) -> None:
+    x = np.array(values)
+    mean, low, high = _mean_interval(x)
+    assert mean == pytest.approx(x.mean(), rel=1e-12, abs=1e-9)
+    if x.std(ddof=1) > 0:
+        lo, hi = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
+        assert low == pytest.approx(lo, rel=1e-9, abs=1e-9)
+        assert high == pytest.approx(hi, rel=1e-9, abs=1e-9)
+
+
+def test_forecast_multipliers_have_mean_one_and_the_given_cv() -> None:
+    # For every seed 0-99: the sample mean and the variance of log m of 4,000
+    # draws lie within bounds of the targets (lognormal: mean 1, sd = cv). 400
+    # checks: each at level 1e-5 (Bonferroni), so the whole test fails by
+    # chance with probability below 0.4 %.
+    cv = np.array([0.0, 0.1, 0.3])
+    n = 4000
+    alpha = 1e-5
+    z = stats.norm.ppf(1 - alpha / 2)
+    for seed in range(100):
+        rng = np.random.default_rng(seed)
+        draws = np.array([forecast_multipliers(cv, rng) for _ in range(n)])
+        assert (draws[:, 0] == 1.0).all()
+        for c in (1, 2):
+            sd = cv[c]
+            assert abs(draws[:, c].mean() - 1.0) < z * sd / math.sqrt(n), (seed, c)
+            # log m is exactly normal with variance log(1 + cv^2): chi-square bounds on it
+            s2 = math.log1p(sd * sd)
+            var = np.log(draws[:, c]).var(ddof=1)
+            lo = s2 * stats.chi2.ppf(alpha / 2, n - 1) / (n - 1)
+            hi = s2 * stats.chi2.ppf(1 - alpha / 2, n - 1) / (n - 1)
+            assert lo < var < hi, (seed, c)
+
+
+def test_forecast_multipliers_closed_form_mean_of_log() -> None:
+    # E[log m] = -s^2 / 2 for s^2 = log(1 + cv^2): the correction that makes E[m] = 1.
+    rng = np.random.default_rng(0)
+    cv = np.array([0.5])
+    logs = np.log([forecast_multipliers(cv, rng)[0] for _ in range(20000)])
+    s2 = math.log1p(0.25)
+    assert abs(logs.mean() + s2 / 2) < 4 * math.sqrt(s2 / 20000)
