@@ -1,0 +1,841 @@
+"""One replication of the contact-centre simulation on a SimPy event core.
+
+SimPy's :class:`~simpy.core.Environment` holds the clock and the event queue.
+Every contact-level event is a bare :class:`~simpy.events.Timeout` with one
+callback (no process per contact, no ``simpy.Resource``): this is what makes
+the model fast enough; a SimPy process per customer costs about 4x more per
+contact (``benchmarks/mm50_simpy.py``).
+
+Design choices that the speed depends on:
+
+* agents are plain integers with list-based bookkeeping; idle agents of a pool
+  sit in a deque ordered by the time they became idle, so the head is the
+  longest-idle agent and the tail the most recently idle one;
+* abandonment uses lazy deletion: a waiting contact carries its abandonment
+  time and is dropped when it reaches the head of its queue too late. A timer
+  event is scheduled only when abandoned contacts may retry (the retrial must
+  start at its exact time);
+* random numbers come from per-purpose generators in batches; the external
+  arrivals of an interval, and the patience and handle time of each external
+  contact's first attempt, are drawn vectorised when the interval starts;
+* records are counters on flat lists indexed by ``interval * C + channel`` and
+  per-journey arrays, turned into NumPy arrays once at the end.
+
+The module is private: :func:`channelopt.simulation.simulate` is the API.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import simpy
+
+from ..errors import ChannelOptError
+from ..scenario.resolved import ChannelKind, Resolved
+
+__all__ = ["ConservationError", "ReplicationOutput", "run_replication"]
+
+LIVE, CONCURRENT, DEFERRED, SELF_SERVICE = 0, 1, 2, 3
+_KIND_CODE = {
+    ChannelKind.LIVE: LIVE,
+    ChannelKind.CONCURRENT: CONCURRENT,
+    ChannelKind.DEFERRED: DEFERRED,
+    ChannelKind.SELF_SERVICE: SELF_SERVICE,
+}
+# contact states
+WAITING, IN_SERVICE, DONE, ABANDONED = 0, 1, 2, 3
+# fields of a contact record (a list, mutated in place)
+F_JOURNEY, F_CHANNEL, F_ARRIVAL, F_SLOT, F_DEADLINE, F_STATE, F_WORK = 0, 1, 2, 3, 4, 5, 6
+F_START, F_AGENT, F_VERSION, F_LAST = 7, 8, 9, 10
+
+_BATCH = 16_384
+_DAY_S = 86_400.0
+
+
+class ConservationError(ChannelOptError, AssertionError):
+    """A simulation run lost or created contacts: an internal error, please report it."""
+
+
+@dataclass
+class ReplicationOutput:
+    """Raw arrays of one replication (all days, warm-up included).
+
+    Interval counters have shape ``(days * I, C)``; pool time integrals
+    ``(days * I, P)``; journey arrays one entry per external arrival.
+    """
+
+    counters: dict[str, np.ndarray]
+    busy_time: np.ndarray
+    agent_time: np.ndarray
+    journeys: dict[str, np.ndarray]
+    conservation: dict[str, int]
+
+
+class _Buffer:
+    """Batches of random variates from one generator (refilled on demand)."""
+
+    __slots__ = ("_draw", "_values", "_index")
+
+    def __init__(self, draw: Callable[[int], np.ndarray]) -> None:
+        self._draw = draw
+        self._values: list[float] = []
+        self._index = 0
+
+    def __call__(self) -> float:
+        i = self._index
+        if i >= len(self._values):
+            self._values = self._draw(_BATCH).tolist()
+            i = 0
+        self._index = i + 1
+        return self._values[i]
+
+
+def _cumulative_rows(matrix: np.ndarray) -> list[list[tuple[float, int]]]:
+    """Per row: (cumulative probability, target) for the non-zero entries."""
+    rows = []
+    for row in np.asarray(matrix, dtype=float):
+        cum, out = 0.0, []
+        for j, p in enumerate(row):
+            if p > 0:
+                cum += float(p)
+                out.append((cum, j))
+        rows.append(out)
+    return rows
+
+
+def _next_open(open_mask: np.ndarray) -> list[list[int]]:
+    """offset[c][i]: intervals from i to the next open interval of c (-1: never open)."""
+    n_i, n_c = open_mask.shape
+    out = []
+    for c in range(n_c):
+        col = open_mask[:, c]
+        offs = []
+        for i in range(n_i):
+            off = -1
+            for k in range(n_i):
+                if col[(i + k) % n_i]:
+                    off = k
+                    break
+            offs.append(off)
+        out.append(offs)
+    return out
+
+
+def run_replication(  # noqa: C901 - one closure keeps the hot paths on fast local lookups
+    res: Resolved,
+    staffing: np.ndarray,
+    seed: np.random.SeedSequence,
+    n_days: int,
+) -> ReplicationOutput:
+    """Simulate ``n_days`` days of one replication.
+
+    Parameters
+    ----------
+    res : Resolved
+        The resolved scenario period.
+    staffing : ndarray of int, shape (I, P)
+        Agents on duty per interval of the day and pool (same every day).
+    seed : numpy.random.SeedSequence
+        Seed of this replication; seven independent streams are spawned from it.
+    n_days : int
+        Days to simulate (warm-up days included; the caller discards them).
+
+    Returns
+    -------
+    ReplicationOutput
+    """
+    C = res.n_channels
+    I = res.n_intervals
+    P = len(res.pools)
+    L = float(res.interval_s)
+    G = n_days * I
+    T_END = G * L
+
+    kind = [_KIND_CODE[ChannelKind(k)] for k in res.kinds]
+    aht = [float(x) for x in res.aht]
+    cv = [float(x) for x in res.aht_cv]
+    patience = [
+        math.inf if kind[c] in (DEFERRED, SELF_SERVICE) else float(res.patience[c])
+        for c in range(C)
+    ]
+    within = [
+        float(res.target_within[c])
+        if np.isfinite(res.target_within[c]) and kind[c] in (LIVE, CONCURRENT)
+        else -math.inf
+        for c in range(C)
+    ]
+    deadline = [float(x) for x in res.deadline]
+    resolution = [float(x) for x in res.resolution]
+    containment = [float(x) for x in res.containment]
+    conc = [max(1, int(x)) if kind[c] == CONCURRENT else 1 for c, x in enumerate(res.concurrency)]
+    stretch = [float(x) if kind[c] == CONCURRENT else 0.0 for c, x in enumerate(res.concurrency_stretch)]
+    handoff_rows = _cumulative_rows(res.handoff)
+    handoff_total = [r[-1][0] if r else 0.0 for r in handoff_rows]
+    repeat_rows = _cumulative_rows(res.repeat_to)
+    repeat_delay = float(res.repeat_delay)
+    retrial_p = float(res.retrial_probability)
+    retrial_delay = float(res.retrial_delay)
+    timers = retrial_p > 0.0
+    open_flags = [[bool(res.open_mask[i, c]) for i in range(I)] for c in range(C)]
+    next_open = _next_open(np.asarray(res.open_mask, dtype=bool))
+    bit = [1 << c for c in range(C)]
+    # lognormal parameters with mean 1 and the channel's cv
+    ln_sigma = [math.sqrt(math.log1p(v * v)) if v > 0 else 0.0 for v in cv]
+    ln_mu = [-0.5 * s * s for s in ln_sigma]
+
+    # per-purpose generators: arrivals, first-attempt handle times and patience
+    # (common random numbers across staffings), later handle times (two shapes),
+    # later patience, routing decisions, delays
+    (
+        rng_arrivals,
+        rng_first_handle,
+        rng_first_patience,
+        rng_handle_exp,
+        rng_handle_norm,
+        rng_patience,
+        rng_routing,
+    ) = (np.random.default_rng(s) for s in seed.spawn(7))
+    rng_delay = np.random.default_rng(seed.spawn(1)[0])
+    u_route = _Buffer(rng_routing.random)
+    e_handle = _Buffer(rng_handle_exp.standard_exponential)
+    z_handle = _Buffer(rng_handle_norm.standard_normal)
+    e_patience = _Buffer(rng_patience.standard_exponential)
+    e_delay = _Buffer(rng_delay.standard_exponential)
+
+    pools_of = [[p for p in range(P) if c in res.pool_skills[p]] for c in range(C)]
+    live_skills = [
+        [c for c in res.pool_skills[p] if kind[c] in (LIVE, CONCURRENT)] for p in range(P)
+    ]
+    deferred_skills = [[c for c in res.pool_skills[p] if kind[c] == DEFERRED] for p in range(P)]
+    staffing = np.asarray(staffing, dtype=np.int64)
+    cap = [int(staffing[:, p].max()) if I else 0 for p in range(P)]
+
+    # agents
+    n_agents = sum(cap)
+    agent_pool: list[int] = []
+    for p in range(P):
+        agent_pool += [p] * cap[p]
+    pool_agents = [[a for a in range(n_agents) if agent_pool[a] == p] for p in range(P)]
+    load = [0] * n_agents  # contacts carried
+    agent_channel = [-1] * n_agents
+    on_duty = [False] * n_agents
+    leaving = [False] * n_agents
+    idle_since = [0.0] * n_agents
+    current: list[Any] = [None] * n_agents  # live/deferred: the contact in service
+    chats: list[list[Any]] = [[] for _ in range(n_agents)]  # concurrent: the chats
+    idle = [deque() for _ in range(P)]
+    off_duty = [list(reversed(pool_agents[p])) for p in range(P)]
+    n_available = [0] * P  # on duty and not leaving: what the staffing target counts
+    duty_count = [0] * P  # on duty, leaving included
+    duty_last = [0.0] * P
+    leaving_set: list[set[int]] = [set() for _ in range(P)]
+    partial = [[set() for _ in range(conc[c])] for c in range(C)]  # partial[c][k]: k chats
+
+    # records
+    GC = G * C
+    offered = [0] * GC
+    answered = [0] * GC
+    answered_within = [0] * GC
+    abandoned = [0] * GC
+    lost = [0] * GC
+    contained = [0] * GC
+    handed_off = [0] * GC
+    gave_up = [0] * GC
+    completed = [0] * GC
+    wait_sum = [0.0] * GC
+    busy = [0.0] * (G * P)
+    duty = [0.0] * (G * P)
+    j_start = array("d")
+    j_first: list[int] = []
+    j_mask: list[int] = []
+    j_contacts: list[int] = []
+    j_handoffs: list[int] = []
+    j_repeats: list[int] = []
+    j_retrials: list[int] = []
+    j_abandons: list[int] = []
+    j_wait = array("d")
+    j_end = array("d")
+    j_resolved: list[int] = []
+    queues = [deque() for _ in range(C)]
+    tally = dict.fromkeys(
+        (
+            "externals",
+            "attempts",
+            "answered",
+            "abandoned",
+            "contained",
+            "self_service_handed_off",
+            "self_service_gave_up",
+            "completed",
+            "served_handed_off",
+            "resolved",
+            "repeats_scheduled",
+            "unresolved_after_service",
+            "retrials_scheduled",
+            "lost",
+            "scheduled",
+            "fired",
+        ),
+        0,
+    )
+
+    env = simpy.Environment()
+    Timeout = simpy.Timeout
+
+    # ------------------------------------------------------------------ helpers
+    def rate(c: int, k: int) -> float:
+        s = stretch[c]
+        return (1.0 + s * (conc[c] - 1)) / (1.0 + s * (k - 1))
+
+    def draw_work(c: int) -> float:
+        v = cv[c]
+        if v == 1.0:
+            return aht[c] * e_handle()
+        if v == 0.0:
+            return aht[c]
+        return aht[c] * math.exp(ln_mu[c] + ln_sigma[c] * z_handle())
+
+    def add_span(arr: list[float], p: int, s: float, e: float, w: float) -> None:
+        # agent-seconds spent from s to e (weight w), split at interval boundaries
+        g0 = int(s / L)
+        g1 = min(int(e / L), G - 1)
+        if g0 >= g1:
+            arr[g0 * P + p] += (e - s) * w
+            return
+        arr[g0 * P + p] += ((g0 + 1) * L - s) * w
+        for g in range(g0 + 1, g1):
+            arr[g * P + p] += L * w
+        arr[g1 * P + p] += (e - g1 * L) * w
+
+    def flush_duty(p: int, now: float) -> None:
+        if duty_count[p]:
+            add_span(duty, p, duty_last[p], now, duty_count[p])
+        duty_last[p] = now
+
+    def end_journey(j: int, t: float, resolved: int) -> None:
+        j_end[j] = t
+        j_resolved[j] = resolved
+
+    def arrive(c: int, j: int, work: float, dl_offset: float) -> None:
+        """A contact reaches channel c now; held until the channel opens if closed."""
+        now = env._now
+        g = int(now / L)
+        if not open_flags[c][g % I]:
+            off = next_open[c][g % I]
+            if off > 0:
+                t_open = (g + off) * L
+                ev = Timeout(env, t_open - now, (c, j, work, dl_offset))
+                ev.callbacks.append(on_held)
+                tally["scheduled"] += 1
+                return
+        enter(c, j, work, now + dl_offset, g)
+
+    def on_held(ev: Any) -> None:
+        tally["fired"] += 1
+        c, j, work, dl_offset = ev._value
+        now = env._now
+        enter(c, j, work, now + dl_offset, int(now / L))
+
+    def enter(c: int, j: int, work: float, dl: float, g: int) -> None:
+        now = env._now
+        slot = g * C + c
+        offered[slot] += 1
+        tally["attempts"] += 1
+        j_contacts[j] += 1
+        j_mask[j] |= bit[c]
+        k = kind[c]
+        if k == SELF_SERVICE:
+            if u_route() < containment[c]:
+                contained[slot] += 1
+                tally["contained"] += 1
+                end_journey(j, now, 1)
+                return
+            u = u_route()
+            for cum, target in handoff_rows[c]:
+                if u < cum:
+                    tally["self_service_handed_off"] += 1
+                    handed_off[slot] += 1
+                    j_handoffs[j] += 1
+                    arrive(target, j, draw_work(target), patience_draw(target))
+                    return
+            tally["self_service_gave_up"] += 1
+            gave_up[slot] += 1
+            end_journey(j, now, 0)
+            return
+        contact = [j, c, now, slot, dl, WAITING, work, 0.0, -1, 0, 0.0]
+        a = find_agent(c)
+        if a >= 0:
+            start(a, contact)
+            return
+        queues[c].append(contact)
+        if timers and dl < T_END:
+            ev = Timeout(env, dl - now, contact)
+            ev.callbacks.append(on_patience)
+
+    def patience_draw(c: int) -> float:
+        m = patience[c]
+        return m * e_patience() if m < math.inf else math.inf
+
+    def find_agent(c: int) -> int:
+        ps = pools_of[c]
+        if len(ps) == 1:
+            dq = idle[ps[0]]
+            if dq:
+                return dq.popleft()
+        else:
+            best, t_best = -1, math.inf
+            for p in ps:
+                dq = idle[p]
+                if dq and idle_since[dq[0]] < t_best:
+                    best, t_best = p, idle_since[dq[0]]
+            if best >= 0:
+                return idle[best].popleft()
+        if conc[c] > 1:
+            for bucket in partial[c][1:]:
+                if bucket:
+                    return bucket.pop()  # caller's start() re-files it by load
+        return -1
+
+    def start(a: int, contact: list[Any], reschedule: bool = True) -> None:
+        now = env._now
+        c = contact[F_CHANNEL]
+        slot = contact[F_SLOT]
+        contact[F_STATE] = IN_SERVICE
+        contact[F_START] = now
+        contact[F_AGENT] = a
+        wait = now - contact[F_ARRIVAL]
+        answered[slot] += 1
+        tally["answered"] += 1
+        wait_sum[slot] += wait
+        if wait <= within[c]:
+            answered_within[slot] += 1
+        j_wait[contact[F_JOURNEY]] += wait
+        agent_channel[a] = c
+        k = load[a] + 1
+        load[a] = k
+        if conc[c] == 1:
+            current[a] = contact
+            ev = Timeout(env, contact[F_WORK], contact)
+            ev.callbacks.append(on_done)
+            return
+        mine = chats[a]
+        if k < conc[c] and not leaving[a]:
+            partial[c][k].add(a)
+        if reschedule and mine and stretch[c] > 0.0:
+            advance(a, c, k - 1)
+            reschedule_all(a, c, k)
+        mine.append(contact)
+        contact[F_LAST] = now
+        ev = Timeout(env, contact[F_WORK] / rate(c, k), (contact, 0))
+        ev.callbacks.append(on_chat_done)
+
+    def advance(a: int, c: int, k: int) -> None:
+        # the agent's chats progressed at rate(k) since their last update
+        now = env._now
+        r = rate(c, k)
+        for ch in chats[a]:
+            ch[F_WORK] -= (now - ch[F_LAST]) * r
+            ch[F_LAST] = now
+
+    def reschedule_all(a: int, c: int, k: int) -> None:
+        # the load changed: new completion times; the old events become stale
+        r = rate(c, k)
+        for ch in chats[a]:
+            ch[F_VERSION] += 1
+            ev = Timeout(env, max(ch[F_WORK], 0.0) / r, (ch, ch[F_VERSION]))
+            ev.callbacks.append(on_chat_done)
+
+    def on_patience(ev: Any) -> None:
+        contact = ev._value
+        if contact[F_STATE] == WAITING:
+            abandon(contact, env._now)
+
+    def abandon(contact: list[Any], t: float) -> None:
+        contact[F_STATE] = ABANDONED
+        slot = contact[F_SLOT]
+        j = contact[F_JOURNEY]
+        abandoned[slot] += 1
+        tally["abandoned"] += 1
+        j_wait[j] += t - contact[F_ARRIVAL]
+        j_abandons[j] += 1
+        if retrial_p > 0.0 and u_route() < retrial_p:
+            tally["retrials_scheduled"] += 1
+            tally["scheduled"] += 1
+            j_retrials[j] += 1
+            c = contact[F_CHANNEL]
+            delay = t + retrial_delay * e_delay() - env._now
+            ev = Timeout(env, max(delay, 0.0), (c, j))
+            ev.callbacks.append(on_delayed)
+            return
+        lost[slot] += 1
+        tally["lost"] += 1
+        end_journey(j, t, 0)
+
+    def on_delayed(ev: Any) -> None:
+        tally["fired"] += 1
+        c, j = ev._value
+        arrive(c, j, draw_work(c), patience_draw(c))
+
+    def next_waiting(c: int) -> Any:
+        q = queues[c]
+        now = env._now
+        while q:
+            contact = q[0]
+            if contact[F_STATE] != WAITING:
+                q.popleft()
+            elif contact[F_DEADLINE] <= now:
+                q.popleft()
+                abandon(contact, contact[F_DEADLINE])
+            else:
+                return q.popleft()
+        return None
+
+    def on_done(ev: Any) -> None:
+        contact = ev._value
+        a = contact[F_AGENT]
+        current[a] = None
+        load[a] -= 1
+        finish(contact, a, 1.0)
+        agent_free(a)
+
+    def on_chat_done(ev: Any) -> None:
+        contact, version = ev._value
+        if version != contact[F_VERSION] or contact[F_STATE] != IN_SERVICE:
+            return  # superseded by a rescheduling (stretch)
+        a = contact[F_AGENT]
+        c = contact[F_CHANNEL]
+        k_old = load[a]
+        if stretch[c] > 0.0:
+            advance(a, c, k_old)
+        chats[a].remove(contact)
+        if k_old < conc[c]:
+            partial[c][k_old].discard(a)
+        k = k_old - 1
+        load[a] = k
+        # bookkeeping first: a hand-off made by finish() must not pick this agent
+        finish(contact, a, 1.0 / conc[c])
+        if not leaving[a] and load[a] == k:
+            nxt = next_waiting(c)
+            if nxt is not None:
+                start(a, nxt, reschedule=False)  # load back to k_old: rates unchanged
+                return
+        if load[a] != k:
+            return  # finish() handed a chat straight back to this agent
+        if k > 0:
+            if not leaving[a]:
+                partial[c][k].add(a)
+            if stretch[c] > 0.0:
+                reschedule_all(a, c, k)
+            return
+        agent_free(a)
+
+    def finish(contact: list[Any], a: int, weight: float) -> None:
+        now = env._now
+        contact[F_STATE] = DONE
+        c = contact[F_CHANNEL]
+        slot = contact[F_SLOT]
+        j = contact[F_JOURNEY]
+        tally["completed"] += 1
+        completed[slot] += 1
+        add_span(busy, agent_pool[a], contact[F_START], now, weight)
+        if kind[c] == DEFERRED and now - contact[F_ARRIVAL] <= deadline[c]:
+            answered_within[slot] += 1
+        if handoff_total[c] > 0.0:
+            u = u_route()
+            if u < handoff_total[c]:
+                for cum, target in handoff_rows[c]:
+                    if u < cum:
+                        break
+                handed_off[slot] += 1
+                tally["served_handed_off"] += 1
+                j_handoffs[j] += 1
+                arrive(target, j, draw_work(target), patience_draw(target))
+                return
+        r = resolution[c]
+        if r >= 1.0 or (r > 0.0 and u_route() < r):
+            tally["resolved"] += 1
+            end_journey(j, now, 1)
+            return
+        if repeat_rows[c]:
+            u = u_route()
+            for cum, target in repeat_rows[c]:
+                if u < cum:
+                    tally["repeats_scheduled"] += 1
+                    tally["scheduled"] += 1
+                    j_repeats[j] += 1
+                    ev = Timeout(env, repeat_delay * e_delay(), (target, j))
+                    ev.callbacks.append(on_delayed)
+                    return
+        tally["unresolved_after_service"] += 1
+        end_journey(j, now, 0)
+
+    def agent_free(a: int) -> None:
+        """Agent a carries nothing: leave, take the next contact, or go idle."""
+        p = agent_pool[a]
+        if leaving[a]:
+            flush_duty(p, env._now)
+            leaving[a] = False
+            leaving_set[p].discard(a)
+            on_duty[a] = False
+            duty_count[p] -= 1
+            off_duty[p].append(a)
+            return
+        for c in live_skills[p]:
+            nxt = next_waiting(c)
+            if nxt is not None:
+                start(a, nxt)
+                if conc[c] > 1:
+                    top_up(a, c)
+                return
+        for c in deferred_skills[p]:
+            q = queues[c]
+            if q:
+                start(a, q.popleft())
+                return
+        idle_since[a] = env._now
+        idle[p].append(a)
+
+    def top_up(a: int, c: int) -> None:
+        # a chat agent takes further waiting chats up to its concurrency
+        while load[a] < conc[c]:
+            nxt = next_waiting(c)
+            if nxt is None:
+                return
+            if load[a] < conc[c]:
+                partial[c][load[a]].discard(a)
+            start(a, nxt)
+
+    # ------------------------------------------------------------ staffing
+    def set_staffing(i: int) -> None:
+        now = env._now
+        for p in range(P):
+            flush_duty(p, now)
+            target = int(staffing[i, p])
+            while n_available[p] < target:
+                # first call back agents on their way out, then bring new ones on
+                n_available[p] += 1
+                if leaving_set[p]:
+                    back = leaving_set[p].pop()
+                    leaving[back] = False
+                    c = agent_channel[back]
+                    if load[back] and conc[c] > 1:
+                        if load[back] < conc[c]:
+                            partial[c][load[back]].add(back)
+                        top_up(back, c)
+                    continue
+                a = off_duty[p].pop()
+                on_duty[a] = True
+                duty_count[p] += 1
+                agent_free(a)
+            if n_available[p] > target:
+                dq = idle[p]
+                while n_available[p] > target and dq:
+                    a = dq.pop()  # the most recently idle agent leaves first
+                    on_duty[a] = False
+                    duty_count[p] -= 1
+                    n_available[p] -= 1
+                    off_duty[p].append(a)
+                for a in pool_agents[p]:
+                    if n_available[p] <= target:
+                        break
+                    if on_duty[a] and not leaving[a] and load[a] > 0:
+                        leaving[a] = True  # finishes its contacts, then leaves
+                        leaving_set[p].add(a)
+                        n_available[p] -= 1
+                        c = agent_channel[a]
+                        if conc[c] > 1 and load[a] < conc[c]:
+                            partial[c][load[a]].discard(a)
+
+    # ------------------------------------------------------------ arrivals
+    day_factor = np.ones(C)
+    arrivals = np.asarray(res.arrivals, dtype=float)
+    forecast_error = np.asarray(res.forecast_error, dtype=float)
+    pat_arr = np.asarray(patience)
+    aht_arr = np.asarray(aht)
+    cv_arr = np.asarray(cv)
+    sig_arr = np.asarray(ln_sigma)
+    mu_arr = np.asarray(ln_mu)
+
+    def generate(g: int) -> None:
+        nonlocal day_factor
+        i = g % I
+        if i == 0 and np.any(forecast_error > 0):
+            # daily volume uncertainty: a gamma factor with mean 1 and cv forecast_error
+            shape = np.where(forecast_error > 0, 1.0 / np.maximum(forecast_error, 1e-12) ** 2, 1.0)
+            day_factor = np.where(
+                forecast_error > 0, rng_arrivals.gamma(shape, 1.0 / shape), 1.0
+            )
+        counts = rng_arrivals.poisson(arrivals[i] * day_factor)
+        n = int(counts.sum())
+        if n == 0:
+            return
+        ch = np.repeat(np.arange(C), counts)
+        t = g * L + rng_arrivals.random(n) * L
+        order = np.argsort(t, kind="stable")
+        t, ch = t[order], ch[order]
+        e = rng_first_patience.standard_exponential(n)
+        with np.errstate(invalid="ignore"):
+            dl = np.where(np.isinf(pat_arr[ch]), math.inf, pat_arr[ch] * e)
+        ex = rng_first_handle.standard_exponential(n)
+        z = rng_first_handle.standard_normal(n)
+        v = cv_arr[ch]
+        work = aht_arr[ch] * np.where(
+            v == 1.0, ex, np.where(v == 0.0, 1.0, np.exp(mu_arr[ch] + sig_arr[ch] * z))
+        )
+        times = t.tolist()
+        chans = ch.tolist()
+        dls = dl.tolist()
+        works = work.tolist()
+        index = [0]
+
+        def on_arrival(ev: Any) -> None:
+            k = index[0]
+            c = chans[k]
+            now = env._now
+            j = len(j_first)
+            j_start.append(now)
+            j_first.append(c)
+            j_mask.append(0)
+            j_contacts.append(0)
+            j_handoffs.append(0)
+            j_repeats.append(0)
+            j_retrials.append(0)
+            j_abandons.append(0)
+            j_wait.append(0.0)
+            j_end.append(math.nan)
+            j_resolved.append(0)
+            tally["externals"] += 1
+            k += 1
+            index[0] = k
+            if k < n:
+                nxt = Timeout(env, times[k] - now)
+                nxt.callbacks.append(on_arrival)
+            if open_flags[c][i]:
+                enter(c, j, works[k - 1], now + dls[k - 1], g)
+            else:
+                arrive(c, j, works[k - 1], dls[k - 1])
+
+        first = Timeout(env, times[0] - env._now)
+        first.callbacks.append(on_arrival)
+
+    def on_boundary(ev: Any) -> None:
+        g = ev._value
+        set_staffing(g % I)
+        generate(g)
+        if g + 1 < G:
+            nxt = Timeout(env, (g + 1) * L - env._now, g + 1)
+            nxt.callbacks.append(on_boundary)
+
+    boundary = Timeout(env, 0.0, 0)
+    boundary.callbacks.append(on_boundary)
+    env.run(until=T_END)
+
+    # ------------------------------------------------------------ wrap up
+    # contacts whose patience ran out while they sat behind the head of a queue
+    waiting_end = 0
+    for c in range(C):
+        for contact in queues[c]:
+            if contact[F_STATE] != WAITING:
+                continue
+            if contact[F_DEADLINE] <= T_END:
+                abandon(contact, contact[F_DEADLINE])
+            else:
+                waiting_end += 1
+                j_wait[contact[F_JOURNEY]] += T_END - contact[F_ARRIVAL]
+    in_service = 0
+    for a in range(n_agents):
+        in_service += load[a]
+        if current[a] is not None:
+            add_span(busy, agent_pool[a], current[a][F_START], T_END, 1.0)
+        for ch in chats[a]:
+            add_span(busy, agent_pool[a], ch[F_START], T_END, 1.0 / conc[ch[F_CHANNEL]])
+    for p in range(P):
+        flush_duty(p, T_END)
+    pending = tally["scheduled"] - tally["fired"]
+
+    conservation = dict(tally)
+    conservation.update(waiting_end=waiting_end, in_service_end=in_service, pending_end=pending)
+    _check_conservation(conservation, sum(offered))
+
+    counters = {
+        "offered": offered,
+        "answered": answered,
+        "answered_within_target": answered_within,
+        "abandoned": abandoned,
+        "lost": lost,
+        "contained": contained,
+        "handed_off": handed_off,
+        "gave_up": gave_up,
+        "completed": completed,
+    }
+    out = {k: np.asarray(v, dtype=np.int64).reshape(G, C) for k, v in counters.items()}
+    out["total_wait"] = np.asarray(wait_sum, dtype=float).reshape(G, C)
+    journeys = {
+        "start": np.frombuffer(j_start, dtype=float).copy(),
+        "first_channel": np.asarray(j_first, dtype=np.int64),
+        "mask": np.asarray(j_mask, dtype=np.int64),
+        "contacts": np.asarray(j_contacts, dtype=np.int64),
+        "handoffs": np.asarray(j_handoffs, dtype=np.int64),
+        "repeats": np.asarray(j_repeats, dtype=np.int64),
+        "retrials": np.asarray(j_retrials, dtype=np.int64),
+        "abandonments": np.asarray(j_abandons, dtype=np.int64),
+        "total_wait": np.frombuffer(j_wait, dtype=float).copy(),
+        "end": np.frombuffer(j_end, dtype=float).copy(),
+        "resolved": np.asarray(j_resolved, dtype=bool),
+    }
+    return ReplicationOutput(
+        counters=out,
+        busy_time=np.asarray(busy, dtype=float).reshape(G, P),
+        agent_time=np.asarray(duty, dtype=float).reshape(G, P),
+        journeys=journeys,
+        conservation=conservation,
+    )
+
+
+def _check_conservation(t: dict[str, int], offered_total: int) -> None:
+    """Raise :class:`ConservationError` when any balance of contacts does not hold."""
+    checks = {
+        "attempts = answered + abandoned + contained + self-service hand-offs + "
+        "self-service gave up + still waiting": (
+            t["attempts"],
+            t["answered"]
+            + t["abandoned"]
+            + t["contained"]
+            + t["self_service_handed_off"]
+            + t["self_service_gave_up"]
+            + t["waiting_end"],
+        ),
+        "answered = completed + still in service": (
+            t["answered"],
+            t["completed"] + t["in_service_end"],
+        ),
+        "completed = handed off + resolved + repeats + unresolved": (
+            t["completed"],
+            t["served_handed_off"]
+            + t["resolved"]
+            + t["repeats_scheduled"]
+            + t["unresolved_after_service"],
+        ),
+        "abandoned = retrials + lost": (t["abandoned"], t["retrials_scheduled"] + t["lost"]),
+        "attempts + pending = external + hand-offs + retrials + repeats": (
+            t["attempts"] + t["pending_end"],
+            t["externals"]
+            + t["served_handed_off"]
+            + t["self_service_handed_off"]
+            + t["retrials_scheduled"]
+            + t["repeats_scheduled"],
+        ),
+        "offered (interval records) = attempts": (offered_total, t["attempts"]),
+    }
+    broken = [f"{name}: {lhs} != {rhs}" for name, (lhs, rhs) in checks.items() if lhs != rhs]
+    if broken:
+        raise ConservationError(
+            "simulation conservation check failed (a bug in channelopt.simulation, please "
+            "report it with the scenario and seed):\n  " + "\n  ".join(broken)
+        )

@@ -1,0 +1,289 @@
+"""The result of a simulation: tidy tables, a summary with confidence intervals, provenance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..scenario.resolved import ChannelKind, Resolved
+from ._engine import DEFERRED, LIVE, CONCURRENT, ReplicationOutput, _KIND_CODE
+from ._stats import t_quantile
+
+__all__ = ["INTERVAL_COLUMNS", "JOURNEY_COLUMNS", "SimulationResult", "build_tables"]
+
+INTERVAL_COLUMNS = (
+    "replication",
+    "day",
+    "interval",
+    "channel",
+    "offered",
+    "answered",
+    "answered_within_target",
+    "abandoned",
+    "lost",
+    "contained",
+    "handed_off",
+    "service_level",
+    "average_wait",
+    "abandonment",
+    "occupancy",
+    # extra columns, after the fixed ones
+    "gave_up",
+    "completed",
+    "total_wait",
+    "busy_time",
+    "agent_time",
+)
+
+JOURNEY_COLUMNS = (
+    "replication",
+    "journey",
+    "day",
+    "arrival",
+    "first_channel",
+    "channels_visited",
+    "contacts",
+    "handoffs",
+    "repeats",
+    "retrials",
+    "abandonments",
+    "total_wait",
+    "time_to_resolution",
+    "resolved",
+    "finished",
+    "effort_points",
+)
+
+_COUNTS = ("offered", "answered", "abandoned", "lost", "contained", "handed_off")
+_RATES = ("service_level", "average_wait", "abandonment", "occupancy")
+
+
+@dataclass(frozen=True, eq=False)
+class SimulationResult:
+    """What a simulation measured, per interval and per journey, with provenance.
+
+    Attributes
+    ----------
+    intervals : pandas.DataFrame
+        One row per replication x reported day x interval x channel; columns
+        ``replication, day, interval, channel, offered, answered,
+        answered_within_target, abandoned, lost, contained, handed_off,
+        service_level, average_wait, abandonment, occupancy`` followed by
+        ``gave_up, completed, total_wait, busy_time, agent_time``
+        (see ``docs/simulation.md``). Times in seconds.
+    journeys : pandas.DataFrame
+        One row per customer journey that started on a reported day.
+    scenario_name, content_hash, version : str
+        Provenance: scenario name and content hash, channelopt version.
+    seed : int or None
+        The ``seed=`` argument (``None`` when fresh entropy was used; then
+        ``entropy`` reproduces the run).
+    entropy : int
+        Entropy of the root ``SeedSequence``.
+    replications, days, warmup_days, period : int
+        The run's settings.
+    staffing : pandas.DataFrame
+        Agents simulated per interval and pool (columns ``pool, interval, agents``).
+    conservation : pandas.DataFrame
+        Per replication, the contact balances checked at the end of the run.
+    """
+
+    intervals: pd.DataFrame
+    journeys: pd.DataFrame
+    scenario_name: str
+    content_hash: str
+    version: str
+    seed: int | None
+    entropy: int
+    replications: int
+    days: int
+    warmup_days: int
+    period: int
+    staffing: pd.DataFrame
+    conservation: pd.DataFrame
+    channels: tuple[str, ...] = field(default=())
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        """Scenario name and hash, channelopt version, seed and run settings."""
+        return {
+            "scenario": self.scenario_name,
+            "content_hash": self.content_hash,
+            "version": self.version,
+            "seed": self.seed,
+            "entropy": self.entropy,
+            "replications": self.replications,
+            "days": self.days,
+            "warmup_days": self.warmup_days,
+            "period": self.period,
+        }
+
+    def per_replication(self) -> pd.DataFrame:
+        """Per replication and channel: counts per day and the rates over all reported days.
+
+        Rates are ratios of sums (``service_level`` = answered within target /
+        offered; ``average_wait`` = total wait / answered; ``abandonment`` =
+        abandoned / offered; ``occupancy`` = busy time / agent time).
+        """
+        df = self.intervals
+        sums = df.groupby(["replication", "channel"], observed=True, sort=True)[
+            [*_COUNTS, "answered_within_target", "total_wait", "busy_time", "agent_time"]
+        ].sum()
+        has_sl = df.groupby(["replication", "channel"], observed=True, sort=True)[
+            "service_level"
+        ].apply(lambda s: bool(s.notna().any()))
+        out = pd.DataFrame(index=sums.index)
+        for name in _COUNTS:
+            out[name] = sums[name] / self.days
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sl = sums["answered_within_target"] / sums["offered"]
+            out["service_level"] = sl.where(has_sl)
+            out["average_wait"] = sums["total_wait"] / sums["answered"]
+            out["abandonment"] = sums["abandoned"] / sums["offered"]
+            out["occupancy"] = sums["busy_time"] / sums["agent_time"]
+        return out.reset_index()
+
+    def summary(self, confidence: float = 0.95) -> pd.DataFrame:
+        """Per channel and measure: mean across replications and a t confidence interval.
+
+        Parameters
+        ----------
+        confidence : float
+            Two-sided confidence level of the interval (default 0.95).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``channel, measure, mean, ci_low, ci_high, std, replications``.
+            Measures: ``offered, answered, abandoned, lost, contained,
+            handed_off`` (contacts per day), ``service_level``,
+            ``average_wait`` (s), ``abandonment``, ``occupancy``. With one
+            replication the interval is ``nan``.
+        """
+        if not 0.0 < confidence < 1.0:
+            raise ValueError(f"The 'confidence' parameter must lie in (0, 1); got {confidence!r}")
+        per = self.per_replication()
+        rows = []
+        for channel, grp in per.groupby("channel", observed=True, sort=False):
+            for measure in (*_COUNTS, *_RATES):
+                x = grp[measure].to_numpy(dtype=float)
+                x = x[np.isfinite(x)]
+                n = len(x)
+                mean = float(x.mean()) if n else float("nan")
+                std = float(x.std(ddof=1)) if n > 1 else float("nan")
+                half = (
+                    t_quantile(0.5 + confidence / 2, n - 1) * std / np.sqrt(n)
+                    if n > 1
+                    else float("nan")
+                )
+                rows.append((channel, measure, mean, mean - half, mean + half, std, n))
+        out = pd.DataFrame(
+            rows, columns=["channel", "measure", "mean", "ci_low", "ci_high", "std", "replications"]
+        )
+        out["channel"] = pd.Categorical(out["channel"], categories=list(self.channels))
+        return out.sort_values(["channel"], kind="stable").reset_index(drop=True)
+
+
+def build_tables(
+    res: Resolved, outputs: list[ReplicationOutput], warmup_days: int, days: int
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Turn raw replication outputs into the intervals, journeys and conservation tables."""
+    n_i, n_c = res.n_intervals, res.n_channels
+    first_pool = res.pool_of_channel()
+    kinds = [_KIND_CODE[ChannelKind(k)] for k in res.kinds]
+    has_target = np.array(
+        [
+            (kinds[c] in (LIVE, CONCURRENT) and np.isfinite(res.target_within[c]))
+            or (kinds[c] == DEFERRED and np.isfinite(res.deadline[c]))
+            for c in range(n_c)
+        ]
+    )
+    lo = warmup_days * n_i
+    frames, jframes, cons = [], [], []
+    label_cache: dict[int, str] = {}
+    for r, out in enumerate(outputs):
+        cnt = {k: v[lo:] for k, v in out.counters.items()}
+        g = cnt["offered"].shape[0]
+        pool_idx = np.where(first_pool >= 0, first_pool, 0)
+        busy = np.where(first_pool >= 0, out.busy_time[lo:][:, pool_idx], np.nan)
+        duty = np.where(first_pool >= 0, out.agent_time[lo:][:, pool_idx], np.nan)
+        offered = cnt["offered"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sl = np.where(has_target, cnt["answered_within_target"] / offered, np.nan)
+            sl = np.where(offered > 0, sl, np.nan)
+            aw = np.where(cnt["answered"] > 0, cnt["total_wait"] / cnt["answered"], np.nan)
+            ab = np.where(offered > 0, cnt["abandoned"] / offered, np.nan)
+            occ = np.where(duty > 0, busy / duty, np.nan)
+        gi = np.repeat(np.arange(g), n_c)
+        frame = {
+            "replication": np.full(g * n_c, r, dtype=np.int64),
+            "day": gi // n_i,
+            "interval": gi % n_i,
+            "channel": np.tile(np.arange(n_c), g),
+        }
+        for name in INTERVAL_COLUMNS[4:]:
+            if name in cnt:
+                frame[name] = cnt[name].ravel()
+        frame.update(
+            service_level=sl.ravel(),
+            average_wait=aw.ravel(),
+            abandonment=ab.ravel(),
+            occupancy=occ.ravel(),
+            busy_time=busy.ravel(),
+            agent_time=duty.ravel(),
+        )
+        frames.append(pd.DataFrame({k: frame[k] for k in INTERVAL_COLUMNS}))
+
+        j = out.journeys
+        keep = j["start"] >= lo * res.interval_s
+        start = j["start"][keep]
+        day = np.floor(start / 86_400.0).astype(np.int64) - warmup_days
+        mask = j["mask"][keep]
+        for m in np.unique(mask):
+            if int(m) not in label_cache:
+                label_cache[int(m)] = ", ".join(
+                    res.channels[c] for c in range(n_c) if int(m) >> c & 1
+                )
+        labels = pd.Series(mask).map(label_cache)
+        end = j["end"][keep]
+        resolved = j["resolved"][keep]
+        wait = j["total_wait"][keep]
+        handoffs, repeats, abandons = j["handoffs"][keep], j["repeats"][keep], j["abandonments"][keep]
+        effort = (
+            res.effort_wait_minute * wait / 60.0
+            + res.effort_handoff * handoffs
+            + res.effort_repeat * repeats
+            + res.effort_abandoned * abandons
+        )
+        jframes.append(
+            pd.DataFrame(
+                {
+                    "replication": np.full(len(start), r, dtype=np.int64),
+                    "journey": np.arange(len(start), dtype=np.int64),
+                    "day": day,
+                    "arrival": start - (day + warmup_days) * 86_400.0,
+                    "first_channel": j["first_channel"][keep],
+                    "channels_visited": labels.to_numpy(dtype=object),
+                    "contacts": j["contacts"][keep],
+                    "handoffs": handoffs,
+                    "repeats": repeats,
+                    "retrials": j["retrials"][keep],
+                    "abandonments": abandons,
+                    "total_wait": wait,
+                    "time_to_resolution": np.where(resolved, end - start, np.nan),
+                    "resolved": resolved,
+                    "finished": np.isfinite(end),
+                    "effort_points": effort,
+                }
+            )
+        )
+        cons.append({"replication": r, **out.conservation})
+    cat = pd.CategoricalDtype(list(res.channels))
+    intervals = pd.concat(frames, ignore_index=True)
+    intervals["channel"] = pd.Categorical.from_codes(intervals["channel"], dtype=cat)
+    journeys = pd.concat(jframes, ignore_index=True)
+    journeys["first_channel"] = pd.Categorical.from_codes(journeys["first_channel"], dtype=cat)
+    return intervals, journeys, pd.DataFrame(cons)
