@@ -1,0 +1,31 @@
+"""Staffing: traffic equations and per-interval requirements for every channel kind.
+
+:func:`staff` turns one period of a scenario into agents per interval and
+channel, with the service level, wait, abandonment and occupancy those agents
+reach, FTE and cost; :func:`flows` solves the traffic equations alone. Every
+column, approximation and decision is documented in ``docs/staffing.md``.
+"""
+
+from __future__ import annotations
+
+from ._core import MAX_ITERATIONS, flows, staff, staff_resolved
+from ._deferred import DeferredKpis, deferred_kpis, staff_deferred
+from ._flows import carry_matrix, delay_kernel, delay_weights
+from ._result import INTERVAL_COLUMNS, POOL_COLUMNS, SUMMARY_COLUMNS, StaffingResult
+
+__all__ = [
+    "INTERVAL_COLUMNS",
+    "MAX_ITERATIONS",
+    "POOL_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "DeferredKpis",
+    "StaffingResult",
+    "carry_matrix",
+    "deferred_kpis",
+    "delay_kernel",
+    "delay_weights",
+    "flows",
+    "staff",
+    "staff_deferred",
+    "staff_resolved",
+]

@@ -1,0 +1,394 @@
+"""Staffing a resolved period: the traffic/abandonment fixed point and the result tables."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from ..errors import ChannelOptError
+from ..scenario.resolved import ChannelKind, Resolved
+from ._deferred import deferred_kpis, staff_deferred
+from ._flows import FlowRates, solve
+from ._live import ChannelSpec, LiveKpis, evaluate_live, staff_live
+from ._result import StaffingResult, build_result
+
+__all__ = ["flows", "staff", "staff_resolved"]
+
+#: Cap on the rounds of the retrial/abandonment fixed point across channels.
+MAX_ITERATIONS = 50
+#: After this many rounds agents may only grow, so integer staffing cannot cycle.
+_MONOTONE_AFTER = 10
+_TOL = 1e-9
+
+Progress = Callable[[int, int], object]
+
+
+def flows(resolved: Resolved, abandonment: np.ndarray | None = None) -> np.ndarray:
+    """Offered contacts per interval and channel (the traffic equations).
+
+    Parameters
+    ----------
+    resolved : Resolved
+        One period of a scenario.
+    abandonment : ndarray, shape (I, C), optional
+        Fraction of the contacts offered to each channel and interval that
+        abandon (default: none). Deferred and self-service entries are ignored.
+
+    Returns
+    -------
+    ndarray, shape (I, C)
+        Contacts offered per interval: external arrivals plus hand-offs (same
+        interval), repeats and retrials (spread over the following intervals by
+        their exponential delays, wrapping round midnight), with whatever
+        reaches a closed channel carried to its next open interval. Solved
+        exactly as one linear system over the day.
+
+    Examples
+    --------
+    >>> import channelopt as co  # doctest: +SKIP
+    >>> x = flows(co.load_scenario("scenarios/retail_bank.yaml").resolve(0))  # doctest: +SKIP
+    """
+    _check_resolved(resolved)
+    ni, C = resolved.n_intervals, resolved.n_channels
+    ab = np.zeros((ni, C)) if abandonment is None else np.asarray(abandonment, dtype=float)
+    if ab.shape != (ni, C):
+        raise ValueError(
+            f"abandonment must have shape (intervals, channels) = {(ni, C)}, got {ab.shape}"
+        )
+    if not np.all((ab >= 0) & (ab <= 1)):
+        raise ValueError("abandonment fractions must lie in [0, 1]")
+    ab = _only_queues(resolved, ab)
+    return solve(resolved, FlowRates(resolved), ab)
+
+
+def _only_queues(resolved: Resolved, ab: np.ndarray) -> np.ndarray:
+    queues = np.array([k in (ChannelKind.LIVE, ChannelKind.CONCURRENT) for k in resolved.kinds])
+    return np.where(queues[None, :], ab, 0.0)
+
+
+def _check_resolved(resolved: Any) -> None:
+    if not isinstance(resolved, Resolved):
+        raise TypeError(
+            f"expected a channelopt Resolved (from Scenario.resolve), got {type(resolved).__name__}"
+        )
+
+
+def _specs(resolved: Resolved, rates: FlowRates) -> dict[int, ChannelSpec]:
+    r = resolved
+    w0 = float(rates.k_retrial[0, 0])
+    out = {}
+    for c, kind in enumerate(r.kinds):
+        if kind not in (ChannelKind.LIVE, ChannelKind.CONCURRENT):
+            continue
+        patience = float(r.patience[c])
+        out[c] = ChannelSpec(
+            name=r.channels[c],
+            aht=float(r.aht[c]),
+            patience=patience,
+            concurrency=int(r.concurrency[c]) if kind is ChannelKind.CONCURRENT else 1,
+            stretch=float(r.concurrency_stretch[c]) if kind is ChannelKind.CONCURRENT else 0.0,
+            service_level=float(r.target_service_level[c]),
+            within=float(r.target_within[c]),
+            max_wait=float(r.target_max_wait[c]),
+            max_abandonment=float(r.target_max_abandonment[c]),
+            max_occupancy=float(r.target_max_occupancy[c]),
+            same_interval_retrial=rates.retrial_probability * w0 if math.isfinite(patience) else 0,
+            interval_s=float(r.interval_s),
+        )
+    return out
+
+
+def _agents_per_channel(
+    resolved: Resolved,
+    required: np.ndarray,
+    load: np.ndarray,
+    agents: Any,
+    channel_agents: Any,
+) -> np.ndarray:
+    """Agents per interval and channel from a pool or channel specification."""
+    r = resolved
+    ni, C, P = r.n_intervals, r.n_channels, len(r.pools)
+    staffed = r.staffed()
+    out = np.zeros((ni, C))
+    if channel_agents is not None:
+        if isinstance(channel_agents, Mapping):
+            for name, value in channel_agents.items():
+                c = r.channel_index(name)
+                out[:, c] = _per_interval(value, ni, f"channel_agents[{name!r}]")
+        else:
+            arr = np.asarray(channel_agents, dtype=float)
+            if arr.shape != (ni, C):
+                raise ValueError(
+                    f"channel_agents must be a mapping channel -> agents or an array of shape "
+                    f"(intervals, channels) = {(ni, C)}, got shape {arr.shape}"
+                )
+            out[:] = arr
+        out[:, ~staffed] = 0.0
+        return _check_agents(out * r.open_mask, "channel_agents")
+    pool_agents = np.zeros((ni, P))
+    if isinstance(agents, Mapping):
+        for name, value in agents.items():
+            if name not in r.pools:
+                raise KeyError(f"unknown pool {name!r} in agents; known: {', '.join(r.pools)}")
+            pool_agents[:, r.pools.index(name)] = _per_interval(value, ni, f"agents[{name!r}]")
+    else:
+        arr = np.asarray(agents, dtype=float)
+        if arr.shape == (P,):
+            arr = np.broadcast_to(arr, (ni, P))
+        if arr.shape != (ni, P):
+            raise ValueError(
+                f"agents must be a mapping pool -> agents, an array of shape (pools,) = ({P},) "
+                f"or (intervals, pools) = {(ni, P)}, got shape {arr.shape}"
+            )
+        pool_agents[:] = arr
+    _check_agents(pool_agents, "agents")
+    owner = r.pool_of_channel()
+    for p in range(P):
+        members = [c for c in range(C) if owner[c] == p and staffed[c]]
+        if not members:
+            continue
+        for t in range(ni):
+            total = pool_agents[t, p]
+            open_members = [c for c in members if r.open_mask[t, c]]
+            if total <= 0 or not open_members:
+                continue
+            weights = np.array([required[t, c] for c in open_members], dtype=float)
+            if weights.sum() <= 0:
+                weights = np.array([load[t, c] for c in open_members], dtype=float)
+            if weights.sum() <= 0:
+                weights = np.ones(len(open_members))
+            out[t, open_members] = _largest_remainder(total, weights)
+    return out
+
+
+def _per_interval(value: Any, n: int, what: str) -> np.ndarray:
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim == 0:
+        return np.full(n, float(arr))
+    if arr.shape != (n,):
+        raise ValueError(
+            f"{what} must be a number or {n} values (one per interval), got {arr.shape}"
+        )
+    return arr
+
+
+def _check_agents(arr: np.ndarray, what: str) -> np.ndarray:
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        bad = arr[~(np.isfinite(arr) & (arr >= 0))][0]
+        raise ValueError(f"{what} must be finite and >= 0, got {bad!r}")
+    return arr
+
+
+def _largest_remainder(total: float, weights: np.ndarray) -> np.ndarray:
+    """Split ``round(total)`` agents in proportion to ``weights`` (Hamilton's method)."""
+    n = round(total)
+    share = n * weights / weights.sum()
+    base = np.floor(share).astype(np.int64)
+    left = n - base.sum()
+    if left > 0:
+        order = np.argsort(-(share - base), kind="stable")
+        base[order[:left]] += 1
+    return base
+
+
+def staff_resolved(
+    resolved: Resolved,
+    *,
+    agents: Any = None,
+    channel_agents: Any = None,
+    progress: Progress | None = None,
+) -> StaffingResult:
+    """Staff one resolved period: agents per interval and channel, and their KPIs.
+
+    Parameters
+    ----------
+    resolved : Resolved
+        One period of a scenario (``Scenario.resolve(period, plan)``).
+    agents : mapping or ndarray, optional
+        Evaluate these agents instead of computing the requirement: per pool,
+        as a mapping ``pool -> number or per-interval list``, an array of shape
+        ``(P,)`` (the same in every interval) or ``(I, P)``. A pool's agents are
+        split over its open channels in proportion to their requirement
+        (largest remainder, whole agents); channels served by several pools
+        belong to the first pool listing them.
+    channel_agents : mapping or ndarray, optional
+        Evaluate these agents per channel (``channel -> number or list``, or an
+        array of shape ``(I, C)``). Takes precedence over ``agents``.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each round of the fixed point.
+
+    Returns
+    -------
+    StaffingResult
+        Tables per interval x channel and per pool x interval, the fixed-point
+        residual (contacts per interval) and iteration count.
+
+    Raises
+    ------
+    TypeError
+        When ``resolved`` is not a :class:`~channelopt.scenario.Resolved`.
+    ValueError
+        For malformed ``agents``; for a channel whose targets no number of
+        agents can meet (the message names the channel).
+    """
+    _check_resolved(resolved)
+    required = _staff(resolved, None, progress)
+    if agents is None and channel_agents is None:
+        return required
+    req = required.intervals
+    ni, C = resolved.n_intervals, resolved.n_channels
+    req_agents = req["agents"].to_numpy().reshape(C, ni).T
+    req_load = req["load"].to_numpy().reshape(C, ni).T
+    fixed = _agents_per_channel(resolved, req_agents, req_load, agents, channel_agents)
+    return _staff(resolved, np.rint(fixed).astype(np.int64), progress, mode="evaluated")
+
+
+def _staff(
+    resolved: Resolved,
+    fixed: np.ndarray | None,
+    progress: Progress | None,
+    mode: str = "required",
+) -> StaffingResult:
+    r = resolved
+    ni, C = r.n_intervals, r.n_channels
+    rates = FlowRates(r)
+    specs = _specs(r, rates)
+    p = rates.retrial_probability
+    ab = np.zeros((ni, C))
+    n = np.zeros((ni, C), dtype=np.int64)
+    kpis: dict[int, LiveKpis] = {}
+    residual = 0.0
+    iterations = 0
+    needs_loop = any(math.isfinite(s.patience) for s in specs.values())
+    cap = MAX_ITERATIONS if needs_loop else 1
+    for it in range(1, cap + 1):
+        iterations = it
+        x = solve(r, rates, ab)
+        new_ab = np.zeros_like(ab)
+        new_n = n.copy()
+        residual = 0.0
+        for c, spec in specs.items():
+            base = x[:, c] - spec.same_interval_retrial * ab[:, c] * x[:, c]
+            base = np.maximum(base, 0.0)
+            if fixed is not None:
+                kp = evaluate_live(spec, base, fixed[:, c])
+            else:
+                floor = n[:, c] if it > _MONOTONE_AFTER else None
+                try:
+                    kp = staff_live(spec, base, floor)
+                except ValueError as exc:
+                    raise ChannelOptError(str(exc)) from exc
+            kpis[c] = kp
+            new_ab[:, c] = kp.abandonment
+            new_n[:, c] = kp.agents
+            residual = max(residual, float(np.max(np.abs(kp.offered - x[:, c]), initial=0.0)))
+        scale = max(1.0, float(x.max(initial=0.0)))
+        converged = residual <= _TOL * scale and np.array_equal(new_n, n) and it > 1
+        ab, n = new_ab, new_n
+        if progress is not None:
+            progress(it, cap)
+        if converged or not needs_loop:
+            break
+    # Final flows at the final abandonment, and the KPIs there.
+    x = solve(r, rates, ab)
+    if p > 0 and needs_loop:
+        residual = max(
+            residual,
+            max(
+                (float(np.max(np.abs(kpis[c].offered - x[:, c]), initial=0.0)) for c in specs),
+                default=0.0,
+            ),
+        )
+    deferred = {}
+    for c, kind in enumerate(r.kinds):
+        if kind is not ChannelKind.DEFERRED:
+            continue
+        target = float(r.target_within_deadline[c])
+        if math.isnan(target):
+            target = 1.0
+        if fixed is not None:
+            staffed_c = fixed[:, c]
+        else:
+            try:
+                staffed_c = staff_deferred(
+                    x[:, c],
+                    r.open_mask[:, c],
+                    float(r.aht[c]),
+                    r.interval_s,
+                    float(r.deadline[c]),
+                    target,
+                )
+            except ValueError as exc:
+                raise ChannelOptError(f"channel {r.channels[c]!r}: {exc}") from exc
+        dk = deferred_kpis(x[:, c], staffed_c, float(r.aht[c]), r.interval_s, float(r.deadline[c]))
+        deferred[c] = (np.asarray(staffed_c, dtype=np.int64), dk)
+    return build_result(r, rates, x, kpis, deferred, residual, iterations, mode)
+
+
+def staff(
+    scenario: Any,
+    period: int = 0,
+    plan: Any = None,
+    *,
+    progress: Progress | None = None,
+) -> StaffingResult:
+    """Agents per interval and channel for one period of a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario or Resolved
+        A loaded scenario (``channelopt.load_scenario``), or an already resolved
+        period (then ``period`` and ``plan`` are ignored).
+    period : int, default 0
+        Period to staff (0-based).
+    plan : Plan, optional
+        Initiatives in force (``plan.starts``: initiative -> start period),
+        passed to ``scenario.resolve(period, plan)``. When the plan fixes agents
+        per pool (``plan.agents``: pool -> number or per-period list), those
+        agents are evaluated instead of the requirement.
+    progress : callable, optional
+        ``progress(done, total)`` after each round of the fixed point.
+
+    Returns
+    -------
+    StaffingResult
+        See :class:`StaffingResult` and ``docs/staffing.md``.
+
+    Examples
+    --------
+    >>> import channelopt as co  # doctest: +SKIP
+    >>> result = co.staff(co.load_scenario("scenarios/retail_bank.yaml"))  # doctest: +SKIP
+    >>> result.summary()  # doctest: +SKIP
+    """
+    if isinstance(scenario, Resolved):
+        return staff_resolved(scenario, progress=progress)
+    if not hasattr(scenario, "resolve"):
+        raise TypeError(
+            f"staff() expects a channelopt Scenario or Resolved, got {type(scenario).__name__}"
+        )
+    if isinstance(period, bool) or not isinstance(period, int | np.integer) or period < 0:
+        raise ValueError(f"period must be an integer >= 0, got {period!r}")
+    resolved = scenario.resolve(int(period), plan)
+    agents = _plan_agents(plan, int(period))
+    return staff_resolved(resolved, agents=agents, progress=progress)
+
+
+def _plan_agents(plan: Any, period: int) -> dict[str, Any] | None:
+    raw = getattr(plan, "agents", None)
+    if raw is None:
+        return None
+    out = {}
+    for pool, value in dict(raw).items():
+        if isinstance(value, int | float | np.integer | np.floating):
+            out[pool] = float(value)
+        else:
+            seq = list(value)
+            if period >= len(seq):
+                raise ValueError(
+                    f"plan.agents[{pool!r}] has {len(seq)} periods; period {period} requested"
+                )
+            out[pool] = seq[period]
+    return out

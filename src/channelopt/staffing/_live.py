@@ -1,0 +1,248 @@
+"""Live and concurrent channels: agents per interval and the KPIs they reach.
+
+One channel at a time, vectorised over its intervals. For a candidate number of
+agents ``n`` per interval the offered volume includes the retrials that the
+interval's own abandonment sends back into the same interval; that part is
+solved as a fixed point (a contraction: each round multiplies the error by at
+most the retrial probability), the rest of the volume is held at the caller's
+current estimate of the day's flows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["ChannelSpec", "LiveKpis", "evaluate_live", "staff_live"]
+
+_FIXED_POINT_TOL = 1e-10
+_FIXED_POINT_CAP = 200
+_TARGET_TOL = 1e-9
+
+
+def _queueing():  # imported lazily so ``import channelopt.staffing`` stays cheap
+    from .. import queueing
+
+    return queueing
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    """The numbers of one live or concurrent channel the staffing search needs."""
+
+    name: str
+    aht: float  # s; for concurrent channels the chat duration at full concurrency
+    patience: float  # s, inf = Erlang C
+    concurrency: int
+    stretch: float
+    service_level: float  # nan when absent
+    within: float  # s, nan when absent
+    max_wait: float
+    max_abandonment: float
+    max_occupancy: float
+    same_interval_retrial: (
+        float  # p * w0: share of abandoned contacts retrying in the same interval
+    )
+    interval_s: float
+
+    @property
+    def has_target(self) -> bool:
+        return not all(
+            math.isnan(v)
+            for v in (self.service_level, self.max_wait, self.max_abandonment, self.max_occupancy)
+        )
+
+    def effective_aht(self, arrivals: np.ndarray, agents: np.ndarray) -> np.ndarray:
+        """Chat duration in seconds at the expected number of chats per agent.
+
+        With stretch ``s`` a chat lasts ``g(j) aht``, ``g(j) = (1 + s (j - 1)) /
+        (1 + s (k - 1))``, while its agent carries ``j`` chats. The expected chats
+        per agent solve ``j = rho g(j)`` with ``rho = lambda aht / n`` (chats per
+        agent if every chat took ``aht``), which is linear:
+        ``j = rho (1 - s) / (1 + s (k - 1) - rho s)``; ``j`` is clipped to
+        ``[1, k]`` (a chat's own agent carries at least that chat) and set to
+        ``k`` when the equation has no positive solution (saturation).
+        Exact (``aht``) when ``s == 0``.
+        """
+        k, s = self.concurrency, self.stretch
+        if s == 0.0 or k <= 1:
+            return np.full(np.shape(arrivals), self.aht)
+        full = 1.0 + s * (k - 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rho = np.where(agents > 0, arrivals / self.interval_s * self.aht / agents, np.inf)
+            den = full - rho * s
+            j = np.where(den > 0, rho * (1.0 - s) / den, k)
+        j = np.clip(np.nan_to_num(j, nan=k, posinf=k), 1.0, k)
+        return self.aht * (1.0 + s * (j - 1.0)) / full
+
+
+@dataclass(frozen=True)
+class LiveKpis:
+    """Per-interval outcome of a live or concurrent channel at given agents."""
+
+    agents: np.ndarray  # int, agents (slots / concurrency for concurrent channels)
+    offered: np.ndarray  # contacts incl. same-interval retrials
+    load: np.ndarray  # Erlangs (in slots)
+    aht: np.ndarray  # effective handle time used, s
+    service_level: np.ndarray
+    average_wait: np.ndarray  # s, answered contacts
+    abandonment: np.ndarray
+    occupancy: np.ndarray
+    meets: np.ndarray  # bool: every target holds
+
+
+def evaluate_live(spec: ChannelSpec, base: np.ndarray, agents: np.ndarray) -> LiveKpis:
+    """KPIs of ``agents`` per interval given the offered volume ``base``.
+
+    ``base`` excludes the retrials that each interval's own abandonment sends
+    back into it; those are added by the fixed point
+    ``x = base + q abandonment(n, x) x`` with ``q`` = ``spec.same_interval_retrial``.
+    """
+    q = _queueing()
+    base = np.asarray(base, dtype=float)
+    agents = np.asarray(agents, dtype=np.int64)
+    slots = agents * spec.concurrency
+    x = base.copy()
+    finite = math.isfinite(spec.patience)
+    aht = spec.effective_aht(x, agents)
+    ab = np.zeros_like(x)
+    for _ in range(_FIXED_POINT_CAP):
+        aht = spec.effective_aht(x, agents)
+        load = x * aht / spec.interval_s
+        if not finite:
+            break
+        ab = _abandonment(q, slots, load, aht, spec.patience)
+        new = base + spec.same_interval_retrial * ab * x
+        done = np.max(np.abs(new - x), initial=0.0) <= _FIXED_POINT_TOL * max(1.0, x.max(initial=0))
+        x = new
+        if done or spec.same_interval_retrial == 0.0:
+            aht = spec.effective_aht(x, agents)
+            break
+    load = x * aht / spec.interval_s
+    ab = _abandonment(q, slots, load, aht, spec.patience) if finite else np.zeros_like(x)
+    busy = load > 0
+    sl = np.full_like(x, np.nan)
+    if not math.isnan(spec.within):
+        sl = np.where(
+            busy, _masked(q.service_level, busy, slots, load, aht, spec.within, spec.patience), 1.0
+        )
+    wait = np.where(busy, _masked(q.average_wait, busy, slots, load, aht, spec.patience), 0.0)
+    occ = np.where(busy, _masked(q.occupancy, busy, slots, load, aht, spec.patience), 0.0)
+    meets = np.ones(x.shape, dtype=bool)
+    tol = _TARGET_TOL
+    if not math.isnan(spec.service_level):
+        meets &= sl >= spec.service_level - tol
+    if not math.isnan(spec.max_wait):
+        meets &= wait <= spec.max_wait * (1 + tol) + tol
+    if not math.isnan(spec.max_abandonment):
+        meets &= ab <= spec.max_abandonment + tol
+    if not math.isnan(spec.max_occupancy):
+        meets &= occ <= spec.max_occupancy + tol
+    if not finite or not spec.has_target:
+        # Erlang C needs a stable queue, and a channel without targets is staffed
+        # to stability: fewer offered Erlangs than slots.
+        meets &= (~busy) | (load < slots)
+    return LiveKpis(agents, x, load, aht, sl, wait, ab, occ, meets)
+
+
+def _abandonment(q, slots, load, aht, patience):
+    busy = load > 0
+    return np.where(busy, _masked(q.abandonment, busy, slots, load, aht, patience), 0.0)
+
+
+def _masked(fn, mask, slots, load, aht, *rest):
+    """Call a kernel on the cells in ``mask`` only (others get 0)."""
+    out = np.zeros(np.shape(load))
+    if mask.any():
+        args = [slots[mask], load[mask], np.broadcast_to(aht, np.shape(load))[mask], *rest]
+        out[mask] = fn(*args)
+    return out
+
+
+def _lower_bound(spec: ChannelSpec, base: np.ndarray) -> np.ndarray:
+    """Agents below which no interval can meet its targets (the search starts here)."""
+    q = _queueing()
+    k, s = spec.concurrency, spec.stretch
+    # Shortest possible chat (one chat per agent) and no retrials give the least work.
+    aht_min = spec.aht * (1.0 / (1.0 + s * (k - 1)) if s > 0 and k > 1 else 1.0)
+    load = base * aht_min / spec.interval_s
+    slots = np.zeros(base.shape, dtype=np.int64)
+    busy = load > 0
+    if not busy.any():
+        return slots
+    if spec.has_target:
+        kw = {}
+        if not math.isnan(spec.service_level):
+            kw["service_level"] = spec.service_level
+            kw["target"] = spec.within
+        if not math.isnan(spec.max_wait):
+            kw["max_wait"] = spec.max_wait
+        if not math.isnan(spec.max_abandonment):
+            kw["max_abandonment"] = spec.max_abandonment
+        if not math.isnan(spec.max_occupancy):
+            kw["max_occupancy"] = spec.max_occupancy
+        try:
+            slots[busy] = q.required_agents(load[busy], aht_min, patience=spec.patience, **kw)
+        except ValueError as exc:
+            raise ValueError(f"channel {spec.name!r}: {exc}") from exc
+    if not math.isfinite(spec.patience) or not spec.has_target:
+        slots = np.where(busy, np.maximum(slots, np.floor(load).astype(np.int64) + 1), 0)
+    return -(-slots // k)
+
+
+def staff_live(spec: ChannelSpec, base: np.ndarray, floor: np.ndarray | None = None) -> LiveKpis:
+    """Smallest agents per interval meeting every target, and the KPIs they reach.
+
+    Parameters
+    ----------
+    spec : ChannelSpec
+        The channel.
+    base : ndarray, shape (I,)
+        Offered contacts per interval, without the same-interval retrials.
+    floor : ndarray, optional
+        Never return fewer agents than this (used to stop oscillation).
+
+    Returns
+    -------
+    LiveKpis
+        At the smallest ``n`` such that the targets hold at the load that ``n``
+        itself produces (retrials included). The search starts at a lower bound
+        (``required_agents`` on the volume without retrials at the shortest
+        handle time), gallops up until the targets hold and bisects back.
+    """
+    base = np.asarray(base, dtype=float)
+    lo = _lower_bound(spec, base)
+    if floor is not None:
+        lo = np.maximum(lo, floor)
+    kp = evaluate_live(spec, base, lo)
+    if kp.meets.all():
+        return kp
+    # galloping: hi is a passing candidate, lo - 1 a failing one, per interval
+    fail = ~kp.meets
+    good_lo = lo.copy()  # smallest value not yet known to fail
+    hi = lo.copy()
+    step = np.ones_like(lo)
+    good_lo[fail] = lo[fail] + 1
+    while fail.any():
+        hi = np.where(fail, hi + step, hi)
+        step = np.where(fail, step * 2, step)
+        kp = evaluate_live(spec, base, hi)
+        still = fail & ~kp.meets
+        good_lo = np.where(still, hi + 1, good_lo)
+        fail = still
+        if (hi > 10**7).any():
+            raise ValueError(
+                f"channel {spec.name!r}: no number of agents meets its targets; "
+                "check the targets against the patience and handle time"
+            )
+    # bisection in [good_lo, hi]
+    lo_b, hi_b = good_lo, hi
+    while (lo_b < hi_b).any():
+        mid = np.where(lo_b < hi_b, (lo_b + hi_b) // 2, hi_b)
+        kp = evaluate_live(spec, base, mid)
+        active = lo_b < hi_b
+        hi_b = np.where(active & kp.meets, mid, hi_b)
+        lo_b = np.where(active & ~kp.meets, mid + 1, lo_b)
+    return evaluate_live(spec, base, hi_b)
