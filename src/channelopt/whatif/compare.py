@@ -188,33 +188,6 @@ class _Shared:
     root: int
 
 
-def _day_kpis(intervals: pd.DataFrame, channels: Sequence[str]) -> pd.DataFrame:
-    """Per replication x channel: service level, abandonment and ASA over the measured days."""
-    grouped = intervals.groupby(["replication", "channel"], sort=True)
-    sums = grouped[["offered", "answered", "answered_within_target", "abandoned"]].sum()
-    wait = (
-        (intervals["average_wait"].fillna(0.0) * intervals["answered"])
-        .groupby([intervals["replication"], intervals["channel"]])
-        .sum()
-    )
-    out = pd.DataFrame(index=sums.index)
-    offered = sums["offered"].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["offered"] = offered
-        out["service_level"] = np.where(
-            offered > 0, sums["answered_within_target"] / np.where(offered > 0, offered, 1), np.nan
-        )
-        out["abandonment"] = np.where(
-            offered > 0, sums["abandoned"] / np.where(offered > 0, offered, 1), np.nan
-        )
-        answered = sums["answered"].to_numpy(dtype=float)
-        out["average_wait"] = np.where(
-            answered > 0, wait.reindex(sums.index).to_numpy() / np.where(answered > 0, answered, 1),
-            np.nan,
-        )  # fmt: skip
-    return out.reset_index()
-
-
 def _misses(kpis: pd.DataFrame, resolved: Any) -> dict[str, bool]:
     """Which channels miss one of their targets (live and concurrent channels only)."""
     from ..scenario import ChannelKind
@@ -273,7 +246,7 @@ def _task(shared: _Shared, item: tuple[str, int, int]) -> Any:
             period=shared.period,
             plan=plan,
         )
-        return _day_kpis(result.intervals, scenario.channel_names)
+        return result.per_replication()
     # kind == "forecast": replication r under a drawn daily volume. The draw and
     # the simulation seed depend on r only, so every plan meets the same
     # futures (common random numbers: the difference between plans is sharper).
@@ -289,8 +262,7 @@ def _task(shared: _Shared, item: tuple[str, int, int]) -> Any:
         period=shared.period,
         plan=plan,
     )
-    kpis = _day_kpis(result.intervals, scenario.channel_names)
-    return _misses(kpis, resolved)
+    return _misses(result.per_replication(), resolved)
 
 
 def compare(
@@ -440,18 +412,22 @@ def _simulated(
     low, high = wilson_interval(n_miss, n_draws)
     if nominal.status is CaseStatus.OK:
         kpis = nominal.value
-        # plan level per replication: offered-weighted over live and concurrent channels
+        kpis = kpis.assign(channel=kpis["channel"].astype(str))
+        # Plan level per replication: offered-weighted over the live and
+        # concurrent channels (the ones with a service level).
         staffed = kpis[kpis["channel"].isin(per_channel_miss)] if per_channel_miss else kpis
+        has_sl = staffed["service_level"].notna()
         by_rep = (
             staffed.assign(
-                within=staffed["service_level"] * staffed["offered"],
-                abandoned=staffed["abandonment"] * staffed["offered"],
+                within=(staffed["service_level"] * staffed["offered"]).where(has_sl, 0.0),
+                sl_offered=staffed["offered"].where(has_sl, 0.0),
             )
-            .groupby("replication")[["within", "abandoned", "offered"]]
+            .groupby("replication")[["within", "sl_offered", "abandoned", "offered"]]
             .sum()
         )
-        sl = _mean_interval((by_rep["within"] / by_rep["offered"]).to_numpy())
-        ab = _mean_interval((by_rep["abandoned"] / by_rep["offered"]).to_numpy())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sl = _mean_interval((by_rep["within"] / by_rep["sl_offered"]).to_numpy())
+            ab = _mean_interval((by_rep["abandoned"] / by_rep["offered"]).to_numpy())
         row.update(
             {
                 "simulated_service_level": sl[0],

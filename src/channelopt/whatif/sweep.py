@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,6 +36,7 @@ __all__ = [
     "format_starts",
     "plan_measures",
     "run_sweep",
+    "simulation_wide",
     "sweep",
 ]
 
@@ -87,10 +88,35 @@ class _Job:
     engine: Callable[[Any, int], list[dict[str, Any]]]
 
 
+def _plain(value: Any) -> Any:
+    # Enum members (channel kinds) become their plain values, so the table
+    # writes to CSV and Parquet as text.
+    return value.value if isinstance(value, Enum) else value
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     if frame.index.name is not None or isinstance(frame.index, pd.MultiIndex):
         frame = frame.reset_index()
-    return [dict(r) for r in frame.to_dict("records")]
+    return [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def simulation_wide(summary: pd.DataFrame) -> pd.DataFrame:
+    """The long ``SimulationResult.summary()`` as one row per channel.
+
+    Each measure ``m`` becomes three columns: ``m`` (mean across
+    replications), ``m_low`` and ``m_high`` (95 % confidence interval).
+    """
+    frames = []
+    for channel, group in summary.groupby("channel", sort=False, observed=True):
+        row: dict[str, Any] = {"channel": str(channel)}
+        for _, r in group.iterrows():
+            measure = str(r["measure"])
+            row[measure] = r["mean"]
+            row[f"{measure}_low"] = r["ci_low"]
+            row[f"{measure}_high"] = r["ci_high"]
+        row["replications"] = int(group["replications"].max())
+        frames.append(row)
+    return pd.DataFrame(frames)
 
 
 def _staff_rows(scenario: Any, seed: int, *, period: int, plan: Any) -> list[dict[str, Any]]:
@@ -130,7 +156,7 @@ def _simulate_rows(
         plan=plan,
         **options,
     )
-    return _records(result.summary())
+    return _records(simulation_wide(result.summary()))
 
 
 def plan_measures(evaluation: Any) -> dict[str, Any]:
