@@ -1,0 +1,198 @@
+"""``channelopt staff`` and ``channelopt simulate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ._app import app
+from ._common import BadInputError, State, frame_table, guard, load, progress_bar, state_of
+
+__all__: list[str] = []
+
+ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+PlanOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--plan", help="Plan YAML file whose initiatives are in force.", show_default=False
+    ),
+]
+
+
+def check_period(scenario: Any, period: int) -> None:
+    """Bad input unless ``0 <= period < periods.count``."""
+    n = int(scenario.n_periods)
+    if not 0 <= period < n:
+        raise BadInputError(
+            f"--period must be between 0 and {n - 1} (the scenario has {n} periods); got {period}"
+        )
+
+
+@app.command()
+def staff(
+    ctx: typer.Context,
+    file: ScenarioFile,
+    period: Annotated[int, typer.Option("--period", "-p", help="Planning period (0-based).")] = 0,
+    plan_file: PlanOption = None,
+    csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv",
+            help="Write the per-interval table (interval x channel) to this CSV file.",
+            show_default=False,
+        ),
+    ] = None,
+    parquet: Annotated[
+        bool, typer.Option("--parquet", help="Write Parquet instead of CSV (needs pyarrow).")
+    ] = False,
+) -> None:
+    """Agents needed per interval and channel (Erlang C/A, concurrency, deadlines).
+
+    Prints the summary per channel and the peak per pool; --csv writes the full
+    interval x channel table.
+    """
+    state: State = state_of(ctx)
+    with guard(state):
+        scenario = load(file)
+        check_period(scenario, period)
+        plan = None
+        if plan_file is not None:
+            from ._compat import load_plan
+
+            plan = load_plan(plan_file, scenario)
+        from channelopt.staffing import staff as run_staff
+
+        result = run_staff(scenario, period=period, plan=plan)
+        from channelopt.reporting.tables import pool_summary, staffing_intervals
+
+        state.print(frame_table(result.summary(), f"{scenario.name}: staffing, period {period}"))
+        pools = pool_summary(result)
+        if pools is not None:
+            state.print(frame_table(pools, "pools (peak interval)"))
+        if csv is not None:
+            from ._common import write_frame
+
+            written = write_frame(staffing_intervals(result), csv, parquet=parquet)
+            state.print(f"wrote {written}")
+
+
+@app.command()
+def simulate(
+    ctx: typer.Context,
+    file: ScenarioFile,
+    replications: Annotated[
+        int, typer.Option("--replications", "-r", min=1, help="Independent replications.")
+    ] = 20,
+    seed: Annotated[int, typer.Option("--seed", "-s", help="Seed of the random numbers.")] = 0,
+    days: Annotated[int, typer.Option("--days", min=1, help="Days simulated per replication.")] = 1,
+    warmup_days: Annotated[
+        int, typer.Option("--warmup-days", min=0, help="Days simulated first and discarded.")
+    ] = 1,
+    period: Annotated[int, typer.Option("--period", "-p", help="Planning period (0-based).")] = 0,
+    plan_file: PlanOption = None,
+    staffing: Annotated[
+        str,
+        typer.Option(
+            "--staffing",
+            help="'roster': the pools' agents in every open interval; "
+            "'required': what 'channelopt staff' asks for.",
+        ),
+    ] = "roster",
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", "-j", min=1, help="Parallel processes (default: CPUs)."),
+    ] = None,
+    csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv",
+            help="Directory for intervals.csv, journeys.csv and summary.csv.",
+            show_default=False,
+        ),
+    ] = None,
+    parquet: Annotated[
+        bool, typer.Option("--parquet", help="Write Parquet instead of CSV (needs pyarrow).")
+    ] = False,
+) -> None:
+    """Discrete-event simulation of contacts and journeys, replications in parallel.
+
+    Prints per channel the means with 95 % confidence intervals across
+    replications. The same --seed gives the same numbers, serially or in
+    parallel.
+    """
+    state: State = state_of(ctx)
+    with guard(state):
+        if staffing not in ("roster", "required"):
+            raise BadInputError(f"--staffing must be 'roster' or 'required'; got {staffing!r}")
+        scenario = load(file)
+        check_period(scenario, period)
+        plan = None
+        if plan_file is not None:
+            from ._compat import load_plan
+
+            plan = load_plan(plan_file, scenario)
+        with progress_bar(state, f"simulating {replications} replications") as progress:
+            result = run_simulation(
+                scenario,
+                staffing=staffing,
+                replications=replications,
+                seed=seed,
+                days=days,
+                warmup_days=warmup_days,
+                period=period,
+                plan=plan,
+                workers=workers,
+                progress=progress,
+            )
+        state.print(
+            frame_table(
+                result.summary(),
+                f"{scenario.name}: simulation, {replications} replications x {days} day(s), "
+                f"seed {seed}",
+            )
+        )
+        if csv is not None:
+            from ._common import write_frame
+
+            for name, frame in (
+                ("summary", result.summary()),
+                ("intervals", result.intervals),
+                ("journeys", result.journeys),
+            ):
+                written = write_frame(frame, csv / f"{name}.csv", parquet=parquet)
+                state.print(f"wrote {written}")
+
+
+def run_simulation(
+    scenario: Any,
+    *,
+    staffing: str = "roster",
+    replications: int,
+    seed: int,
+    days: int,
+    warmup_days: int,
+    period: int,
+    plan: Any,
+    workers: int | None,
+    progress: Any,
+) -> Any:
+    """Simulate with replications spread over worker processes (see docs/cli.md)."""
+    from channelopt.simulation import simulate as sim
+
+    staffing_arg = None
+    if staffing == "required":
+        from channelopt.staffing import staff as run_staff
+
+        staffing_arg = run_staff(scenario, period=period, plan=plan)
+    return sim(
+        scenario,
+        staffing=staffing_arg,
+        replications=replications,
+        seed=seed,
+        days=days,
+        warmup_days=warmup_days,
+        period=period,
+        plan=plan,
+    )

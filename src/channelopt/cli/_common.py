@@ -1,0 +1,292 @@
+"""Shared plumbing of the ``channelopt`` command: output, errors, progress, files.
+
+Kept free of the engines (no NumPy-heavy, Numba, SimPy or PuLP imports) so
+that ``channelopt validate`` starts fast; each command imports what it needs
+inside its body.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from channelopt.reporting._format import flatten_columns, format_cell
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from channelopt.scenario import Scenario
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_FAILURE",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "BadInputError",
+    "State",
+    "frame_table",
+    "guard",
+    "load",
+    "progress_bar",
+    "state_of",
+    "write_frame",
+]
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # the shell convention for SIGINT (128 + 2)
+
+# Width used when stdout is not a terminal (pipes, CI logs, CliRunner): rich
+# would otherwise wrap tables at 80 columns and break numbers over lines.
+_PIPE_WIDTH = 140
+
+
+class BadInputError(Exception):
+    """A user error found by the command line itself (bad option value, missing file)."""
+
+
+@dataclass
+class State:
+    """Global options shared by every command (``--quiet``, ``--debug``)."""
+
+    quiet: bool = False
+    debug: bool = False
+    out: Console = field(default_factory=lambda: _console(sys.stdout))
+    err: Console = field(default_factory=lambda: _console(sys.stderr))
+
+    @property
+    def interactive(self) -> bool:
+        """Whether progress bars may be drawn (a terminal and not ``--quiet``)."""
+        return not self.quiet and self.out.is_terminal
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        """Print to stdout unless ``--quiet``."""
+        if not self.quiet:
+            self.out.print(*objects, **kwargs)
+
+
+def _console(stream: Any) -> Console:
+    is_tty = bool(getattr(stream, "isatty", lambda: False)())
+    return Console(
+        file=stream,
+        width=None if is_tty else _PIPE_WIDTH,
+        highlight=False,
+        soft_wrap=False,
+    )
+
+
+def state_of(ctx: typer.Context) -> State:
+    """The :class:`State` of this invocation (created on first use)."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, State):
+        root.obj = State()
+    return root.obj
+
+
+@contextlib.contextmanager
+def guard(state: State) -> Iterator[None]:
+    """Map exceptions to exit codes and messages without tracebacks.
+
+    ``ScenarioError``, :class:`BadInputError`, missing files and other ``ValueError``
+    from the user's options are bad input (exit 2, every problem listed);
+    ``KeyboardInterrupt`` exits 130; anything else exits 1. ``--debug`` adds
+    the traceback.
+    """
+    from channelopt.errors import ChannelOptError, ScenarioError
+
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        state.err.print("[yellow]interrupted[/]; no partial files were written")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except ScenarioError as exc:
+        _report(state, exc, "invalid input")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except (BadInputError, FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
+        _report(state, exc, "bad input")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except ChannelOptError as exc:
+        _report(state, exc, type(exc).__name__)
+        raise typer.Exit(EXIT_FAILURE) from None
+    except Exception as exc:
+        _report(state, exc, f"unexpected error ({type(exc).__name__})")
+        if not state.debug:
+            state.err.print("run again with [bold]--debug[/] for the traceback")
+        raise typer.Exit(EXIT_FAILURE) from None
+
+
+def _report(state: State, exc: BaseException, label: str) -> None:
+    if state.debug:
+        state.err.print(
+            "".join(traceback.format_exception(exc)), markup=False, highlight=False, end=""
+        )
+    text = str(exc)
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        text = f"no such file: {exc.filename}"
+    state.err.print(f"[bold red]error[/] ({label}): ", end="")
+    state.err.print(text, markup=False, highlight=False)
+
+
+def load(path: Path | str) -> Scenario:
+    """Load and validate a scenario file; errors propagate to :func:`guard`."""
+    from channelopt.scenario import load_scenario
+
+    p = Path(path)
+    if not p.exists():
+        raise BadInputError(f"scenario file {str(p)!r} does not exist")
+    if p.is_dir():
+        raise BadInputError(f"scenario file {str(p)!r} is a directory; expected a YAML file")
+    return load_scenario(p)
+
+
+ProgressCallback = Callable[..., None]
+
+
+@contextlib.contextmanager
+def progress_bar(state: State, description: str) -> Iterator[ProgressCallback | None]:
+    """A rich progress bar as a ``progress=`` callback, or ``None`` when not interactive.
+
+    The callback accepts the shapes the engines use: ``progress(done, total)``
+    with counts, ``progress(fraction)`` with a float in [0, 1], and an optional
+    ``message=`` / string argument that replaces the description.
+    """
+    if not state.interactive:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=state.out,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def callback(*args: Any, **kwargs: Any) -> None:
+            numbers = [a for a in args if isinstance(a, int | float) and not isinstance(a, bool)]
+            texts = [a for a in args if isinstance(a, str)]
+            message = kwargs.get("message") or (texts[0] if texts else None)
+            done = kwargs.get("done", numbers[0] if numbers else None)
+            total = kwargs.get("total", numbers[1] if len(numbers) > 1 else None)
+            update: dict[str, Any] = {}
+            if message:
+                update["description"] = f"{description}: {message}"
+            if done is not None and total is None and isinstance(done, float) and done <= 1.0:
+                update.update(completed=done * 100.0, total=100.0)
+            elif done is not None:
+                update["completed"] = done
+                if total is not None:
+                    update["total"] = total
+            bar.update(task, **update)
+
+        yield callback
+
+
+def write_frame(frame: pd.DataFrame, path: Path, *, parquet: bool = False) -> Path:
+    """Write a table as CSV (or Parquet) atomically; returns the path written.
+
+    With ``parquet=True`` the suffix becomes ``.parquet``; pyarrow must be
+    installed (a :class:`BadInputError` says how to get it otherwise).
+    """
+    from channelopt.reporting._atomic import atomic_path
+
+    if parquet:
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise BadInputError(
+                "--parquet needs pyarrow; install it with 'pip install pyarrow' or write CSV"
+            ) from None
+        path = path.with_suffix(".parquet")
+        with atomic_path(path) as tmp:
+            _flatten_for_files(frame).to_parquet(tmp, index=False)
+    else:
+        with atomic_path(path) as tmp:
+            _flatten_for_files(frame).to_csv(tmp, index=False)
+    return path
+
+
+def _flatten_for_files(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with a plain index and tuple/list cells turned into text."""
+    out = frame.reset_index() if _has_meaningful_index(frame) else frame.copy()
+    if hasattr(out.columns, "levels"):
+        out.columns = flatten_columns(out.columns)
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(
+                lambda v: " > ".join(map(str, v)) if isinstance(v, list | tuple) else v
+            )
+    return out
+
+
+def _has_meaningful_index(frame: pd.DataFrame) -> bool:
+    import pandas as pd
+
+    idx = frame.index
+    if isinstance(idx, pd.RangeIndex) and idx.name is None:
+        return False
+    return not (idx.names == [None] and idx.dtype.kind == "i" and idx.is_monotonic_increasing)
+
+
+def frame_table(
+    frame: pd.DataFrame,
+    title: str | None = None,
+    *,
+    columns: Sequence[str] | None = None,
+    max_rows: int = 60,
+    labels: Mapping[str, str] | None = None,
+) -> Table:
+    """A rich table of a DataFrame with readable numbers (percentages for fractions).
+
+    The index is shown when it carries names (e.g. ``channel``).
+    """
+    import numpy as np
+
+    data = frame.reset_index() if _has_meaningful_index(frame) else frame
+    if hasattr(data.columns, "levels"):
+        data = data.copy()
+        data.columns = flatten_columns(data.columns)
+    cols = [c for c in (columns or list(data.columns)) if c in data.columns]
+    table = Table(title=title, title_justify="left", title_style="bold")
+    labels = labels or {}
+    for c in cols:
+        numeric = np.issubdtype(data[c].dtype, np.number) and data[c].dtype != bool
+        table.add_column(
+            labels.get(c, str(c).replace("_", " ")), justify="right" if numeric else "left"
+        )
+    shown = data.head(max_rows)
+    for row in shown.itertuples(index=False):
+        values = dict(zip(data.columns, row, strict=True))
+        table.add_row(*(format_cell(values[c], str(c)) for c in cols))
+    if len(data) > max_rows:
+        table.caption = f"{len(data) - max_rows} more rows not shown (see the CSV output)"
+    return table
+
+
+def env_single_thread() -> None:
+    """Keep Numba single-threaded in worker processes (see DESIGN.md, Randomness)."""
+    os.environ.setdefault("NUMBA_NUM_THREADS", "1")

@@ -1,0 +1,46 @@
+"""Small adapters between the command line and the engines' result objects.
+
+The command line only needs a few things from each result (a tidy table, a
+plan's starts, a plan file); these helpers name them in one place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._common import BadInputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from channelopt.scenario import Resolved, Scenario
+
+__all__ = ["load_plan", "plan_yaml", "resolve_base", "save_plan"]
+
+
+def resolve_base(scenario: Scenario) -> Resolved:
+    """Period 0 of the scenario with no initiative in force."""
+    return scenario.resolve(0)
+
+
+def load_plan(path: Path | str, scenario: Scenario) -> Any:
+    """Read a plan YAML file (validated against the scenario)."""
+    from channelopt.planning import Plan
+
+    p = Path(path)
+    if not p.exists():
+        raise BadInputError(f"plan file {str(p)!r} does not exist")
+    if p.is_dir():
+        raise BadInputError(f"plan file {str(p)!r} is a directory; expected a YAML file")
+    return Plan.load(p, scenario)
+
+
+def plan_yaml(plan: Any) -> str:
+    """The YAML text of a plan."""
+    return str(plan.to_yaml())
+
+
+def save_plan(plan: Any, path: Path) -> Path:
+    """Write a plan as YAML atomically."""
+    from channelopt.reporting._atomic import atomic_write_text
+
+    return atomic_write_text(path, plan_yaml(plan))

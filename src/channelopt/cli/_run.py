@@ -1,0 +1,348 @@
+"""``channelopt report`` and ``channelopt run`` (the main job)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ._app import app
+from ._common import BadInputError, State, guard, load, progress_bar, state_of, write_frame
+
+__all__: list[str] = []
+
+ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    file: ScenarioFile,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path(
+        "report.html"
+    ),
+    plan_files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--plan", help="A plan YAML file to include (repeat for more).", show_default=False
+        ),
+    ] = None,
+    optimize: Annotated[
+        bool, typer.Option("--optimize", help="Also optimise and include the optimised plan.")
+    ] = False,
+    simulate: Annotated[
+        bool, typer.Option("--simulate", help="Also simulate the staffed period.")
+    ] = False,
+    replications: Annotated[
+        int, typer.Option("--replications", "-r", min=1, help="Replications when simulating.")
+    ] = 5,
+    days: Annotated[int, typer.Option("--days", min=1, help="Days per replication.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", "-s", help="Seed of the simulation.")] = 0,
+    period: Annotated[int, typer.Option("--period", "-p", help="Period for staffing.")] = 0,
+) -> None:
+    """Write one self-contained HTML report (figures as inline SVG, no network needed)."""
+    state: State = state_of(ctx)
+    with guard(state):
+        scenario = load(file)
+        from ._analysis import check_period
+
+        check_period(scenario, period)
+        from ._compat import load_plan
+
+        plans: dict[str, Any] = {}
+        for path in plan_files or []:
+            plans[path.stem if path.stem not in plans else str(path)] = load_plan(path, scenario)
+        optimization = None
+        if optimize:
+            from channelopt.planning import optimize as run_optimize
+
+            optimization = run_optimize(scenario, return_result=True)
+            plans["optimised"] = optimization.plan
+        from channelopt.reporting import report as write_report
+
+        with progress_bar(state, "writing the report") as progress:
+            written = write_report(
+                scenario,
+                plans or None,
+                output,
+                simulate=simulate,
+                seed=seed,
+                replications=replications,
+                days=days,
+                period=period,
+                optimization=optimization,
+                evaluations={"optimised": optimization.evaluation} if optimization else None,
+                progress=progress,
+            )
+        state.print(f"wrote {written}")
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    file: ScenarioFile,
+    outdir: Annotated[
+        Path, typer.Option("--output", "-o", help="Directory for the report, tables and plans.")
+    ] = Path("channelopt-out"),
+    replications: Annotated[
+        int, typer.Option("--replications", "-r", min=1, help="Simulation replications.")
+    ] = 5,
+    days: Annotated[int, typer.Option("--days", min=1, help="Simulated days per replication.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", "-s", help="Seed of the simulation.")] = 0,
+    budget: Annotated[
+        float | None,
+        typer.Option("--budget", "-b", min=0, help="Initiative budget (default: the scenario's)."),
+    ] = None,
+    solver: Annotated[str, typer.Option("--solver", help="MILP solver: highs or cbc.")] = "highs",
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", min=0, help="Solver time limit in seconds.")
+    ] = None,
+    pareto: Annotated[
+        bool,
+        typer.Option("--pareto/--no-pareto", help="Optimise at 4 budgets for the Pareto frontier."),
+    ] = True,
+    simulate: Annotated[
+        bool, typer.Option("--simulate/--no-simulate", help="Run the simulation step.")
+    ] = True,
+    parquet: Annotated[
+        bool, typer.Option("--parquet", help="Tables as Parquet instead of CSV (needs pyarrow).")
+    ] = False,
+) -> None:
+    """The main job: validate, staff, simulate, optimise, compare, and write everything.
+
+    Writes into OUTDIR: report.html, tables (CSV, or Parquet with --parquet)
+    and plans (YAML). Files appear only when the whole job succeeded.
+    """
+    state: State = state_of(ctx)
+    with guard(state):
+        if solver not in ("highs", "cbc"):
+            raise BadInputError(f"--solver must be 'highs' or 'cbc'; got {solver!r}")
+        if outdir.exists() and not outdir.is_dir():
+            raise BadInputError(f"--output {str(outdir)!r} exists and is not a directory")
+        if parquet:
+            try:
+                import pyarrow  # noqa: F401
+            except ImportError:
+                raise BadInputError("--parquet needs pyarrow: pip install pyarrow") from None
+        results = _run_job(
+            state,
+            file,
+            outdir,
+            replications=replications,
+            days=days,
+            seed=seed,
+            budget=budget,
+            solver=solver,
+            time_limit=time_limit,
+            pareto=pareto,
+            simulate=simulate,
+            parquet=parquet,
+        )
+        _print_summary(state, results, outdir)
+
+
+def _run_job(
+    state: State,
+    file: Path,
+    outdir: Path,
+    *,
+    replications: int,
+    days: int,
+    seed: int,
+    budget: float | None,
+    solver: str,
+    time_limit: float | None,
+    pareto: bool,
+    simulate: bool,
+    parquet: bool,
+) -> dict[str, Any]:
+    from channelopt.reporting._atomic import staged_directory
+
+    out: dict[str, Any] = {"files": [], "steps": []}
+    clock = time.perf_counter()
+
+    def step(name: str, detail: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        out["steps"].append((name, detail, now - clock))
+        clock = now
+
+    def table(stage: Path, name: str, frame: Any) -> None:
+        written = write_frame(frame, stage / f"{name}.csv", parquet=parquet)
+        out["files"].append(outdir / written.name)
+
+    scenario = load(file)
+    step(
+        "validate",
+        f"{scenario.name}: {len(scenario.channels)} channels, "
+        f"{len(scenario.initiatives)} initiatives, {scenario.n_periods} periods",
+    )
+    with staged_directory(outdir) as stage, progress_bar(state, "running") as progress:
+        from channelopt.planning import Plan, evaluate, optimize
+        from channelopt.reporting import report as write_report
+        from channelopt.staffing import staff
+
+        def tick(done: int, label: str) -> None:
+            if progress is not None:
+                progress(done, 6, message=label)
+
+        tick(0, "staffing")
+        staffing = staff(scenario, period=0)
+        summary = staffing.summary()
+        table(stage, "staffing_intervals", staffing.intervals)
+        table(stage, "staffing_summary", summary)
+        table(stage, "staffing_pools", staffing.pools)
+        peak = float(summary["peak_agents"].sum()) if "peak_agents" in summary else float("nan")
+        step("staff", f"period 0: peak {peak:,.0f} agents over all channels")
+        out["staffing"] = summary
+
+        simulation = None
+        if simulate:
+            tick(1, "simulating")
+            from ._analysis import run_simulation
+
+            simulation = run_simulation(
+                scenario,
+                staffing="required",
+                replications=replications,
+                seed=seed,
+                days=days,
+                warmup_days=1,
+                period=0,
+                plan=None,
+                workers=None,
+                progress=None,
+            )
+            table(stage, "simulation_summary", simulation.summary())
+            table(stage, "simulation_intervals", simulation.intervals)
+            table(stage, "simulation_journeys", simulation.journeys)
+            step("simulate", f"{replications} replications x {days} day(s), seed {seed}")
+            out["simulation"] = simulation.summary()
+
+        tick(2, "optimising")
+        optimization = optimize(
+            scenario, budget=budget, solver=solver, time_limit=time_limit, return_result=True
+        )
+        plan = optimization.plan
+        step(
+            "optimize",
+            f"{len(plan.starts)} initiative(s) started; {optimization.solver} "
+            f"{optimization.status}",
+        )
+        tick(3, "comparing with doing nothing")
+        nothing = Plan(starts={})
+        evaluations = {
+            "do nothing": evaluate(scenario, nothing),
+            "optimised": optimization.evaluation,
+        }
+        from channelopt.reporting.tables import (
+            business_cases,
+            estimate_vs_exact,
+            evaluations_comparison,
+            pareto_table,
+            period_overview,
+        )
+
+        comparison = evaluations_comparison(evaluations)
+        table(stage, "comparison", comparison)
+        for label, ev in evaluations.items():
+            slug = label.replace(" ", "_")
+            table(stage, f"plan_{slug}_periods", ev.periods)
+            table(stage, f"plan_{slug}_money", period_overview(ev))
+        table(stage, "plan_optimised_business_case", business_cases(optimization.evaluation))
+        table(stage, "plan_optimised_estimate", estimate_vs_exact(optimization))
+        from ._compat import save_plan
+
+        save_plan(plan, stage / "plan_optimised.yaml")
+        save_plan(nothing, stage / "plan_do_nothing.yaml")
+        out["files"] += [outdir / "plan_optimised.yaml", outdir / "plan_do_nothing.yaml"]
+        out["comparison"] = comparison
+        out["optimization"] = optimization
+        step("compare", "optimised plan against doing nothing")
+
+        frontier = None
+        if pareto:
+            tick(4, "Pareto frontier")
+            from channelopt.planning import pareto as run_pareto
+
+            total = _budget_total(scenario, budget, optimization)
+            budgets = [0.0, 0.5 * total, total, 2.0 * total] if total > 0 else [0.0]
+            frontier = run_pareto(scenario, budgets, solver=solver, time_limit=time_limit)
+            table(stage, "pareto", pareto_table(frontier))
+            step("pareto", f"{len(frontier)} non-dominated plan(s) over {len(budgets)} budgets")
+
+        tick(5, "writing the report")
+        write_report(
+            scenario,
+            {"do nothing": nothing, "optimised": plan},
+            stage / "report.html",
+            staffing=staffing,
+            simulation=simulation,
+            seed=seed,
+            evaluations=evaluations,
+            optimization=optimization,
+            frontier=frontier,
+        )
+        out["files"].insert(0, outdir / "report.html")
+        step("report", "report.html")
+    return out
+
+
+def _budget_total(scenario: Any, budget: float | None, optimization: Any) -> float:
+    if budget is not None:
+        return float(budget)
+    total = getattr(getattr(scenario, "budget", None), "total", None)
+    if total is not None:
+        return float(total)
+    spent = optimization.evaluation.money["initiative_spending"].sum()
+    return float(spent) if spent > 0 else 0.0
+
+
+def _print_summary(state: State, results: dict[str, Any], outdir: Path) -> None:
+    from channelopt.reporting._format import format_cell, format_money
+
+    steps = Table(title="channelopt run", title_justify="left", title_style="bold")
+    steps.add_column("step")
+    steps.add_column("result")
+    steps.add_column("seconds", justify="right")
+    for name, detail, seconds in results["steps"]:
+        steps.add_row(name, detail, f"{seconds:.1f}")
+    state.print(steps)
+    cmp = results.get("comparison")
+    if cmp is not None and len(cmp):
+        t = Table(title="optimised plan against doing nothing", title_justify="left")
+        cols = [
+            c
+            for c in (
+                "plan",
+                "starts",
+                "objective",
+                "npv",
+                "initiative_spending",
+                "service_level",
+                "abandonment",
+                "effort_points",
+                "feasible",
+            )
+            if c in cmp
+        ]
+        for c in cols:
+            t.add_column(
+                c.replace("_", " "), justify="left" if c in ("plan", "starts") else "right"
+            )
+        for _, row in cmp.iterrows():
+            t.add_row(
+                *[
+                    format_money(float(row[c]))
+                    if c in ("objective", "npv", "initiative_spending")
+                    else format_cell(row[c], c)
+                    for c in cols
+                ]
+            )
+        state.print(t)
+    state.print(f"wrote {len(results['files'])} files to {outdir}/:")
+    for f in results["files"]:
+        state.print(f"  {f}")

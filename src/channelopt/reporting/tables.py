@@ -1,0 +1,622 @@
+"""Tidy tables for the figures, the HTML report and the command line.
+
+Each function turns an engine's result (or the scenario) into one small
+DataFrame whose columns the figure functions of
+:mod:`channelopt.reporting.figures` document. They compute nothing new
+except :func:`journey_flows` (expected flows from the routing and the
+staffing layer's offered volumes) and :func:`service_level_curves` (the
+queueing kernels over a range of agents).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from channelopt.scenario import Resolved, Scenario
+
+__all__ = [
+    "business_cases",
+    "comparison_table",
+    "estimate_vs_exact",
+    "evaluations_comparison",
+    "initiative_table",
+    "journey_flows",
+    "pareto_table",
+    "period_overview",
+    "plan_spend",
+    "plan_timeline",
+    "plan_timeline_cells",
+    "pool_summary",
+    "service_level_curves",
+    "staffing_intervals",
+    "staffing_table",
+]
+
+_STAFFED_QUEUES = ("live", "concurrent")
+
+
+# --------------------------------------------------------------------------- staffing
+
+
+def staffing_intervals(result: Any) -> pd.DataFrame:
+    """The per-interval x channel table of a :class:`~channelopt.StaffingResult`."""
+    if isinstance(result, pd.DataFrame):
+        return result
+    return result.intervals
+
+
+def staffing_table(result: Any) -> pd.DataFrame:
+    """Columns ``interval, channel, offered, agents`` for :func:`~.figures.staffing_figure`.
+
+    ``agents`` is the required (or evaluated) agents on duty; for self-service
+    channels it is 0.
+    """
+    df = staffing_intervals(result)
+    out = df[["interval", "channel", "offered"]].copy()
+    out["agents"] = df["agents"].fillna(0.0) if "agents" in df else 0.0
+    return out.reset_index(drop=True)
+
+
+def pool_summary(result: Any) -> pd.DataFrame | None:
+    """Per pool: peak agents on duty, the interval of the peak, and the pooled lower bound."""
+    pools = getattr(result, "pools", None)
+    if not isinstance(pools, pd.DataFrame) or pools.empty or "pool" not in pools:
+        return None
+    value = next((c for c in ("agents", "required_agents", "upper_bound") if c in pools), None)
+    if value is None:
+        return None
+    rows = []
+    for name, g in pools.groupby("pool", sort=False):
+        i = int(g[value].to_numpy(float).argmax())
+        row: dict[str, Any] = {"pool": name, "peak_agents": float(g[value].iloc[i])}
+        if "interval" in g:
+            row["peak_interval"] = int(g["interval"].iloc[i])
+        for extra in ("lower_bound", "pooled_lower_bound", "fte", "cost"):
+            if extra in g:
+                row[extra if extra != "fte" else "peak_fte"] = (
+                    float(g[extra].iloc[i]) if extra != "cost" else float(g[extra].sum())
+                )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def service_level_curves(
+    resolved: Resolved,
+    staffing: Any = None,
+    *,
+    span: float = 0.35,
+) -> pd.DataFrame:
+    """Service level and abandonment against agents at each queue's peak interval.
+
+    For every live or concurrent channel with a service-level target (or any
+    channel when none has one), take the interval of peak offered load and
+    evaluate :func:`channelopt.queueing.service_level` and
+    :func:`~channelopt.queueing.abandonment` (Erlang C, or Erlang A with
+    patience) for agents from ``(1 - span)`` to ``(1 + span)`` times the
+    required number. Concurrent channels count ``agents x concurrency`` slots.
+
+    Parameters
+    ----------
+    resolved : Resolved
+        The period (``Scenario.resolve``).
+    staffing : StaffingResult, optional
+        Offered load and required agents per interval; without it the external
+        arrivals are used and the requirement computed here.
+    span : float
+        Relative half-width of the agent range.
+
+    Returns
+    -------
+    DataFrame
+        ``channel, agents, service_level, abandonment, target_service_level,
+        required, load`` (load in Erlangs at the peak interval).
+    """
+    from channelopt import queueing as q
+
+    r = resolved
+    table = staffing_intervals(staffing) if staffing is not None else None
+    rows: list[dict[str, Any]] = []
+    for c, name in enumerate(r.channels):
+        if str(r.kinds[c]) not in _STAFFED_QUEUES:
+            continue
+        aht = float(r.aht[c])
+        conc = int(r.concurrency[c])
+        patience = float(r.patience[c])
+        within = float(r.target_within[c])
+        target = float(r.target_service_level[c])
+        if math.isnan(within):
+            within = 20.0  # a service-level curve needs a threshold; 20 s is the usual default
+        required = math.nan
+        if table is not None and {"channel", "load"} <= set(table.columns):
+            d = table[table["channel"] == name]
+            if d.empty or float(d["load"].max()) <= 0:
+                continue
+            peak = d.loc[d["load"].idxmax()]
+            load = float(peak["load"])
+            if "agents" in d:
+                required = float(peak["agents"])
+        else:
+            arrivals = r.arrivals[:, c]
+            load = float(arrivals.max()) / float(r.interval_s) * aht
+            if load <= 0:
+                continue
+        if math.isnan(required):
+            kwargs: dict[str, Any] = {"patience": patience}
+            if not math.isnan(target):
+                kwargs.update(service_level=target, target=within)
+            else:
+                kwargs.update(max_occupancy=0.9)
+            required = float(math.ceil(q.required_agents(load, aht, **kwargs) / conc))
+        low = max(1, math.floor(required * (1 - span)))
+        high = max(low + 2, math.ceil(required * (1 + span)))
+        agents = np.arange(low, high + 1)
+        slots = agents * conc
+        sl = np.asarray(q.service_level(slots, load, aht, within, patience), float)
+        ab = (
+            np.asarray(q.abandonment(slots, load, aht, patience), float)
+            if math.isfinite(patience)
+            else np.zeros_like(sl)
+        )
+        for n, s, a in zip(agents, sl, ab, strict=True):
+            rows.append(
+                {
+                    "channel": name,
+                    "agents": int(n),
+                    "service_level": float(s),
+                    "abandonment": float(a),
+                    "target_service_level": target,
+                    "required": required,
+                    "load": load,
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "channel",
+            "agents",
+            "service_level",
+            "abandonment",
+            "target_service_level",
+            "required",
+            "load",
+        ],
+    )
+
+
+def journey_flows(resolved: Resolved, staffing: Any = None) -> pd.DataFrame:
+    """Expected contacts per day moving between channels and how they end.
+
+    Uses the routing of "What happens to a contact" (DESIGN.md): external
+    arrivals; self-service containment and hand-offs; abandonment and
+    retrials; hand-offs after service; resolution; repeats. The offered volume
+    of each channel (attempts, including hand-offs, repeats and retrials) and
+    its abandonment come from the staffing layer when ``staffing`` is given;
+    otherwise they solve the traffic equations over the day without
+    abandonment (``offered = external + offered @ routing``).
+
+    Returns
+    -------
+    DataFrame
+        ``source, target, kind, contacts``; ``kind`` in ``arrival, handoff,
+        repeat, retrial, resolved, contained, unresolved, lost``. Outcome rows
+        have the outcome as ``target``. Per channel, the outgoing rows add up
+        to its offered volume.
+    """
+    r = resolved
+    C = r.n_channels
+    external = r.arrivals.sum(axis=0)
+    H = np.asarray(r.handoff, float)
+    R = np.asarray(r.repeat_to, float)
+    kinds = [str(k) for k in r.kinds]
+    is_self = np.array([k == "self_service" for k in kinds])
+    cont = np.where(is_self, np.asarray(r.containment, float), 0.0)
+    res = np.asarray(r.resolution, float)
+    p_retry = float(r.retrial_probability)
+    offered = abandon = None
+    if staffing is not None:
+        table = staffing_intervals(staffing)
+        if {"channel", "offered"} <= set(table.columns):
+            g = table.groupby("channel", sort=False)
+            off = g["offered"].sum()
+            offered = np.array([float(off.get(ch, 0.0)) for ch in r.channels])
+            if "abandoned" in table:
+                ab = g["abandoned"].sum()
+                abandon = np.array(
+                    [
+                        float(ab.get(ch, 0.0)) / o if o > 0 else 0.0
+                        for ch, o in zip(r.channels, offered, strict=True)
+                    ]
+                )
+            elif "abandonment" in table:
+                w = table.assign(_w=table["abandonment"].fillna(0.0) * table["offered"])
+                ab = w.groupby("channel", sort=False)["_w"].sum()
+                abandon = np.array(
+                    [
+                        float(ab.get(ch, 0.0)) / o if o > 0 else 0.0
+                        for ch, o in zip(r.channels, offered, strict=True)
+                    ]
+                )
+    if abandon is None:
+        abandon = np.zeros(C)
+    if offered is None:
+        # One step of routing per contact: hand-offs of the served (or not
+        # contained) and repeats of the served, not handed off, unresolved.
+        M = np.zeros((C, C))
+        for i in range(C):
+            if is_self[i]:
+                M[i] = (1 - cont[i]) * H[i]
+            else:
+                keep = 1.0 - H[i].sum()
+                M[i] = (1 - abandon[i]) * (H[i] + keep * (1 - res[i]) * R[i])
+                M[i, i] += abandon[i] * p_retry
+        offered = np.linalg.solve(np.eye(C) - M.T, external)
+    rows: list[tuple[str, str, str, float]] = []
+    for i, ch in enumerate(r.channels):
+        if external[i] > 0:
+            rows.append(("external", ch, "arrival", float(external[i])))
+        o = float(offered[i])
+        if o <= 0:
+            continue
+        if is_self[i]:
+            rows.append((ch, "contained", "contained", o * cont[i]))
+            rest = o * (1 - cont[i])
+            for j in range(C):
+                if H[i, j] > 0:
+                    rows.append((ch, r.channels[j], "handoff", rest * H[i, j]))
+            rows.append((ch, "unresolved", "unresolved", rest * max(0.0, 1 - H[i].sum())))
+            continue
+        abandoned = o * abandon[i]
+        if abandoned > 0:
+            rows.append((ch, ch, "retrial", abandoned * p_retry))
+            rows.append((ch, "lost", "lost", abandoned * (1 - p_retry)))
+        served = o - abandoned
+        for j in range(C):
+            if H[i, j] > 0:
+                rows.append((ch, r.channels[j], "handoff", served * H[i, j]))
+        kept = served * max(0.0, 1 - H[i].sum())
+        rows.append((ch, "resolved", "resolved", kept * res[i]))
+        unresolved = kept * (1 - res[i])
+        for j in range(C):
+            if R[i, j] > 0:
+                rows.append((ch, r.channels[j], "repeat", unresolved * R[i, j]))
+        rows.append((ch, "unresolved", "unresolved", unresolved * max(0.0, 1 - R[i].sum())))
+    out = pd.DataFrame(rows, columns=["source", "target", "kind", "contacts"])
+    return out[out["contacts"] > 0].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+def initiative_table(scenario: Scenario) -> pd.DataFrame:
+    """One row per initiative: costs, value, lead time, ramp, dependencies, effects."""
+    rows = []
+    for name, ini in scenario.initiatives.items():
+        effects = []
+        for e in ini.effects:
+            data = e.model_dump(exclude_none=True) if hasattr(e, "model_dump") else dict(e)
+            effects.append(_effect_text(data))
+        rows.append(
+            {
+                "initiative": name,
+                "upfront_cost": float(ini.cost.upfront),
+                "cost_per_period": float(ini.cost.per_period),
+                "value_per_period": float(ini.value_per_period),
+                "lead_time": int(ini.lead_time),
+                "ramp": int(ini.ramp),
+                "requires": ", ".join(ini.requires),
+                "excludes": ", ".join(ini.excludes),
+                "effects": "; ".join(effects),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _effect_text(data: Mapping[str, Any]) -> str:
+    if "shift" in data:
+        s = data["shift"]
+        return f"shift {float(s['fraction']):.0%} {s['from']} -> {s['to']}"
+    if "handoff" in data:
+        h = data["handoff"]
+        return f"hand-off {h['from']} -> {h['to']} x{float(h['factor']):g}"
+    channel = data.get("channel", "")
+    parts = [f"{k} x{float(v):g}" for k, v in data.items() if k != "channel"]
+    return f"{channel}: {', '.join(parts)}"
+
+
+# --------------------------------------------------------------------------- plans
+
+
+def _starts(plan: Any) -> dict[str, int]:
+    starts = getattr(plan, "starts", plan) or {}
+    return {str(k): int(v) for k, v in dict(starts).items() if v is not None}
+
+
+def plan_timeline(scenario: Scenario, plan: Any) -> pd.DataFrame:
+    """Columns ``initiative, start, lead_time, ramp`` for :func:`~.figures.plan_timeline_figure`."""
+    rows = []
+    for name, start in sorted(_starts(plan).items(), key=lambda kv: (kv[1], kv[0])):
+        ini = scenario.initiatives[name]
+        rows.append(
+            {
+                "initiative": name,
+                "start": start,
+                "lead_time": int(ini.lead_time),
+                "ramp": int(ini.ramp),
+            }
+        )
+    return pd.DataFrame(rows, columns=["initiative", "start", "lead_time", "ramp"])
+
+
+def plan_timeline_cells(scenario: Scenario, plan: Any) -> pd.DataFrame:
+    """The timeline as text, initiative x period: ``start``, ``lead``, ``ramp 50%``, ``full``.
+
+    The fraction in force in period ``t`` follows DESIGN.md:
+    ``min(1, (t - start - lead + 1) / ramp)`` from ``t >= start + lead``.
+    """
+    T = int(scenario.n_periods)
+    rows = []
+    for name, start in sorted(_starts(plan).items(), key=lambda kv: (kv[1], kv[0])):
+        ini = scenario.initiatives[name]
+        lead, ramp = int(ini.lead_time), max(int(ini.ramp), 1)
+        row: dict[str, Any] = {"initiative": name}
+        for t in range(T):
+            done = t - start - lead + 1
+            if t < start:
+                cell = ""
+            elif done <= 0:
+                cell = "start (lead)" if t == start else "lead"
+            else:
+                frac = min(1.0, done / ramp)
+                cell = "full" if frac >= 1 else f"ramp {frac:.0%}"
+                if t == start:
+                    cell = f"start, {cell}"
+            row[f"P{t}"] = cell
+        rows.append(row)
+    if not rows:
+        rows.append(
+            {"initiative": "(no initiative: do nothing)", **{f"P{t}": "" for t in range(T)}}
+        )
+    return pd.DataFrame(rows)
+
+
+def plan_spend(evaluation: Any, scenario: Scenario | None = None) -> pd.DataFrame:
+    """Per period: ``period, upfront, running`` initiative spending and the ``budget``.
+
+    From the evaluation's money table (columns ``initiative_upfront`` and
+    ``initiative_running``).
+    """
+    money = evaluation.money
+    out = pd.DataFrame(
+        {
+            "period": money["period"].astype(int),
+            "upfront_cost": money["initiative_upfront"].astype(float),
+            "running_cost": money["initiative_running"].astype(float),
+        }
+    )
+    budget = getattr(getattr(scenario, "budget", None), "per_period", None)
+    if budget is not None:
+        out["budget"] = [float(budget[t]) if t < len(budget) else math.nan for t in out["period"]]
+    return out
+
+
+def period_overview(evaluation: Any) -> pd.DataFrame:
+    """One row per period: spending, agent cost, KPIs over all channels, objective.
+
+    Service level and abandonment are offered-weighted over the queues
+    (self-service excluded); ``objective`` is the period's discounted
+    contribution.
+    """
+    money = evaluation.money.set_index("period")
+    per = evaluation.periods
+    rows = []
+    for t, m in money.iterrows():
+        d = per[per["period"] == t]
+        queues = d[d["service_level"].notna()] if "service_level" in d else d.iloc[0:0]
+        weight = queues["offered"].to_numpy(float) if len(queues) else np.zeros(0)
+        wsum = float(weight.sum())
+        row = {
+            "period": int(t),  # type: ignore[call-overload]
+            "initiative_spending": float(m["initiative_spending"]),
+            "agent_cost": float(m["agent_cost"]),
+            "fte": float(d["fte"].sum()) if "fte" in d else math.nan,
+            "service_level": float(np.dot(queues["service_level"], weight) / wsum)
+            if wsum > 0
+            else math.nan,
+            "abandonment": float(np.dot(queues["abandonment"].fillna(0.0), weight) / wsum)
+            if wsum > 0 and "abandonment" in queues
+            else math.nan,
+            "lost_contacts": float(m.get("lost_contacts", math.nan)),
+            "effort_points": float(m.get("effort_points", math.nan)),
+            "objective": float(m.get("objective_contribution", math.nan)),
+        }
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def business_cases(evaluation: Any) -> pd.DataFrame:
+    """Per initiative: ``initiative, start, cost, value, net_value, payback_period``.
+
+    ``cost`` is upfront plus running cost; ``value`` is direct value plus the
+    operating saving (both undiscounted over the horizon, as the evaluation
+    reports them); ``objective_contribution`` is the change of the plan's
+    objective when the initiative (and what requires it) is removed.
+    """
+    cases = evaluation.initiatives
+    if cases is None or len(cases) == 0:
+        return pd.DataFrame(
+            columns=["initiative", "start", "cost", "value", "net_value", "payback_period"]
+        )
+    out = pd.DataFrame(
+        {
+            "initiative": cases["initiative"],
+            "start": cases["start"],
+            "cost": cases["total_cost"].astype(float),
+            "value": (cases["direct_value"] + cases["operating_saving"]).astype(float),
+            "net_value": cases["net_value"].astype(float),
+            "objective_contribution": cases["objective_contribution"].astype(float),
+            "payback_period": pd.to_numeric(cases["payback_period"], errors="coerce"),
+        }
+    )
+    return out.reset_index(drop=True)
+
+
+def estimate_vs_exact(result: Any, evaluation: Any = None) -> pd.DataFrame:
+    """The optimiser's own estimate beside the exact evaluation.
+
+    Parameters
+    ----------
+    result : OptimizationResult or Plan
+        What :func:`channelopt.optimize` returned with ``return_result=True``
+        (``estimate``, ``baseline``, ``gap``, ``status``); a plain plan has no
+        estimate, and its column stays empty.
+    evaluation : PlanEvaluation, optional
+        The exact evaluation (default: ``result.evaluation``).
+
+    Returns
+    -------
+    DataFrame
+        Rows ``objective`` and ``improvement over doing nothing``; columns
+        ``model_estimate``, ``exact`` and ``difference`` (estimate - exact).
+    """
+    ev = evaluation if evaluation is not None else getattr(result, "evaluation", None)
+    estimate = getattr(result, "estimate", math.nan)
+    estimate = float(estimate) if _is_number(estimate) else math.nan
+    baseline = getattr(result, "baseline", math.nan)
+    baseline = float(baseline) if _is_number(baseline) else math.nan
+    exact = float(ev.objective) if ev is not None else math.nan
+    rows = [
+        {"measure": "objective", "model_estimate": estimate, "exact": exact},
+        {
+            "measure": "improvement over doing nothing",
+            "model_estimate": estimate - baseline,
+            "exact": exact - baseline,
+        },
+    ]
+    out = pd.DataFrame(rows)
+    out["difference"] = out["model_estimate"] - out["exact"]
+    return out
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float | np.number) and not isinstance(v, bool)
+
+
+def pareto_table(frontier: Any, scenario: Scenario | None = None) -> pd.DataFrame:
+    """``budget, objective, spend, initiatives`` per plan of a Pareto frontier.
+
+    Accepts a DataFrame with those columns, or a sequence of
+    ``(budget, plan, evaluation)`` triples / objects with those attributes.
+    """
+    if isinstance(frontier, pd.DataFrame):
+        out = frontier.rename(columns={"spending": "spend"})
+        if "initiatives" in out:
+            out["initiatives"] = [
+                ", ".join(map(str, v)) if isinstance(v, list | tuple) else str(v or "")
+                for v in out["initiatives"]
+            ]
+        keep = [
+            c
+            for c in (
+                "budget",
+                "spend",
+                "objective",
+                "npv",
+                "effort_points",
+                "agent_cost",
+                "initiatives",
+                "feasible",
+            )
+            if c in out
+        ]
+        return out[keep].reset_index(drop=True)
+    rows = []
+    for item in frontier:
+        if isinstance(item, tuple | list):
+            budget, plan, ev = item
+        else:
+            budget, plan, ev = item.budget, item.plan, item.evaluation
+        spend = float(ev.money["initiative_spending"].sum()) if ev is not None else math.nan
+        starts = _starts(plan)
+        rows.append(
+            {
+                "budget": float(budget),
+                "objective": float(ev.objective) if ev is not None else math.nan,
+                "npv": float(ev.npv) if ev is not None else math.nan,
+                "spend": spend,
+                "initiatives": ", ".join(sorted(starts, key=lambda n: (starts[n], n))),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# Column order of the comparison table, when present.
+_COMPARISON_ORDER = (
+    "plan",
+    "starts",
+    "objective",
+    "npv",
+    "total_cost",
+    "initiative_spending",
+    "agent_cost",
+    "service_level",
+    "abandonment",
+    "effort",
+    "effort_points",
+    "miss_probability",
+    "feasible",
+)
+
+
+def comparison_table(table: Any) -> pd.DataFrame:
+    """The comparison as a DataFrame with a ``plan`` column first."""
+    frame = table if isinstance(table, pd.DataFrame) else getattr(table, "table", table)
+    frame = pd.DataFrame(frame)
+    if "plan" not in frame.columns:
+        frame = frame.reset_index().rename(columns={frame.index.name or "index": "plan"})
+    first = [c for c in _COMPARISON_ORDER if c in frame.columns]
+    rest = [c for c in frame.columns if c not in first]
+    return frame[first + rest].reset_index(drop=True)
+
+
+def evaluations_comparison(evaluations: Mapping[str, Any]) -> pd.DataFrame:
+    """A comparison table built from exact evaluations alone (no simulation)."""
+    rows = []
+    for name, ev in evaluations.items():
+        ov = period_overview(ev)
+        money = ev.money
+        weights = ev.periods.groupby("period")["offered"].sum() if "offered" in ev.periods else None
+        sl = ov["service_level"].to_numpy(float)
+        ab = ov["abandonment"].to_numpy(float)
+        w = (
+            weights.reindex(ov["period"]).to_numpy(float)
+            if weights is not None
+            else np.ones(len(ov))
+        )
+        ok = ~np.isnan(sl)
+        rows.append(
+            {
+                "plan": name,
+                "starts": ", ".join(
+                    f"{k}@{v}"
+                    for k, v in sorted(_starts(ev.plan).items(), key=lambda kv: (kv[1], kv[0]))
+                )
+                or "-",
+                "objective": float(ev.objective),
+                "npv": float(ev.npv),
+                "initiative_spending": float(money["initiative_spending"].sum()),
+                "agent_cost": float(money["agent_cost"].sum()),
+                "service_level": float(np.average(sl[ok], weights=w[ok])) if ok.any() else math.nan,
+                "abandonment": float(np.average(np.nan_to_num(ab[ok]), weights=w[ok]))
+                if ok.any()
+                else math.nan,
+                "effort_points": float(ev.effort_points),
+                "feasible": bool(ev.feasible),
+            }
+        )
+    return pd.DataFrame(rows)
