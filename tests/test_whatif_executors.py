@@ -188,3 +188,58 @@ def test_dask_process_worker_gives_the_serial_results() -> None:
         distributed.Client(cluster) as client,
     ):
         assert _values(run_tasks(draw, items, shared=3, executor=client)) == serial
+
+
+_SIGINT_CHILD = """
+import json, multiprocessing, signal
+from channelopt.whatif.executors import run_tasks
+from slow_task import slow
+
+def progress(done, total):
+    print("done", done, flush=True)
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+    result = run_tasks(slow, list(range(40)), shared=0.3, executor="processes",
+                       chunk_size=1, max_workers=2, progress=progress)
+    print(json.dumps({
+        "interrupted": result.interrupted,
+        "statuses": [str(o.status) for o in result.outcomes],
+        "values": [o.value for o in result.outcomes],
+        "children": len(multiprocessing.active_children()),
+    }), flush=True)
+"""
+
+
+def test_a_real_sigint_returns_finished_cases_and_ends_the_workers(tmp_path) -> None:
+    import json
+    import signal
+    import subprocess
+    import sys
+
+    (tmp_path / "slow_task.py").write_text(
+        "import time\n\ndef slow(shared, item):\n    time.sleep(shared)\n    return item\n"
+    )
+    (tmp_path / "child.py").write_text(_SIGINT_CHILD)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    child = subprocess.Popen(
+        [sys.executable, str(tmp_path / "child.py")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert child.stdout is not None
+    for line in child.stdout:  # wait until a few cases finished, then press Ctrl-C
+        if line.startswith("done") and int(line.split()[1]) >= 3:
+            child.send_signal(signal.SIGINT)
+            break
+    out, _ = child.communicate(timeout=60)
+    assert child.returncode == 0
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["interrupted"] is True
+    ok = [i for i, s in enumerate(report["statuses"]) if s == "ok"]
+    assert len(ok) >= 3
+    assert "interrupted" in report["statuses"]
+    assert all(report["values"][i] == i for i in ok)
+    assert report["children"] == 0  # the workers were ended, not left running
