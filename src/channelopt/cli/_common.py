@@ -63,7 +63,8 @@ class State:
     quiet: bool = False
     debug: bool = False
     out: Console = field(default_factory=lambda: _console(sys.stdout))
-    err: Console = field(default_factory=lambda: _console(sys.stderr))
+    # Error lines are not wrapped: a problem stays on one line, easy to grep.
+    err: Console = field(default_factory=lambda: _console(sys.stderr, soft_wrap=True))
 
     @property
     def interactive(self) -> bool:
@@ -76,13 +77,13 @@ class State:
             self.out.print(*objects, **kwargs)
 
 
-def _console(stream: Any) -> Console:
+def _console(stream: Any, *, soft_wrap: bool = False) -> Console:
     is_tty = bool(getattr(stream, "isatty", lambda: False)())
     return Console(
         file=stream,
         width=None if is_tty else _PIPE_WIDTH,
         highlight=False,
-        soft_wrap=False,
+        soft_wrap=soft_wrap,
     )
 
 

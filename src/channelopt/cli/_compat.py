@@ -24,14 +24,19 @@ def resolve_base(scenario: Scenario) -> Resolved:
 
 def load_plan(path: Path | str, scenario: Scenario) -> Any:
     """Read a plan YAML file (validated against the scenario)."""
-    from channelopt.planning import Plan
+    from channelopt.errors import ScenarioError
+    from channelopt.scenario import Plan
 
     p = Path(path)
     if not p.exists():
         raise BadInputError(f"plan file {str(p)!r} does not exist")
     if p.is_dir():
         raise BadInputError(f"plan file {str(p)!r} is a directory; expected a YAML file")
-    return Plan.load(p, scenario)
+    plan = Plan.load(p)
+    problems = plan.problems_against(scenario)
+    if problems:
+        raise ScenarioError(problems, f"{p} (against scenario {scenario.name!r})")
+    return plan
 
 
 def plan_yaml(plan: Any) -> str:

@@ -150,14 +150,15 @@ def compare(
 
         plans: dict[str, Any] = {}
         if baseline:
-            from channelopt.planning import Plan
+            from channelopt.scenario import Plan
 
-            plans["do nothing"] = Plan(starts={})
+            plans["do nothing"] = Plan(starts={}, name="do nothing")
         for path in plan_files:
-            name = path.stem
+            plan = load_plan(path, scenario)
+            name = plan.name or path.stem
             if name in plans:
                 name = str(path)
-            plans[name] = load_plan(path, scenario)
+            plans[name] = plan
         from channelopt.whatif import compare as run_compare
 
         options: dict[str, Any] = {}
