@@ -162,6 +162,7 @@ class Model:
         self.problem = pulp.LpProblem(name, sense)
         self._native_add = hasattr(self.problem, "add_variable")
         self._n = 0
+        self._m = 0
 
     # variables -------------------------------------------------------------
     def _var(self, name: str, low: float | None, up: float | None, cat: str) -> Any:
@@ -192,11 +193,12 @@ class Model:
                 raise SolverError(f"constraint {name!r} is a constant that is always false")
             return
         self.problem.addConstraint(constraint, name)
+        self._m += 1
 
     @property
     def n_constraints(self) -> int:
         """Constraints added so far."""
-        return len(self.problem.constraints)
+        return self._m
 
     def set_objective(self, expression: Any) -> None:
         """Set the objective expression."""

@@ -144,6 +144,9 @@ def discount_factors(scenario: Any) -> np.ndarray:
     ndarray
         Factor per period; period 0 has factor 1.
     """
+    own = getattr(scenario, "discount_factors", None)
+    if callable(own):
+        return np.asarray(own(), dtype=float)
     rate = float(getattr(scenario.economics, "discount_rate", 0.0) or 0.0)
     years = _years_per_period(scenario)
     t = np.arange(_n_periods(scenario), dtype=float)
@@ -291,12 +294,18 @@ def _reduce(resolved: Any, result: Any, *, given: bool) -> PeriodMeasure:
     abandoned = _col(df, "abandoned", np.nan)
     abandoned = np.where(np.isnan(abandoned), offered * abandonment, abandoned)
     contained = _col(df, "contained")
-    answered_i = np.clip(offered - abandoned - contained, 0.0, None)
     staffed = np.asarray(resolved.staffed())
+    wait = _col(df, "average_wait")
+    if "answered" in df.columns:
+        answered_i = _col(df, "answered")
+    else:  # pragma: no cover - older staffing tables
+        answered_i = np.clip(offered - abandoned - contained, 0.0, None)
     # Self-service contacts are not "answered" by agents.
     answered_i = np.where(staffed[idx], answered_i, 0.0)
-    wait = _col(df, "average_wait")
-    wait_minutes_i = np.where(answered_i > 0, answered_i * wait / 60.0, 0.0)
+    if "wait_minutes" in df.columns:
+        wait_minutes_i = np.nan_to_num(_col(df, "wait_minutes"), nan=0.0)
+    else:  # pragma: no cover - older staffing tables
+        wait_minutes_i = np.where(answered_i > 0, answered_i * wait / 60.0, 0.0)
     sl = _col(df, "service_level", np.nan)
 
     off_c = per_channel(offered)

@@ -388,10 +388,16 @@ def _build(
             for s in range(T):
                 earlier = [x[req, s2] for s2 in range(0, s - lead_a + 1)]
                 model.add(x[k, s] <= lin(earlier), f"requires_{index[k]}_{index[req]}_{s}")
-        for ex in ini.excludes or ():
-            if ex in index and index[k] < index[ex]:
-                both = [x[k, s] for s in range(T)] + [x[ex, s] for s in range(T)]
-                model.add(lin(both) <= 1, f"excludes_{index[k]}_{index[ex]}")
+    # excludes may be declared on either side (or both): one constraint per unordered pair
+    pairs = {
+        tuple(sorted((index[k], index[ex])))
+        for k in names
+        for ex in (_initiative(scenario, k).excludes or ())
+        if ex in index
+    }
+    for a, b in sorted(pairs):
+        both = [x[names[a], s] for s in range(T)] + [x[names[b], s] for s in range(T)]
+        model.add(lin(both) <= 1, f"excludes_{a}_{b}")
 
     slacks: dict[str, tuple[Any, str, float]] = {}
     objective_terms: list[Any] = []
@@ -627,8 +633,13 @@ def _log_space_group(
             calls += 1
         m0 = samples[int(np.flatnonzero(grid == 0.0)[0])]
         for c in chans:
-            u_expr = lin(
-                float(deltas[k][c]) * frac_expr(k, t) for k in inits if deltas[k][c] != 0.0
+            # One variable per channel and period carries the log workload, so the cuts
+            # below stay sparse (the sum over initiatives appears once).
+            u_expr = model.continuous(f"u_{c}_{t}", None)
+            model.add(
+                u_expr
+                == lin(float(deltas[k][c]) * frac_expr(k, t) for k in inits if deltas[k][c] != 0.0),
+                f"logload_{c}_{t}",
             )
             p = int(pool_of[c])
             ch_cost = float(cost_h[p]) if p >= 0 else 0.0
