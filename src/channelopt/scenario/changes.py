@@ -52,7 +52,9 @@ def _model_value(scenario: Scenario, parts: list[str]) -> Any:
 
 def _multiply(value: Any, factor: float, path: str) -> Any:
     if isinstance(value, bool) or value is None:
-        raise ScenarioError([Problem(path, f"cannot multiply {value!r}; use {{'set': value}}", value)])
+        raise ScenarioError(
+            [Problem(path, f"cannot multiply {value!r}; use {{'set': value}}", value)]
+        )
     if isinstance(value, int | float):
         return value * factor
     if isinstance(value, str):
@@ -66,7 +68,11 @@ def _multiply(value: Any, factor: float, path: str) -> Any:
     if isinstance(value, list | tuple):
         return [_multiply(v, factor, f"{path}.{i}") for i, v in enumerate(value)]
     raise ScenarioError(
-        [Problem(path, "cannot multiply a mapping; change its fields one by one or use {'set': ...}")]
+        [
+            Problem(
+                path, "cannot multiply a mapping; change its fields one by one or use {'set': ...}"
+            )
+        ]
     )
 
 
@@ -74,13 +80,25 @@ def _check_change(path: str, change: Any) -> tuple[str, Any]:
     if isinstance(change, Mapping):
         if set(change) != {"set"}:
             raise ScenarioError(
-                [Problem(path, f"expected a number (multiplier) or {{'set': value}}, got {dict(change)!r}", change)],
+                [
+                    Problem(
+                        path,
+                        f"expected a number (multiplier) or {{'set': value}}, got {dict(change)!r}",
+                        change,
+                    )
+                ],
                 "with_changes",
             )
         return "set", copy.deepcopy(change["set"])
     if isinstance(change, bool) or not isinstance(change, int | float) or not math.isfinite(change):
         raise ScenarioError(
-            [Problem(path, f"expected a number (multiplier) or {{'set': value}}, got {change!r}", change)],
+            [
+                Problem(
+                    path,
+                    f"expected a number (multiplier) or {{'set': value}}, got {change!r}",
+                    change,
+                )
+            ],
             "with_changes",
         )
     return "multiply", float(change)
@@ -91,7 +109,10 @@ def apply_changes(scenario: Scenario, changes: Mapping[str, Any]) -> dict[str, A
     doc = scenario.to_document(human=False)
     for path, change in changes.items():
         if not isinstance(path, str) or not path:
-            raise ScenarioError([Problem(str(path), "expected a dotted path such as 'channels.chat.volume'", path)], "with_changes")
+            raise ScenarioError(
+                [Problem(str(path), "expected a dotted path such as 'channels.chat.volume'", path)],
+                "with_changes",
+            )
         op, arg = _check_change(path, change)
         parts = path.split(".")
         parent: Any = doc
@@ -112,17 +133,22 @@ def apply_changes(scenario: Scenario, changes: Mapping[str, Any]) -> dict[str, A
                     raise KeyError(part)
             except (KeyError, IndexError, ValueError):
                 raise ScenarioError(
-                    [Problem(path, f"no field {'.'.join(parts[: i + 1])!r} in the scenario", change)],
+                    [
+                        Problem(
+                            path, f"no field {'.'.join(parts[: i + 1])!r} in the scenario", change
+                        )
+                    ],
                     "with_changes",
                 ) from None
         last = parts[-1]
         if isinstance(parent, list):
             try:
                 index = int(last)
-                parent[index]  # noqa: B018 - raises IndexError for a bad index
+                _ = parent[index]  # raises IndexError for a bad index
             except (ValueError, IndexError):
                 raise ScenarioError(
-                    [Problem(path, f"no item {last!r} in a list of {len(parent)}", change)], "with_changes"
+                    [Problem(path, f"no item {last!r} in a list of {len(parent)}", change)],
+                    "with_changes",
                 ) from None
             parent[index] = arg if op == "set" else _multiply(parent[index], arg, path)
         elif isinstance(parent, dict):
@@ -136,14 +162,22 @@ def apply_changes(scenario: Scenario, changes: Mapping[str, Any]) -> dict[str, A
                         current = _model_value(scenario, parts)
                     except (KeyError, IndexError, ValueError):
                         raise ScenarioError(
-                            [Problem(path, "no such field in the scenario; use {'set': value} to add it", change)],
+                            [
+                                Problem(
+                                    path,
+                                    "no such field in the scenario; use {'set': value} to add it",
+                                    change,
+                                )
+                            ],
                             "with_changes",
                         ) from None
                     if hasattr(current, "value"):  # an enum
                         current = current.value
                 parent[last] = _multiply(current, arg, path)
         else:
-            raise ScenarioError([Problem(path, "no such field in the scenario", change)], "with_changes")
+            raise ScenarioError(
+                [Problem(path, "no such field in the scenario", change)], "with_changes"
+            )
     return doc
 
 
@@ -153,7 +187,13 @@ def with_changes(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
 
     if not isinstance(changes, Mapping):
         raise ScenarioError(
-            [Problem("", f"expected a mapping of dotted paths to changes, got {type(changes).__name__}", changes)],
+            [
+                Problem(
+                    "",
+                    f"expected a mapping of dotted paths to changes, got {type(changes).__name__}",
+                    changes,
+                )
+            ],
             "with_changes",
         )
     doc = apply_changes(scenario, changes)

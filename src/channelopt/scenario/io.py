@@ -9,6 +9,7 @@ never half-loaded, and bad input never raises anything but ``ScenarioError``.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import difflib
 import os
@@ -276,8 +277,6 @@ def atomic_write(path: Path, text: str) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise

@@ -352,6 +352,8 @@ class Scenario(_Model):
             f"periods={self.n_periods}, initiatives={len(self.initiatives)})"
         )
 
+    __str__ = __repr__
+
     @property
     def source(self) -> str | None:
         """Path of the file the scenario was loaded from, or None."""
@@ -388,7 +390,7 @@ class Scenario(_Model):
         return interval_grid(self.interval)
 
     def opening_hours(self, channel: str) -> tuple[float, float]:
-        """(open, close) of ``channel`` in seconds after midnight (close < open: across midnight)."""
+        """(open, close) of ``channel`` in s after midnight (close < open: across midnight)."""
         hours = self.channels[channel].open or self.open
         return parse_opening_hours(hours)
 

@@ -123,7 +123,7 @@ class Plan:
                         problems.append(
                             Problem(
                                 path,
-                                f"expected a number of agents >= 0 or a list per period, got {value!r}",
+                                f"expected agents >= 0 or a list per period, got {value!r}",
                                 value,
                             )
                         )
@@ -244,7 +244,7 @@ class Plan:
         return out
 
     def validate_against(self, scenario: Scenario) -> Plan:
-        """Return this plan if it fits ``scenario``; raise ``ScenarioError`` naming every problem."""
+        """Return this plan if it fits ``scenario``, else raise ``ScenarioError``."""
         problems = self.problems_against(scenario)
         if problems:
             raise ScenarioError(problems, f"plan {self._name!r}" if self._name else "plan")

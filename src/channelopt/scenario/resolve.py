@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import Problem, ScenarioError
-from .resolved import ChannelKind, Resolved
+from .resolved import Resolved
 from .validate import open_mask, routing_matrix, spectral_radius
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def default_profile(interval_s: float) -> np.ndarray:
     for hours ``h`` in 07:00-21:00 and ``0.08`` outside (night). The loader
     keeps the channel's open intervals and normalises.
     """
-    n = int(round(86_400.0 / interval_s))
+    n = round(86_400.0 / interval_s)
     h = (np.arange(n) + 0.5) * interval_s / 3600.0
     day = (
         0.35
@@ -153,7 +153,7 @@ def fractions_in_force(scenario: Scenario, period: int, active: Any) -> dict[str
             problems.append(
                 Problem(
                     f"active.{name}",
-                    f"unknown initiative {name!r} (known: {', '.join(scenario.initiatives) or 'none'})",
+                    f"unknown initiative {name!r} (known: {', '.join(scenario.initiatives)})",
                     name,
                 )
             )
@@ -323,7 +323,7 @@ def resolve(scenario: Scenario, period: int = 0, active: Any = None) -> Resolved
         total = handoff[i].sum()
         if total > 1.0 + 1e-12:
             caps.append(
-                f"hand-offs out of {names[i]!r} sum to {total:.4g} with effects; scaled down to sum to 1"
+                f"hand-offs out of {names[i]!r} sum to {total:.4g} with effects; scaled to sum to 1"
             )
             handoff[i] /= total
 
@@ -335,8 +335,8 @@ def resolve(scenario: Scenario, period: int = 0, active: Any = None) -> Resolved
             [
                 Problem(
                     "journeys",
-                    f"in period {period} with {sorted(fractions)} in force the routing has spectral "
-                    f"radius {rho:.4g} >= 1: contacts would loop forever",
+                    f"in period {period} with {sorted(fractions)} in force the routing has "
+                    f"spectral radius {rho:.4g} >= 1: contacts would loop forever",
                     rho,
                 )
             ],

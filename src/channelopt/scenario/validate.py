@@ -109,7 +109,7 @@ def open_mask(hours: str, interval_s: float) -> np.ndarray:
     An interval is open when it overlaps the opening hours by any amount;
     ``close < open`` means opening across midnight, ``open == close`` all day.
     """
-    n = int(round(SECONDS_PER_DAY / interval_s))
+    n = round(SECONDS_PER_DAY / interval_s)
     start, end = parse_opening_hours(hours)
     lo = np.arange(n) * interval_s
     hi = lo + interval_s
@@ -246,9 +246,8 @@ class _Checker:
                     f"(one per open interval), got {len(values)}",
                     len(values),
                 )
-            elif key == "profile" and all(_num(v) is not None for v in values):
-                if sum(values) <= 0:
-                    self.add(f"{path}.profile", "a profile needs at least one value > 0", values)
+            elif key == "profile" and all(_num(v) is not None for v in values) and sum(values) <= 0:
+                self.add(f"{path}.profile", "a profile needs at least one value > 0", values)
         target = ch.get("target")
         if kind in TARGETS_FOR_KIND:
             target_map = _map(target)
@@ -335,8 +334,9 @@ class _Checker:
         res, cont = np.ones(c), np.zeros(c)
         for i, n in enumerate(names):
             ch = _map(self.channels[n])
-            res[i] = min(max(_num(ch.get("resolution", 1.0)) or 1.0, 0.0), 1.0)
-            cont[i] = min(max(_num(ch.get("containment", 0.0)) or 0.0, 0.0), 1.0)
+            r_i, c_i = _num(ch.get("resolution", 1.0)), _num(ch.get("containment", 0.0))
+            res[i] = 1.0 if r_i is None else min(max(r_i, 0.0), 1.0)
+            cont[i] = 0.0 if c_i is None else min(max(c_i, 0.0), 1.0)
         kinds = [str(self.kinds[n]) for n in names]
         return kinds, index, h, r, res, cont
 
@@ -356,8 +356,8 @@ class _Checker:
             return
         # Worst case over initiatives: every multiplier that raises a routing entry at full size.
         h2, res2, cont2 = h.copy(), res.copy(), cont.copy()
-        for name, ini in self.initiatives.items():
-            for k, eff in enumerate(_list(_map(ini).get("effects")) or []):
+        for ini in self.initiatives.values():
+            for eff in _list(_map(ini).get("effects")) or []:
                 eff = _map(eff)
                 ho = _map(eff.get("handoff"))
                 f = _num(ho.get("factor"))
@@ -558,8 +558,9 @@ class _Checker:
             if len(groups) != 1:
                 self.add(
                     path,
-                    "an effect is exactly one of {channel: ..., <multipliers>}, {shift: {from, to, "
-                    f"fraction}} or {{handoff: {{from, to, factor}}}}; got keys {sorted(map(str, eff))}",
+                    "an effect is exactly one of {channel: ..., <multipliers>}, "
+                    "{shift: {from, to, fraction}} or {handoff: {from, to, factor}}; "
+                    f"got keys {sorted(map(str, eff))}",
                     None,
                 )
                 continue
@@ -568,7 +569,8 @@ class _Checker:
                 if not multipliers:
                     self.add(
                         path,
-                        "a channel effect needs at least one of volume, aht, patience, resolution, containment",
+                        "a channel effect needs at least one of volume, aht, patience, resolution, "
+                        "containment",
                     )
                 if self.known_channel(f"{path}.channel", ch):
                     kind = self.kinds.get(ch)
@@ -611,7 +613,7 @@ class _Checker:
                 if not base:
                     self.add(
                         f"{path}.handoff",
-                        f"there is no hand-off from {src!r} to {dst!r} in journeys.handoffs to scale",
+                        f"no hand-off from {src!r} to {dst!r} in journeys.handoffs to scale",
                         dict(body),
                     )
 
