@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -105,14 +106,10 @@ def test_service_level_curve_reproduces_published_erlang_c_example(tiny: co.Scen
 
 def test_timeline_cells_follow_the_ramp_formula(tiny: co.Scenario) -> None:
     # DESIGN.md: fraction in period t = min(1, (t - s - L + 1) / R) from t >= s + L.
-    class _Ini:
-        lead_time, ramp = 1, 2
-
-    class _Sc:
-        n_periods = 5
-        initiatives = {"crm": _Ini()}
-
-    cells = tb.plan_timeline_cells(_Sc(), {"crm": 1})  # type: ignore[arg-type]
+    scenario = SimpleNamespace(
+        n_periods=5, initiatives={"crm": SimpleNamespace(lead_time=1, ramp=2)}
+    )
+    cells = tb.plan_timeline_cells(scenario, {"crm": 1})  # type: ignore[arg-type]
     assert list(cells.iloc[0]) == ["crm", "", "start (lead)", "ramp 50%", "full", "full"]
 
 

@@ -1,0 +1,356 @@
+"""Tests of the ``channelopt`` command: exit codes, output, files, lazy imports.
+
+Commands run in-process through typer's CliRunner (fast), except where the
+point is the real process: the console script, and which modules
+``validate`` imports.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+import channelopt as co
+from channelopt.cli import app
+from channelopt.cli._sweep import parse_set
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+BANK = ROOT / "scenarios" / "retail_bank.yaml"
+
+FLAT48 = "[" + ", ".join(["1"] * 48) + "]"
+TINY = f"""
+name: Tiny
+interval: 30min
+channels:
+  voice:
+    kind: live
+    volume: 4800
+    profile: {FLAT48}
+    aht: 180s
+    target: {{service_level: 0.8, within: 20s}}
+"""
+
+BAD = """
+name: Broken
+interval: 30min
+channels:
+  voice:
+    kind: live
+    volume: -5
+    aht: 6 parsecs
+    resolution: 1.5
+    target: {service_level: 0.8, within: 20s}
+"""
+
+runner = CliRunner()
+
+
+def invoke(*args: str | Path) -> object:
+    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY)
+    return path
+
+
+@pytest.fixture
+def bad(tmp_path: Path) -> Path:
+    path = tmp_path / "bad.yaml"
+    path.write_text(BAD)
+    return path
+
+
+# ----------------------------------------------------------------------------- basics
+
+
+def test_version_and_help() -> None:
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"channelopt {co.__version__}"
+    result = invoke("--help")
+    assert result.exit_code == 0
+    for command in (
+        "validate",
+        "staff",
+        "simulate",
+        "optimize",
+        "evaluate",
+        "compare",
+        "sweep",
+        "report",
+        "run",
+    ):
+        assert command in result.stdout
+
+
+def test_console_script_runs_as_a_process(tiny: Path) -> None:
+    exe = Path(sys.executable).with_name("channelopt")
+    out = subprocess.run([str(exe), "validate", str(tiny)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "voice" in out.stdout
+
+
+def test_unknown_option_is_bad_input() -> None:
+    result = runner.invoke(app, ["validate", "--no-such-option", str(BANK)])
+    assert result.exit_code == 2
+
+
+# ----------------------------------------------------------------------------- validate
+
+
+def test_validate_shows_hand_computed_numbers(tiny: Path) -> None:
+    # 4,800 contacts a day, flat over 48 half-hours: 100 per interval;
+    # 100 / 1800 s x 180 s = 10 Erlangs at the peak.
+    result = invoke("validate", tiny)
+    assert result.exit_code == 0, result.output
+    line = next(ln for ln in result.stdout.splitlines() if "voice" in ln)
+    cells = [c.strip() for c in line.strip("│┃ ").split("│")]
+    assert cells[:5] == ["voice", "live", "4,800", "100.0", "10.0"]
+    assert "80% in 20s" in line
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_validate_every_bundled_scenario(path: Path) -> None:
+    result = invoke("validate", path)
+    assert result.exit_code == 0, result.output
+    raw = yaml.safe_load(path.read_text())
+    for name, channel in raw["channels"].items():
+        assert name in result.stdout
+        assert channel["kind"] in result.stdout
+
+
+def test_validate_bad_file_lists_every_problem_without_traceback(bad: Path, tiny: Path) -> None:
+    result = runner.invoke(app, ["validate", str(tiny), str(bad)])
+    assert result.exit_code == 2
+    err = result.stderr
+    for path in ("channels.voice.volume", "channels.voice.aht", "channels.voice.resolution"):
+        assert path in err
+    assert "Traceback" not in result.output + err
+    assert "1 of 2 files invalid" in err
+    assert "Tiny" in result.stdout  # the good file is still shown
+
+
+def test_validate_missing_file_is_bad_input(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["validate", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr
+
+
+def test_validate_does_not_import_the_engines() -> None:
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from channelopt.cli import main
+        sys.argv = ["channelopt", "validate", {str(BANK)!r}]
+        try:
+            main()
+        except SystemExit as exc:
+            assert exc.code in (0, None), exc.code
+        heavy = [m for m in ("numba", "simpy", "pulp", "matplotlib", "highspy")
+                 if m in sys.modules]
+        print("heavy:", heavy)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "heavy: []"
+
+
+def test_quiet_prints_nothing(tiny: Path) -> None:
+    result = invoke("--quiet", "validate", tiny)
+    assert result.exit_code == 0
+    assert result.stdout == ""
+
+
+# ----------------------------------------------------------------------------- staff
+
+
+def test_staff_prints_summary_and_writes_the_engines_table(tmp_path: Path) -> None:
+    out = tmp_path / "staff.csv"
+    result = invoke("staff", BANK, "--period", "1", "--csv", out)
+    assert result.exit_code == 0, result.output
+    assert "staffing, period 1" in result.stdout
+    written = pd.read_csv(out)
+    expected = co.staff(co.load_scenario(BANK), period=1).intervals
+    assert len(written) == len(expected)
+    assert written["agents"].sum() == pytest.approx(expected["agents"].sum())
+
+
+def test_staff_bad_period_is_bad_input() -> None:
+    result = runner.invoke(app, ["staff", str(BANK), "--period", "99"])
+    assert result.exit_code == 2
+    assert "--period must be between 0 and" in result.stderr
+
+
+# ----------------------------------------------------------------------------- simulate
+
+
+def test_simulate_writes_tables(tmp_path: Path) -> None:
+    result = invoke(
+        "simulate", BANK, "--replications", "2", "--seed", "7", "--csv", tmp_path / "sim"
+    )
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (tmp_path / "sim").iterdir())
+    assert names == ["intervals.csv", "journeys.csv", "summary.csv"]
+    intervals = pd.read_csv(tmp_path / "sim" / "intervals.csv")
+    assert sorted(intervals["replication"].unique()) == [0, 1]
+
+
+# ----------------------------------------------------------------------------- plans
+
+
+def test_optimize_evaluate_compare_round_trip(tmp_path: Path) -> None:
+    plan_file = tmp_path / "plan.yaml"
+    result = invoke("optimize", BANK, "-o", plan_file)
+    assert result.exit_code == 0, result.output
+    assert "timeline" in result.stdout
+    assert "model estimate" in result.stdout.lower() or "model_estimate" in result.stdout
+    plan = co.Plan.load(plan_file)
+    ev = co.evaluate(co.load_scenario(BANK), plan)
+    result = invoke("evaluate", BANK, plan_file)
+    assert result.exit_code == 0, result.output
+    assert ("feasible" in result.stdout) == ev.feasible or "violation" in result.stdout
+    result = invoke("compare", BANK, plan_file, "--csv", tmp_path / "cmp.csv")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "cmp.csv")
+    assert len(table) == 2  # do nothing + the plan
+
+
+def test_bad_solver_and_missing_plan_are_bad_input(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["optimize", str(BANK), "--solver", "gurobi"])
+    assert result.exit_code == 2
+    assert "--solver" in result.stderr
+    result = runner.invoke(app, ["evaluate", str(BANK), str(tmp_path / "missing.yaml")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr
+
+
+def test_plan_naming_an_unknown_initiative_is_bad_input(tmp_path: Path) -> None:
+    plan_file = tmp_path / "plan.yaml"
+    plan_file.write_text("starts: {teleporter: 0}\n")
+    result = runner.invoke(app, ["evaluate", str(BANK), str(plan_file)])
+    assert result.exit_code == 2
+    assert "teleporter" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# ----------------------------------------------------------------------------- sweep
+
+
+def test_parse_set() -> None:
+    assert parse_set(["a.b=0.9,1.2", "c.d:=100,5min"]) == {
+        "a.b": [0.9, 1.2],
+        "c.d": [{"set": 100}, {"set": "5min"}],
+    }
+
+
+@pytest.mark.parametrize("option", ["channels.chat.volume", "x=1,,2", "x=fast", "=1"])
+def test_bad_set_is_bad_input(option: str) -> None:
+    result = runner.invoke(app, ["sweep", str(BANK), "--set", option, "--serial"])
+    assert result.exit_code == 2
+    assert "--set" in result.stderr
+
+
+def test_sweep_grid_serial(tmp_path: Path) -> None:
+    out = tmp_path / "sweep.csv"
+    result = invoke(
+        "sweep", BANK, "--set", "channels.chat.volume=0.9,1.2", "--serial", "--csv", out
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out)
+    assert set(table["case"]) == {0, 1}
+    assert (table["status"] == "ok").all()
+
+
+# ----------------------------------------------------------------------------- report, run
+
+
+def test_report_command(tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    result = invoke("report", BANK, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert out.read_text().count("<svg") >= 3
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_run_every_bundled_scenario(path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    extra = [] if path == BANK else ["--no-pareto"]  # the frontier once is enough
+    result = invoke("run", path, "-o", out, "--replications", "2", "--seed", "1", *extra)
+    assert result.exit_code == 0, result.output
+    files = {p.name for p in out.iterdir()}
+    for name in (
+        "report.html",
+        "staffing_intervals.csv",
+        "staffing_summary.csv",
+        "simulation_summary.csv",
+        "simulation_journeys.csv",
+        "comparison.csv",
+        "plan_optimised.yaml",
+        "plan_do_nothing.yaml",
+    ):
+        assert name in files
+    assert not [n for n in files if n.startswith(".")]  # no staging leftovers
+    assert ("pareto.csv" in files) == (path == BANK)
+    comparison = pd.read_csv(out / "comparison.csv")
+    assert list(comparison["plan"]) == ["do nothing", "optimised"]
+    plan = co.Plan.load(out / "plan_optimised.yaml")
+    sc = co.load_scenario(path)
+    assert co.evaluate(sc, plan).objective == pytest.approx(
+        comparison.loc[1, "objective"], rel=1e-9
+    )
+    assert "wrote" in result.stdout and str(out) in result.stdout
+
+
+def test_run_failure_leaves_no_partial_files(tmp_path: Path, monkeypatch) -> None:
+    import channelopt.reporting as reporting
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(reporting, "report", boom)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    result = runner.invoke(
+        app, ["run", str(BANK), "-o", str(out), "--replications", "1", "--no-pareto"]
+    )
+    assert result.exit_code == 1
+    assert "disk on fire" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+    debug = runner.invoke(
+        app,
+        [
+            "--debug",
+            "run",
+            str(BANK),
+            "-o",
+            str(out),
+            "--replications",
+            "1",
+            "--no-pareto",
+            "--no-simulate",
+        ],
+    )
+    assert debug.exit_code == 1
+    assert "Traceback" in debug.stderr
+
+
+def test_run_output_that_is_a_file_is_bad_input(tmp_path: Path) -> None:
+    target = tmp_path / "file"
+    target.write_text("x")
+    result = runner.invoke(app, ["run", str(BANK), "-o", str(target)])
+    assert result.exit_code == 2
+    assert "not a directory" in result.stderr
