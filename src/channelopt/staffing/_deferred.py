@@ -139,7 +139,7 @@ def deferred_kpis(
     if math.isinf(deadline):
         ok = width
     else:
-        lim = deadline * (1.0 + _REL_TOL) + 1e-9
+        lim = deadline * (1.0 + 1e-12) + 1e-9  # seconds: absorbs rounding at exact ties
         # measure of y in [ya, yb] with linear delay d(y) <= deadline
         frac = np.where(
             (da <= lim) & (db <= lim),
@@ -147,8 +147,7 @@ def deferred_kpis(
             np.where(
                 (da > lim) & (db > lim),
                 0.0,
-                np.where(da <= lim, (lim - da), (db - lim))
-                / np.where(da != db, np.abs(db - da), 1.0),
+                np.where(da <= lim, lim - da, lim - db) / np.where(da != db, np.abs(db - da), 1.0),
             ),
         )
         ok = width * np.clip(frac, 0.0, 1.0)

@@ -39,6 +39,7 @@ INTERVAL_COLUMNS = (
     "handed_off",
     "repeats",
     "resolved",
+    "unresolved",
     "contained",
     "gave_up",
     "wait_minutes",
@@ -242,6 +243,7 @@ def build_result(
         cols["handed_off"][:, c] = answered * rates.handoff_sum[c]
         cols["repeats"][:, c] = answered * rates.repeat_share[c] * rates.repeat_sum[c]
         cols["resolved"][:, c] = answered * rates.resolved_share[c]
+        cols["unresolved"][:, c] = answered * rates.repeat_share[c] * (1.0 - rates.repeat_sum[c])
         p = owner[c]
         if p >= 0:
             fte = cols["agents"][:, c] / (1.0 - r.pool_shrinkage[p])
