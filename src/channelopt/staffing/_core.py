@@ -264,9 +264,10 @@ def _staff(
     iterations = 0
     needs_loop = any(math.isfinite(s.patience) for s in specs.values())
     cap = MAX_ITERATIONS if needs_loop else 1
+    x = None
     for it in range(1, cap + 1):
         iterations = it
-        x = solve(r, rates, ab)
+        x = solve(r, rates, ab, x)
         new_ab = np.zeros_like(ab)
         new_n = n.copy()
         residual = 0.0
@@ -274,11 +275,11 @@ def _staff(
             base = x[:, c] - spec.same_interval_retrial * ab[:, c] * x[:, c]
             base = np.maximum(base, 0.0)
             if fixed is not None:
-                kp = evaluate_live(spec, base, fixed[:, c])
+                kp = evaluate_live(spec, base, fixed[:, c], x[:, c])
             else:
                 floor = n[:, c] if it > _MONOTONE_AFTER else None
                 try:
-                    kp = staff_live(spec, base, floor)
+                    kp = staff_live(spec, base, floor, x[:, c], n[:, c] if it > 1 else None)
                 except ValueError as exc:
                     raise ChannelOptError(str(exc)) from exc
             kpis[c] = kp
@@ -293,7 +294,7 @@ def _staff(
         if converged or not needs_loop:
             break
     # Final flows at the final abandonment, and the KPIs there.
-    x = solve(r, rates, ab)
+    x = solve(r, rates, ab, x)
     if p > 0 and needs_loop:
         residual = max(
             residual,
@@ -320,6 +321,7 @@ def _staff(
                     r.interval_s,
                     float(r.deadline[c]),
                     target,
+                    float(r.target_max_occupancy[c]),
                 )
             except ValueError as exc:
                 raise ChannelOptError(f"channel {r.channels[c]!r}: {exc}") from exc

@@ -187,6 +187,7 @@ def staff_deferred(
     interval_s: float,
     deadline: float,
     target: float,
+    max_occupancy: float = math.nan,
 ) -> np.ndarray:
     """Agents per interval for a deferred channel: minimal peak, then minimal total.
 
@@ -204,6 +205,9 @@ def staff_deferred(
         Deadline from arrival, seconds (``inf``: only the daily capacity matters).
     target : float
         Fraction of the day's contacts to complete within ``deadline``.
+    max_occupancy : float, optional
+        Upper bound on the day's occupancy of the channel's agents (work /
+        agent time); ``nan``: none.
 
     Returns
     -------
@@ -223,11 +227,16 @@ def staff_deferred(
     if not open_mask.any():
         raise ValueError("a deferred channel with arrivals must be open in at least one interval")
 
+    work = arrivals.sum() * aht  # agent-seconds a day
+    min_time = work / max_occupancy if max_occupancy > 0 else work
+
     def ok(agents: np.ndarray) -> bool:
+        if agents.sum() * interval_s < min_time * (1 - _REL_TOL):
+            return False
         return _meets(deferred_kpis(arrivals, agents, aht, interval_s, deadline), target)
 
     opens = open_mask.sum()
-    lo = max(1, math.ceil(arrivals.sum() * aht / (opens * interval_s) * (1 - _REL_TOL)))
+    lo = max(1, math.ceil(min_time / (opens * interval_s) * (1 - _REL_TOL)))
     base = open_mask.astype(np.int64)
     hi = lo
     while not ok(base * hi):

@@ -93,18 +93,21 @@ class LiveKpis:
     meets: np.ndarray  # bool: every target holds
 
 
-def evaluate_live(spec: ChannelSpec, base: np.ndarray, agents: np.ndarray) -> LiveKpis:
+def evaluate_live(
+    spec: ChannelSpec, base: np.ndarray, agents: np.ndarray, x0: np.ndarray | None = None
+) -> LiveKpis:
     """KPIs of ``agents`` per interval given the offered volume ``base``.
 
     ``base`` excludes the retrials that each interval's own abandonment sends
     back into it; those are added by the fixed point
-    ``x = base + q abandonment(n, x) x`` with ``q`` = ``spec.same_interval_retrial``.
+    ``x = base + q abandonment(n, x) x`` with ``q`` = ``spec.same_interval_retrial``,
+    started from ``x0`` when given (the previous round's offered volume).
     """
     q = _queueing()
     base = np.asarray(base, dtype=float)
     agents = np.asarray(agents, dtype=np.int64)
     slots = agents * spec.concurrency
-    x = base.copy()
+    x = base.copy() if x0 is None else np.maximum(np.asarray(x0, dtype=float), base)
     finite = math.isfinite(spec.patience)
     aht = spec.effective_aht(x, agents)
     ab = np.zeros_like(x)
@@ -121,15 +124,22 @@ def evaluate_live(spec: ChannelSpec, base: np.ndarray, agents: np.ndarray) -> Li
             aht = spec.effective_aht(x, agents)
             break
     load = x * aht / spec.interval_s
-    ab = _abandonment(q, slots, load, aht, spec.patience) if finite else np.zeros_like(x)
+    ab = np.zeros_like(x)
     busy = load > 0
-    sl = np.full_like(x, np.nan)
-    if not math.isnan(spec.within):
-        sl = np.where(
-            busy, _masked(q.service_level, busy, slots, load, aht, spec.within, spec.patience), 1.0
+    sl = np.where(np.isnan(spec.within), np.nan, 1.0) * np.ones_like(x)
+    wait = np.zeros_like(x)
+    occ = np.zeros_like(x)
+    if busy.any():
+        within = 0.0 if math.isnan(spec.within) else spec.within
+        m = q.measures(
+            slots[busy], load[busy], np.broadcast_to(aht, x.shape)[busy], within, spec.patience
         )
-    wait = np.where(busy, _masked(q.average_wait, busy, slots, load, aht, spec.patience), 0.0)
-    occ = np.where(busy, _masked(q.occupancy, busy, slots, load, aht, spec.patience), 0.0)
+        if not math.isnan(spec.within):
+            sl[busy] = m.service_level
+        wait[busy] = m.average_wait
+        occ[busy] = m.occupancy
+        ab = np.zeros_like(x)
+        ab[busy] = m.abandonment if finite else 0.0
     meets = np.ones(x.shape, dtype=bool)
     tol = _TARGET_TOL
     if not math.isnan(spec.service_level):
@@ -192,7 +202,13 @@ def _lower_bound(spec: ChannelSpec, base: np.ndarray) -> np.ndarray:
     return -(-slots // k)
 
 
-def staff_live(spec: ChannelSpec, base: np.ndarray, floor: np.ndarray | None = None) -> LiveKpis:
+def staff_live(
+    spec: ChannelSpec,
+    base: np.ndarray,
+    floor: np.ndarray | None = None,
+    x0: np.ndarray | None = None,
+    guess: np.ndarray | None = None,
+) -> LiveKpis:
     """Smallest agents per interval meeting every target, and the KPIs they reach.
 
     Parameters
@@ -203,6 +219,11 @@ def staff_live(spec: ChannelSpec, base: np.ndarray, floor: np.ndarray | None = N
         Offered contacts per interval, without the same-interval retrials.
     floor : ndarray, optional
         Never return fewer agents than this (used to stop oscillation).
+    x0 : ndarray, optional
+        Starting guess for the offered volume (speeds up the fixed point).
+    guess : ndarray, optional
+        Likely answer (the previous round's agents): checked first with its
+        neighbour below, so a settled round costs two evaluations.
 
     Returns
     -------
@@ -210,39 +231,45 @@ def staff_live(spec: ChannelSpec, base: np.ndarray, floor: np.ndarray | None = N
         At the smallest ``n`` such that the targets hold at the load that ``n``
         itself produces (retrials included). The search starts at a lower bound
         (``required_agents`` on the volume without retrials at the shortest
-        handle time), gallops up until the targets hold and bisects back.
+        handle time) or at ``guess`` when larger, gallops up until the targets
+        hold and bisects back; it relies on the targets holding at every n above
+        the answer, as ``required_agents`` does.
     """
     base = np.asarray(base, dtype=float)
+    x0 = base if x0 is None else np.asarray(x0, dtype=float)
     lo = _lower_bound(spec, base)
     if floor is not None:
         lo = np.maximum(lo, floor)
-    kp = evaluate_live(spec, base, lo)
-    if kp.meets.all():
-        return kp
-    # galloping: hi is a passing candidate, lo - 1 a failing one, per interval
-    fail = ~kp.meets
-    good_lo = lo.copy()  # smallest value not yet known to fail
-    hi = lo.copy()
+    start = lo if guess is None else np.maximum(lo, guess)
+    known_fail = lo - 1  # largest value known to fail (lo - 1: below the lower bound)
+    known_pass = np.full_like(lo, -1)  # smallest value known to pass (-1: none yet)
+
+    def probe(idx: np.ndarray, cand: np.ndarray) -> None:
+        ok = evaluate_live(spec, base[idx], cand, x0[idx]).meets
+        known_pass[idx[ok]] = cand[ok]
+        known_fail[idx[~ok]] = cand[~ok]
+
+    everyone = np.arange(lo.size)
+    probe(everyone, start[everyone])
+    below = np.flatnonzero((known_pass > lo) & (known_pass - 1 > known_fail))
+    if below.size:
+        probe(below, known_pass[below] - 1)
     step = np.ones_like(lo)
-    good_lo[fail] = lo[fail] + 1
-    while fail.any():
-        hi = np.where(fail, hi + step, hi)
-        step = np.where(fail, step * 2, step)
-        kp = evaluate_live(spec, base, hi)
-        still = fail & ~kp.meets
-        good_lo = np.where(still, hi + 1, good_lo)
-        fail = still
-        if (hi > 10**7).any():
+    while True:  # gallop up where nothing passes yet
+        idx = np.flatnonzero(known_pass < 0)
+        if not idx.size:
+            break
+        cand = known_fail[idx] + step[idx]
+        if (cand > 10**7).any():
             raise ValueError(
                 f"channel {spec.name!r}: no number of agents meets its targets; "
                 "check the targets against the patience and handle time"
             )
-    # bisection in [good_lo, hi]
-    lo_b, hi_b = good_lo, hi
-    while (lo_b < hi_b).any():
-        mid = np.where(lo_b < hi_b, (lo_b + hi_b) // 2, hi_b)
-        kp = evaluate_live(spec, base, mid)
-        active = lo_b < hi_b
-        hi_b = np.where(active & kp.meets, mid, hi_b)
-        lo_b = np.where(active & ~kp.meets, mid + 1, lo_b)
-    return evaluate_live(spec, base, hi_b)
+        step[idx] *= 2
+        probe(idx, cand)
+    while True:  # bisect between the last failure and the first success
+        idx = np.flatnonzero(known_pass - known_fail > 1)
+        if not idx.size:
+            break
+        probe(idx, (known_pass[idx] + known_fail[idx]) // 2)
+    return evaluate_live(spec, base, known_pass, x0)
