@@ -15,11 +15,11 @@ import time
 
 import numpy as np
 import pytest
-from conftest import assert_ratio
 
 import channelopt as co
 from channelopt.planning import _pulp, optimize
 from channelopt.planning.evaluate import clear_cache
+from conftest import assert_ratio
 
 CHANNELS = ("voice", "chat", "messaging", "email", "bot")
 
@@ -154,8 +154,8 @@ def generated_portfolio(n_initiatives: int, n_periods: int = 12, seed: int = 0) 
             ]
         ini = {
             "cost": {
-                "upfront": float(rng.uniform(2e4, 1.5e5).round(-3)),
-                "per_period": float(rng.uniform(0, 5e3).round(-2)),
+                "upfront": round(float(rng.uniform(2e4, 1.5e5)), -3),
+                "per_period": round(float(rng.uniform(0, 5e3)), -2),
             },
             "value_per_period": float(rng.choice([0.0, 0.0, rng.uniform(0, 1e4)])),
             "lead_time": int(rng.integers(0, 3)),
@@ -170,7 +170,7 @@ def generated_portfolio(n_initiatives: int, n_periods: int = 12, seed: int = 0) 
                 ini["excludes"] = [other]
         initiatives[f"i{i:04d}"] = ini
     # A requirement and an exclusion may not contradict: drop exclusions of required ones.
-    for name, ini in initiatives.items():
+    for ini in initiatives.values():
         if "excludes" in ini and ini["excludes"][0] in ini.get("requires", []):
             del ini["excludes"]
     doc["initiatives"] = initiatives

@@ -17,14 +17,13 @@ import pytest
 
 import channelopt as co
 from channelopt.errors import InfeasibleError, SolverError
-from channelopt.planning import Plan, evaluate, marginal_values, optimize, pareto
-from channelopt.planning import _pulp
+from channelopt.planning import Plan, _pulp, evaluate, marginal_values, optimize, pareto
 from channelopt.staffing import staff
 
-# A small bank: voice, chat and a bot, coupled by hand-offs; a 2 h interval keeps staffing cheap.
+# A small bank: voice, chat and a bot, coupled by hand-offs; a 3 h interval keeps staffing cheap.
 BASE: dict = {
     "name": "planning test bank",
-    "interval": "2h",
+    "interval": "3h",
     "open": "08:00-20:00",
     "channels": {
         "voice": {
@@ -210,7 +209,7 @@ def test_money_by_hand_on_a_tiny_plan(sc: co.Scenario) -> None:
     for t in range(3):
         res = staff(sc, period=t, plan=plan)
         pools = res.pools
-        hours = (pools["fte"] * 2.0).groupby(pools["pool"]).sum()
+        hours = (pools["fte"] * 3.0).groupby(pools["pool"]).sum()
         expected_cost = 63 * (hours["phone"] * 30 + hours["digital"] * 28)
         assert money.loc[t, "agent_cost"] == pytest.approx(expected_cost, rel=1e-9)
         lost = 63 * res.intervals["lost"].sum()
@@ -274,8 +273,18 @@ def test_violations_name_rules(sc: co.Scenario) -> None:
     assert any("budget.per_period[0]" in str(v) for v in ev.violations)
 
 
+def tight_scenario() -> co.Scenario:
+    """One initiative (few configurations to staff) and a phone pool capped far too low."""
+    return scenario(
+        pools__phone__max_agents=10,
+        pools__phone__agents=10,
+        initiatives={"crm": BASE["initiatives"]["crm"]},
+        budget=None,
+    )
+
+
 def test_headcount_and_target_checks() -> None:
-    tight = scenario(pools__phone__max_agents=10, pools__phone__agents=10)
+    tight = tight_scenario()
     ev = evaluate(tight, Plan(starts={}))
     assert any(v.kind == "headcount" and v.subject == "phone" for v in ev.violations)
     # Fixed agents far below the requirement miss the voice target in a hard-mode scenario.
@@ -326,7 +335,7 @@ def test_log_space_mode_is_close_and_feasible(sc: co.Scenario, best: tuple) -> N
 
 
 def test_infeasible_names_the_conflict() -> None:
-    tight = scenario(pools__phone__max_agents=10, pools__phone__agents=10)
+    tight = tight_scenario()
     with pytest.raises(InfeasibleError) as err:
         optimize(tight)
     text = str(err.value)

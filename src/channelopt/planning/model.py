@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import InfeasibleError
+from ..errors import InfeasibleError, SolverError
 from . import _pulp
 from .evaluate import (
     PlanEvaluation,
@@ -351,6 +351,7 @@ def _build(
     elastic: bool,
     cap_delta: Mapping[tuple[str, int], float] | None,
     progress: Progress | None,
+    tighten: Mapping[tuple[str, str, int], float] | None = None,
 ) -> _Built:
     names, T, base = st.names, st.T, st.base
     key = _scenario_key(scenario)
@@ -543,6 +544,7 @@ def _build(
     for p, pool in enumerate(base.pools):
         for t in range(T):
             limit = cap[p] + (cap_delta or {}).get((pool, t), 0.0)
+            limit += (tighten or {}).get(("headcount", pool, t), 0.0)
             terms = pool_peak_terms.get((p, t))
             if terms is not None:
                 limited(
@@ -563,9 +565,10 @@ def _build(
                         continue
                 else:
                     before = (1 - attrition[p]) * lin(pool_fte_terms[(p, t - 1)])
+                hire_limit = float(hires[p]) + (tighten or {}).get(("hiring", pool, t), 0.0)
                 limited(
                     lin(now) - before,
-                    float(hires[p]),
+                    hire_limit,
                     f"hiring_{p}_t{t}",
                     f"period {t} needs {{need:.1f}} FTE of hires in pool {pool} after "
                     f"attrition; hires_per_period is {hires[p]:g}",
@@ -772,28 +775,50 @@ def optimize(
     T = _n_periods(scenario)
     _progress(progress, "analysing initiatives", 0.0)
     st = _structure(scenario, names, T)
-    built = _build(
-        scenario,
-        st,
-        budget=budget,
-        max_configs=max_configs,
-        mode=mode,
-        elastic=False,
-        cap_delta=_cap_delta,
-        progress=progress,
-    )
-    t_build = time.perf_counter() - t0
-    _progress(progress, "solving", 0.7)
-    info = built.model.solve(solver, time_limit=time_limit, gap_rel=gap, gap_abs=1e-6)
-    if info.status == "infeasible":
-        raise _diagnose(scenario, st, budget, max_configs, mode, _cap_delta, solver, time_limit)
-    starts = {k: s for (k, s), v in built.x.items() if built.model.value(v) > 0.5}
-    plan = Plan(starts=starts, agents=None, name="optimized")
-    _progress(progress, "re-measuring the plan", 0.85)
-    t1 = time.perf_counter()
-    ev = evaluate(scenario, plan, budget=budget)
-    baseline = evaluate(scenario, Plan(starts={}, agents=None, name="do nothing"), budget=budget)
-    t_eval = time.perf_counter() - t1
+    tighten: dict[tuple[str, str, int], float] = {}
+    t_build = t_solve = t_eval = 0.0
+    baseline = None
+    for _round in range(4):
+        t0 = time.perf_counter()
+        built = _build(
+            scenario,
+            st,
+            budget=budget,
+            max_configs=max_configs,
+            mode=mode,
+            elastic=False,
+            cap_delta=_cap_delta,
+            tighten=tighten,
+            progress=progress,
+        )
+        t_build += time.perf_counter() - t0
+        _progress(progress, "solving", 0.7)
+        info = built.model.solve(solver, time_limit=time_limit, gap_rel=gap, gap_abs=1e-6)
+        t_solve += info.seconds
+        if info.status == "infeasible":
+            raise _diagnose(scenario, st, budget, max_configs, mode, _cap_delta, solver, time_limit)
+        if info.status == "unbounded":  # pragma: no cover - every variable is bounded
+            raise SolverError("the planning model is unbounded; please report this scenario")
+        starts = {k: s for (k, s), v in built.x.items() if built.model.value(v) > 0.5}
+        plan = Plan(starts=starts, agents=None, name="optimized")
+        _progress(progress, "re-measuring the plan", 0.85)
+        t1 = time.perf_counter()
+        ev = evaluate(scenario, plan, budget=budget)
+        if baseline is None:
+            baseline = evaluate(
+                scenario, Plan(starts={}, agents=None, name="do nothing"), budget=budget
+            )
+        t_eval += time.perf_counter() - t1
+        # The log-space model approximates headcount and FTE; when the exact re-measurement
+        # breaks a cap the model's limit is tightened by the excess and the model solved again.
+        broken = [
+            v for v in ev.violations if v.kind in ("headcount", "hiring") and v.period is not None
+        ]
+        if not broken or all(m == "exact" for m in built.modes.values()):
+            break
+        for v in broken:
+            k = (v.kind, v.subject, int(v.period))  # type: ignore[arg-type]
+            tighten[k] = tighten.get(k, 0.0) - v.excess * 1.05 - 0.5
     _progress(progress, "done", 1.0)
     if not return_result:
         return plan
@@ -811,7 +836,7 @@ def optimize(
         gap=bound_gap,
         status=info.status,
         modes=built.modes,
-        seconds={"build": t_build, "solve": info.seconds, "evaluate": t_eval},
+        seconds={"build": t_build, "solve": t_solve, "evaluate": t_eval},
         size={
             "variables": built.model.n_variables,
             "constraints": built.model.n_constraints,
