@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ChannelOptError
+from ..errors import InfeasibleError
 from ..scenario.resolved import ChannelKind, Resolved
 from ._deferred import deferred_kpis, staff_deferred
 from ._flows import FlowRates, solve
@@ -101,19 +101,27 @@ def _specs(resolved: Resolved, rates: FlowRates) -> dict[int, ChannelSpec]:
     return out
 
 
-def _agents_per_channel(
+def _agents_split(
     resolved: Resolved,
     required: np.ndarray,
     load: np.ndarray,
     agents: Any,
     channel_agents: Any,
 ) -> np.ndarray:
-    """Agents per interval and channel from a pool or channel specification."""
+    """Whole agents per interval, pool and channel, shape (I, P, C), from the caller's spec.
+
+    Pool agents go to the pool's open skills: specialist pools (fewer skills)
+    first, each filling what its channels still lack of their requirement in
+    proportion to that shortfall; agents left over are spread in proportion to
+    the requirement (or the load when nothing is required). Channel agents
+    are booked to the channel's first pool (for FTE and cost).
+    """
     r = resolved
     ni, C, P = r.n_intervals, r.n_channels, len(r.pools)
     staffed = r.staffed()
-    out = np.zeros((ni, C))
+    split = np.zeros((ni, P, C), dtype=np.int64)
     if channel_agents is not None:
+        out = np.zeros((ni, C))
         if isinstance(channel_agents, Mapping):
             for name, value in channel_agents.items():
                 c = r.channel_index(name)
@@ -126,8 +134,13 @@ def _agents_per_channel(
                     f"(intervals, channels) = {(ni, C)}, got shape {arr.shape}"
                 )
             out[:] = arr
-        out[:, ~staffed] = 0.0
-        return _check_agents(out * r.open_mask, "channel_agents")
+        _check_agents(out, "channel_agents")
+        out = np.rint(out * r.open_mask * staffed[None, :]).astype(np.int64)
+        owner = r.pool_of_channel()
+        for c in range(C):
+            if owner[c] >= 0:
+                split[:, owner[c], c] = out[:, c]
+        return split
     pool_agents = np.zeros((ni, P))
     if isinstance(agents, Mapping):
         for name, value in agents.items():
@@ -145,23 +158,29 @@ def _agents_per_channel(
             )
         pool_agents[:] = arr
     _check_agents(pool_agents, "agents")
-    owner = r.pool_of_channel()
-    for p in range(P):
-        members = [c for c in range(C) if owner[c] == p and staffed[c]]
-        if not members:
-            continue
-        for t in range(ni):
-            total = pool_agents[t, p]
-            open_members = [c for c in members if r.open_mask[t, c]]
-            if total <= 0 or not open_members:
+    order = sorted(range(P), key=lambda p: (len(r.pool_skills[p]), p))
+    for t in range(ni):
+        short = required[t].astype(float).copy()
+        for p in order:
+            total = round(float(pool_agents[t, p]))
+            members = [c for c in r.pool_skills[p] if staffed[c] and r.open_mask[t, c]]
+            if total <= 0 or not members:
                 continue
-            weights = np.array([required[t, c] for c in open_members], dtype=float)
-            if weights.sum() <= 0:
-                weights = np.array([load[t, c] for c in open_members], dtype=float)
-            if weights.sum() <= 0:
-                weights = np.ones(len(open_members))
-            out[t, open_members] = _largest_remainder(total, weights)
-    return out
+            need = short[members]
+            fill = min(total, int(need.sum()))
+            if fill > 0:
+                part = _largest_remainder(fill, need)
+                split[t, p, members] += part
+                short[members] -= part
+            left = total - fill
+            if left > 0:
+                weights = required[t, members].astype(float)
+                if weights.sum() <= 0:
+                    weights = load[t, members].astype(float)
+                if weights.sum() <= 0:
+                    weights = np.ones(len(members))
+                split[t, p, members] += _largest_remainder(left, weights)
+    return split
 
 
 def _per_interval(value: Any, n: int, what: str) -> np.ndarray:
@@ -182,9 +201,8 @@ def _check_agents(arr: np.ndarray, what: str) -> np.ndarray:
     return arr
 
 
-def _largest_remainder(total: float, weights: np.ndarray) -> np.ndarray:
-    """Split ``round(total)`` agents in proportion to ``weights`` (Hamilton's method)."""
-    n = round(total)
+def _largest_remainder(n: int, weights: np.ndarray) -> np.ndarray:
+    """Split ``n`` whole agents in proportion to ``weights`` (Hamilton's method)."""
     share = n * weights / weights.sum()
     base = np.floor(share).astype(np.int64)
     left = n - base.sum()
@@ -210,10 +228,11 @@ def staff_resolved(
     agents : mapping or ndarray, optional
         Evaluate these agents instead of computing the requirement: per pool,
         as a mapping ``pool -> number or per-interval list``, an array of shape
-        ``(P,)`` (the same in every interval) or ``(I, P)``. A pool's agents are
-        split over its open channels in proportion to their requirement
-        (largest remainder, whole agents); channels served by several pools
-        belong to the first pool listing them.
+        ``(P,)`` (the same in every interval) or ``(I, P)``. Each pool's agents
+        go to its open skills: specialist pools (fewer skills) first, each
+        filling what its channels still lack of their requirement in
+        proportion to that shortfall, any surplus in proportion to the
+        requirement (whole agents, largest remainder).
     channel_agents : mapping or ndarray, optional
         Evaluate these agents per channel (``channel -> number or list``, or an
         array of shape ``(I, C)``). Takes precedence over ``agents``.
@@ -231,8 +250,12 @@ def staff_resolved(
     TypeError
         When ``resolved`` is not a :class:`~channelopt.scenario.Resolved`.
     ValueError
-        For malformed ``agents``; for a channel whose targets no number of
-        agents can meet (the message names the channel).
+        For malformed ``agents``.
+    KeyError
+        For an unknown pool or channel name in ``agents`` / ``channel_agents``.
+    InfeasibleError
+        For a channel whose targets no number of agents can meet (the message
+        names the channel and says why).
     """
     _check_resolved(resolved)
     required = _staff(resolved, None, progress)
@@ -242,17 +265,20 @@ def staff_resolved(
     ni, C = resolved.n_intervals, resolved.n_channels
     req_agents = req["agents"].to_numpy().reshape(C, ni).T
     req_load = req["load"].to_numpy().reshape(C, ni).T
-    fixed = _agents_per_channel(resolved, req_agents, req_load, agents, channel_agents)
-    return _staff(resolved, np.rint(fixed).astype(np.int64), progress, mode="evaluated")
+    split = _agents_split(resolved, req_agents, req_load, agents, channel_agents)
+    lower = required.pools["agents_lower_bound"].to_numpy().reshape(len(resolved.pools), ni).T
+    return _staff(resolved, split, progress, mode="evaluated", pool_lower=lower)
 
 
 def _staff(
     resolved: Resolved,
-    fixed: np.ndarray | None,
+    split: np.ndarray | None,
     progress: Progress | None,
     mode: str = "required",
+    pool_lower: np.ndarray | None = None,
 ) -> StaffingResult:
     r = resolved
+    fixed = None if split is None else split.sum(axis=1)
     ni, C = r.n_intervals, r.n_channels
     rates = FlowRates(r)
     specs = _specs(r, rates)
@@ -281,7 +307,9 @@ def _staff(
                 try:
                     kp = staff_live(spec, base, floor, x[:, c], n[:, c] if it > 1 else None)
                 except ValueError as exc:
-                    raise ChannelOptError(str(exc)) from exc
+                    raise InfeasibleError(
+                        str(exc), conflicts=(f"channels.{spec.name}.target",)
+                    ) from exc
             kpis[c] = kp
             new_ab[:, c] = kp.abandonment
             new_n[:, c] = kp.agents
@@ -324,10 +352,22 @@ def _staff(
                     float(r.target_max_occupancy[c]),
                 )
             except ValueError as exc:
-                raise ChannelOptError(f"channel {r.channels[c]!r}: {exc}") from exc
+                raise InfeasibleError(
+                    f"channel {r.channels[c]!r}: {exc}", conflicts=(f"channels.{r.channels[c]}",)
+                ) from exc
         dk = deferred_kpis(x[:, c], staffed_c, float(r.aht[c]), r.interval_s, float(r.deadline[c]))
         deferred[c] = (np.asarray(staffed_c, dtype=np.int64), dk)
-    return build_result(r, rates, x, kpis, deferred, residual, iterations, mode)
+    if split is None:
+        split = np.zeros((ni, len(r.pools), C), dtype=np.int64)
+        owner = r.pool_of_channel()
+        for c in range(C):
+            if owner[c] < 0:
+                continue
+            if c in kpis:
+                split[:, owner[c], c] = kpis[c].agents
+            elif c in deferred:
+                split[:, owner[c], c] = deferred[c][0]
+    return build_result(r, rates, x, kpis, deferred, residual, iterations, mode, split, pool_lower)
 
 
 def staff(

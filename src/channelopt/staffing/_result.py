@@ -180,6 +180,8 @@ def build_result(
     residual: float,
     iterations: int,
     mode: str,
+    split: np.ndarray,
+    pool_lower: np.ndarray | None = None,
 ) -> StaffingResult:
     """Assemble the tables from the per-channel arrays (vectorised; no per-row Python)."""
     from .. import __version__
@@ -244,11 +246,10 @@ def build_result(
         cols["repeats"][:, c] = answered * rates.repeat_share[c] * rates.repeat_sum[c]
         cols["resolved"][:, c] = answered * rates.resolved_share[c]
         cols["unresolved"][:, c] = answered * rates.repeat_share[c] * (1.0 - rates.repeat_sum[c])
-        p = owner[c]
-        if p >= 0:
-            fte = cols["agents"][:, c] / (1.0 - r.pool_shrinkage[p])
-            cols["fte"][:, c] = fte
-            cols["cost"][:, c] = fte * hours * r.pool_cost_per_hour[p]
+    # FTE and cost from the pools the agents come from (split[t, p, c]).
+    paid = split / (1.0 - r.pool_shrinkage[None, :, None])
+    cols["fte"] = paid.sum(axis=1)
+    cols["cost"] = (paid * (hours * r.pool_cost_per_hour)[None, :, None]).sum(axis=1)
 
     kinds = np.array([str(k) for k in r.kinds], dtype=object)
     pool_names = np.array([r.pools[p] if p >= 0 else "" for p in owner], dtype=object)
@@ -265,7 +266,7 @@ def build_result(
     intervals["agents"] = intervals["agents"].astype(np.int64)
     intervals["slots"] = intervals["slots"].astype(np.int64)
 
-    pools = _pool_table(r, cols, owner)
+    pools = _pool_table(r, cols, owner, split, pool_lower)
     return StaffingResult(
         intervals=intervals,
         pools=pools,
@@ -280,7 +281,13 @@ def build_result(
     )
 
 
-def _pool_table(r: Resolved, cols: dict[str, np.ndarray], owner: np.ndarray) -> pd.DataFrame:
+def _pool_table(
+    r: Resolved,
+    cols: dict[str, np.ndarray],
+    owner: np.ndarray,
+    split: np.ndarray,
+    pool_lower: np.ndarray | None,
+) -> pd.DataFrame:
     """Per pool x interval: sum of channel agents and a lower bound on the pooled need.
 
     Lower bound per interval, over the pool's live and concurrent channels:
@@ -294,19 +301,20 @@ def _pool_table(r: Resolved, cols: dict[str, np.ndarray], owner: np.ndarray) -> 
     P = len(r.pools)
     hours = r.interval_s / 3600.0
     queues = np.array([k in (ChannelKind.LIVE, ChannelKind.CONCURRENT) for k in r.kinds])
-    agents = np.zeros((ni, P))
-    lower = np.zeros((ni, P))
-    cost = np.zeros((ni, P))
-    for p in range(P):
-        members = owner == p
-        agents[:, p] = cols["agents"][:, members].sum(axis=1)
-        cost[:, p] = cols["cost"][:, members].sum(axis=1)
-        live = members & queues
-        if live.any():
-            carried = (cols["occupancy"][:, live] * cols["agents"][:, live]).sum(axis=1)
-            lower[:, p] = np.maximum(cols["agents"][:, live].max(axis=1), np.ceil(carried - 1e-9))
-    fte = agents / (1.0 - r.pool_shrinkage[None, :]) if P else agents
-    del hours
+    agents = split.sum(axis=2).astype(float)  # (I, P)
+    fte = agents / (1.0 - r.pool_shrinkage[None, :])
+    cost = fte * hours * r.pool_cost_per_hour[None, :]
+    if pool_lower is not None:
+        lower = pool_lower
+    else:
+        lower = np.zeros((ni, P))
+        for p in range(P):
+            live = (owner == p) & queues
+            if live.any():
+                carried = (cols["occupancy"][:, live] * cols["agents"][:, live]).sum(axis=1)
+                lower[:, p] = np.maximum(
+                    cols["agents"][:, live].max(axis=1), np.ceil(carried - 1e-9)
+                )
     return pd.DataFrame(
         {
             "pool": np.repeat(np.array(r.pools, dtype=object), ni),

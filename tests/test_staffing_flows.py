@@ -1,0 +1,166 @@
+"""Traffic equations: delay spreading, carrying over closed hours, hand-solved routing."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import integrate
+
+from channelopt.staffing import carry_matrix, delay_kernel, delay_weights, flows
+from test_staffing_support import make_resolved
+
+
+def _weights_by_quadrature(mean: float, interval_s: float, n: int) -> np.ndarray:
+    """Share landing j intervals later, by numerical integration over the leaving time.
+
+    A contact leaves at u * interval_s (u uniform on [0, 1)) and returns after an
+    exponential delay; it lands in interval k >= 0 after its own when the return
+    time falls in [k, k + 1) intervals. Interval k lands in slot k mod n.
+    """
+    w = np.zeros(n)
+    days = int(60 * mean / (n * interval_s)) + 2  # enough days that the tail is < 1e-26
+
+    def p_window(u: float, k: int) -> float:
+        lo = max(0.0, (k - u) * interval_s)
+        hi = (k + 1 - u) * interval_s
+        return math.exp(-lo / mean) - math.exp(-hi / mean)
+
+    for k in range(n * days):
+        val, _ = integrate.quad(p_window, 0.0, 1.0, args=(k,), epsabs=1e-15, epsrel=1e-12)
+        w[k % n] += val
+    return w
+
+
+@pytest.mark.parametrize(
+    ("mean", "interval_s", "n"),
+    [(600.0, 1800.0, 48), (7200.0, 1800.0, 48), (86400.0, 3600.0, 24), (5.0, 900.0, 8)],
+)
+def test_delay_weights_match_the_integral(mean: float, interval_s: float, n: int) -> None:
+    got = delay_weights(mean, interval_s, n)
+    want = _weights_by_quadrature(mean, interval_s, n)
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-13)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    mean=st.floats(1.0, 1e6),
+    interval_s=st.sampled_from([300.0, 900.0, 1800.0, 3600.0]),
+    n=st.integers(1, 96),
+)
+def test_delay_weights_are_a_distribution(mean: float, interval_s: float, n: int) -> None:
+    w = delay_weights(mean, interval_s, n)
+    assert np.all(w >= 0)
+    assert w.sum() == pytest.approx(1.0, abs=1e-12)
+    # the kernel is circulant: every column is the same distribution
+    k = delay_kernel(mean, interval_s, n)
+    np.testing.assert_allclose(k.sum(axis=0), 1.0, atol=1e-12)
+
+
+def test_zero_delay_lands_at_once() -> None:
+    np.testing.assert_array_equal(delay_weights(0.0, 1800.0, 4), [1.0, 0.0, 0.0, 0.0])
+
+
+def test_carry_matrix_moves_closed_intervals_to_the_next_open_one() -> None:
+    mask = np.array([False, True, False, False, True, False])
+    g = carry_matrix(mask)
+    # column s -> row t: 0->1, 1->1, 2->4, 3->4, 4->4, 5->1 (round midnight)
+    want = {0: 1, 1: 1, 2: 4, 3: 4, 4: 4, 5: 1}
+    for s, t in want.items():
+        assert g[t, s] == 1.0
+    assert g.sum() == 6
+
+
+def test_two_channel_example_solved_by_hand() -> None:
+    # Chat (0) and voice (1), open all day, constant arrivals; every delay kernel
+    # maps a constant day onto itself, so the per-interval flows solve a 2x2 system.
+    a_chat, a_voice = 40.0, 100.0
+    ab_chat, ab_voice = 0.1, 0.2  # abandonment fractions (given)
+    p = 0.5  # retrial probability
+    r = make_resolved(
+        [
+            dict(name="chat", kind="concurrent", arrivals=a_chat, aht=600, resolution=0.7),
+            dict(name="voice", arrivals=a_voice, aht=300, resolution=0.8),
+        ],
+        n_intervals=12,
+        interval_s=7200.0,
+        handoff=[[0, 0.1], [0, 0]],
+        repeat_to=[[0.5, 0], [0.2, 0.6]],
+        repeat_delay=3 * 3600.0,
+        retrial_probability=p,
+        retrial_delay=900.0,
+    )
+    ab = np.tile([ab_chat, ab_voice], (12, 1))
+    x = flows(r, ab)
+    # chat: retrials p*ab x_c; its own repeats: served (0.9) x not handed off (0.9) x
+    # unresolved (0.3) x 0.5 back to chat; voice repeats: 0.8 x 0.2 x 0.2 to chat
+    # voice: retrials; hand-offs from chat 0.1 x 0.9 x_c; own repeats 0.8 x 0.2 x 0.6
+    m = np.array(
+        [
+            [1 - p * ab_chat - 0.9 * 0.9 * 0.3 * 0.5, -0.8 * 0.2 * 0.2],
+            [-0.1 * 0.9, 1 - p * ab_voice - 0.8 * 0.2 * 0.6],
+        ]
+    )
+    det = m[0, 0] * m[1, 1] - m[0, 1] * m[1, 0]
+    x_chat = (a_chat * m[1, 1] - m[0, 1] * a_voice) / det  # Cramer's rule
+    x_voice = (m[0, 0] * a_voice - m[1, 0] * a_chat) / det
+    np.testing.assert_allclose(x[:, 0], x_chat, rtol=1e-10)
+    np.testing.assert_allclose(x[:, 1], x_voice, rtol=1e-10)
+
+
+def test_single_channel_retrials_as_a_geometric_series() -> None:
+    # Arrivals in interval 0 only; a fraction q = p * ab of each interval's volume
+    # comes back spread by the retrial kernel W, so x = sum_k (q W)^k a.
+    n, interval_s, mean = 8, 1800.0, 2400.0
+    a = np.zeros(n)
+    a[0] = 100.0
+    p, ab = 0.6, 0.3
+    r = make_resolved(
+        [dict(name="voice", arrivals=a, aht=300)],
+        n_intervals=n,
+        interval_s=interval_s,
+        retrial_probability=p,
+        retrial_delay=mean,
+    )
+    w = _weights_by_quadrature(mean, interval_s, n)
+    W = np.array([[w[(t - s) % n] for s in range(n)] for t in range(n)])
+    want = np.zeros(n)
+    term = a.copy()
+    for _ in range(200):
+        want += term
+        term = p * ab * W @ term
+    got = flows(r, np.full((n, 1), ab))[:, 0]
+    np.testing.assert_allclose(got, want, rtol=1e-9)
+
+
+def test_hand_offs_to_a_closed_channel_wait_for_it_to_open() -> None:
+    n = 8
+    voice_open = np.array([False, False, True, True, True, True, False, False])
+    r = make_resolved(
+        [
+            dict(name="bot", kind="self_service", arrivals=10.0, containment=0.5),
+            dict(name="voice", arrivals=0.0, open=voice_open, aht=300),
+        ],
+        n_intervals=n,
+        interval_s=3 * 3600.0,
+        handoff=[[0, 0.4], [0, 0]],
+    )
+    x = flows(r)
+    handoffs = 10.0 * 0.5 * 0.4  # per interval
+    # intervals 6, 7 (evening) and 0, 1 (night) carry to 02 (the first open one)
+    want = np.array([0, 0, 5 * handoffs, handoffs, handoffs, handoffs, 0, 0])
+    np.testing.assert_allclose(x[:, 1], want, rtol=1e-12)
+    np.testing.assert_allclose(x[:, 0], 10.0)
+
+
+def test_flows_rejects_bad_abandonment() -> None:
+    r = make_resolved([dict(name="voice", arrivals=1.0, aht=300)], n_intervals=4)
+    with pytest.raises(ValueError, match="shape"):
+        flows(r, np.zeros((3, 1)))
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        flows(r, np.full((4, 1), 1.5))
+    with pytest.raises(TypeError, match="Resolved"):
+        flows("not a period")  # type: ignore[arg-type]
