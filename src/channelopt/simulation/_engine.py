@@ -26,6 +26,8 @@ The module is private: :func:`channelopt.simulation.simulate` is the API.
 
 from __future__ import annotations
 
+import gc
+import heapq
 import math
 from array import array
 from collections import deque
@@ -127,7 +129,41 @@ def _next_open(open_mask: np.ndarray) -> list[list[int]]:
     return out
 
 
-def run_replication(  # noqa: C901 - one closure keeps the hot paths on fast local lookups
+def run_replication(
+    res: Resolved,
+    staffing: np.ndarray,
+    seed: np.random.SeedSequence,
+    n_days: int,
+) -> ReplicationOutput:
+    """Simulate ``n_days`` days of one replication.
+
+    Parameters
+    ----------
+    res : Resolved
+        The resolved scenario period.
+    staffing : ndarray of int, shape (I, P)
+        Agents on duty per interval of the day and pool (same every day).
+    seed : numpy.random.SeedSequence
+        Seed of this replication; independent streams per purpose are spawned from it.
+    n_days : int
+        Days to simulate (warm-up days included; the caller discards them).
+
+    Returns
+    -------
+    ReplicationOutput
+    """
+    # The hot paths allocate no reference cycles; the cyclic collector would only
+    # walk the growing record lists again and again (about 15 % of the run time).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(res, staffing, seed, n_days)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run(  # noqa: C901 - one closure keeps the hot paths on fast local lookups
     res: Resolved,
     staffing: np.ndarray,
     seed: np.random.SeedSequence,
@@ -209,6 +245,9 @@ def run_replication(  # noqa: C901 - one closure keeps the hot paths on fast loc
     e_delay = _Buffer(rng_delay.standard_exponential)
 
     pools_of = [[p for p in range(P) if c in res.pool_skills[p]] for c in range(C)]
+    single_pool = [
+        pools_of[c][0] if len(pools_of[c]) == 1 and conc[c] == 1 else -1 for c in range(C)
+    ]
     live_skills = [
         [c for c in res.pool_skills[p] if kind[c] in (LIVE, CONCURRENT)] for p in range(P)
     ]
@@ -263,30 +302,25 @@ def run_replication(  # noqa: C901 - one closure keeps the hot paths on fast loc
     j_end = array("d")
     j_resolved: list[int] = []
     queues = [deque() for _ in range(C)]
+    # rare events are tallied here; frequent ones are read off the interval records
     tally = dict.fromkeys(
         (
-            "externals",
-            "attempts",
-            "answered",
-            "abandoned",
-            "contained",
-            "self_service_handed_off",
-            "self_service_gave_up",
-            "completed",
-            "served_handed_off",
-            "resolved",
             "repeats_scheduled",
             "unresolved_after_service",
             "retrials_scheduled",
-            "lost",
             "scheduled",
             "fired",
         ),
         0,
     )
 
+    n_resolved = 0
     env = simpy.Environment()
-    Timeout = simpy.Timeout
+    # Scheduling is SimPy's Environment.schedule, inlined for performance: the
+    # event queue holds (time, priority, id, event) and env.step() runs it.
+    queue = env._queue
+    eid = env._eid
+    push = heapq.heappush
 
     # ------------------------------------------------------------------ helpers
     def rate(c: int, k: int) -> float:
@@ -330,15 +364,14 @@ def run_replication(  # noqa: C901 - one closure keeps the hot paths on fast loc
             off = next_open[c][g % I]
             if off > 0:
                 t_open = (g + off) * L
-                ev = Timeout(env, t_open - now, (c, j, work, dl_offset))
-                ev.callbacks.append(on_held)
+                push(queue, (t_open, 1, next(eid), (c, j, work, dl_offset), on_held))
                 tally["scheduled"] += 1
                 return
         enter(c, j, work, now + dl_offset, g)
 
-    def on_held(ev: Any) -> None:
+    def on_held(value: Any) -> None:
         tally["fired"] += 1
-        c, j, work, dl_offset = ev._value
+        c, j, work, dl_offset = value
         now = env._now
         enter(c, j, work, now + dl_offset, int(now / L))
 
@@ -346,37 +379,37 @@ def run_replication(  # noqa: C901 - one closure keeps the hot paths on fast loc
         now = env._now
         slot = g * C + c
         offered[slot] += 1
-        tally["attempts"] += 1
         j_contacts[j] += 1
         j_mask[j] |= bit[c]
         k = kind[c]
         if k == SELF_SERVICE:
             if u_route() < containment[c]:
                 contained[slot] += 1
-                tally["contained"] += 1
                 end_journey(j, now, 1)
                 return
             u = u_route()
             for cum, target in handoff_rows[c]:
                 if u < cum:
-                    tally["self_service_handed_off"] += 1
                     handed_off[slot] += 1
                     j_handoffs[j] += 1
                     arrive(target, j, draw_work(target), patience_draw(target))
                     return
-            tally["self_service_gave_up"] += 1
             gave_up[slot] += 1
             end_journey(j, now, 0)
             return
         contact = [j, c, now, slot, dl, WAITING, work, 0.0, -1, 0, 0.0]
-        a = find_agent(c)
+        p = single_pool[c]
+        if p >= 0:  # fast path: one pool, one contact per agent
+            dq = idle[p]
+            a = dq.popleft() if dq else -1
+        else:
+            a = find_agent(c)
         if a >= 0:
             start(a, contact)
             return
         queues[c].append(contact)
         if timers and dl < T_END:
-            ev = Timeout(env, dl - now, contact)
-            ev.callbacks.append(on_patience)
+            push(queue, (dl, 1, next(eid), contact, on_patience))
 
     def patience_draw(c: int) -> float:
         m = patience[c]
@@ -411,7 +444,6 @@ def run_replication(  # noqa: C901 - one closure keeps the hot paths on fast loc
         contact[F_AGENT] = a
         wait = now - contact[F_ARRIVAL]
         answered[slot] += 1
-        tally["answered"] += 1
         wait_sum[slot] += wait
         if wait <= within[c]:
             answered_within[slot] += 1
@@ -421,8 +453,7 @@ def run_replication(  # noqa: C901 - one closure keeps the hot paths on fast loc
         load[a] = k
         if conc[c] == 1:
             current[a] = contact
-            ev = Timeout(env, contact[F_WORK], contact)
-            ev.callbacks.append(on_done)
+            push(queue, (env._now + contact[F_WORK], 1, next(eid), contact, on_done))
             return
         mine = chats[a]
         if k < conc[c] and not leaving[a]:
@@ -432,8 +463,7 @@ def run_replication(  # noqa: C901 - one closure keeps the hot paths on fast loc
             reschedule_all(a, c, k)
         mine.append(contact)
         contact[F_LAST] = now
-        ev = Timeout(env, contact[F_WORK] / rate(c, k), (contact, 0))
-        ev.callbacks.append(on_chat_done)
+        push(queue, (env._now + contact[F_WORK] / rate(c, k), 1, next(eid), (contact, 0), on_chat_done))
 
     def advance(a: int, c: int, k: int) -> None:
         # the agent's chats progressed at rate(k) since their last update
@@ -448,11 +478,9 @@ def run_replication(  # noqa: C901 - one closure keeps the hot paths on fast loc
         r = rate(c, k)
         for ch in chats[a]:
             ch[F_VERSION] += 1
-            ev = Timeout(env, max(ch[F_WORK], 0.0) / r, (ch, ch[F_VERSION]))
-            ev.callbacks.append(on_chat_done)
+            push(queue, (env._now + max(ch[F_WORK], 0.0) / r, 1, next(eid), (ch, ch[F_VERSION]), on_chat_done))
 
-    def on_patience(ev: Any) -> None:
-        contact = ev._value
+    def on_patience(contact: Any) -> None:
         if contact[F_STATE] == WAITING:
             abandon(contact, env._now)
 
@@ -461,7 +489,6 @@ def run_replication(  # noqa: C901 - one closure keeps the hot paths on fast loc
         slot = contact[F_SLOT]
         j = contact[F_JOURNEY]
         abandoned[slot] += 1
-        tally["abandoned"] += 1
         j_wait[j] += t - contact[F_ARRIVAL]
         j_abandons[j] += 1
         if retrial_p > 0.0 and u_route() < retrial_p:
@@ -469,17 +496,15 @@ def run_replication(  # noqa: C901 - one closure keeps the hot paths on fast loc
             tally["scheduled"] += 1
             j_retrials[j] += 1
             c = contact[F_CHANNEL]
-            delay = t + retrial_delay * e_delay() - env._now
-            ev = Timeout(env, max(delay, 0.0), (c, j))
-            ev.callbacks.append(on_delayed)
+            t_retry = max(t + retrial_delay * e_delay(), env._now)
+            push(queue, (t_retry, 1, next(eid), (c, j), on_delayed))
             return
         lost[slot] += 1
-        tally["lost"] += 1
         end_journey(j, t, 0)
 
-    def on_delayed(ev: Any) -> None:
+    def on_delayed(value: Any) -> None:
         tally["fired"] += 1
-        c, j = ev._value
+        c, j = value
         arrive(c, j, draw_work(c), patience_draw(c))
 
     def next_waiting(c: int) -> Any:
@@ -496,16 +521,15 @@ def run_replication(  # noqa: C901 - one closure keeps the hot paths on fast loc
                 return q.popleft()
         return None
 
-    def on_done(ev: Any) -> None:
-        contact = ev._value
+    def on_done(contact: Any) -> None:
         a = contact[F_AGENT]
         current[a] = None
         load[a] -= 1
         finish(contact, a, 1.0)
         agent_free(a)
 
-    def on_chat_done(ev: Any) -> None:
-        contact, version = ev._value
+    def on_chat_done(value: Any) -> None:
+        contact, version = value
         if version != contact[F_VERSION] or contact[F_STATE] != IN_SERVICE:
             return  # superseded by a rescheduling (stretch)
         a = contact[F_AGENT]
@@ -536,14 +560,19 @@ def run_replication(  # noqa: C901 - one closure keeps the hot paths on fast loc
         agent_free(a)
 
     def finish(contact: list[Any], a: int, weight: float) -> None:
+        nonlocal n_resolved
         now = env._now
         contact[F_STATE] = DONE
         c = contact[F_CHANNEL]
         slot = contact[F_SLOT]
         j = contact[F_JOURNEY]
-        tally["completed"] += 1
         completed[slot] += 1
-        add_span(busy, agent_pool[a], contact[F_START], now, weight)
+        s = contact[F_START]
+        g0 = int(s / L)
+        if g0 == int(now / L):
+            busy[g0 * P + agent_pool[a]] += (now - s) * weight
+        else:
+            add_span(busy, agent_pool[a], s, now, weight)
         if kind[c] == DEFERRED and now - contact[F_ARRIVAL] <= deadline[c]:
             answered_within[slot] += 1
         if handoff_total[c] > 0.0:
@@ -553,14 +582,14 @@ def run_replication(  # noqa: C901 - one closure keeps the hot paths on fast loc
                     if u < cum:
                         break
                 handed_off[slot] += 1
-                tally["served_handed_off"] += 1
                 j_handoffs[j] += 1
                 arrive(target, j, draw_work(target), patience_draw(target))
                 return
         r = resolution[c]
         if r >= 1.0 or (r > 0.0 and u_route() < r):
-            tally["resolved"] += 1
-            end_journey(j, now, 1)
+            n_resolved += 1
+            j_end[j] = now
+            j_resolved[j] = 1
             return
         if repeat_rows[c]:
             u = u_route()
@@ -569,8 +598,7 @@ def run_replication(  # noqa: C901 - one closure keeps the hot paths on fast loc
                     tally["repeats_scheduled"] += 1
                     tally["scheduled"] += 1
                     j_repeats[j] += 1
-                    ev = Timeout(env, repeat_delay * e_delay(), (target, j))
-                    ev.callbacks.append(on_delayed)
+                    push(queue, (env._now + repeat_delay * e_delay(), 1, next(eid), (target, j), on_delayed))
                     return
         tally["unresolved_after_service"] += 1
         end_journey(j, now, 0)
@@ -662,6 +690,8 @@ def run_replication(  # noqa: C901 - one closure keeps the hot paths on fast loc
     sig_arr = np.asarray(ln_sigma)
     mu_arr = np.asarray(ln_mu)
 
+    open_flags_arr = np.asarray(res.open_mask, dtype=bool)
+
     def generate(g: int) -> None:
         nonlocal day_factor
         i = g % I
@@ -674,6 +704,7 @@ def run_replication(  # noqa: C901 - one closure keeps the hot paths on fast loc
         counts = rng_arrivals.poisson(arrivals[i] * day_factor)
         n = int(counts.sum())
         if n == 0:
+            cursor[0] = cursor[1] = 0
             return
         ch = np.repeat(np.arange(C), counts)
         t = g * L + rng_arrivals.random(n) * L
@@ -688,53 +719,59 @@ def run_replication(  # noqa: C901 - one closure keeps the hot paths on fast loc
         work = aht_arr[ch] * np.where(
             v == 1.0, ex, np.where(v == 0.0, 1.0, np.exp(mu_arr[ch] + sig_arr[ch] * z))
         )
-        times = t.tolist()
-        chans = ch.tolist()
-        dls = dl.tolist()
-        works = work.tolist()
-        index = [0]
+        j0 = len(j_first)
+        j_start.fromlist(t.tolist())
+        j_first.extend(ch.tolist())
+        zeros = [0] * n
+        for col in (j_mask, j_contacts, j_handoffs, j_repeats, j_retrials, j_abandons, j_resolved):
+            col.extend(zeros)
+        j_wait.fromlist([0.0] * n)
+        j_end.fromlist([math.nan] * n)
+        # absolute abandonment times where the channel is open, offsets where not
+        opened = np.asarray(open_flags_arr[i])[ch]
+        dl = np.where(opened, t + dl, dl)
+        batch[:] = [t.tolist(), ch.tolist(), dl.tolist(), work.tolist(), j0, g, i]
+        cursor[0] = 0
+        cursor[1] = n
 
-        def on_arrival(ev: Any) -> None:
-            k = index[0]
-            c = chans[k]
-            now = env._now
-            j = len(j_first)
-            j_start.append(now)
-            j_first.append(c)
-            j_mask.append(0)
-            j_contacts.append(0)
-            j_handoffs.append(0)
-            j_repeats.append(0)
-            j_retrials.append(0)
-            j_abandons.append(0)
-            j_wait.append(0.0)
-            j_end.append(math.nan)
-            j_resolved.append(0)
-            tally["externals"] += 1
-            k += 1
-            index[0] = k
-            if k < n:
-                nxt = Timeout(env, times[k] - now)
-                nxt.callbacks.append(on_arrival)
-            if open_flags[c][i]:
-                enter(c, j, works[k - 1], now + dls[k - 1], g)
-            else:
-                arrive(c, j, works[k - 1], dls[k - 1])
-
-        first = Timeout(env, times[0] - env._now)
-        first.callbacks.append(on_arrival)
-
-    def on_boundary(ev: Any) -> None:
-        g = ev._value
+    def on_boundary(g: int) -> None:
         set_staffing(g % I)
         generate(g)
         if g + 1 < G:
-            nxt = Timeout(env, (g + 1) * L - env._now, g + 1)
-            nxt.callbacks.append(on_boundary)
+            push(queue, ((g + 1) * L, 1, next(eid), g + 1, on_boundary))
 
-    boundary = Timeout(env, 0.0, 0)
-    boundary.callbacks.append(on_boundary)
-    env.run(until=T_END)
+    push(queue, (0.0, 1, next(eid), 0, on_boundary))
+
+    # The run loop: SimPy's Environment.step() inlined for our own events, with
+    # the external arrivals of the current interval merged in from a sorted
+    # list rather than pushed through the event queue one by one.
+    batch: list[Any] = [[], [], [], [], 0, 0, 0]
+    cursor = [0, 0]  # next arrival, arrivals in the batch
+    pop = heapq.heappop
+    step = env.step
+    while True:
+        k = cursor[0]
+        if k < cursor[1]:
+            times = batch[0]
+            ta = times[k]
+            if not queue or ta < queue[0][0]:
+                cursor[0] = k + 1
+                env._now = ta
+                c = batch[1][k]
+                if open_flags[c][batch[6]]:
+                    enter(c, batch[4] + k, batch[3][k], batch[2][k], batch[5])
+                else:
+                    arrive(c, batch[4] + k, batch[3][k], batch[2][k])
+                continue
+        if not queue or queue[0][0] >= T_END:
+            break
+        if len(queue[0]) == 5:
+            item = pop(queue)
+            env._now = item[0]
+            item[4](item[3])
+        else:
+            step()  # any other SimPy event
+    env._now = T_END
 
     # ------------------------------------------------------------ wrap up
     # contacts whose patience ran out while they sat behind the head of a queue
@@ -759,9 +796,28 @@ def run_replication(  # noqa: C901 - one closure keeps the hot paths on fast loc
         flush_duty(p, T_END)
     pending = tally["scheduled"] - tally["fired"]
 
-    conservation = dict(tally)
-    conservation.update(waiting_end=waiting_end, in_service_end=in_service, pending_end=pending)
-    _check_conservation(conservation, sum(offered))
+    is_ss = [kind[c] == SELF_SERVICE for c in range(C)]
+    ss_handoffs = sum(handed_off[x] for x in range(GC) if is_ss[x % C])
+    conservation = {
+        "externals": len(j_first),
+        "attempts": sum(offered),
+        "answered": sum(answered),
+        "abandoned": sum(abandoned),
+        "contained": sum(contained),
+        "self_service_handed_off": ss_handoffs,
+        "self_service_gave_up": sum(gave_up),
+        "completed": sum(completed),
+        "served_handed_off": sum(handed_off) - ss_handoffs,
+        "lost": sum(lost),
+        "resolved": n_resolved,
+        **tally,
+        "waiting_end": waiting_end,
+        "in_service_end": in_service,
+        "pending_end": pending,
+        "journeys_finished": sum(1 for x in j_end if x == x),
+        "journeys_resolved": sum(j_resolved),
+    }
+    _check_conservation(conservation)
 
     counters = {
         "offered": offered,
@@ -798,7 +854,7 @@ def run_replication(  # noqa: C901 - one closure keeps the hot paths on fast loc
     )
 
 
-def _check_conservation(t: dict[str, int], offered_total: int) -> None:
+def _check_conservation(t: dict[str, int]) -> None:
     """Raise :class:`ConservationError` when any balance of contacts does not hold."""
     checks = {
         "attempts = answered + abandoned + contained + self-service hand-offs + "
@@ -831,7 +887,17 @@ def _check_conservation(t: dict[str, int], offered_total: int) -> None:
             + t["retrials_scheduled"]
             + t["repeats_scheduled"],
         ),
-        "offered (interval records) = attempts": (offered_total, t["attempts"]),
+        "journeys resolved = contained + resolved after service": (
+            t["journeys_resolved"],
+            t["contained"] + t["resolved"],
+        ),
+        "journeys finished = resolved + gave up + lost + unresolved after service": (
+            t["journeys_finished"],
+            t["journeys_resolved"]
+            + t["self_service_gave_up"]
+            + t["lost"]
+            + t["unresolved_after_service"],
+        ),
     }
     broken = [f"{name}: {lhs} != {rhs}" for name, (lhs, rhs) in checks.items() if lhs != rhs]
     if broken:
