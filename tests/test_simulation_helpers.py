@@ -1,10 +1,17 @@
-"""Hand-built :class:`Resolved` objects for the simulation tests (no YAML loader needed)."""
+"""Hand-built :class:`Resolved` objects and queueing references for the simulation tests.
+
+No tests here: the YAML loader is not needed to exercise the engine, and the
+Erlang C and Erlang A references are computed independently of channelopt.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import math
+
 import numpy as np
+from scipy.linalg import expm
 
 from channelopt.scenario.resolved import ChannelKind, Resolved
 
@@ -99,12 +106,68 @@ def make_resolved(
 
 def voice(agents: int, load: float, aht: float = 300.0, patience: float = np.inf, **kw) -> Resolved:
     """One voice channel, constant rate, ``agents`` on duty all day."""
-    rate_per_hour = load / aht * 3600.0
+    interval_s = kw.pop("interval_s", 3600.0)
     return make_resolved(
         [("voice", "live")],
-        per_interval=[rate_per_hour],
+        interval_s=interval_s,
+        per_interval=[load / aht * interval_s],
         aht=[aht],
         patience=[patience],
         pools=[("agents", [0], agents)],
         **kw,
     )
+
+
+# ----------------------------------------------------------------------------
+# Independent queueing references (closed forms and a birth-death chain; no
+# channelopt code involved).
+
+
+def erlang_c_reference(n: int, load: float, aht: float, target: float) -> dict[str, float]:
+    """M/M/n: P(wait), service level within ``target`` and mean wait, closed forms."""
+    b = 1.0
+    for k in range(1, n + 1):  # Erlang B by the stable recursion
+        b = load * b / (k + load * b)
+    c = n * b / (n - load * (1.0 - b))
+    rate_gap = (n - load) / aht  # n mu - lambda
+    return {
+        "wait_probability": c,
+        "service_level": 1.0 - c * math.exp(-rate_gap * target),
+        "average_wait": c / rate_gap,
+    }
+
+
+def erlang_a_reference(
+    n: int, load: float, aht: float, patience: float, target: float
+) -> dict[str, float]:
+    """M/M/n+M from the stationary birth-death chain (PASTA) and a phase-type wait.
+
+    A contact that finds ``j`` others queued starts service after passing
+    stages with rates ``n mu + i theta`` (i = j..0) while its own patience
+    (rate theta) runs; served within ``target`` has probability
+    ``prod(r_i / (r_i + theta)) * P(sum Exp(r_i + theta) <= target)``.
+    """
+    lam, mu, theta = load / aht, 1.0 / aht, 1.0 / patience
+    depth = int(n + 20 * math.sqrt(n) + 100)  # the tail beyond is below 1e-30 here
+    k = np.arange(depth + 1)
+    death = np.where(k <= n, k * mu, n * mu + (k - n) * theta)
+    logp = np.zeros(depth + 1)
+    logp[1:] = np.cumsum(np.log(lam) - np.log(death[1:]))
+    p = np.exp(logp - logp.max())
+    p /= p.sum()
+    queued = np.maximum(k - n, 0)
+    wait_probability = float(p[k >= n].sum())
+    abandonment = float((p * queued * theta).sum() / lam)
+    # phase-type: states j = number ahead (0..J), absorbing "served" (index J+1)
+    jmax = int(depth - n)
+    rates = n * mu + np.arange(jmax + 1) * theta  # leaving state i
+    q = np.zeros((jmax + 2, jmax + 2))
+    for i in range(jmax + 1):
+        q[i, i] = -(rates[i] + theta)
+        if i == 0:
+            q[0, jmax + 1] = rates[0]
+        else:
+            q[i, i - 1] = rates[i]
+    served_by = expm(q * target)[: jmax + 1, jmax + 1]
+    sl = float(p[k < n].sum() + (p[n : n + jmax + 1] * served_by).sum())
+    return {"wait_probability": wait_probability, "abandonment": abandonment, "service_level": sl}

@@ -1,0 +1,192 @@
+"""The simulation against queueing theory (Erlang C, Erlang A, slots) and the traffic equations.
+
+Statistics. Each check compares an exact value with a confidence interval
+from batch means: every (replication, interval) of a stationary run is one
+batch (intervals of 1-2 h are many mean handle times long, so neighbouring
+batches are nearly independent). The seed contract is that every check holds
+for every seed 0-99; with about ``N_CHECKS`` checks in this file a Bonferroni
+bound at family level 5 % gives each check the level
+``0.05 / (100 * N_CHECKS)``. ``docs/simulation.md`` records the sweep over
+seeds 0-99 that confirmed it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from test_simulation_helpers import (
+    erlang_a_reference,
+    erlang_c_reference,
+    make_resolved,
+    voice,
+)
+
+from channelopt.simulation import simulate_resolved
+
+N_CHECKS = 20
+ALPHA = 0.05 / (100 * N_CHECKS)
+SEEDS = [0, 1]  # the full 0-99 sweep is recorded in docs/simulation.md
+
+
+def batch_ci(values: np.ndarray) -> tuple[float, float, float]:
+    """Mean and simultaneous (Bonferroni) t interval of batch means."""
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    n = len(x)
+    half = stats.t.ppf(1 - ALPHA / 2, n - 1) * x.std(ddof=1) / np.sqrt(n)
+    return float(x.mean()), float(x.mean() - half), float(x.mean() + half)
+
+
+def batches(res, channel: str = "voice") -> pd.DataFrame:
+    df = res.intervals[res.intervals["channel"] == channel]
+    out = pd.DataFrame(
+        {
+            "service_level": df["answered_within_target"] / df["offered"],
+            "average_wait": df["total_wait"] / df["answered"],
+            "abandonment": df["abandoned"] / df["offered"],
+            "occupancy": df["occupancy"],
+        }
+    )
+    return out
+
+
+def wait_probability_batches(res, interval_s: float) -> np.ndarray:
+    j = res.journeys
+    key = j["replication"] * 10_000 + j["day"] * 100 + (j["arrival"] // interval_s).astype(int)
+    return (j["total_wait"] > 0).groupby(key).mean().to_numpy()
+
+
+def assert_inside(name: str, exact: float, values: np.ndarray) -> None:
+    mean, lo, hi = batch_ci(values)
+    assert lo <= exact <= hi, f"{name}: exact {exact:.5g} outside [{lo:.5g}, {hi:.5g}] (mean {mean:.5g})"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(
+    ("agents", "load", "aht", "interval_s", "replications"),
+    [(50, 45.0, 300.0, 3600.0, 3), (1000, 960.0, 1800.0, 7200.0, 2)],
+)
+def test_erlang_c(agents, load, aht, interval_s, replications, seed):
+    res = voice(agents, load, aht=aht, interval_s=interval_s, within=[20.0])
+    sim = simulate_resolved(res, replications=replications, seed=seed, days=1, warmup_days=1)
+    ref = erlang_c_reference(agents, load, aht, 20.0)
+    b = batches(sim)
+    assert_inside("P(wait)", ref["wait_probability"], wait_probability_batches(sim, interval_s))
+    assert_inside("service level", ref["service_level"], b["service_level"])
+    assert_inside("average wait", ref["average_wait"], b["average_wait"])
+    assert_inside("occupancy", load / agents, b["occupancy"])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_erlang_a(seed):
+    agents, load, aht, patience = 50, 52.0, 300.0, 180.0  # overloaded: only patience keeps it stable
+    res = voice(agents, load, aht=aht, patience=patience, within=[20.0])
+    sim = simulate_resolved(res, replications=3, seed=seed)
+    ref = erlang_a_reference(agents, load, aht, patience, 20.0)
+    b = batches(sim)
+    assert_inside("P(wait)", ref["wait_probability"], wait_probability_batches(sim, 3600.0))
+    assert_inside("abandonment", ref["abandonment"], b["abandonment"])
+    assert_inside("service level", ref["service_level"], b["service_level"])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_chat_without_stretch_is_the_slots_model(seed):
+    # 20 agents x 3 chats = 60 slots: exactly M/M/60 when a chat's duration
+    # does not depend on how many chats its agent carries
+    agents, conc, load, aht = 20, 3, 54.0, 600.0
+    res = make_resolved(
+        [("chat", "concurrent")],
+        per_interval=[load / aht * 3600.0],
+        aht=[aht],
+        concurrency=[conc],
+        within=[30.0],
+        pools=[("chat_team", [0], agents)],
+    )
+    sim = simulate_resolved(res, replications=3, seed=seed)
+    ref = erlang_c_reference(agents * conc, load, aht, 30.0)
+    b = batches(sim, "chat")
+    assert_inside("P(wait)", ref["wait_probability"], wait_probability_batches(sim, 3600.0))
+    assert_inside("service level", ref["service_level"], b["service_level"])
+    assert_inside("average wait", ref["average_wait"], b["average_wait"])
+    assert_inside("slot occupancy", load / (agents * conc), b["occupancy"])
+
+
+def omni_resolved(agents=(40, 12, 6), retrial=0.5) -> object:
+    """bot -> chat/voice hand-offs, chat -> voice, repeats and retrials, opening hours."""
+    n_i = 24
+    profile = np.array([0.2] * 7 + [1.0, 1.4, 1.6, 1.5, 1.3, 1.2, 1.3, 1.4, 1.3, 1.1, 1.0, 0.8] + [0.4] * 5)
+    open_mask = np.ones((n_i, 4), dtype=bool)
+    open_mask[:7, 2] = False  # email staffed 07:00-24:00; arrivals keep coming (carried over)
+    open_mask[20:, 1] = False  # chat closes at 20:00
+    base = np.array([60.0, 30.0, 100.0, 8.0])
+    arrivals = np.outer(profile, base)
+    handoff = np.zeros((4, 4))
+    handoff[0, 1] = 0.05  # voice -> chat (a link sent by the agent)
+    handoff[3, 0], handoff[3, 1] = 0.15, 0.35  # bot -> voice, chat
+    handoff[1, 0] = 0.08  # chat -> voice
+    repeat_to = np.zeros((4, 4))
+    repeat_to[0, 0], repeat_to[0, 1] = 0.7, 0.3
+    repeat_to[1, 0] = 0.5
+    repeat_to[2, 2] = 0.6
+    return make_resolved(
+        [("voice", "live"), ("chat", "concurrent"), ("email", "deferred"), ("bot", "self_service")],
+        per_interval=arrivals,
+        aht=[360.0, 600.0, 480.0, 0.0],
+        aht_cv=[1.0, 0.8, 0.5, 1.0],
+        patience=[240.0, 300.0, np.inf, np.inf],
+        resolution=[0.8, 0.7, 0.9, 1.0],
+        containment=[0.0, 0.0, 0.0, 0.4],
+        concurrency=[1, 3, 1, 1],
+        stretch=[0.0, 0.2, 0.0, 0.0],
+        deadline=[np.inf, np.inf, 86_400.0, np.inf],
+        open_mask=open_mask,
+        handoff=handoff,
+        repeat_to=repeat_to,
+        repeat_delay=7200.0,
+        retrial_probability=retrial,
+        retrial_delay=600.0,
+        pools=[("voice_team", [0], agents[0]), ("chat_team", [1], agents[1]), ("email_team", [2], agents[2])],
+    )
+
+
+def test_offered_volume_matches_the_traffic_equations():
+    from channelopt.staffing import flows
+
+    res = omni_resolved()
+    sim = simulate_resolved(res, replications=4, seed=3, days=2, warmup_days=2)
+    df = sim.intervals
+    # measured abandonment per interval-of-day and channel feeds the equations
+    g = df.groupby(["interval", "channel"], observed=True)[["abandoned", "offered"]].sum()
+    ab = (g["abandoned"] / g["offered"].where(g["offered"] > 0)).fillna(0.0)
+    abandon = ab.unstack("channel").reindex(columns=list(res.channels)).to_numpy()
+    expected = flows(res, abandon)  # (I, C) per day
+    per_rep_day = df.groupby(["replication", "day", "channel"], observed=True)["offered"].sum()
+    daily = per_rep_day.unstack("channel")[list(res.channels)]
+    for c, name in enumerate(res.channels):
+        assert_inside(f"offered per day, {name}", expected[:, c].sum(), daily[name].to_numpy())
+    # and the shape of the day: offered per interval summed over the replications
+    shape = df.groupby(["interval", "channel"], observed=True)["offered"].mean().unstack("channel")
+    shape = shape[list(res.channels)].to_numpy()
+    assert np.allclose(shape, expected, rtol=0.25, atol=15.0)
+
+
+def test_stretch_slows_chats_down():
+    # with stretch s = 0.5 and concurrency 3, one chat alone runs (1 + 2s) / 1 = 2x faster
+    # than at full load: occupancy falls below the slots model's load / slots
+    agents, conc, load, aht = 20, 3, 45.0, 600.0
+    kw = dict(
+        per_interval=[load / aht * 3600.0],
+        aht=[aht],
+        concurrency=[conc],
+        pools=[("chat_team", [0], agents)],
+    )
+    plain = simulate_resolved(make_resolved([("chat", "concurrent")], **kw), replications=2, seed=5)
+    stretched = simulate_resolved(
+        make_resolved([("chat", "concurrent")], stretch=[0.5], **kw), replications=2, seed=5
+    )
+    occ_plain = plain.summary().set_index("measure").loc["occupancy", "mean"]
+    occ_stretch = stretched.summary().set_index("measure").loc["occupancy", "mean"]
+    assert occ_stretch < occ_plain - 0.05
+    assert abs(occ_plain - load / (agents * conc)) < 0.02
