@@ -129,7 +129,13 @@ def scenario_from_data(
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         problems.extend(translate(exc, Scenario))
-    problems.extend(validate_document(data))
+    try:
+        problems.extend(validate_document(data))
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+        # The cross-field rules read the raw document defensively; should one still trip
+        # over a badly typed value, the field pass has already named that value.
+        if not problems:
+            raise
     if problems:
         raise ScenarioError(_finish(problems, document), source)
     assert scenario is not None

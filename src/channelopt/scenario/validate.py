@@ -176,7 +176,7 @@ class _Checker:
         self.problems.append(Problem(path, message, value))
 
     def known_channel(self, path: str, name: Any, what: str = "channel") -> bool:
-        if name in self.channels:
+        if isinstance(name, str) and name in self.channels:
             return True
         import difflib
 
@@ -207,7 +207,7 @@ class _Checker:
         if kind not in NOT_FOR_KIND:
             return  # the model reports the bad kind
         for key, why in NOT_FOR_KIND[kind].items():
-            if key in ch:
+            if ch.get(key) is not None:
                 self.add(f"{path}.{key}", f"{key!r} does not fit a {kind} channel: {why}", ch[key])
         for key in REQUIRED_FOR_KIND[kind]:
             if ch.get(key) is None:
@@ -227,7 +227,9 @@ class _Checker:
                 f"{path}.profile",
                 "'profile' shapes a daily 'volume'; it does not fit explicit 'arrivals'",
             )
-        hours = ch.get("open", self.doc.get("open", "24h"))
+        hours = ch.get("open")
+        if hours is None:  # None or absent: the scenario's opening hours
+            hours = self.doc.get("open", "24h")
         mask = None
         if self.interval is not None and isinstance(hours, str):
             try:
@@ -361,11 +363,17 @@ class _Checker:
                 eff = _map(eff)
                 ho = _map(eff.get("handoff"))
                 f = _num(ho.get("factor"))
-                if ho and f and f > 1 and ho.get("from") in index and ho.get("to") in index:
-                    a, b = index[ho["from"]], index[ho["to"]]
-                    h2[a, b] = min(1.0, h2[a, b] * f)
+                a, b = ho.get("from"), ho.get("to")
+                if (
+                    f
+                    and f > 1
+                    and isinstance(a, str)
+                    and isinstance(b, str)
+                    and {a, b} <= set(index)
+                ):
+                    h2[index[a], index[b]] = min(1.0, h2[index[a], index[b]] * f)
                 ch = eff.get("channel")
-                if ch in index:
+                if isinstance(ch, str) and ch in index:
                     m = _num(eff.get("resolution"))
                     if m and m < 1:
                         res2[index[ch]] *= m
@@ -551,9 +559,12 @@ class _Checker:
             path = f"initiatives.{name}.effects.{k}"
             if not isinstance(eff, Mapping):
                 continue
-            groups = [g for g in ("channel", "shift", "handoff") if g in eff]
+            # None is the same as leaving the key out (as in the models)
+            groups = [g for g in ("channel", "shift", "handoff") if eff.get(g) is not None]
             multipliers = [
-                m for m in ("volume", "aht", "patience", "resolution", "containment") if m in eff
+                m
+                for m in ("volume", "aht", "patience", "resolution", "containment")
+                if eff.get(m) is not None
             ]
             if len(groups) != 1:
                 self.add(
