@@ -260,13 +260,24 @@ class Model:
         return SolveInfo(solver, "optimal" if proven else "feasible", objective, bound, seconds)
 
     def _bound(self, solver: str) -> float:
+        """Best bound on the objective in PuLP's sense (HiGHS only; nan otherwise)."""
         highs = getattr(self.problem, "solverModel", None)
-        if solver == "highs" and highs is not None:
-            try:
-                return float(highs.getInfo().mip_dual_bound)
-            except Exception:  # pragma: no cover - LP without MIP info
-                return float("nan")
-        return float("nan")
+        if solver != "highs" or highs is None:
+            return float("nan")
+        try:
+            info = highs.getInfo()
+            dual = float(info.mip_dual_bound)
+            theirs = float(info.objective_function_value)
+        except Exception:  # pragma: no cover - LP without MIP info
+            return float("nan")
+        # PuLP hands HiGHS the objective without its constant, negated when maximising.
+        constant = float(getattr(self.problem.objective, "constant", 0.0) or 0.0)
+        ours = float(pulp.value(self.problem.objective) or 0.0) - constant
+        if abs(ours) > 1e-9:
+            sign = -1.0 if abs(theirs + ours) < abs(theirs - ours) else 1.0
+        else:  # PuLP 3.x negates a maximisation for HiGHS
+            sign = -1.0 if self.problem.sense == pulp.LpMaximize else 1.0
+        return sign * dual + constant
 
     @staticmethod
     def value(var: Any) -> float:

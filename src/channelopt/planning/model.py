@@ -174,6 +174,14 @@ def _touched(base: Any, other: Any) -> set[int]:
 def workload_proxy(resolved: Any) -> np.ndarray:
     """Daily workload per channel from the traffic equations, shape (C,).
 
+    See :func:`traffic_proxy`, which also returns the daily volumes.
+    """
+    return traffic_proxy(resolved)[1]
+
+
+def traffic_proxy(resolved: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Daily volumes and workloads per channel from the traffic equations, shapes (C,).
+
     Daily volumes ``v`` solve ``v = e + P^T v`` with ``e`` the external
     arrivals and ``P[i, j]`` the probability that a contact of channel i comes
     next to channel j (hand-off, or repeat after an unresolved service; for
@@ -195,7 +203,7 @@ def workload_proxy(resolved: Any) -> np.ndarray:
     v = np.linalg.solve(np.eye(len(e)) - P.T, e)
     aht = np.asarray(resolved.aht, dtype=float)
     conc = np.maximum(np.asarray(resolved.concurrency, dtype=float), 1.0)
-    return np.where(staffed, v * aht / conc, v)
+    return v, np.where(staffed, v * aht / conc, v)
 
 
 class _UnionFind:
@@ -221,6 +229,7 @@ class _Structure:
     base: Any
     touched: dict[str, set[int]]
     log_delta: dict[str, np.ndarray]  # initiative -> (C,) log workload change at full effect
+    log_volume: dict[str, np.ndarray]  # initiative -> (C,) log daily-volume change at full effect
     groups: list[list[int]]  # channel indices
     group_pools: list[list[int]]
     group_inits: list[list[str]]
@@ -232,6 +241,7 @@ def _structure(scenario: Any, names: list[str], T: int) -> _Structure:
     C = base.n_channels
     touched: dict[str, set[int]] = {}
     log_delta: dict[str, np.ndarray] = {}
+    log_volume: dict[str, np.ndarray] = {}
     base_cache: dict[int, Any] = {0: base}
     n_resolves = 1
     for k in names:
@@ -239,6 +249,7 @@ def _structure(scenario: Any, names: list[str], T: int) -> _Structure:
         if lead > T - 1:
             touched[k] = set()  # never in force within the horizon
             log_delta[k] = np.zeros(C)
+            log_volume[k] = np.zeros(C)
             continue
         t_ref = min(T - 1, lead + ramp - 1)
         if t_ref not in base_cache:
@@ -248,12 +259,14 @@ def _structure(scenario: Any, names: list[str], T: int) -> _Structure:
         r = scenario.resolve(t_ref, {k: 0})
         n_resolves += 1
         touched[k] = _touched(b, r)
-        w0, w1 = workload_proxy(b), workload_proxy(r)
+        (v0, w0), (v1, w1) = traffic_proxy(b), traffic_proxy(r)
         f = fraction_in_force(0, t_ref, lead, ramp)
         with np.errstate(divide="ignore", invalid="ignore"):
             d = np.where((w0 > 0) & (w1 > 0), np.log(w1 / w0), 0.0)
+            dv = np.where((v0 > 0) & (v1 > 0), np.log(v1 / v0), 0.0)
         # Log-space effects scale with the fraction in force; measured at f, stated at f = 1.
         log_delta[k] = d / f
+        log_volume[k] = dv / f
     uf = _UnionFind(C)
     H, R = np.asarray(base.handoff), np.asarray(base.repeat_to)
     for i in range(C):
@@ -277,7 +290,7 @@ def _structure(scenario: Any, names: list[str], T: int) -> _Structure:
     ]
     group_inits = [[k for k in names if touched[k] & set(g)] for g in groups]
     return _Structure(
-        names, T, base, touched, log_delta, groups, group_pools, group_inits, n_resolves
+        names, T, base, touched, log_delta, log_volume, groups, group_pools, group_inits, n_resolves
     )
 
 
@@ -366,6 +379,7 @@ def _build(
         "vpp": float(base.value_per_point),
         "soft": soft,
         "penalty": penalty,
+        "key": key,
     }
     total_budget, per_budget = _budget(scenario, budget)
     cap = np.asarray(base.pool_max_agents, dtype=float).copy()
@@ -593,6 +607,39 @@ def _pool_open_hours(base: Any) -> np.ndarray:
     )
 
 
+def _samples(
+    scenario: Any, st: _Structure, t: int, ctx: dict[str, Any]
+) -> tuple[np.ndarray, list[Any], int]:
+    """Staffing of period t with every arrival scaled by ``exp(u)`` on a grid of u (cached).
+
+    The grid spans the log-workload changes the initiatives can reach on any
+    channel (all at full effect), clipped to [-3, 2], plus u = 0.
+    """
+    cache = ctx.setdefault("samples", {})
+    if t in cache:
+        return (*cache[t], 0)
+    if "grid" not in ctx:
+        lo = np.zeros(st.base.n_channels)
+        hi = np.zeros(st.base.n_channels)
+        for d in (*st.log_delta.values(), *st.log_volume.values()):
+            lo += np.minimum(d, 0.0)
+            hi += np.maximum(d, 0.0)
+        u_lo = max(-3.0, float(lo.min()) - 0.05)
+        u_hi = min(2.0, float(hi.max()) + 0.05)
+        ctx["grid"] = np.unique(np.concatenate([np.linspace(u_lo, u_hi, 9), [0.0]]))
+    grid = ctx["grid"]
+    r0 = scenario.resolve(t, {})
+    samples = []
+    for u in grid:
+        if u == 0.0:
+            samples.append(measure_starts(scenario, {}, t, key=ctx["key"]))
+            continue
+        scaled = dataclasses.replace(r0, arrivals=np.asarray(r0.arrivals) * math.exp(u))
+        samples.append(measure_period(scaled))
+    cache[t] = (grid, samples)
+    return grid, samples, len(grid)
+
+
 def _log_space_group(
     scenario: Any,
     st: _Structure,
@@ -608,7 +655,12 @@ def _log_space_group(
     pool_peak_terms: dict[tuple[int, int], list[Any]],
     pool_fte_terms: dict[tuple[int, int], list[Any]],
 ) -> tuple[float, int]:
-    """Convex piecewise-linear operating money of a group in log-workload space."""
+    """Convex piecewise-linear operating money of a group in log-workload space.
+
+    Variables are changes against doing nothing (``u = 0``), so the objective
+    carries no constant and the solver's relative gap is a gap on the
+    improvement.
+    """
     lin = _pulp.lin
     T = st.T
     days, hpf = ctx["days"], ctx["hours_per_fte"]
@@ -618,35 +670,33 @@ def _log_space_group(
     calls = 0
     base_money = 0.0
     deltas = {k: st.log_delta[k] for k in inits}
+    vdeltas = {k: st.log_volume[k] for k in inits}
     for t in range(T):
-        r0 = scenario.resolve(t, {})
-        # The reachable range of u - u0 for each channel bounds the sample grid.
-        lo = np.zeros(base.n_channels)
-        hi = np.zeros(base.n_channels)
-        for d in deltas.values():
-            lo += np.minimum(d, 0.0)
-            hi += np.maximum(d, 0.0)
-        u_lo = max(-3.0, float(lo[chans].min()) - 0.05)
-        u_hi = min(2.0, float(hi[chans].max()) + 0.05)
-        grid = np.unique(np.concatenate([np.linspace(u_lo, u_hi, 9), [0.0]]))
-        samples = []
-        for u in grid:
-            scaled = dataclasses.replace(r0, arrivals=np.asarray(r0.arrivals) * math.exp(u))
-            samples.append(measure_period(scaled))
-            calls += 1
-        m0 = samples[int(np.flatnonzero(grid == 0.0)[0])]
+        grid, samples, n_new = _samples(scenario, st, t, ctx)
+        calls += n_new
+        i0 = int(np.flatnonzero(grid == 0.0)[0])
+        m0 = samples[i0]
         for c in chans:
             # One variable per channel and period carries the log workload, so the cuts
             # below stay sparse (the sum over initiatives appears once).
-            u_expr = model.continuous(f"u_{c}_{t}", None)
+            # Agent hours follow the workload; contact counts (lost, repeats, effort) the volume.
+            u_var = model.continuous(f"u_{c}_{t}", None)
             model.add(
-                u_expr
+                u_var
                 == lin(float(deltas[k][c]) * frac_expr(k, t) for k in inits if deltas[k][c] != 0.0),
                 f"logload_{c}_{t}",
             )
+            uv_var = model.continuous(f"uv_{c}_{t}", None)
+            model.add(
+                uv_var
+                == lin(
+                    float(vdeltas[k][c]) * frac_expr(k, t) for k in inits if vdeltas[k][c] != 0.0
+                ),
+                f"logvolume_{c}_{t}",
+            )
             p = int(pool_of[c])
             ch_cost = float(cost_h[p]) if p >= 0 else 0.0
-            # other money (lost, repeats, effort, penalty) per period vs u
+            # money other than agent cost (lost, repeats, effort, penalty) per period vs u
             other = np.array(
                 [
                     days
@@ -661,19 +711,17 @@ def _log_space_group(
             )
             hours = np.array([days * m.paid_hours[c] for m in samples])
             peak = np.array([m.peak_agents[c] for m in samples])
-            money_0 = float(other[grid == 0.0][0] + ch_cost * hours[grid == 0.0][0])
-            base_money += df_t[t] * money_0
-            M = model.continuous(f"m_{c}_{t}", None)
-            Hv = model.continuous(f"h_{c}_{t}", 0.0)
+            base_money += df_t[t] * float(other[i0] + ch_cost * hours[i0])
+            dM = model.continuous(f"dm_{c}_{t}", None)
+            dH = model.continuous(f"dh_{c}_{t}", -float(hours[i0]))
             A = model.continuous(f"a_{c}_{t}", 0.0)
-            for j, (a, b) in enumerate(_hull_cuts(grid, other)):
-                model.add(a + b * u_expr <= M, f"cut_m_{c}_{t}_{j}")
-            for j, (a, b) in enumerate(_hull_cuts(grid, hours)):
-                model.add(Hv >= a + b * u_expr, f"cut_h_{c}_{t}_{j}")
+            for j, (a, b) in enumerate(_hull_cuts(grid, other - other[i0])):
+                model.add(a + b * uv_var <= dM, f"cut_m_{c}_{t}_{j}")
+            for j, (a, b) in enumerate(_hull_cuts(grid, hours - hours[i0])):
+                model.add(a + b * u_var <= dH, f"cut_h_{c}_{t}_{j}")
             for j, (a, b) in enumerate(_hull_cuts(grid, peak)):
-                model.add(a + b * u_expr <= A, f"cut_a_{c}_{t}_{j}")
-            objective_terms.append(-df_t[t] * (M + ch_cost * Hv))
-            objective_terms.append(df_t[t] * money_0)
+                model.add(a + b * u_var <= A, f"cut_a_{c}_{t}_{j}")
+            objective_terms.append(-df_t[t] * (dM + ch_cost * dH))
             if p >= 0 and p in pools:
                 # The pool's peak is at most the sum of its channels' peaks; scale by the
                 # ratio measured without initiatives so the cap is not spuriously tight.
@@ -681,7 +729,7 @@ def _log_space_group(
                 total_peak = float(m0.peak_agents[skills].sum())
                 ratio = float(m0.pool_peak_agents[p]) / total_peak if total_peak > 0 else 1.0
                 pool_peak_terms.setdefault((p, t), []).append(ratio * A)
-                pool_fte_terms.setdefault((p, t), []).append(Hv * (1.0 / hpf))
+                pool_fte_terms.setdefault((p, t), []).append((dH + float(hours[i0])) * (1.0 / hpf))
     return base_money, calls
 
 
@@ -824,10 +872,10 @@ def optimize(
         return plan
     estimate = baseline.objective + info.objective
     bound_gap = float("nan")
-    if math.isfinite(info.bound) and info.objective != 0:
-        bound_gap = abs(info.bound - info.objective) / max(abs(info.objective), 1e-9)
-    elif info.status == "optimal":
-        bound_gap = 0.0 if info.objective == 0 else gap
+    if math.isfinite(info.bound):
+        # The objective is the improvement over doing nothing: this is the gap on it.
+        excess = info.bound - info.objective
+        bound_gap = 0.0 if excess <= 1e-6 else excess / max(abs(info.objective), 1e-9)
     return OptimizationResult(
         plan=plan,
         evaluation=ev,
