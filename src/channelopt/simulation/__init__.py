@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
 import numpy as np
@@ -49,7 +49,8 @@ def _replicate(
 def _check_int(name: str, value: Any, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
         raise ValueError(
-            f"The '{name}' parameter of simulate must be an int >= {minimum}; got {value!r} instead."
+            f"The '{name}' parameter of simulate must be an int >= {minimum}; "
+            f"got {value!r} instead."
         )
     return int(value)
 
@@ -108,12 +109,8 @@ def simulate_resolved(
                 pool.submit(_replicate, resolved, staff, child, n_days): r
                 for r, child in enumerate(children)
             }
-            done = 0
-            from concurrent.futures import as_completed
-
-            for fut in as_completed(futures):
+            for done, fut in enumerate(as_completed(futures), start=1):
                 outputs[futures[fut]] = fut.result()
-                done += 1
                 if progress is not None:
                     progress(done, replications)
     outs = [o for o in outputs if o is not None]

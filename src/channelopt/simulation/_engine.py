@@ -82,7 +82,7 @@ class ReplicationOutput:
 class _Buffer:
     """Batches of random variates from one generator (refilled on demand)."""
 
-    __slots__ = ("_draw", "_values", "_index")
+    __slots__ = ("_draw", "_index", "_values")
 
     def __init__(self, draw: Callable[[int], np.ndarray]) -> None:
         self._draw = draw
@@ -163,7 +163,7 @@ def run_replication(
             gc.enable()
 
 
-def _run(  # noqa: C901 - one closure keeps the hot paths on fast local lookups
+def _run(
     res: Resolved,
     staffing: np.ndarray,
     seed: np.random.SeedSequence,
@@ -187,7 +187,7 @@ def _run(  # noqa: C901 - one closure keeps the hot paths on fast local lookups
     ReplicationOutput
     """
     C = res.n_channels
-    I = res.n_intervals
+    I = res.n_intervals  # noqa: E741 - C, I, P, L, G as in the Resolved docs
     P = len(res.pools)
     L = float(res.interval_s)
     G = n_days * I
@@ -210,7 +210,9 @@ def _run(  # noqa: C901 - one closure keeps the hot paths on fast local lookups
     resolution = [float(x) for x in res.resolution]
     containment = [float(x) for x in res.containment]
     conc = [max(1, int(x)) if kind[c] == CONCURRENT else 1 for c, x in enumerate(res.concurrency)]
-    stretch = [float(x) if kind[c] == CONCURRENT else 0.0 for c, x in enumerate(res.concurrency_stretch)]
+    stretch = [
+        float(x) if kind[c] == CONCURRENT else 0.0 for c, x in enumerate(res.concurrency_stretch)
+    ]
     handoff_rows = _cumulative_rows(res.handoff)
     handoff_total = [r[-1][0] if r else 0.0 for r in handoff_rows]
     repeat_rows = _cumulative_rows(res.repeat_to)
@@ -463,7 +465,10 @@ def _run(  # noqa: C901 - one closure keeps the hot paths on fast local lookups
             reschedule_all(a, c, k)
         mine.append(contact)
         contact[F_LAST] = now
-        push(queue, (env._now + contact[F_WORK] / rate(c, k), 1, next(eid), (contact, 0), on_chat_done))
+        push(
+            queue,
+            (env._now + contact[F_WORK] / rate(c, k), 1, next(eid), (contact, 0), on_chat_done),
+        )
 
     def advance(a: int, c: int, k: int) -> None:
         # the agent's chats progressed at rate(k) since their last update
@@ -478,7 +483,16 @@ def _run(  # noqa: C901 - one closure keeps the hot paths on fast local lookups
         r = rate(c, k)
         for ch in chats[a]:
             ch[F_VERSION] += 1
-            push(queue, (env._now + max(ch[F_WORK], 0.0) / r, 1, next(eid), (ch, ch[F_VERSION]), on_chat_done))
+            push(
+                queue,
+                (
+                    env._now + max(ch[F_WORK], 0.0) / r,
+                    1,
+                    next(eid),
+                    (ch, ch[F_VERSION]),
+                    on_chat_done,
+                ),
+            )
 
     def on_patience(contact: Any) -> None:
         if contact[F_STATE] == WAITING:
@@ -578,9 +592,7 @@ def _run(  # noqa: C901 - one closure keeps the hot paths on fast local lookups
         if handoff_total[c] > 0.0:
             u = u_route()
             if u < handoff_total[c]:
-                for cum, target in handoff_rows[c]:
-                    if u < cum:
-                        break
+                target = next(t for cum, t in handoff_rows[c] if u < cum)
                 handed_off[slot] += 1
                 j_handoffs[j] += 1
                 arrive(target, j, draw_work(target), patience_draw(target))
@@ -598,7 +610,16 @@ def _run(  # noqa: C901 - one closure keeps the hot paths on fast local lookups
                     tally["repeats_scheduled"] += 1
                     tally["scheduled"] += 1
                     j_repeats[j] += 1
-                    push(queue, (env._now + repeat_delay * e_delay(), 1, next(eid), (target, j), on_delayed))
+                    push(
+                        queue,
+                        (
+                            env._now + repeat_delay * e_delay(),
+                            1,
+                            next(eid),
+                            (target, j),
+                            on_delayed,
+                        ),
+                    )
                     return
         tally["unresolved_after_service"] += 1
         end_journey(j, now, 0)
@@ -698,9 +719,7 @@ def _run(  # noqa: C901 - one closure keeps the hot paths on fast local lookups
         if i == 0 and np.any(forecast_error > 0):
             # daily volume uncertainty: a gamma factor with mean 1 and cv forecast_error
             shape = np.where(forecast_error > 0, 1.0 / np.maximum(forecast_error, 1e-12) ** 2, 1.0)
-            day_factor = np.where(
-                forecast_error > 0, rng_arrivals.gamma(shape, 1.0 / shape), 1.0
-            )
+            day_factor = np.where(forecast_error > 0, rng_arrivals.gamma(shape, 1.0 / shape), 1.0)
         counts = rng_arrivals.poisson(arrivals[i] * day_factor)
         n = int(counts.sum())
         if n == 0:

@@ -45,7 +45,7 @@ def _as_agents(value: float, where: str) -> int:
             f"The 'staffing' parameter of simulate must hold agents >= 0; got {value!r} at {where}"
         )
     # staffing tables may carry fractional requirements (FTE); agents on duty are whole
-    return int(math.ceil(v - 1e-9))
+    return math.ceil(v - 1e-9)
 
 
 def _from_frame(res: Resolved, frame: pd.DataFrame) -> np.ndarray:
@@ -59,7 +59,9 @@ def _from_frame(res: Resolved, frame: pd.DataFrame) -> np.ndarray:
         frame = frame[frame["period"] == res.period]
     out = np.zeros((res.n_intervals, len(res.pools)), dtype=np.int64)
     seen = np.zeros_like(out, dtype=bool)
-    for pool, interval, agents in zip(frame["pool"], frame["interval"], frame["agents"], strict=True):
+    for pool, interval, agents in zip(
+        frame["pool"], frame["interval"], frame["agents"], strict=True
+    ):
         if pool not in res.pools:
             raise ValueError(
                 f"The 'staffing' table names pool {pool!r}; expected one of {', '.join(res.pools)}"
@@ -128,7 +130,9 @@ def staffing_array(res: Resolved, staffing: Any) -> np.ndarray:
                         f"The 'staffing' entry for pool {pool!r} has {len(seq)} values; "
                         f"expected one per interval ({n_i})"
                     )
-                out[:, p] = [_as_agents(v, f"pool {pool!r}, interval {i}") for i, v in enumerate(seq)]
+                out[:, p] = [
+                    _as_agents(v, f"pool {pool!r}, interval {i}") for i, v in enumerate(seq)
+                ]
         return out
     arr = np.asarray(staffing, dtype=float)
     if arr.shape == (n_p,):
@@ -145,7 +149,10 @@ def staffing_array(res: Resolved, staffing: Any) -> np.ndarray:
 
 
 def seed_sequence(seed: Any) -> np.random.SeedSequence:
-    """The root :class:`~numpy.random.SeedSequence` for ``seed`` (int, Generator, SeedSequence or None)."""
+    """The root :class:`~numpy.random.SeedSequence` of ``seed``.
+
+    ``seed`` is an int >= 0, a Generator (its own SeedSequence), a SeedSequence or None.
+    """
     if isinstance(seed, np.random.SeedSequence):
         return seed
     if isinstance(seed, np.random.Generator):

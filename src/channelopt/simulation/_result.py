@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..scenario.resolved import ChannelKind, Resolved
-from ._engine import DEFERRED, LIVE, CONCURRENT, ReplicationOutput, _KIND_CODE
+from ._engine import _KIND_CODE, CONCURRENT, DEFERRED, LIVE, ReplicationOutput
 from ._stats import t_quantile
 
 __all__ = ["INTERVAL_COLUMNS", "JOURNEY_COLUMNS", "SimulationResult", "build_tables"]
@@ -251,7 +251,11 @@ def build_tables(
         end = j["end"][keep]
         resolved = j["resolved"][keep]
         wait = j["total_wait"][keep]
-        handoffs, repeats, abandons = j["handoffs"][keep], j["repeats"][keep], j["abandonments"][keep]
+        handoffs, repeats, abandons = (
+            j["handoffs"][keep],
+            j["repeats"][keep],
+            j["abandonments"][keep],
+        )
         effort = (
             res.effort_wait_minute * wait / 60.0
             + res.effort_handoff * handoffs

@@ -1,0 +1,349 @@
+"""The simulation's behaviour: determinism, inputs, conservation, journeys and tables."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from channelopt.errors import ChannelOptError, ScenarioError
+from channelopt.simulation import (
+    INTERVAL_COLUMNS,
+    ConservationError,
+    SimulationResult,
+    simulate,
+    simulate_resolved,
+)
+from channelopt.simulation._engine import _check_conservation
+from channelopt.simulation._stats import t_quantile
+from test_simulation import omni_resolved
+from test_simulation_helpers import make_resolved, voice
+
+FIXED_COLUMNS = [
+    "replication",
+    "day",
+    "interval",
+    "channel",
+    "offered",
+    "answered",
+    "answered_within_target",
+    "abandoned",
+    "lost",
+    "contained",
+    "handed_off",
+    "service_level",
+    "average_wait",
+    "abandonment",
+    "occupancy",
+]
+
+
+@pytest.fixture(scope="module")
+def omni() -> object:
+    return omni_resolved(agents=(10, 4, 3))  # tight: abandonment, retrials, backlog
+
+
+@pytest.fixture(scope="module")
+def omni_run(omni) -> SimulationResult:
+    return simulate_resolved(omni, replications=2, seed=11)
+
+
+def test_interval_columns_are_the_documented_ones(omni_run):
+    assert list(omni_run.intervals.columns[: len(FIXED_COLUMNS)]) == FIXED_COLUMNS
+    assert tuple(omni_run.intervals.columns) == INTERVAL_COLUMNS
+    n_rows = 2 * 1 * 24 * 4  # replications x days x intervals x channels
+    assert len(omni_run.intervals) == n_rows
+
+
+def test_same_seed_same_tables_and_another_seed_differs(omni, omni_run):
+    again = simulate_resolved(omni, replications=2, seed=11)
+    pd.testing.assert_frame_equal(again.intervals, omni_run.intervals)
+    pd.testing.assert_frame_equal(again.journeys, omni_run.journeys)
+    other = simulate_resolved(omni, replications=2, seed=12)
+    assert not other.intervals["offered"].equals(omni_run.intervals["offered"])
+
+
+def test_processes_give_the_same_tables_as_serial(omni, omni_run):
+    seen = []
+    par = simulate_resolved(
+        omni,
+        replications=2,
+        seed=11,
+        executor="processes",
+        progress=lambda d, t: seen.append((d, t)),
+    )
+    pd.testing.assert_frame_equal(par.intervals, omni_run.intervals)
+    pd.testing.assert_frame_equal(par.journeys, omni_run.journeys)
+    assert sorted(seen) == [(1, 2), (2, 2)]
+
+
+def test_replications_are_seeded_by_spawn_so_a_prefix_is_stable(omni, omni_run):
+    # replication r depends only on SeedSequence(seed).spawn(R)[r]
+    one = simulate_resolved(omni, replications=1, seed=11)
+    first = omni_run.intervals[omni_run.intervals["replication"] == 0].reset_index(drop=True)
+    pd.testing.assert_frame_equal(one.intervals, first)
+
+
+def test_common_random_numbers_across_staffings(omni):
+    a = simulate_resolved(
+        omni, staffing={"voice_team": 11, "chat_team": 8, "email_team": 4}, replications=1, seed=4
+    )
+    b = simulate_resolved(
+        omni, staffing={"voice_team": 13, "chat_team": 8, "email_team": 4}, replications=1, seed=4
+    )
+    # the external arrivals (times and channels) are common to both staffings
+    ja, jb = a.journeys, b.journeys
+    assert len(ja) == len(jb)
+    np.testing.assert_array_equal(ja["arrival"].to_numpy(), jb["arrival"].to_numpy())
+    np.testing.assert_array_equal(ja["first_channel"].to_numpy(), jb["first_channel"].to_numpy())
+    # more agents on the same arrivals: the voice queue waits less
+    wa = a.summary().query("channel == 'voice' and measure == 'average_wait'")["mean"].item()
+    wb = b.summary().query("channel == 'voice' and measure == 'average_wait'")["mean"].item()
+    assert wb < wa
+
+
+def test_conservation_balances_hold_and_a_broken_balance_raises(omni_run):
+    c = omni_run.conservation
+    lhs = c["attempts"]
+    rhs = (
+        c["answered"]
+        + c["abandoned"]
+        + c["contained"]
+        + c["self_service_handed_off"]
+        + c["self_service_gave_up"]
+        + c["waiting_end"]
+    )
+    assert (lhs == rhs).all()
+    assert (c["abandoned"] == c["retrials_scheduled"] + c["lost"]).all()
+    assert (c["retrials_scheduled"] > 0).all() and (c["repeats_scheduled"] > 0).all()
+    broken = c.iloc[0].drop("replication").to_dict()
+    broken["lost"] += 1
+    with pytest.raises(ConservationError, match="abandoned = retrials \\+ lost"):
+        _check_conservation(broken)
+    assert issubclass(ConservationError, ChannelOptError)
+
+
+def test_interval_records_add_up(omni_run):
+    df = omni_run.intervals
+    kinds = {"voice": "live", "chat": "concurrent", "email": "deferred", "bot": "self_service"}
+    for name, grp in df.groupby("channel", observed=True):
+        assert (grp["answered"] <= grp["offered"]).all()
+        assert (grp["answered_within_target"] <= grp["offered"]).all()
+        assert (grp["lost"] <= grp["abandoned"]).all()
+        if kinds[name] == "self_service":
+            total = grp["contained"] + grp["handed_off"] + grp["gave_up"]
+            assert (total == grp["offered"]).all()
+            assert grp["occupancy"].isna().all()
+        else:
+            assert (grp["contained"] == 0).all()
+        if kinds[name] == "deferred":
+            assert (grp["abandoned"] == 0).all()
+    occ = df["occupancy"].dropna()
+    assert ((occ >= 0) & (occ <= 1 + 1e-9)).all()
+    sl = df["service_level"].dropna()
+    np.testing.assert_allclose(
+        sl, (df["answered_within_target"] / df["offered"])[df["service_level"].notna()]
+    )
+
+
+def test_closed_channel_carries_contacts_to_its_next_open_interval(omni_run):
+    df = omni_run.intervals
+    chat = df[df["channel"] == "chat"].set_index(["replication", "interval"])["offered"]
+    # chat closes at 20:00 (no external arrivals); hand-offs, repeats and retrials that
+    # reach it overnight are offered at 00:00 when it opens again
+    assert chat.loc[(slice(None), slice(20, 23))].sum() == 0
+    assert (chat.xs(0, level="interval") > chat.xs(1, level="interval")).all()
+
+
+def test_journeys_measure_effort_with_the_scenario_weights(omni, omni_run):
+    j = omni_run.journeys
+    expected = (
+        omni.effort_wait_minute * j["total_wait"] / 60
+        + omni.effort_handoff * j["handoffs"]
+        + omni.effort_repeat * j["repeats"]
+        + omni.effort_abandoned * j["abandonments"]
+    )
+    np.testing.assert_allclose(j["effort_points"], expected)
+    done = j[j["finished"]]
+    assert (done["contacts"] == 1 + done["handoffs"] + done["repeats"] + done["retrials"]).all()
+    assert (j.loc[j["resolved"], "time_to_resolution"] >= 0).all()
+    assert j.loc[~j["resolved"], "time_to_resolution"].isna().all()
+    via_bot = j[j["first_channel"] == "bot"]
+    assert set(via_bot["channels_visited"]) >= {"bot", "voice, bot", "chat, bot"}
+
+
+def test_single_channel_without_routing_resolves_every_served_journey():
+    res = voice(10, 8.0, aht=300.0)
+    sim = simulate_resolved(res, staffing={"agents": 10}, replications=1, seed=0)
+    j = sim.journeys[sim.journeys["finished"]]
+    assert j["resolved"].all() and (j["contacts"] == 1).all()
+    assert (j["handoffs"] == 0).all() and (j["repeats"] == 0).all()
+
+
+def test_staffing_inputs_are_equivalent():
+    res = voice(np.nan, 8.0, aht=300.0)
+    kw = dict(replications=1, seed=2)
+    by_int = simulate_resolved(res, staffing={"agents": 10}, **kw)
+    by_list = simulate_resolved(res, staffing={"agents": [10] * 24}, **kw)
+    by_array = simulate_resolved(res, staffing=np.full((24, 1), 10), **kw)
+    table = pd.DataFrame({"pool": "agents", "interval": range(24), "agents": 10})
+    by_frame = simulate_resolved(res, staffing=table, **kw)
+
+    class Staffed:  # duck-typed like StaffingResult
+        pools = table.assign(agents=9.4)  # fractional requirements round up
+
+    by_object = simulate_resolved(res, staffing=Staffed(), **kw)
+    for other in (by_list, by_array, by_frame, by_object):
+        pd.testing.assert_frame_equal(other.intervals, by_int.intervals)
+
+
+def test_missing_roster_tells_the_user_to_pass_staffing():
+    res = voice(np.nan, 8.0)
+    with pytest.raises(ScenarioError, match=r"pools\.agents\.agents.*staffing=co\.staff"):
+        simulate_resolved(res, replications=1)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"staffing": np.ones((3, 1))}, "'staffing' array must have shape"),
+        ({"staffing": {"nobody": 3}}, "unknown pool"),
+        ({"staffing": {"agents": -1}}, "agents >= 0"),
+        ({"staffing": pd.DataFrame({"pool": ["agents"], "agent": [1]})}, "columns pool, interval"),
+        ({"replications": 0}, "'replications' parameter"),
+        ({"days": 1.5}, "'days' parameter"),
+        ({"seed": -3}, "'seed' parameter"),
+        ({"executor": "threads"}, "'executor' parameter"),
+    ],
+)
+def test_bad_arguments_name_the_parameter(kwargs, message):
+    res = voice(5, 3.0)
+    with pytest.raises(ValueError, match=message):
+        simulate_resolved(res, **{"replications": 1, **kwargs})
+
+
+def test_simulate_reads_the_scenario_through_resolve(omni):
+    calls = []
+
+    class FakeScenario:
+        def resolve(self, period, plan):
+            calls.append((period, plan))
+            return omni
+
+    res = simulate(FakeScenario(), replications=1, seed=1, period=0, plan={"x": 0})
+    assert calls == [(0, {"x": 0})]
+    assert res.provenance["scenario"] == omni.name
+    assert res.provenance["content_hash"] == omni.content_hash
+    assert res.provenance["seed"] == 1
+    assert isinstance(res.provenance["version"], str)
+
+
+def test_agents_leaving_at_a_change_finish_their_contacts():
+    # 20 agents from 00:00 to 12:00, 5 afterwards; long calls are running at noon
+    res = voice(np.nan, 15.0, aht=1800.0)
+    staffing = {"agents": [20] * 12 + [5] * 12}
+    sim = simulate_resolved(res, staffing=staffing, replications=1, seed=3)
+    df = sim.intervals.set_index("interval")
+    # agent time at 12:00-13:00 exceeds 5 agents x 1 h: the leavers finish their calls
+    assert df.loc[12, "agent_time"] > 5 * 3600.0 + 1.0
+    assert df.loc[11, "agent_time"] == pytest.approx(20 * 3600.0)
+    assert df.loc[20, "agent_time"] == pytest.approx(5 * 3600.0)
+
+
+def test_deferred_backlog_is_served_only_when_no_live_work_waits():
+    # one pool serves voice first and email; email contacts are answered, but never
+    # while voice contacts wait
+    res = make_resolved(
+        [("voice", "live"), ("email", "deferred")],
+        per_interval=[30.0, 10.0],
+        aht=[300.0, 300.0],
+        deadline=[np.inf, 86_400.0],
+        pools=[("team", [0, 1], 4)],
+    )
+    sim = simulate_resolved(res, replications=1, seed=0)
+    s = sim.summary().set_index(["channel", "measure"])["mean"]
+    assert s[("email", "answered")] > 0
+    assert s[("voice", "average_wait")] < s[("email", "average_wait")]
+
+
+def test_t_quantile_matches_scipy():
+    for df in (1, 2, 5, 9, 30, 200):
+        for p in (0.6, 0.975, 0.995, 0.99999):
+            assert t_quantile(p, df) == pytest.approx(stats.t.ppf(p, df), rel=1e-9)
+    with pytest.raises(ValueError, match="p must lie in"):
+        t_quantile(1.0, 3)
+
+
+def test_summary_intervals_use_the_t_distribution(omni_run):
+    s = omni_run.summary()
+    per = omni_run.per_replication()
+    row = s[(s["channel"] == "voice") & (s["measure"] == "offered")].iloc[0]
+    x = per[per["channel"] == "voice"]["offered"].to_numpy()
+    half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x))
+    assert row["mean"] == pytest.approx(x.mean())
+    assert row["ci_high"] - row["mean"] == pytest.approx(half)
+    assert set(s["measure"]) == {
+        "offered", "answered", "abandoned", "lost", "contained", "handed_off",
+        "service_level", "average_wait", "abandonment", "occupancy",
+    }  # fmt: skip
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.data(),
+    n_c=st.integers(1, 4),
+    retrial=st.sampled_from([0.0, 0.6]),
+)
+def test_any_small_scenario_conserves_contacts(data, n_c, retrial):
+    kinds = data.draw(
+        st.lists(
+            st.sampled_from(["live", "concurrent", "deferred", "self_service"]),
+            min_size=n_c,
+            max_size=n_c,
+        )
+    )
+    if all(k == "self_service" for k in kinds):
+        kinds[0] = "live"
+    rows = []
+    for _ in range(n_c):
+        w = np.array(data.draw(st.lists(st.floats(0, 1), min_size=n_c + 1, max_size=n_c + 1)))
+        w = w / max(w.sum(), 1e-9) * data.draw(st.floats(0, 0.5))
+        rows.append(w[:n_c])
+    handoff = np.array(rows)
+    open_mask = np.ones((24, n_c), dtype=bool)
+    open_mask[:6, data.draw(st.integers(0, n_c - 1))] = False
+    staffed = [c for c in range(n_c) if kinds[c] != "self_service"]
+    pools = [("shared", staffed[::-1], data.draw(st.integers(0, 6)))]
+    if len(staffed) > 1:
+        pools.append(("solo", [staffed[0]], data.draw(st.integers(0, 3))))
+    res = make_resolved(
+        [(f"c{c}", k) for c, k in enumerate(kinds)],
+        per_interval=[data.draw(st.floats(0.5, 12.0)) for _ in range(n_c)],
+        aht=[0.0 if k == "self_service" else 600.0 for k in kinds],
+        aht_cv=[data.draw(st.sampled_from([0.0, 0.5, 1.0, 2.0])) for _ in range(n_c)],
+        patience=[data.draw(st.sampled_from([60.0, 900.0, np.inf])) for _ in range(n_c)],
+        resolution=[data.draw(st.floats(0.3, 1.0)) for _ in range(n_c)],
+        containment=[data.draw(st.floats(0, 1)) if k == "self_service" else 0.0 for k in kinds],
+        concurrency=[2 if k == "concurrent" else 1 for k in kinds],
+        stretch=[data.draw(st.sampled_from([0.0, 0.4])) for _ in range(n_c)],
+        deadline=[3600.0 if k == "deferred" else np.inf for k in kinds],
+        open_mask=open_mask,
+        handoff=handoff,
+        repeat_to=handoff.T * 0.5,
+        repeat_delay=1800.0,
+        retrial_probability=retrial,
+        pools=pools,
+    )
+    staffing = {p[0]: [data.draw(st.integers(0, 5)) for _ in range(24)] for p in pools}
+    sim = simulate_resolved(
+        res, staffing=staffing, replications=1, seed=data.draw(st.integers(0, 99))
+    )
+    # the run itself raises on any broken balance; check the tables agree with it
+    c = sim.conservation.iloc[0]
+    assert c["attempts"] >= c["externals"]
+    assert len(sim.intervals) == 24 * n_c
