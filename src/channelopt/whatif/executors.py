@@ -377,7 +377,6 @@ def _run_pool(
     outcomes = _interrupted(total)
     futures: dict[Future[list[tuple[int, Outcome]]], _Chunk] = {}
     interrupted = False
-    processes = {}
     try:
         for chunk in chunks:
             futures[pool.submit(_run_chunk, fn, shared, chunk)] = chunk
@@ -396,20 +395,25 @@ def _run_pool(
         for future in futures:
             future.cancel()
         _harvest(outcomes, futures)
+        if own:
+            _terminate_workers(pool)
     finally:
         if own:
-            # Keep a handle on the worker processes: shutdown() forgets them.
-            processes = dict(getattr(pool, "_processes", None) or {})
-            pool.shutdown(wait=not interrupted, cancel_futures=True)
-    if interrupted:
-        # Cases already running in a worker would otherwise keep a core busy
-        # after we returned; the caller asked to stop.
-        for process in processes.values():
-            if process.is_alive():
-                process.terminate()
-        for process in processes.values():
-            process.join(timeout=5)
+            pool.shutdown(wait=True, cancel_futures=True)
     return outcomes, interrupted
+
+
+def _terminate_workers(pool: Executor) -> None:
+    """End the worker processes of a pool we own, so cases in flight stop now.
+
+    Cases already running in a worker would otherwise keep a core busy after
+    we returned, and the caller asked to stop. The pool's own manager thread
+    notices the dead workers, marks the pool broken and reaps them; the
+    ``shutdown(wait=True)`` that follows then returns at once. (Reaping them
+    here as well would race that thread for the same child processes.)
+    """
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
 
 
 def _import_distributed() -> Any:
