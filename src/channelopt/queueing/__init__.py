@@ -1,0 +1,600 @@
+"""Erlang B, C and A queueing measures and staffing, compiled with Numba.
+
+Every function accepts Python scalars or NumPy arrays and broadcasts like a
+ufunc; scalar in, scalar out (a Python ``float``, or ``int`` for
+:func:`required_agents`). Times are seconds, ``load`` is offered load in Erlangs
+(arrival rate per second x mean handle time in seconds).
+
+Definitions (docs/queueing.md says the same):
+
+* ``patience=inf`` is Erlang C (M/M/n). A finite ``patience`` is the mean of an
+  exponential patience: Erlang A (M/M/n+M), stable for any load.
+* Under Erlang C with ``load >= agents`` the system is unstable:
+  :func:`erlang_c` and :func:`wait_probability` are 1, :func:`service_level`
+  0, :func:`average_wait` inf (and :func:`occupancy` 1).
+* :func:`service_level` is taken over **all** arrivals: contacts served
+  immediately count as within target, contacts that abandon count as not
+  within target, whenever they leave.
+* :func:`average_wait` is the mean wait of **answered** contacts (ASA).
+* ``agents == 0``: service level 0, wait inf, abandonment 1 (Erlang A),
+  occupancy 1. ``load == 0``: no waiting, service level 1, abandonment 0,
+  occupancy 0, :func:`required_agents` 0 (``load == 0`` wins over
+  ``agents == 0``: with no arrivals there is nothing to measure).
+* The kernels assume exponential handle times; a scenario's ``aht_cv`` only
+  affects the simulation.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import _kernels as _k
+
+__all__ = [
+    "Measures",
+    "abandonment",
+    "average_wait",
+    "erlang_b",
+    "erlang_c",
+    "measures",
+    "occupancy",
+    "required_agents",
+    "required_agents_array",
+    "service_level",
+    "wait_probability",
+]
+
+_INF = math.inf
+
+
+class Measures(NamedTuple):
+    """All queueing measures at once (arrays of the broadcast shape, or floats)."""
+
+    wait_probability: Any
+    service_level: Any
+    average_wait: Any
+    abandonment: Any
+    occupancy: Any
+
+
+# --------------------------------------------------------------------------- validation
+def _bad(func: str, name: str, expected: str, value: Any) -> ValueError:
+    return ValueError(f"The {name!r} argument of {func} must be {expected}; got {value!r} instead.")
+
+
+def _first_bad(arr: np.ndarray, mask: np.ndarray) -> Any:
+    idx = np.argwhere(mask)[0]
+    value = arr[tuple(idx)].item()
+    if arr.ndim == 0:
+        return value
+    return f"{value!r} at index {tuple(int(i) for i in idx)}"
+
+
+def _to_float(func: str, name: str, value: Any) -> np.ndarray:
+    if value is None:
+        raise _bad(func, name, "a number or an array of numbers", value)
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise _bad(func, name, "a number or an array of numbers", value) from None
+    return arr
+
+
+def _check(func: str, name: str, arr: np.ndarray, bad: np.ndarray, expected: str) -> None:
+    if np.any(bad):
+        raise _bad(func, name, expected, _first_bad(arr, bad))
+
+
+def _agents(func: str, value: Any) -> np.ndarray:
+    arr = _to_float(func, "agents", value)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.floor(arr))
+    _check(func, "agents", arr, bad, "an integer >= 0")
+    return arr
+
+
+def _load(func: str, value: Any) -> np.ndarray:
+    arr = _to_float(func, "load", value)
+    _check(func, "load", arr, ~np.isfinite(arr) | (arr < 0), "a finite number of Erlangs >= 0")
+    return arr
+
+
+def _aht(func: str, value: Any) -> np.ndarray:
+    arr = _to_float(func, "aht", value)
+    _check(func, "aht", arr, ~np.isfinite(arr) | (arr <= 0), "a finite handle time in seconds > 0")
+    return arr
+
+
+def _patience(func: str, value: Any, *, allow_inf: bool = True) -> np.ndarray:
+    arr = _to_float(func, "patience", value)
+    bad = np.isnan(arr) | (arr <= 0)
+    if not allow_inf:
+        bad |= np.isinf(arr)
+    expected = "a mean patience in seconds > 0" + (
+        " (inf: infinitely patient)" if allow_inf else ", finite"
+    )
+    _check(func, "patience", arr, bad, expected)
+    return arr
+
+
+def _target(func: str, value: Any) -> np.ndarray:
+    arr = _to_float(func, "target", value)
+    _check(func, "target", arr, np.isnan(arr) | (arr < 0), "a threshold in seconds >= 0")
+    return arr
+
+
+def _finish(values: np.ndarray, shape: tuple[int, ...], scalar: bool) -> Any:
+    if scalar:
+        return float(values.reshape(-1)[0])
+    return values.reshape(shape)
+
+
+def _evaluate(
+    func: str, agents: Any, load: Any, aht: Any, target: Any, patience: Any, need_asa: bool
+) -> tuple[np.ndarray, tuple[int, ...], bool]:
+    n = _agents(func, agents)
+    a = _load(func, load)
+    h = _aht(func, aht)
+    p = _patience(func, patience)
+    t = _target(func, target)
+    scalar = all(x.ndim == 0 for x in (n, a, h, p, t))
+    shaped = np.broadcast_arrays(n, a, h, p, t)
+    shape = shaped[0].shape
+    flat = [np.ascontiguousarray(x.ravel(), dtype=np.float64) for x in shaped]
+    out = np.empty((flat[0].size, 5))
+    _k.measures_array(flat[0], flat[1], flat[2], flat[3], flat[4], need_asa, out)
+    return out, shape, scalar
+
+
+# --------------------------------------------------------------------------- public API
+def erlang_b(agents: Any, load: Any) -> Any:
+    """Erlang B blocking probability of M/M/n/n (loss system).
+
+    Parameters
+    ----------
+    agents : int or array_like of int
+        Number of agents n >= 0.
+    load : float or array_like
+        Offered load a >= 0 in Erlangs.
+
+    Returns
+    -------
+    float or ndarray
+        B(n, a) = (a^n / n!) / sum_{k<=n} a^k / k!, computed without powers or
+        factorials (recursion for n <= 30, Poisson-ratio form with Temme's
+        expansion above). 1 when ``agents == 0`` and ``load > 0``; 0 when
+        ``load == 0``. Values below the smallest normal double (1e-308) may
+        be returned as 0.
+
+    Examples
+    --------
+    >>> round(erlang_b(10, 5.0), 6)
+    0.018385
+    """
+    n = _agents("erlang_b", agents)
+    a = _load("erlang_b", load)
+    scalar = n.ndim == 0 and a.ndim == 0
+    nb, ab = np.broadcast_arrays(n, a)
+    out = np.empty(nb.size)
+    _k.erlang_b_array(np.ascontiguousarray(nb.ravel()), np.ascontiguousarray(ab.ravel()), out)
+    return _finish(out, nb.shape, scalar)
+
+
+def erlang_c(agents: Any, load: Any) -> Any:
+    """Erlang C probability of waiting in M/M/n; 1 when ``load >= agents``.
+
+    Parameters
+    ----------
+    agents : int or array_like of int
+        Number of agents n >= 0.
+    load : float or array_like
+        Offered load a >= 0 in Erlangs.
+
+    Returns
+    -------
+    float or ndarray
+        C(n, a) = n B / (n - a (1 - B)) for a < n; 1 when a >= n > 0 or
+        ``agents == 0 < load``; 0 when ``load == 0``.
+
+    Examples
+    --------
+    >>> round(erlang_c(14, 10.0), 4)
+    0.1741
+    """
+    n = _agents("erlang_c", agents)
+    a = _load("erlang_c", load)
+    scalar = n.ndim == 0 and a.ndim == 0
+    nb, ab = np.broadcast_arrays(n, a)
+    out = np.empty(nb.size)
+    _k.erlang_c_array(np.ascontiguousarray(nb.ravel()), np.ascontiguousarray(ab.ravel()), out)
+    return _finish(out, nb.shape, scalar)
+
+
+def measures(agents: Any, load: Any, aht: Any, target: Any = 0.0, patience: Any = _INF) -> Measures:
+    """Every measure at once, sharing the work (one Erlang B per point).
+
+    Parameters
+    ----------
+    agents : int or array_like of int
+        Number of agents n >= 0.
+    load : float or array_like
+        Offered load in Erlangs (>= 0).
+    aht : float or array_like
+        Mean handle time in seconds (> 0).
+    target : float or array_like, default 0
+        Service-level threshold in seconds (>= 0).
+    patience : float or array_like, default inf
+        Mean exponential patience in seconds; inf selects Erlang C.
+
+    Returns
+    -------
+    Measures
+        ``wait_probability``, ``service_level`` (within ``target``),
+        ``average_wait`` (s, answered contacts), ``abandonment`` and
+        ``occupancy``, each a float (scalar input) or an array of the
+        broadcast shape. Definitions as in the module docstring.
+
+    Examples
+    --------
+    >>> m = measures(14, 10.0, 180.0, target=20.0)
+    >>> round(m.service_level, 4), round(m.wait_probability, 4)
+    (0.8884, 0.1741)
+    """
+    out, shape, scalar = _evaluate("measures", agents, load, aht, target, patience, True)
+    cols = [_finish(np.ascontiguousarray(out[:, j]), shape, scalar) for j in range(5)]
+    return Measures(*cols)
+
+
+def wait_probability(agents: Any, load: Any, aht: Any, patience: Any = _INF) -> Any:
+    """Probability that an arriving contact waits (P(wait > 0)).
+
+    Parameters
+    ----------
+    agents : int or array_like of int
+        Number of agents n >= 0.
+    load : float or array_like
+        Offered load in Erlangs (>= 0).
+    aht : float or array_like
+        Mean handle time in seconds (> 0).
+    patience : float or array_like, default inf
+        Mean exponential patience in seconds; inf is Erlang C (then 1 when
+        ``load >= agents``), finite is Erlang A.
+
+    Returns
+    -------
+    float or ndarray
+        P(wait > 0), a probability.
+
+    Examples
+    --------
+    >>> round(wait_probability(14, 10.0, 180.0), 4)
+    0.1741
+    """
+    out, shape, scalar = _evaluate("wait_probability", agents, load, aht, 0.0, patience, False)
+    return _finish(np.ascontiguousarray(out[:, _k.WAIT]), shape, scalar)
+
+
+def service_level(agents: Any, load: Any, aht: Any, target: Any, patience: Any = _INF) -> Any:
+    """Fraction of ALL arrivals whose service starts within ``target`` seconds.
+
+    Contacts served immediately count as within target; contacts that abandon
+    count as not within target, whenever they leave.
+
+    Parameters
+    ----------
+    agents : int or array_like of int
+        Number of agents n >= 0.
+    load : float or array_like
+        Offered load in Erlangs (>= 0).
+    aht : float or array_like
+        Mean handle time in seconds (> 0).
+    target : float or array_like
+        Threshold in seconds (>= 0; inf allowed).
+    patience : float or array_like, default inf
+        Mean exponential patience in seconds; inf is Erlang C.
+
+    Returns
+    -------
+    float or ndarray
+        Service level in [0, 1]; 0 when Erlang C is unstable (``load >= agents``)
+        or ``agents == 0``.
+
+    Examples
+    --------
+    >>> round(service_level(14, 10.0, 180.0, 20.0), 4)
+    0.8884
+    """
+    out, shape, scalar = _evaluate("service_level", agents, load, aht, target, patience, False)
+    return _finish(np.ascontiguousarray(out[:, _k.SERVICE]), shape, scalar)
+
+
+def average_wait(agents: Any, load: Any, aht: Any, patience: Any = _INF) -> Any:
+    """Average speed of answer: mean wait in seconds of ANSWERED contacts.
+
+    Parameters
+    ----------
+    agents : int or array_like of int
+        Number of agents n >= 0.
+    load : float or array_like
+        Offered load in Erlangs (>= 0).
+    aht : float or array_like
+        Mean handle time in seconds (> 0).
+    patience : float or array_like, default inf
+        Mean exponential patience in seconds; inf is Erlang C.
+
+    Returns
+    -------
+    float or ndarray
+        Mean wait in seconds of contacts that are answered; inf when Erlang C
+        is unstable or ``agents == 0``; 0 when ``load == 0``.
+
+    Examples
+    --------
+    >>> round(average_wait(14, 10.0, 180.0), 2)
+    7.83
+    """
+    out, shape, scalar = _evaluate("average_wait", agents, load, aht, 0.0, patience, True)
+    return _finish(np.ascontiguousarray(out[:, _k.ASA]), shape, scalar)
+
+
+def abandonment(agents: Any, load: Any, aht: Any, patience: Any) -> Any:
+    """Fraction of arrivals that abandon (Erlang A); 0 when ``patience`` is inf.
+
+    Parameters
+    ----------
+    agents : int or array_like of int
+        Number of agents n >= 0.
+    load : float or array_like
+        Offered load in Erlangs (>= 0).
+    aht : float or array_like
+        Mean handle time in seconds (> 0).
+    patience : float or array_like
+        Mean exponential patience in seconds (> 0, inf allowed).
+
+    Returns
+    -------
+    float or ndarray
+        P(abandon) in [0, 1]; 1 when ``agents == 0 < load`` and patience is finite.
+
+    Examples
+    --------
+    >>> round(abandonment(14, 10.0, 180.0, 300.0), 4)
+    0.0286
+    """
+    out, shape, scalar = _evaluate("abandonment", agents, load, aht, 0.0, patience, False)
+    return _finish(np.ascontiguousarray(out[:, _k.ABANDON]), shape, scalar)
+
+
+def occupancy(agents: Any, load: Any, aht: Any, patience: Any = _INF) -> Any:
+    """Busy fraction of agents: carried load / agents.
+
+    Parameters
+    ----------
+    agents : int or array_like of int
+        Number of agents n >= 0.
+    load : float or array_like
+        Offered load in Erlangs (>= 0).
+    aht : float or array_like
+        Mean handle time in seconds (> 0).
+    patience : float or array_like, default inf
+        Mean exponential patience in seconds; inf is Erlang C.
+
+    Returns
+    -------
+    float or ndarray
+        Carried load / agents: load / agents for stable Erlang C, 1 when
+        unstable or ``agents == 0 < load``, load x (1 - abandonment) / agents
+        for Erlang A; 0 when ``load == 0``.
+
+    Examples
+    --------
+    >>> round(occupancy(14, 10.0, 180.0), 4)
+    0.7143
+    """
+    out, shape, scalar = _evaluate("occupancy", agents, load, aht, 0.0, patience, False)
+    return _finish(np.ascontiguousarray(out[:, _k.OCCUPANCY]), shape, scalar)
+
+
+# --------------------------------------------------------------------------- staffing
+def _opt(func: str, name: str, value: Any, lo: float, hi: float, expected: str) -> np.ndarray:
+    """Optional target: None -> nan (absent); nan elements are absent too."""
+    if value is None:
+        return np.asarray(np.nan)
+    arr = _to_float(func, name, value)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isnan(arr) & ((arr < lo) | (arr > hi))
+    _check(func, name, arr, bad, expected)
+    return arr
+
+
+def _unreachable(func: str, where: str, why: str) -> ValueError:
+    return ValueError(f"{func}: the targets cannot be met by any number of agents{where}: {why}")
+
+
+def required_agents_array(
+    load: Any,
+    aht: Any,
+    *,
+    service_level: Any = None,
+    target: Any = None,
+    max_wait: Any = None,
+    max_abandonment: Any = None,
+    max_occupancy: Any = None,
+    patience: Any = _INF,
+    func: str = "required_agents_array",
+) -> np.ndarray:
+    """Array form of :func:`required_agents`: always returns an int64 array.
+
+    Targets may be arrays broadcast with ``load``; a ``nan`` element means that
+    target is absent for that element. This is the entry point the staffing
+    layer uses on whole (interval x channel) grids.
+
+    Returns
+    -------
+    ndarray of int64
+        Smallest agents meeting every target at n and at every larger n, of
+        the broadcast shape (0-d for scalar input).
+    """
+    a = _load(func, load)
+    h = _aht(func, aht)
+    p = _patience(func, patience)
+    sl = _opt(func, "service_level", service_level, 0.0, 1.0, "a fraction in [0, 1] (nan: absent)")
+    if target is None:
+        t = np.asarray(np.nan)
+    else:
+        t = _to_float(func, "target", target)
+        _check(func, "target", t, t < 0, "a threshold in seconds >= 0 (nan: absent)")
+    mw = _opt(func, "max_wait", max_wait, 0.0, _INF, "a wait in seconds >= 0 (nan: absent)")
+    mab = _opt(
+        func, "max_abandonment", max_abandonment, 0.0, 1.0, "a fraction in [0, 1] (nan: absent)"
+    )
+    mocc = _opt(
+        func, "max_occupancy", max_occupancy, 0.0, 1.0, "a fraction in [0, 1] (nan: absent)"
+    )
+    arrays = np.broadcast_arrays(a, h, p, sl, t, mw, mab, mocc)
+    shape = arrays[0].shape
+    fa, fh, fp, fsl, ft, fmw, fmab, fmocc = (
+        np.ascontiguousarray(x.ravel(), dtype=np.float64) for x in arrays
+    )
+    _check_targets(func, fa, fp, fsl, ft, fmw, fmab, fmocc, shape)
+    out = np.empty(fa.size)
+    _k.required_array(fa, fh, fp, fsl, ft, fmw, fmab, fmocc, out)
+    bad = np.isnan(out)
+    if np.any(bad):
+        i = int(np.argmax(bad))
+        where = "" if fa.size == 1 else f" (element {np.unravel_index(i, shape)})"
+        raise _unreachable(func, where, f"still not met at 1e15 agents for load {fa[i]!r} Erlangs")
+    return out.astype(np.int64).reshape(shape)
+
+
+def _check_targets(
+    func: str,
+    a: np.ndarray,
+    p: np.ndarray,
+    sl: np.ndarray,
+    t: np.ndarray,
+    mw: np.ndarray,
+    mab: np.ndarray,
+    mocc: np.ndarray,
+    shape: tuple[int, ...],
+) -> None:
+    def where(mask: np.ndarray) -> str:
+        i = int(np.argmax(mask))
+        return "" if a.size == 1 else f" (element {np.unravel_index(i, shape)})"
+
+    has_sl = ~np.isnan(sl)
+    none = has_sl | ~np.isnan(mw) | ~np.isnan(mab) | ~np.isnan(mocc)
+    if not np.all(none):
+        raise ValueError(
+            f"{func} needs at least one target: service_level with target, max_wait, "
+            f"max_abandonment or max_occupancy{where(~none)}."
+        )
+    m = has_sl & np.isnan(t)
+    if np.any(m):
+        raise ValueError(f"{func}: service_level needs target, the threshold in seconds{where(m)}.")
+    m = ~has_sl & ~np.isnan(t)
+    if np.any(m):
+        raise ValueError(f"{func}: target (seconds) is given without service_level{where(m)}.")
+    busy = a > 0
+    erlang_a = np.isfinite(p)
+    m = busy & has_sl & (sl >= 1.0) & (np.isfinite(t) | erlang_a)
+    if np.any(m):
+        raise _unreachable(
+            func,
+            where(m),
+            "a service level of 1 needs every contact answered within target; with load > 0 "
+            "some contacts always wait longer (or abandon), at any number of agents",
+        )
+    m = busy & (mw == 0.0)
+    if np.any(m):
+        raise _unreachable(
+            func,
+            where(m),
+            "max_wait 0 is impossible with load > 0: some answered contacts always wait",
+        )
+    m = busy & erlang_a & (mab == 0.0)
+    if np.any(m):
+        raise _unreachable(
+            func,
+            where(m),
+            "max_abandonment 0 is impossible with finite patience and load > 0: "
+            "some contacts always wait, and any that wait may abandon",
+        )
+    m = busy & (mocc == 0.0)
+    if np.any(m):
+        raise _unreachable(func, where(m), "max_occupancy 0 is impossible with load > 0")
+
+
+def required_agents(
+    load: Any,
+    aht: Any,
+    *,
+    service_level: Any = None,
+    target: Any = None,
+    max_wait: Any = None,
+    max_abandonment: Any = None,
+    max_occupancy: Any = None,
+    patience: Any = _INF,
+) -> Any:
+    """Smallest number of agents meeting every target at n and at every larger n.
+
+    Parameters
+    ----------
+    load : float or array_like
+        Offered load in Erlangs (>= 0).
+    aht : float or array_like
+        Mean handle time in seconds (> 0).
+    service_level : float or array_like, optional
+        Minimum :func:`service_level` (fraction of all arrivals answered within
+        ``target``); needs ``target``.
+    target : float or array_like, optional
+        Service-level threshold in seconds.
+    max_wait : float or array_like, optional
+        Maximum :func:`average_wait` (seconds, answered contacts).
+    max_abandonment : float or array_like, optional
+        Maximum :func:`abandonment` (fraction of arrivals).
+    max_occupancy : float or array_like, optional
+        Maximum :func:`occupancy` (fraction).
+    patience : float or array_like, default inf
+        Mean exponential patience in seconds; inf is Erlang C, where only
+        stable staffing (agents > load) is ever accepted.
+
+    Returns
+    -------
+    int or ndarray of int64
+        The required agents; 0 when ``load == 0``. With finite patience the
+        answer may lie below ``ceil(load)``. Array targets broadcast; a nan
+        element means "no such target" for that element.
+
+    Raises
+    ------
+    ValueError
+        Invalid input, no target, ``target`` without ``service_level``, or a
+        target no number of agents can meet (service level 1 with a finite
+        threshold, ``max_wait`` 0, ``max_abandonment`` 0 with finite
+        patience, ``max_occupancy`` 0), each with the reason.
+
+    Examples
+    --------
+    >>> required_agents(10.0, 180.0, service_level=0.8, target=20.0)
+    14
+    >>> required_agents(10.0, 180.0, service_level=0.8, target=20.0, patience=120.0)
+    13
+    """
+    out = required_agents_array(
+        load,
+        aht,
+        service_level=service_level,
+        target=target,
+        max_wait=max_wait,
+        max_abandonment=max_abandonment,
+        max_occupancy=max_occupancy,
+        patience=patience,
+        func="required_agents",
+    )
+    if out.ndim == 0:
+        return int(out)
+    return out

@@ -1,0 +1,565 @@
+"""Private Numba kernels: Erlang B/C/A measures and the staffing search.
+
+All functions here take scalars (agents as a float holding an integer), assume
+validated input and never raise. Notation: ``n`` agents, ``a`` offered load in
+Erlangs, ``h`` mean handle time (s), ``p`` mean patience (s), ``t`` service-level
+threshold (s).
+
+Erlang B is carried as ``U = 1/B - 1`` (the odds of finding a free agent): for
+the Erlang A formulas ``p_n = 1 / (U + J)`` is then a sum of positive terms,
+and ``U`` itself never needs a subtraction. See docs/queueing.md for the
+derivations.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from ._special import (
+    digamma_difference,
+    log_density,
+    log_lower_ratio,
+    lower_ratio_and_inverse,
+    small_tail,
+)
+
+_INF = math.inf
+_SMALL_N = 30.0  # below this the O(n) recursion is cheaper than the O(1) ratio
+_SQRT_HALF_PI = 1.2533141373155002512078826424055
+_INV_SQRT2 = 0.70710678118654752440084436210485
+
+# Measures returned by the evaluation kernels, in this order.
+WAIT, SERVICE, ASA, ABANDON, OCCUPANCY = 0, 1, 2, 3, 4
+
+
+# --------------------------------------------------------------------------- Erlang B
+@numba.njit(cache=True)
+def erlang_b_pair(n: float, a: float) -> tuple[float, float]:
+    """(B, U) with B = Erlang B(n, a) and U = 1/B - 1, for n >= 0, a >= 0.
+
+    B keeps its relative accuracy down to the smallest normal double; U may be
+    inf when B underflows.
+    """
+    if a == 0.0:
+        return 0.0, _INF
+    if n == 0.0:
+        return 1.0, 0.0
+    if n <= _SMALL_N:
+        # Stable recursions: B_k = a B / (k + a B) and U_k = (k / a) (1 + U_{k-1}).
+        b = 1.0
+        u = 0.0
+        k = 1.0
+        while k <= n:
+            b = a * b / (k + a * b)
+            u = (k / a) * (1.0 + u)
+            k += 1.0
+        return b, u
+    if a >= n:
+        # U = cdf(n-1)/pmf(n) = Q(n, a)/d(n, a), the smaller tail: computed directly.
+        u = small_tail(n, a)
+        return 1.0 / (1.0 + u), u
+    # a < n: P(n, a)/d(n, a) is the smaller tail; tail = P(X >= n + 1) = d (L - 1).
+    lo = small_tail(n, a)
+    logd = log_density(n, a)
+    d = math.exp(logd)
+    tail = d * (lo - 1.0)
+    b = d / (1.0 - tail)
+    head = 1.0 - tail - d  # cdf(n - 1) >= ~0.4 here: no cancellation
+    u = math.exp(-logd + math.log(head)) if logd < -700.0 else head / d
+    return b, u
+
+
+@numba.njit(cache=True)
+def erlang_c_from_u(n: float, a: float, u: float) -> float:
+    """Erlang C from U = 1/B - 1: C = 1 / (1 + (1 - a/n) U); 1 when a >= n."""
+    if a >= n:
+        return 1.0
+    return 1.0 / (1.0 + (1.0 - a / n) * u)
+
+
+# --------------------------------------------------------------------------- Erlang C measures
+@numba.njit(cache=True)
+def measures_c_from_u(n: float, a: float, h: float, t: float, u: float, out: np.ndarray) -> None:
+    """Erlang C measures at n agents, given U(n, a); writes out[WAIT..OCCUPANCY]."""
+    if a == 0.0:
+        out[WAIT] = 0.0
+        out[SERVICE] = 1.0
+        out[ASA] = 0.0
+        out[ABANDON] = 0.0
+        out[OCCUPANCY] = 0.0
+        return
+    if n == 0.0 or a >= n:
+        out[WAIT] = 1.0
+        out[SERVICE] = 0.0
+        out[ASA] = _INF
+        out[ABANDON] = 0.0
+        out[OCCUPANCY] = 1.0
+        return
+    x = (1.0 - a / n) * u
+    c = 1.0 / (1.0 + x)
+    no_wait = x / (1.0 + x)  # 1 - C without cancellation
+    out[WAIT] = c
+    # SL = (1 - C) + C (1 - exp(-(n - a) t / h)): two non-negative terms.
+    out[SERVICE] = no_wait + c * -math.expm1(-(n - a) * t / h)
+    out[ASA] = c * h / (n - a)
+    out[ABANDON] = 0.0
+    out[OCCUPANCY] = a / n
+
+
+# --------------------------------------------------------------------------- Erlang A measures
+@numba.njit(cache=True)
+def _abandon_series(x: float, y: float) -> float:
+    """F = sum_{k>=1} k t_k / y with t_k = prod_{i<=k} y / (x + i); for y < x."""
+    total = 0.0
+    tk = 1.0
+    k = 1.0
+    while k < 1e7:
+        tk *= y / (x + k)
+        term = k * tk
+        total += term
+        if term < 1e-17 * total and k * y < (x + k):
+            break
+        k += 1.0
+    return total / y
+
+
+@numba.njit(cache=True)
+def _mean_h(x: float, y: float) -> float:
+    """sum_k t_k h_k / sum_k t_k over k >= 0, h_k = sum_{i<=k} 1/(x + i).
+
+    The weights t_k = y^k Gamma(x+1)/Gamma(x+k+1) peak at k* = max(0, floor(y - x));
+    the sums run outwards from the peak until the weights are negligible, so the
+    cost is O(sqrt(y) + y / (x - y)) whatever the size of k*.
+    """
+    ks = math.floor(y - x)
+    if ks < 0.0:
+        ks = 0.0
+    hs = digamma_difference(x + 1.0, ks)
+    num = hs
+    den = 1.0
+    # downwards
+    w = 1.0
+    hk = hs
+    k = ks
+    while k > 0.0:
+        w *= (x + k) / y
+        hk -= 1.0 / (x + k)
+        k -= 1.0
+        num += w * hk
+        den += w
+        if w < 1e-18 * den:
+            break
+    # upwards
+    w = 1.0
+    hk = hs
+    k = ks
+    while k < ks + 1e7:
+        k += 1.0
+        w *= y / (x + k)
+        hk += 1.0 / (x + k)
+        num += w * hk
+        den += w
+        if w * hk < 1e-18 * num and y < x + k:
+            break
+    return num / den
+
+
+@numba.njit(cache=True)
+def measures_a_from_u(
+    n: float, a: float, h: float, p: float, t: float, u: float, need_asa: bool, out: np.ndarray
+) -> None:
+    """Erlang A (M/M/n+M) measures at n >= 1 agents and a > 0, given U(n, a).
+
+    x = n p / h, y = a p / h, J = P(x, y)/d(x, y) = sum_j prod_{i<=j} y/(x + i);
+    p_n = 1/(U + J). P(wait) = J p_n; P(ab) = F p_n with F = J + (1 - J)/rho;
+    P(served) = (U + (J - 1)/rho) p_n; 1 - SL = (F + G) p_n with
+    G = x/(x+1) e^{y (1 - e^{-t/p}) - (x+1) t/p} P(x+1, y e^{-t/p})/d(x+1, y e^{-t/p}),
+    the contacts served after waiting longer than t.
+    """
+    r = p / h
+    x = n * r
+    y = a * r
+    inv_rho = n / a
+    jj, inv_j = lower_ratio_and_inverse(x, y)
+    gt = t / p
+    if math.isinf(t):
+        log_g = -_INF
+    else:
+        yu = y * math.exp(-gt)
+        log_g = (
+            math.log(x / (x + 1.0))
+            + y * -math.expm1(-gt)
+            - (x + 1.0) * gt
+            + log_lower_ratio(x + 1.0, yu)
+        )
+    if y < x:
+        # J of moderate size (<= ~ sqrt(x) + x/(x - y)).
+        f = jj + (1.0 - jj) * inv_rho
+        if f < 1e-3 * jj:
+            # J (1 - 1/rho) + 1/rho cancels when patience is long: sum the series instead.
+            f = _abandon_series(x, y)
+        g = math.exp(log_g)
+        if math.isinf(u):
+            denom = _INF
+            pw = 0.0
+            ab = 0.0
+            served = 1.0
+            one_minus_sl = 0.0
+            served_wait = 0.0
+            sl_alt = 1.0
+        else:
+            denom = u + jj
+            pw = jj / denom
+            ab = f / denom
+            served_wait = (jj - 1.0) * inv_rho
+            served = (u + served_wait) / denom
+            one_minus_sl = (f + g) / denom
+            sl_alt = (u + served_wait - g) / denom
+        scale_j = jj
+        denom_j = denom / jj
+    else:
+        # J may overflow: divide everything by J.
+        uj = u * inv_j
+        denom_j = uj + 1.0
+        pw = 1.0 / denom_j
+        f_j = (1.0 - inv_rho) + inv_j * inv_rho
+        ab = f_j / denom_j
+        served_wait_j = (1.0 - inv_j) * inv_rho
+        served = (uj + served_wait_j) / denom_j
+        log_j = log_lower_ratio(x, y)
+        g_j = math.exp(log_g - log_j)
+        one_minus_sl = (f_j + g_j) / denom_j
+        sl_alt = (uj + served_wait_j - g_j) / denom_j
+        scale_j = 1.0
+    sl = 1.0 - one_minus_sl if one_minus_sl <= 0.5 else sl_alt
+    if sl < 0.0:
+        sl = 0.0
+    out[WAIT] = pw
+    out[SERVICE] = sl
+    out[ABANDON] = ab
+    out[OCCUPANCY] = a * served / n
+    if need_asa:
+        # E[W; served] = p_n (p / rho) sum_k t_k h_k; divide by P(served).
+        mh = _mean_h(x, y)
+        if y < x:
+            if math.isinf(u):
+                out[ASA] = 0.0
+            else:
+                out[ASA] = p * inv_rho * mh * jj / (u + (jj - 1.0) * inv_rho)
+        else:
+            out[ASA] = p * inv_rho * mh / (u * inv_j + (1.0 - inv_j) * inv_rho)
+    else:
+        out[ASA] = math.nan
+    _ = scale_j
+    _ = denom_j
+
+
+@numba.njit(cache=True)
+def measures(
+    n: float, a: float, h: float, p: float, t: float, need_asa: bool, out: np.ndarray
+) -> None:
+    """All five measures at one point; patience p = inf selects Erlang C."""
+    if a == 0.0:
+        out[WAIT] = 0.0
+        out[SERVICE] = 1.0
+        out[ASA] = 0.0
+        out[ABANDON] = 0.0
+        out[OCCUPANCY] = 0.0
+        return
+    if n == 0.0:
+        out[WAIT] = 1.0
+        out[SERVICE] = 0.0
+        out[ASA] = _INF
+        out[ABANDON] = 0.0 if math.isinf(p) else 1.0
+        out[OCCUPANCY] = 1.0
+        return
+    if math.isinf(p):
+        if a >= n:
+            measures_c_from_u(n, a, h, t, 0.0, out)
+            return
+        _b, u = erlang_b_pair(n, a)
+        measures_c_from_u(n, a, h, t, u, out)
+        return
+    _b, u = erlang_b_pair(n, a)
+    measures_a_from_u(n, a, h, p, t, u, need_asa, out)
+
+
+# --------------------------------------------------------------------------- staffing search
+@numba.njit(cache=True)
+def _meets(m: np.ndarray, sl: float, max_wait: float, max_ab: float, max_occ: float) -> bool:
+    # nan targets are absent; comparisons with nan are False, hence the form.
+    if not math.isnan(sl) and not (m[SERVICE] >= sl):
+        return False
+    if not math.isnan(max_wait) and not (m[ASA] <= max_wait):
+        return False
+    if not math.isnan(max_ab) and not (m[ABANDON] <= max_ab):
+        return False
+    return math.isnan(max_occ) or m[OCCUPANCY] <= max_occ
+
+
+@numba.njit(cache=True)
+def _hw_beta(a: float, h: float, sl: float, t: float, max_wait: float) -> float:
+    """Square-root staffing coefficient beta (n ~ a + beta sqrt(a)) from Halfin-Whitt.
+
+    C(beta) ~ 1 / (1 + beta R(beta)), R = Phi/phi; solve C e^{-beta theta} = 1 - sl with
+    theta = sqrt(a) t / h (and C / (beta sqrt(a)) = max_wait / h) by a few Newton steps
+    in beta. Only a starting point: the exact search corrects it.
+    """
+    beta = 0.0
+    sa = math.sqrt(a)
+    if not math.isnan(sl):
+        theta = sa * t / h
+        target = math.log(max(1.0 - sl, 1e-300))
+        b = 1.0
+        for _ in range(4):
+            rr = _SQRT_HALF_PI * math.exp(0.5 * b * b) * math.erfc(-b * _INV_SQRT2)
+            q = 1.0 + b * rr
+            f = -math.log(q) - b * theta - target
+            df = -(rr + b + b * b * rr) / q - theta
+            nb = b - f / df
+            if nb < 1e-3:
+                nb = 0.5 * b
+            b = nb
+        beta = b
+    if not math.isnan(max_wait) and max_wait > 0.0:
+        w = max_wait / h * sa  # C(beta)/beta <= w
+        b = 1.0
+        for _ in range(4):
+            rr = _SQRT_HALF_PI * math.exp(0.5 * b * b) * math.erfc(-b * _INV_SQRT2)
+            q = 1.0 + b * rr
+            f = -math.log(q) - math.log(b) - math.log(w)
+            df = -(rr + b + b * b * rr) / q - 1.0 / b
+            nb = b - f / df
+            if nb < 1e-3:
+                nb = 0.5 * b
+            b = nb
+        beta = max(beta, b)
+    return beta
+
+
+@numba.njit(cache=True)
+def required_c(a: float, h: float, sl: float, t: float, max_wait: float, max_occ: float) -> float:
+    """Smallest stable n (n > a) meeting the Erlang C targets (nan = absent).
+
+    Starts from the square-root staffing estimate, evaluates Erlang B there in
+    O(1), then steps with the O(1) recursions U_{k+1} = (k+1)/a (1 + U_k) and
+    U_{k-1} = U_k a / k - 1, so the cost does not grow with the answer.
+    """
+    if a == 0.0:
+        return 0.0
+    n_min = math.floor(a) + 1.0
+    if not math.isnan(max_occ):
+        k = math.ceil(a / max_occ)
+        while k > 1.0 and a / (k - 1.0) <= max_occ:
+            k -= 1.0
+        while a / k > max_occ:
+            k += 1.0
+        n_min = max(n_min, k)
+    if math.isnan(sl) and math.isnan(max_wait):
+        return n_min
+    m = np.empty(5)
+    beta = _hw_beta(a, h, sl, t, max_wait)
+    n = max(n_min, math.floor(a + beta * math.sqrt(a)))
+    _b, u = erlang_b_pair(n, a)
+    measures_c_from_u(n, a, h, t, u, m)
+    if _meets(m, sl, max_wait, math.nan, math.nan):
+        steps = 0
+        while n > n_min:
+            if steps >= 64:
+                return _bisect_c(a, h, sl, t, max_wait, n_min, n)
+            u_down = u * a / n - 1.0
+            measures_c_from_u(n - 1.0, a, h, t, u_down, m)
+            if not _meets(m, sl, max_wait, math.nan, math.nan):
+                return n
+            n -= 1.0
+            u = u_down
+            steps += 1
+        return n
+    steps = 0
+    while True:
+        if steps >= 64:
+            return _gallop_c(a, h, sl, t, max_wait, n + 1.0)
+        n += 1.0
+        u = (n / a) * (1.0 + u)
+        measures_c_from_u(n, a, h, t, u, m)
+        if _meets(m, sl, max_wait, math.nan, math.nan):
+            return n
+        steps += 1
+
+
+@numba.njit(cache=True)
+def _meets_c_at(
+    n: float, a: float, h: float, sl: float, t: float, max_wait: float, m: np.ndarray
+) -> bool:
+    _b, u = erlang_b_pair(n, a)
+    measures_c_from_u(n, a, h, t, u, m)
+    return _meets(m, sl, max_wait, math.nan, math.nan)
+
+
+@numba.njit(cache=True)
+def _bisect_c(
+    a: float, h: float, sl: float, t: float, max_wait: float, lo: float, hi: float
+) -> float:
+    """Smallest n in [lo, hi] meeting the targets, hi known to meet them."""
+    m = np.empty(5)
+    if _meets_c_at(lo, a, h, sl, t, max_wait, m):
+        return lo
+    while hi - lo > 1.0:
+        mid = math.floor(0.5 * (lo + hi))
+        if _meets_c_at(mid, a, h, sl, t, max_wait, m):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+@numba.njit(cache=True)
+def _gallop_c(a: float, h: float, sl: float, t: float, max_wait: float, start: float) -> float:
+    m = np.empty(5)
+    lo = start - 1.0
+    step = 64.0
+    hi = start
+    while not _meets_c_at(hi, a, h, sl, t, max_wait, m):
+        lo = hi
+        hi = hi + step
+        step *= 2.0
+        if hi > 1e15:
+            return math.nan
+    return _bisect_c(a, h, sl, t, max_wait, lo + 1.0, hi)
+
+
+@numba.njit(cache=True)
+def _meets_a_at(
+    n: float,
+    a: float,
+    h: float,
+    p: float,
+    sl: float,
+    t: float,
+    max_wait: float,
+    max_ab: float,
+    max_occ: float,
+    m: np.ndarray,
+) -> bool:
+    measures(n, a, h, p, t, not math.isnan(max_wait), m)
+    return _meets(m, sl, max_wait, max_ab, max_occ)
+
+
+@numba.njit(cache=True)
+def required_a(
+    a: float,
+    h: float,
+    p: float,
+    sl: float,
+    t: float,
+    max_wait: float,
+    max_ab: float,
+    max_occ: float,
+) -> float:
+    """Smallest n >= 0 meeting the Erlang A targets (nan = absent).
+
+    Every measure is monotone in n, so the answer is bracketed by a galloping
+    search from an estimate (the Erlang C answer is an upper bound on the
+    service-level and wait parts) and then bisected; the number of exact
+    evaluations grows only with the log of the estimate's error.
+    """
+    if a == 0.0:
+        return 0.0
+    m = np.empty(5)
+    # Estimate: the Erlang C staffing when it exists and the targets are about delay.
+    if not math.isnan(sl) or not math.isnan(max_wait):
+        beta = _hw_beta(a, h, sl, t, max_wait)
+        n0 = math.floor(a + beta * math.sqrt(a))
+    else:
+        n0 = math.floor(a)
+    if n0 < 0.0:
+        n0 = 0.0
+    if _meets_a_at(n0, a, h, p, sl, t, max_wait, max_ab, max_occ, m):
+        hi = n0
+        step = 1.0
+        lo = hi - step
+        while lo >= 0.0 and _meets_a_at(lo, a, h, p, sl, t, max_wait, max_ab, max_occ, m):
+            hi = lo
+            step *= 2.0
+            lo = hi - step
+        if lo < 0.0:
+            if _meets_a_at(0.0, a, h, p, sl, t, max_wait, max_ab, max_occ, m):
+                return 0.0
+            lo = 0.0
+    else:
+        lo = n0
+        step = 1.0
+        hi = lo + step
+        while not _meets_a_at(hi, a, h, p, sl, t, max_wait, max_ab, max_occ, m):
+            lo = hi
+            step *= 2.0
+            hi = lo + step
+            if hi > 1e15:
+                return math.nan
+    # lo fails, hi meets
+    while hi - lo > 1.0:
+        mid = math.floor(0.5 * (lo + hi))
+        if _meets_a_at(mid, a, h, p, sl, t, max_wait, max_ab, max_occ, m):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+# --------------------------------------------------------------------------- array loops
+@numba.njit(cache=True)
+def measures_array(
+    n: np.ndarray,
+    a: np.ndarray,
+    h: np.ndarray,
+    p: np.ndarray,
+    t: np.ndarray,
+    need_asa: bool,
+    out: np.ndarray,
+) -> None:
+    """Fill out[i, :] with the five measures of broadcast 1-d inputs."""
+    m = np.empty(5)
+    for i in range(n.shape[0]):
+        measures(n[i], a[i], h[i], p[i], t[i], need_asa, m)
+        for j in range(5):
+            out[i, j] = m[j]
+
+
+@numba.njit(cache=True)
+def erlang_b_array(n: np.ndarray, a: np.ndarray, out: np.ndarray) -> None:
+    for i in range(n.shape[0]):
+        out[i] = erlang_b_pair(n[i], a[i])[0]
+
+
+@numba.njit(cache=True)
+def erlang_c_array(n: np.ndarray, a: np.ndarray, out: np.ndarray) -> None:
+    for i in range(n.shape[0]):
+        if a[i] == 0.0:
+            out[i] = 0.0
+        elif a[i] >= n[i]:
+            out[i] = 1.0
+        else:
+            out[i] = erlang_c_from_u(n[i], a[i], erlang_b_pair(n[i], a[i])[1])
+
+
+@numba.njit(cache=True)
+def required_array(
+    a: np.ndarray,
+    h: np.ndarray,
+    p: np.ndarray,
+    sl: np.ndarray,
+    t: np.ndarray,
+    max_wait: np.ndarray,
+    max_ab: np.ndarray,
+    max_occ: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """Staffing for broadcast 1-d inputs; nan targets are absent."""
+    for i in range(a.shape[0]):
+        if math.isinf(p[i]):
+            out[i] = required_c(a[i], h[i], sl[i], t[i], max_wait[i], max_occ[i])
+        else:
+            out[i] = required_a(a[i], h[i], p[i], sl[i], t[i], max_wait[i], max_ab[i], max_occ[i])

@@ -1,0 +1,285 @@
+"""Slow, obviously-correct references for the queueing kernels (mpmath, 50 digits).
+
+Two independent routes are kept on purpose:
+
+* **Birth-death sums** straight from the Markov chain (Erlang B/C/A), with the
+  per-customer wait distribution of Erlang A taken from competing exponential
+  clocks. They use no incomplete gamma functions at all and are used for small
+  systems (up to a few hundred agents).
+* **Closed forms** with mpmath's incomplete gamma (Erlang B as a Poisson ratio;
+  Erlang A by the Palm / Mandelbaum-Zeltyn formulas), used for large systems
+  where the sums would need tens of thousands of terms. The tests check that
+  both routes agree where both are cheap.
+
+Also here: the generator of the Temme expansion coefficients that
+``channelopt.queueing._temme_table`` stores, so a test can recompute them.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import mpmath as mp
+
+DPS = 50
+
+
+def _mpf(v: float) -> mp.mpf:
+    return mp.mpf(v)
+
+
+# --------------------------------------------------------------------------- Erlang B / C
+@functools.lru_cache(maxsize=4096)
+def erlang_b_sum(n: int, a: float) -> mp.mpf:
+    """Erlang B by the defining sum B = (a^n/n!) / sum_k a^k/k! (exact in mpmath)."""
+    with mp.workdps(DPS):
+        a = _mpf(a)
+        term = mp.mpf(1)
+        total = mp.mpf(1)
+        for k in range(1, n + 1):
+            term = term * a / k
+            total += term
+        return +(term / total)
+
+
+@functools.lru_cache(maxsize=4096)
+def erlang_b_closed(n: int, a: float) -> mp.mpf:
+    """Erlang B = Poisson pmf(n; a) / cdf(n; a), cdf by the regularised upper gamma."""
+    with mp.workdps(DPS):
+        a = _mpf(a)
+        logpmf = -a + n * mp.log(a) - mp.loggamma(n + 1)
+        cdf = mp.gammainc(n + 1, a, mp.inf, regularized=True)
+        return +(mp.exp(logpmf) / cdf)
+
+
+def erlang_b(n: int, a: float) -> mp.mpf:
+    if a == 0:
+        return mp.mpf(0)
+    if n == 0:
+        return mp.mpf(1)
+    return erlang_b_sum(n, a) if n <= 400 else erlang_b_closed(n, a)
+
+
+def erlang_c(n: int, a: float) -> mp.mpf:
+    """P(wait > 0) in M/M/n: n B / (n - a (1 - B)); 1 when a >= n."""
+    if a == 0:
+        return mp.mpf(0)
+    if a >= n:
+        return mp.mpf(1)
+    with mp.workdps(DPS):
+        b = erlang_b(n, a)
+        a = _mpf(a)
+        return +(n * b / (n - a * (1 - b)))
+
+
+def erlang_c_measures(n: int, a: float, aht: float, target: float) -> dict[str, mp.mpf]:
+    """Erlang C: wait probability, service level, ASA, abandonment, occupancy."""
+    with mp.workdps(DPS):
+        if a == 0:
+            return dict(wait=mp.mpf(0), sl=mp.mpf(1), asa=mp.mpf(0), ab=mp.mpf(0), occ=mp.mpf(0))
+        if a >= n:
+            return dict(wait=mp.mpf(1), sl=mp.mpf(0), asa=mp.inf, ab=mp.mpf(0), occ=mp.mpf(1))
+        c = erlang_c(n, a)
+        a_, h, t = _mpf(a), _mpf(aht), _mpf(target)
+        sl = 1 - c * mp.exp(-(n - a_) * t / h)
+        asa = c * h / (n - a_)
+        return dict(wait=c, sl=sl, asa=asa, ab=mp.mpf(0), occ=a_ / n)
+
+
+# --------------------------------------------------------------------------- Erlang A
+def erlang_a_birth_death(
+    n: int, a: float, aht: float, patience: float, target: float
+) -> dict[str, mp.mpf]:
+    """Erlang A (M/M/n+M) from the birth-death chain, no special functions.
+
+    State k = number in system. Rates: arrivals lambda, departures
+    min(k, n) mu + max(k - n, 0) gamma. An arrival that finds j waiting ahead
+    (k = n + j) is served iff its own exp(gamma) patience outlasts j + 1
+    "advance" events, each occurring at total rate n mu + (i + 1) gamma with
+    i + 1 people in the queue counting itself; by competing exponentials the
+    event times are independent of which clock rang, so
+
+    P(served) = prod_i q_i,  q_i = (n mu + i gamma) / (n mu + (i + 1) gamma)
+    P(served within t) = prod_i q_i * P(sum_i Exp(r_i) <= t)
+    E[W; served] = prod_i q_i * sum_i 1 / r_i,   r_i = n mu + (i + 1) gamma.
+
+    The hypoexponential cdf uses its explicit partial-fraction form, which is
+    fine at a working precision well above the cancellation it suffers.
+    """
+    with mp.workdps(DPS + 60):
+        lam = _mpf(a) / _mpf(aht)
+        mu = 1 / _mpf(aht)
+        gam = 1 / _mpf(patience)
+        t = _mpf(target)
+        # unnormalised probabilities
+        probs = [mp.mpf(1)]
+        for k in range(1, n + 1):
+            probs.append(probs[-1] * lam / (k * mu))
+        j = 0
+        peak = probs[-1]
+        while True:
+            j += 1
+            nxt = probs[-1] * lam / (n * mu + j * gam)
+            probs.append(nxt)
+            peak = max(peak, nxt)
+            if nxt < peak * mp.mpf(10) ** (-(DPS + 5)) and j > 5:
+                break
+        total = mp.fsum(probs)
+        p = [q / total for q in probs]
+        p_wait = mp.mpf(1) if n == 0 else mp.fsum(p[n:])
+        served = mp.fsum(p[:n])
+        within = mp.fsum(p[:n])
+        wait_served = mp.mpf(0)
+        eq = mp.mpf(0)
+        for jj in range(len(p) - n):
+            pk = p[n + jj]
+            eq += jj * pk
+            rates = [n * mu + (i + 1) * gam for i in range(jj + 1)]
+            qprod = mp.fprod([(n * mu + i * gam) / rates[i] for i in range(jj + 1)])
+            if n == 0:
+                continue
+            served += pk * qprod
+            wait_served += pk * qprod * mp.fsum([1 / r for r in rates])
+            # hypoexponential cdf with distinct rates r_i
+            tail = mp.mpf(0)
+            for i, ri in enumerate(rates):
+                coef = mp.fprod([rk / (rk - ri) for k, rk in enumerate(rates) if k != i])
+                tail += coef * mp.exp(-ri * t)
+            within += pk * qprod * (1 - tail)
+        ab = gam * eq / lam
+        out = dict(
+            wait=p_wait,
+            sl=within,
+            ab=ab,
+            served=served,
+            asa=(wait_served / served) if served > 0 else mp.inf,
+            occ=(lam * (1 - ab) / (n * mu)) if n > 0 else mp.mpf(1),
+        )
+        return {k: +v for k, v in out.items()}
+
+
+def erlang_a_closed(
+    n: int, a: float, aht: float, patience: float, target: float
+) -> dict[str, mp.mpf]:
+    """Erlang A by the incomplete-gamma closed forms (Palm; Mandelbaum and Zeltyn).
+
+    With x = n mu / gamma, y = lambda / gamma, rho = a / n, B = Erlang B(n, a):
+    J = x e^y y^-x gamma(x, y) = sum_j y^j / ((x+1)...(x+j)),
+    p_n = B / (1 + (J - 1) B), P(wait) = J p_n,
+    P(ab) = p_n (J + (1 - J) / rho),
+    P(served after waiting, wait <= t) = p_n / rho * [P(x+1, y) - P(x+1, y e^{-gamma t})] / d(x, y),
+    E[W; served] = p_n (x / gamma) int_0^1 (-ln u) u^x e^{y (1 - u)} du.
+    Computed at high precision, so the cancellations of these forms do not matter.
+    """
+    with mp.workdps(DPS + 40):
+        a_, h, th, t = _mpf(a), _mpf(aht), _mpf(patience), _mpf(target)
+        mu, gam, lam = 1 / h, 1 / th, a_ / h
+        x = n * mu / gam
+        y = lam / gam
+        b = erlang_b(n, a)
+        logd = -y + x * mp.log(y) - mp.loggamma(x + 1)
+        lower = mp.gammainc(x, 0, y, regularized=True)
+        J = lower / mp.exp(logd)
+        pn = b / (1 + (J - 1) * b)
+        rho = a_ / n
+        ab = pn * (J + (1 - J) / rho)
+        u = mp.exp(-gam * t)
+        p1 = mp.gammainc(x + 1, 0, y, regularized=True)
+        p2 = mp.gammainc(x + 1, 0, y * u, regularized=True)
+        within_wait = pn / rho * (p1 - p2) / mp.exp(logd)
+        sl = (1 - J * pn) + within_wait
+        served = 1 - ab
+        integral = mp.quad(
+            lambda v: -mp.log(v) * v**x * mp.exp(y * (1 - v)), [0, x / y if y > x else 1, 1]
+        )
+        wait_served = pn * (x / gam) * integral
+        out = dict(
+            wait=J * pn,
+            sl=sl,
+            ab=ab,
+            served=served,
+            asa=wait_served / served,
+            occ=lam * (1 - ab) / (n * mu),
+        )
+        return {k: +v for k, v in out.items()}
+
+
+# --------------------------------------------------------------------------- Temme coefficients
+def _ser_mul(a: list, b: list, n: int) -> list:
+    out = [mp.mpf(0)] * n
+    for i, ai in enumerate(a[:n]):
+        if ai == 0:
+            continue
+        for j in range(min(len(b), n - i)):
+            out[i + j] += ai * b[j]
+    return out
+
+
+def _ser_inv(a: list, n: int) -> list:
+    out = [mp.mpf(0)] * n
+    out[0] = 1 / a[0]
+    for k in range(1, n):
+        s = mp.fsum(a[j] * out[k - j] for j in range(1, min(k, len(a) - 1) + 1))
+        out[k] = -s / a[0]
+    return out
+
+
+def _ser_sqrt(a: list, n: int) -> list:
+    out = [mp.mpf(0)] * n
+    out[0] = mp.sqrt(a[0])
+    for k in range(1, n):
+        s = mp.fsum(out[j] * out[k - j] for j in range(1, k))
+        out[k] = (a[k] - s) / (2 * out[0])
+    return out
+
+
+def stirling_gstar_coefficients(count: int) -> list:
+    """g_k with Gamma*(z) ~ sum_k g_k z^-k (DLMF 5.11.3), from the Stirling series."""
+    with mp.workdps(DPS + 30):
+        # log Gamma*(z) = sum_m B_2m / (2m (2m - 1)) z^(1 - 2m)
+        logs = [mp.mpf(0)] * count
+        for m in range(1, count):
+            p = 2 * m - 1
+            if p < count:
+                logs[p] = mp.bernoulli(2 * m) / (2 * m * (2 * m - 1))
+        # exp of a series with zero constant term: g' = (log)' g
+        g = [mp.mpf(0)] * count
+        g[0] = mp.mpf(1)
+        for k in range(1, count):
+            g[k] = mp.fsum(j * logs[j] * g[k - j] for j in range(1, k + 1)) / k
+        return g
+
+
+def temme_coefficients(terms: int, degree: int) -> list[list[float]]:
+    """Taylor coefficients of Temme's c_k(eta), k < terms, up to eta**degree.
+
+    DLMF 8.12: with lambda = x / s and eta = sign(lambda - 1) sqrt(2 (lambda - 1 - ln lambda)),
+    c_0 = 1 / (lambda - 1) - 1 / eta and c_k = c'_{k-1} / eta + (-1)^k g_k / (lambda - 1).
+    lambda - 1 = mu(eta) comes from Lagrange inversion of eta = sqrt(2 (mu - ln(1 + mu))).
+    """
+    n = degree + 2 * terms + 6
+    with mp.workdps(DPS + 40):
+        # h(mu) = 2 (mu - ln(1 + mu)) / mu^2 = sum_m 2 (-1)^m mu^m / (m + 2)
+        h = [mp.mpf(2) * (-1) ** m / (m + 2) for m in range(n + 1)]
+        phi = _ser_inv(_ser_sqrt(h, n + 1), n + 1)  # mu = eta * phi(mu)
+        # Lagrange: [eta^m] mu = (1/m) [mu^(m-1)] phi^m
+        mu = [mp.mpf(0)] * (n + 1)
+        power = [mp.mpf(1)] + [mp.mpf(0)] * n
+        for m in range(1, n + 1):
+            power = _ser_mul(power, phi, n + 1)
+            mu[m] = power[m - 1] / m
+        # R = eta / mu as a power series (1/mu = R / eta)
+        r = _ser_inv(mu[1:], n)
+        g = stirling_gstar_coefficients(terms + 1)
+        c = [rk for rk in r[1:]]  # c_0 = (R - 1) / eta
+        out = [c[: degree + 1]]
+        for k in range(1, terms):
+            sign = (-1) ** k
+            pole = c[1] + sign * g[k] * r[0]
+            assert abs(pole) < mp.mpf(10) ** (-(DPS // 2)), pole
+            new = []
+            for m in range(len(c) - 2):
+                new.append((m + 2) * c[m + 2] + sign * g[k] * r[m + 1])
+            c = new
+            out.append(c[: degree + 1])
+        return [[float(v) for v in row] for row in out]
