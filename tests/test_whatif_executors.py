@@ -37,6 +37,19 @@ def environment(shared: None, item: int) -> dict[str, str | None]:
     return {k: os.environ.get(k) for k in worker_environment()}
 
 
+@pytest.fixture(scope="module")
+def pool():
+    """One spawned process pool shared by the tests that do not test pool start-up."""
+    import multiprocessing
+
+    from channelopt.whatif.executors import _init_worker
+
+    with ProcessPoolExecutor(
+        max_workers=2, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker
+    ) as shared_pool:
+        yield shared_pool
+
+
 def _items(n: int, seed: int = 7) -> list[tuple[int, int]]:
     return [(i, case_seed(seed, i)) for i in range(n)]
 
@@ -65,14 +78,13 @@ def test_serial_processes_and_own_pool_give_identical_results() -> None:
         assert _values(run_tasks(draw, items, shared=3, executor=pool, chunk_size=2)) == serial
 
 
-def test_results_come_back_in_case_order() -> None:
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        result = run_tasks(slow_first, list(range(8)), executor=pool, chunk_size=1)
+def test_results_come_back_in_case_order(pool) -> None:
+    result = run_tasks(slow_first, list(range(8)), executor=pool, chunk_size=1)
     assert _values(result) == [i * i for i in range(8)]
 
 
-def test_a_failing_case_is_recorded_and_the_others_finish() -> None:
-    for executor in ("serial", "processes"):
+def test_a_failing_case_is_recorded_and_the_others_finish(pool) -> None:
+    for executor in ("serial", pool):
         result = run_tasks(reciprocal, [2.0, 0.0, 4.0], executor=executor, chunk_size=1)
         statuses = [o.status for o in result.outcomes]
         assert statuses == [CaseStatus.OK, CaseStatus.ERROR, CaseStatus.OK], executor
@@ -124,9 +136,9 @@ def test_ctrl_c_processes_keeps_the_finished_cases_and_stops_the_pool() -> None:
         assert result.outcomes[i].value == draw(2, items[i])
 
 
-def test_progress_counts_up_to_the_total() -> None:
+def test_progress_counts_up_to_the_total(pool) -> None:
     calls: list[tuple[int, int]] = []
-    run_tasks(draw, _items(9), shared=1, executor="processes", chunk_size=4, progress=
+    run_tasks(draw, _items(9), shared=1, executor=pool, chunk_size=4, progress=
               lambda d, t: calls.append((d, t)))  # fmt: skip
     assert sorted(calls)[-1] == (9, 9)
     assert sorted(d for d, _ in calls) == [d for d, _ in calls]  # never goes back
