@@ -197,7 +197,7 @@ def _per_interval(value: Any, n: int, what: str) -> np.ndarray:
 def _check_agents(arr: np.ndarray, what: str) -> np.ndarray:
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
         bad = arr[~(np.isfinite(arr) & (arr >= 0))][0]
-        raise ValueError(f"{what} must be finite and >= 0, got {bad!r}")
+        raise ValueError(f"{what} must be finite and >= 0, got {float(bad):g}")
     return arr
 
 

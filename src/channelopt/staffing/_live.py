@@ -54,6 +54,27 @@ class ChannelSpec:
             for v in (self.service_level, self.max_wait, self.max_abandonment, self.max_occupancy)
         )
 
+    def impossible(self) -> str | None:
+        """Why no number of agents meets the targets when load > 0 (None: possible).
+
+        The same cases :func:`channelopt.queueing.required_agents` rejects.
+        """
+        erlang_a = math.isfinite(self.patience)
+        if self.service_level >= 1.0 and (math.isfinite(self.within) or erlang_a):
+            return (
+                f"service_level {self.service_level:g} within {self.within:g} s: some contacts "
+                "always wait longer (or abandon), at any number of agents"
+            )
+        if self.max_wait == 0.0:
+            return "max_wait 0: some answered contacts always wait"
+        if erlang_a and self.max_abandonment == 0.0:
+            return "max_abandonment 0 with a finite patience: any contact that waits may abandon"
+        if self.max_occupancy == 0.0:
+            return "max_occupancy 0: agents are busy whenever contacts arrive"
+        if not math.isnan(self.service_level) and math.isnan(self.within):
+            return "service_level needs 'within', the threshold in seconds"
+        return None
+
     def effective_aht(self, arrivals: np.ndarray, agents: np.ndarray) -> np.ndarray:
         """Chat duration in seconds at the expected number of chats per agent.
 
@@ -171,35 +192,26 @@ def _masked(fn, mask, slots, load, aht, *rest):
     return out
 
 
-def _lower_bound(spec: ChannelSpec, base: np.ndarray) -> np.ndarray:
-    """Agents below which no interval can meet its targets (the search starts here)."""
-    q = _queueing()
+def _bounds(spec: ChannelSpec, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A proven lower bound on the agents, and a square-root-staffing first guess.
+
+    The least work an interval can bring is ``base`` at the shortest chat
+    duration (one chat per agent), without retrials. Erlang C needs more slots
+    than that load (stability); Erlang A is stable with any number, so its
+    bound is 0. The guess ``load + sqrt(load)`` is where 80/20-like targets
+    usually land; the search moves from there (it need not be a bound).
+    """
     k, s = spec.concurrency, spec.stretch
-    # Shortest possible chat (one chat per agent) and no retrials give the least work.
     aht_min = spec.aht * (1.0 / (1.0 + s * (k - 1)) if s > 0 and k > 1 else 1.0)
     load = base * aht_min / spec.interval_s
-    slots = np.zeros(base.shape, dtype=np.int64)
     busy = load > 0
-    if not busy.any():
-        return slots
-    if spec.has_target:
-        kw = {}
-        if not math.isnan(spec.service_level):
-            kw["service_level"] = spec.service_level
-            kw["target"] = spec.within
-        if not math.isnan(spec.max_wait):
-            kw["max_wait"] = spec.max_wait
-        if not math.isnan(spec.max_abandonment):
-            kw["max_abandonment"] = spec.max_abandonment
-        if not math.isnan(spec.max_occupancy):
-            kw["max_occupancy"] = spec.max_occupancy
-        try:
-            slots[busy] = q.required_agents(load[busy], aht_min, patience=spec.patience, **kw)
-        except ValueError as exc:
-            raise ValueError(f"channel {spec.name!r}: {exc}") from exc
-    if not math.isfinite(spec.patience) or not spec.has_target:
-        slots = np.where(busy, np.maximum(slots, np.floor(load).astype(np.int64) + 1), 0)
-    return -(-slots // k)
+    stable = np.where(busy, np.floor(load).astype(np.int64) + 1, 0)
+    # Erlang A with a target may go below the load; Erlang C (and a channel with
+    # no target, staffed to stability) needs more slots than Erlangs.
+    erlang_a = math.isfinite(spec.patience) and spec.has_target
+    lower = np.zeros_like(stable) if erlang_a else stable
+    guess = np.where(busy, np.ceil(load + np.sqrt(load)).astype(np.int64), 0)
+    return -(-lower // k), np.maximum(-(-guess // k), -(-lower // k))
 
 
 def staff_live(
@@ -229,18 +241,24 @@ def staff_live(
     -------
     LiveKpis
         At the smallest ``n`` such that the targets hold at the load that ``n``
-        itself produces (retrials included). The search starts at a lower bound
-        (``required_agents`` on the volume without retrials at the shortest
-        handle time) or at ``guess`` when larger, gallops up until the targets
-        hold and bisects back; it relies on the targets holding at every n above
-        the answer, as ``required_agents`` does.
+        itself produces (retrials included). The search probes ``guess`` (or a
+        square-root-staffing estimate) and the value below it, gallops up while
+        the targets fail and bisects down to a proven lower bound; it relies on
+        the targets holding at every n above the answer, as ``required_agents``
+        does. Without retrials and stretch the answer is exactly
+        ``queueing.required_agents`` (tested); the search evaluates all targets
+        at once with ``queueing.measures``, which is faster here than
+        ``required_agents`` for Erlang A wait and abandonment targets.
     """
     base = np.asarray(base, dtype=float)
+    why = spec.impossible()
+    if why is not None and np.any(base > 0):
+        raise ValueError(f"channel {spec.name!r}: the targets cannot be met: {why}")
     x0 = base if x0 is None else np.asarray(x0, dtype=float)
-    lo = _lower_bound(spec, base)
+    lo, estimate = _bounds(spec, base)
     if floor is not None:
         lo = np.maximum(lo, floor)
-    start = lo if guess is None else np.maximum(lo, guess)
+    start = np.maximum(lo, estimate if guess is None else guess)
     known_fail = lo - 1  # largest value known to fail (lo - 1: below the lower bound)
     known_pass = np.full_like(lo, -1)  # smallest value known to pass (-1: none yet)
 
