@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import channelopt as co
 from channelopt.errors import InfeasibleError, SolverError
@@ -301,6 +303,10 @@ def test_optimizer_matches_brute_force(sc: co.Scenario, best: tuple) -> None:
     assert ev.feasible, ev.violations
     assert not sc.check_starts(res.plan.starts)
     assert (best - ev.objective) <= 0.005 * (best - nothing), (res.plan.starts, best_starts)
+    # Targets hold in the exact re-evaluation, channel by channel and period by period.
+    targets = {"voice": 0.8, "chat": 0.8}
+    rows = ev.periods[ev.periods["channel"].isin(list(targets))]
+    assert (rows["service_level"] >= rows["channel"].map(targets) - 1e-9).all()
     # Exact mode: the model's estimate is the exact objective.
     assert set(res.modes.values()) == {"exact"}
     assert res.estimate == pytest.approx(ev.objective, rel=1e-9, abs=1e-3)
@@ -357,3 +363,25 @@ def test_marginal_value_of_budget_is_nonnegative(sc: co.Scenario) -> None:
     assert len(budget_rows) == 1 + 3
     # More budget can only help the optimum (up to the solver gap).
     assert (budget_rows["marginal_value"] >= -1e-3).all()
+
+
+NAMES = list(BASE["initiatives"])
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.sampled_from([None, 0, 1, 2]), min_size=len(NAMES), max_size=len(NAMES)))
+def test_evaluation_flags_exactly_the_broken_rules(sc: co.Scenario, choice: list) -> None:
+    starts = {k: s for k, s in zip(NAMES, choice, strict=True) if s is not None}
+    ev = evaluate(sc, Plan(starts=starts))
+    kinds = {v.kind for v in ev.violations}
+    budget_ok = spending_ok(sc, starts, 260000, [180000, 150000, 150000])
+    assert ("budget" in kinds) == (not budget_ok)
+    assert bool(kinds & {"requires", "excludes", "plan"}) == bool(sc.check_starts(starts))
+    assert ev.feasible == (budget_ok and not sc.check_starts(starts))
+    # Accounting identities of the money table.
+    m = ev.money
+    assert ev.npv == pytest.approx((m["discount_factor"] * m["net_cash"]).sum(), rel=1e-12)
+    penalty = (m["discount_factor"] * (m["effort_cost"] + m["target_penalty"])).sum()
+    assert ev.objective == pytest.approx(ev.npv - penalty, rel=1e-12)
