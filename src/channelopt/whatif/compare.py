@@ -92,6 +92,12 @@ def wilson_interval(successes: int, trials: int) -> tuple[float, float]:
     return (low, high)
 
 
+def _clip01(interval: tuple[float, float, float]) -> tuple[float, float, float]:
+    """A t interval of a fraction, clipped to [0, 1] (the fraction cannot leave it)."""
+    mean, low, high = interval
+    return (mean, max(0.0, low), min(1.0, high)) if math.isfinite(low) else interval
+
+
 def _mean_interval(values: np.ndarray) -> tuple[float, float, float]:
     """Mean and 95 % Student-t interval across replications (nan width with one value)."""
     from scipy import stats
@@ -364,7 +370,7 @@ def compare(
         ev = outcomes[("evaluate", p, 0)]
         if ev.status is CaseStatus.OK:
             evaluations[label] = ev.value
-            row.update(plan_measures(ev.value))
+            row.update(plan_measures(ev.value, scenario))
             channel_frames.append(ev.value.periods.assign(plan=label))
         else:
             errors.append(ev.error or str(ev.status))
@@ -426,8 +432,8 @@ def _simulated(
             .sum()
         )
         with np.errstate(invalid="ignore", divide="ignore"):
-            sl = _mean_interval((by_rep["within"] / by_rep["sl_offered"]).to_numpy())
-            ab = _mean_interval((by_rep["abandoned"] / by_rep["offered"]).to_numpy())
+            sl = _clip01(_mean_interval((by_rep["within"] / by_rep["sl_offered"]).to_numpy()))
+            ab = _clip01(_mean_interval((by_rep["abandoned"] / by_rep["offered"]).to_numpy()))
         row.update(
             {
                 "simulated_service_level": sl[0],
@@ -439,8 +445,8 @@ def _simulated(
             }
         )
         for name, group in kpis.groupby("channel", sort=False):
-            c_sl = _mean_interval(group["service_level"].to_numpy())
-            c_ab = _mean_interval(group["abandonment"].to_numpy())
+            c_sl = _clip01(_mean_interval(group["service_level"].to_numpy()))
+            c_ab = _clip01(_mean_interval(group["abandonment"].to_numpy()))
             c_wait = _mean_interval(group["average_wait"].to_numpy())
             misses = per_channel_miss.get(str(name), [])
             c_low, c_high = wilson_interval(sum(misses), len(misses))

@@ -35,6 +35,7 @@ __all__ = [
     "EvaluateMode",
     "format_starts",
     "plan_measures",
+    "queue_channels",
     "run_sweep",
     "simulation_wide",
     "sweep",
@@ -159,23 +160,34 @@ def _simulate_rows(
     return _records(simulation_wide(result.summary()))
 
 
-def plan_measures(evaluation: Any) -> dict[str, Any]:
+def queue_channels(scenario: Any) -> list[str]:
+    """Names of the live and concurrent channels: the ones with a service level and abandonment."""
+    from ..scenario import ChannelKind
+
+    resolved = scenario.resolve(0)
+    return [
+        name
+        for name, kind in zip(resolved.channels, resolved.kinds, strict=True)
+        if kind in (ChannelKind.LIVE, ChannelKind.CONCURRENT)
+    ]
+
+
+def plan_measures(evaluation: Any, scenario: Any) -> dict[str, Any]:
     """One row of plan-level figures from a :class:`~channelopt.PlanEvaluation`.
 
     Money is summed over the horizon, undiscounted, except ``npv`` and
-    ``objective`` (present values). ``service_level`` and ``abandonment`` are
-    weighted by offered contacts over every period and staffed channel.
+    ``objective`` (present values). ``service_level`` and ``abandonment``
+    (abandoned / offered) are weighted by offered contacts over every period
+    and every live or concurrent channel (deferred and self-service channels
+    have no service level in this sense).
     """
     money = evaluation.money
     periods = evaluation.periods
-    offered = periods["offered"].to_numpy(dtype=float)
-    sl = periods["service_level"].to_numpy(dtype=float)
+    queues = periods[periods["channel"].isin(queue_channels(scenario))]
+    offered = queues["offered"].to_numpy(dtype=float)
+    sl = queues["service_level"].to_numpy(dtype=float)
     known = np.isfinite(sl) & (offered > 0)
-    service_level = (
-        float(np.dot(sl[known], offered[known]) / offered[known].sum()) if known.any() else np.nan
-    )
-    abandoned = float(periods["abandoned"].sum())
-    answered = float(periods["answered"].sum())
+    weight = offered[known].sum()
     agent_cost = float(money["agent_cost"].sum())
     spending = float(money["initiative_spending"].sum())
     return {
@@ -184,8 +196,8 @@ def plan_measures(evaluation: Any) -> dict[str, Any]:
         "agent_cost": agent_cost,
         "initiative_spending": spending,
         "cost": agent_cost + spending,
-        "service_level": service_level,
-        "abandonment": abandoned / (abandoned + answered) if abandoned + answered > 0 else 0.0,
+        "service_level": float(np.dot(sl[known], offered[known]) / weight) if weight else np.nan,
+        "abandonment": float(queues["abandoned"].sum() / offered.sum()) if offered.sum() else 0.0,
         "effort_points": float(evaluation.effort_points),
         "feasible": bool(evaluation.feasible),
         "violations": "; ".join(str(v) for v in evaluation.violations),
@@ -205,14 +217,14 @@ def _evaluate_rows(scenario: Any, seed: int, *, plan: Any) -> list[dict[str, Any
 
     if plan is None:
         plan = Plan(starts={})
-    return [{"starts": format_starts(plan), **plan_measures(evaluate(scenario, plan))}]
+    return [{"starts": format_starts(plan), **plan_measures(evaluate(scenario, plan), scenario)}]
 
 
 def _optimize_rows(scenario: Any, seed: int, **options: Any) -> list[dict[str, Any]]:
     from ..planning import evaluate, optimize
 
     plan = optimize(scenario, **options)
-    return [{"starts": format_starts(plan), **plan_measures(evaluate(scenario, plan))}]
+    return [{"starts": format_starts(plan), **plan_measures(evaluate(scenario, plan), scenario)}]
 
 
 def _evaluate_case(job: _Job, item: tuple[Mapping[str, Any], int]) -> dict[str, Any]:
