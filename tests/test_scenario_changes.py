@@ -13,7 +13,7 @@ def test_multiply_and_set(retail):
     )
     assert new.channels["chat"].volume == pytest.approx(2400 * 1.3)
     assert new.pools["generalists"].agents == 70
-    assert retail.channels["chat"].volume == 2400 and retail.pools["generalists"].agents == 45
+    assert retail.channels["chat"].volume == 2400 and retail.pools["generalists"].agents == 40
     assert new.content_hash != retail.content_hash
     assert new.source == retail.source
     # resolve sees the change: chat arrivals scale by exactly 1.3 in period 0

@@ -114,7 +114,7 @@ def test_top_level_api_and_attributes(retail):
     assert voice.kind is ChannelKind.LIVE and voice.aht == 360.0 and voice.patience == 180.0
     assert voice.target.service_level == 0.8 and voice.target.within == 20.0
     assert sc.channels["email"].deadline == 86400.0
-    assert sc.journeys.repeats.delay == 86400.0 and sc.journeys.retrials.delay == 900.0
+    assert sc.journeys.repeats.delay == 14400.0 and sc.journeys.retrials.delay == 900.0
     assert sc.journeys.handoffs["bot"]["chat"] == 0.2
     assert sc.pools["generalists"].skills == ("voice", "chat")
     assert sc.periods.growth["chat"][3] == 1.25
@@ -211,3 +211,16 @@ def test_explicit_arrivals_over_open_intervals(minimal_doc):
 def test_scenario_files_dir_is_the_bundled_one():
     assert Path(SCENARIOS).is_dir()
     assert {p.stem for p in SCENARIOS.glob("*.yaml")} >= set(BUNDLED)
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_bundled_scenarios_are_feasible_to_staff(name):
+    """Every pool's peak requirement (staffing layer, no initiatives) fits its max_agents."""
+    from channelopt.staffing import staff
+
+    sc = load_scenario(SCENARIOS / f"{name}.yaml")
+    for t in range(sc.n_periods):
+        peaks = staff(sc, period=t).pools.groupby("pool").agents.max()
+        for pool, peak in peaks.items():
+            cap = sc.pools[pool].max_agents
+            assert cap is None or peak <= cap, (name, t, pool, int(peak), cap)
