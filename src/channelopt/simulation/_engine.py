@@ -446,10 +446,11 @@ def _run(
         contact[F_AGENT] = a
         wait = now - contact[F_ARRIVAL]
         answered[slot] += 1
-        wait_sum[slot] += wait
         if wait <= within[c]:
             answered_within[slot] += 1
-        j_wait[contact[F_JOURNEY]] += wait
+        if wait > 0.0:
+            wait_sum[slot] += wait
+            j_wait[contact[F_JOURNEY]] += wait
         agent_channel[a] = c
         k = load[a] + 1
         load[a] = k
@@ -636,6 +637,8 @@ def _run(
             off_duty[p].append(a)
             return
         for c in live_skills[p]:
+            if not queues[c]:
+                continue
             nxt = next_waiting(c)
             if nxt is not None:
                 start(a, nxt)
