@@ -83,7 +83,8 @@ class OptimizationResult:
     modes : dict
         Group of channels -> ``"exact"`` or ``"log-space"``.
     seconds : dict
-        ``build``, ``solve``, ``evaluate`` wall times (s).
+        ``build``, ``solve``, ``evaluate`` wall times and ``build_cpu``,
+        ``solve_cpu``, ``evaluate_cpu`` CPU times of this process (s).
     size : dict
         ``variables``, ``constraints``, ``staffing_calls``.
     solver : str
@@ -608,36 +609,54 @@ def _pool_open_hours(base: Any) -> np.ndarray:
 
 
 def _samples(
-    scenario: Any, st: _Structure, t: int, ctx: dict[str, Any]
+    scenario: Any, st: _Structure, ctx: dict[str, Any]
 ) -> tuple[np.ndarray, list[Any], int]:
-    """Staffing of period t with every arrival scaled by ``exp(u)`` on a grid of u (cached).
+    """Staffing of period 0 with every arrival scaled by ``exp(u)`` on a grid of u (cached).
 
-    The grid spans the log-workload changes the initiatives can reach on any
-    channel (all at full effect), clipped to [-3, 2], plus u = 0.
+    Periods differ only by growth, so period t's curves are period 0's shifted by
+    the log change of each channel's base workload and volume (see
+    :func:`_offsets`); one grid serves every period. The grid spans the log
+    changes the initiatives can reach on any channel (all at full effect) plus
+    the growth offsets, clipped to [-3, 2], and includes u = 0.
     """
-    cache = ctx.setdefault("samples", {})
-    if t in cache:
-        return (*cache[t], 0)
-    if "grid" not in ctx:
-        lo = np.zeros(st.base.n_channels)
-        hi = np.zeros(st.base.n_channels)
-        for d in (*st.log_delta.values(), *st.log_volume.values()):
-            lo += np.minimum(d, 0.0)
-            hi += np.maximum(d, 0.0)
-        u_lo = max(-3.0, float(lo.min()) - 0.05)
-        u_hi = min(2.0, float(hi.max()) + 0.05)
-        ctx["grid"] = np.unique(np.concatenate([np.linspace(u_lo, u_hi, 9), [0.0]]))
-    grid = ctx["grid"]
-    r0 = scenario.resolve(t, {})
+    if "samples" in ctx:
+        return (*ctx["samples"], 0)
+    lo = np.zeros(st.base.n_channels)
+    hi = np.zeros(st.base.n_channels)
+    for d in (*st.log_delta.values(), *st.log_volume.values()):
+        lo += np.minimum(d, 0.0)
+        hi += np.maximum(d, 0.0)
+    offsets = [_offsets(scenario, st, t, ctx) for t in range(st.T)]
+    off_lo = min(float(min(o[0].min(), o[1].min())) for o in offsets)
+    off_hi = max(float(max(o[0].max(), o[1].max())) for o in offsets)
+    u_lo = max(-3.0, float(lo.min()) + min(off_lo, 0.0) - 0.05)
+    u_hi = min(2.0, float(hi.max()) + max(off_hi, 0.0) + 0.05)
+    grid = np.unique(np.concatenate([np.linspace(u_lo, u_hi, ctx.get("n_samples", 11)), [0.0]]))
+    r0 = st.base
     samples = []
     for u in grid:
         if u == 0.0:
-            samples.append(measure_starts(scenario, {}, t, key=ctx["key"]))
+            samples.append(measure_starts(scenario, {}, 0, key=ctx["key"]))
             continue
         scaled = dataclasses.replace(r0, arrivals=np.asarray(r0.arrivals) * math.exp(u))
         samples.append(measure_period(scaled))
-    cache[t] = (grid, samples)
+    ctx["samples"] = (grid, samples)
     return grid, samples, len(grid)
+
+
+def _offsets(
+    scenario: Any, st: _Structure, t: int, ctx: dict[str, Any]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(workload, volume) log change per channel of period t against period 0, no initiative."""
+    cache = ctx.setdefault("offsets", {})
+    if t not in cache:
+        v0, w0 = traffic_proxy(st.base)
+        vt, wt = traffic_proxy(st.base if t == 0 else scenario.resolve(t, {}))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ow = np.where((w0 > 0) & (wt > 0), np.log(wt / w0), 0.0)
+            ov = np.where((v0 > 0) & (vt > 0), np.log(vt / v0), 0.0)
+        cache[t] = (ow, ov)
+    return cache[t]
 
 
 def _log_space_group(
@@ -672,13 +691,12 @@ def _log_space_group(
     deltas = {k: st.log_delta[k] for k in inits}
     vdeltas = {k: st.log_volume[k] for k in inits}
     for t in range(T):
-        grid, samples, n_new = _samples(scenario, st, t, ctx)
+        grid, samples, n_new = _samples(scenario, st, ctx)
         calls += n_new
         i0 = int(np.flatnonzero(grid == 0.0)[0])
         m0 = samples[i0]
+        off_w, off_v = _offsets(scenario, st, t, ctx)
         for c in chans:
-            # One variable per channel and period carries the log workload, so the cuts
-            # below stay sparse (the sum over initiatives appears once).
             # Agent hours follow the workload; contact counts (lost, repeats, effort) the volume.
             u_var = model.continuous(f"u_{c}_{t}", None)
             model.add(
@@ -697,7 +715,7 @@ def _log_space_group(
             p = int(pool_of[c])
             ch_cost = float(cost_h[p]) if p >= 0 else 0.0
             # money other than agent cost (lost, repeats, effort, penalty) per period vs u
-            other = np.array(
+            other_0 = np.array(
                 [
                     days
                     * (
@@ -709,8 +727,12 @@ def _log_space_group(
                     for m in samples
                 ]
             )
-            hours = np.array([days * m.paid_hours[c] for m in samples])
-            peak = np.array([m.peak_agents[c] for m in samples])
+            hours_0 = np.array([days * m.paid_hours[c] for m in samples])
+            peak_0 = np.array([m.peak_agents[c] for m in samples])
+            # Period t is period 0 shifted by its growth offsets (log space).
+            other = np.interp(grid + off_v[c], grid, other_0)
+            hours = np.interp(grid + off_w[c], grid, hours_0)
+            peak = np.interp(grid + off_w[c], grid, peak_0)
             base_money += df_t[t] * float(other[i0] + ch_cost * hours[i0])
             dM = model.continuous(f"dm_{c}_{t}", None)
             dH = model.continuous(f"dh_{c}_{t}", -float(hours[i0]))
@@ -825,9 +847,10 @@ def optimize(
     st = _structure(scenario, names, T)
     tighten: dict[tuple[str, str, int], float] = {}
     t_build = t_solve = t_eval = 0.0
+    cpu = {"build": 0.0, "solve": 0.0, "evaluate": 0.0}
     baseline = None
     for _round in range(4):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         built = _build(
             scenario,
             st,
@@ -840,9 +863,12 @@ def optimize(
             progress=progress,
         )
         t_build += time.perf_counter() - t0
+        cpu["build"] += time.process_time() - c0
+        c0 = time.process_time()
         _progress(progress, "solving", 0.7)
         info = built.model.solve(solver, time_limit=time_limit, gap_rel=gap, gap_abs=1e-6)
         t_solve += info.seconds
+        cpu["solve"] += time.process_time() - c0
         if info.status == "infeasible":
             raise _diagnose(scenario, st, budget, max_configs, mode, _cap_delta, solver, time_limit)
         if info.status == "unbounded":  # pragma: no cover - every variable is bounded
@@ -850,13 +876,14 @@ def optimize(
         starts = {k: s for (k, s), v in built.x.items() if built.model.value(v) > 0.5}
         plan = Plan(starts=starts, agents=None, name="optimized")
         _progress(progress, "re-measuring the plan", 0.85)
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         ev = evaluate(scenario, plan, budget=budget)
         if baseline is None:
             baseline = evaluate(
                 scenario, Plan(starts={}, agents=None, name="do nothing"), budget=budget
             )
         t_eval += time.perf_counter() - t1
+        cpu["evaluate"] += time.process_time() - c1
         # The log-space model approximates headcount and FTE; when the exact re-measurement
         # breaks a cap the model's limit is tightened by the excess and the model solved again.
         broken = [
@@ -884,7 +911,12 @@ def optimize(
         gap=bound_gap,
         status=info.status,
         modes=built.modes,
-        seconds={"build": t_build, "solve": t_solve, "evaluate": t_eval},
+        seconds={
+            "build": t_build,
+            "solve": t_solve,
+            "evaluate": t_eval,
+            **{f"{k}_cpu": v for k, v in cpu.items()},
+        },
         size={
             "variables": built.model.n_variables,
             "constraints": built.model.n_constraints,
