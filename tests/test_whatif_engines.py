@@ -130,17 +130,17 @@ def test_evaluate_sweep_money_follows_the_file(bank) -> None:
     assert (table["starts"] == "crm_unification@0, voice_callback@1").all()
 
 
-def test_optimize_sweep_records_an_infeasible_case(bank) -> None:
-    # A phone pool capped at one agent cannot meet the voice targets: InfeasibleError.
-    capped = {"set": 1}
-    changes = [
-        {f"pools.{pool}.{field}": capped for pool in ("phone", "generalists")}
-        for field in ("agents", "max_agents")
-    ]
-    changes = [changes[0] | changes[1]]
-    table = co.sweep(bank, changes, evaluate="optimize", executor="serial")
-    assert table["status"].tolist() == ["error"]
-    assert table["error"].iloc[0].startswith("InfeasibleError")
+def test_optimize_sweep_without_budget_funds_nothing(bank) -> None:
+    # Every initiative costs money: with a zero budget the optimiser can start none.
+    n = bank.n_periods
+    broke = {"budget.total": {"set": 0}, "budget.per_period": {"set": [0] * n}}
+    table = co.sweep(bank, [broke], evaluate="optimize", executor="serial")
+    assert table["status"].tolist() == ["ok"], table["error"].tolist()
+    assert table["starts"].iloc[0] == "none"
+    assert table["initiative_spending"].iloc[0] == 0.0
+    # and it is the doing-nothing plan, measured exactly
+    nothing = co.evaluate(bank.with_changes(broke), co.Plan(starts={}))
+    assert table["objective"].iloc[0] == pytest.approx(nothing.objective)
 
 
 def test_compare_two_plans_side_by_side(bank) -> None:
