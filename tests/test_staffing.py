@@ -429,3 +429,45 @@ def test_bad_input_is_named() -> None:
         sc = co.load_scenario(SCENARIOS[0])
         with pytest.raises(ValueError, match="period must be an integer >= 0, got -1"):
             staff(sc, period=-1)
+
+
+BANK = Path(__file__).resolve().parents[1] / "scenarios" / "retail_bank.yaml"
+
+
+@pytest.mark.skipif(not BANK.exists(), reason="retail_bank.yaml not bundled")
+def test_a_plan_changes_the_staffing() -> None:
+    sc = co.load_scenario(BANK)
+    base = staff(sc, period=2).summary().set_index("channel")
+    # CRM unification (lead 1, ramp 2) is fully in force in period 2: voice calls
+    # are 8 % shorter and resolve more often, so voice needs fewer agent hours.
+    crm = staff(sc, period=2, plan=co.Plan(starts={"crm_unification": 0})).summary()
+    crm = crm.set_index("channel")
+    assert crm.loc["voice", "agent_hours"] < base.loc["voice", "agent_hours"]
+    assert crm.loc["voice", "repeats"] < base.loc["voice", "repeats"]
+    # a plan that fixes agents per pool is evaluated, not staffed
+    r = sc.resolve(0)
+    roster = {p: 10 for p in r.pools}
+    fixed = staff(sc, period=0, plan=co.Plan(starts={}, agents=roster))
+    assert fixed.mode == "evaluated"
+    pools = fixed.pools.groupby("pool")["agents"].max()
+    df = fixed.intervals
+    for p, skills in zip(r.pools, r.pool_skills, strict=True):
+        served = [r.channels[c] for c in skills]
+        if df.loc[df["channel"].isin(served), "offered"].sum() > 0:
+            assert pools[p] == 10, p
+
+
+def test_every_documented_column_exists() -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "staffing.md").read_text()
+
+    def table(title: str) -> list[str]:
+        part = doc.split(title, 1)[1].split("\n## ", 1)[0]
+        names = []
+        for line in part.splitlines():
+            if line.startswith("| `"):
+                first = line.split("|")[1]
+                names += [n.strip().strip("`") for n in first.split(",")]
+        return names
+
+    assert table("## `StaffingResult.intervals`") == list(INTERVAL_COLUMNS)
+    assert table("## `StaffingResult.pools`") == list(POOL_COLUMNS)

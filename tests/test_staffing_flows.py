@@ -164,3 +164,69 @@ def test_flows_rejects_bad_abandonment() -> None:
         flows(r, np.full((4, 1), 1.5))
     with pytest.raises(TypeError, match="Resolved"):
         flows("not a period")  # type: ignore[arg-type]
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    handoff=st.lists(st.floats(0.0, 0.3), min_size=16, max_size=16),
+    repeat=st.lists(st.floats(0.0, 0.3), min_size=16, max_size=16),
+    resolution=st.lists(st.floats(0.0, 1.0), min_size=4, max_size=4),
+    retrial=st.floats(0.0, 0.95),
+    containment=st.floats(0.0, 1.0),
+)
+def test_random_journeys_conserve_contacts(handoff, repeat, resolution, retrial, containment):
+    from channelopt.staffing import staff_resolved
+
+    n = 6
+    h = np.array(handoff).reshape(4, 4)
+    np.fill_diagonal(h, 0.0)
+    rep = np.array(repeat).reshape(4, 4)
+    rep[3] = 0.0  # self-service channels never repeat
+    night = np.array([False, True, True, True, True, False])
+    r = make_resolved(
+        [
+            dict(
+                name="voice",
+                arrivals=60.0,
+                open=night,
+                aht=300.0,
+                patience=120.0,
+                resolution=resolution[0],
+                target={"service_level": 0.7, "within": 30.0},
+            ),
+            dict(
+                name="chat",
+                kind="concurrent",
+                concurrency=2,
+                arrivals=40.0,
+                aht=600.0,
+                patience=240.0,
+                stretch=0.3,
+                resolution=resolution[1],
+                target={"max_abandonment": 0.1},
+            ),
+            dict(
+                name="email",
+                kind="deferred",
+                arrivals=20.0,
+                aht=400.0,
+                open=night,
+                deadline=86400.0,
+                resolution=resolution[2],
+            ),
+            dict(name="bot", kind="self_service", arrivals=50.0, containment=containment),
+        ],
+        n_intervals=n,
+        interval_s=4 * 3600.0,
+        handoff=h,
+        repeat_to=rep,
+        repeat_delay=5 * 3600.0,
+        retrial_probability=retrial,
+        retrial_delay=1200.0,
+    )
+    df = staff_resolved(r).intervals
+    ends = df[["contained", "gave_up", "lost", "resolved", "unresolved"]].to_numpy().sum()
+    assert ends == pytest.approx(df["external"].sum(), rel=1e-6)
+    # nothing is offered while a channel is closed
+    closed = ~np.concatenate([night, np.ones(n, bool), night, np.ones(n, bool)])
+    assert np.all(df["offered"].to_numpy()[closed] == 0.0)
