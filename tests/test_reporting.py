@@ -281,12 +281,22 @@ def test_report_with_plans_has_every_figure(scenario_path: Path, tmp_path: Path)
     sc = co.load_scenario(scenario_path)
     first = sorted((n for n, ini in sc.initiatives.items() if not ini.requires), key=str)[:1]
     plans = {"do nothing": co.Plan(starts={}), "one initiative": co.Plan(starts={first[0]: 0})}
-    frontier = co.pareto(sc, budgets=[0.0, float(sc.budget.total or 1e6)])
+    # A frontier in pareto()'s format from exact evaluations (the optimiser has its own tests).
+    evaluations = {name: co.evaluate(sc, plan) for name, plan in plans.items()}
+    frontier = pd.DataFrame(
+        {
+            "budget": [0.0, 1e6],
+            "spending": [ev.money["initiative_spending"].sum() for ev in evaluations.values()],
+            "objective": [ev.objective for ev in evaluations.values()],
+            "initiatives": [list(p.starts) for p in plans.values()],
+        }
+    )
     calls: list[tuple[int, int]] = []
     path = co.report(
         sc,
         plans,
         tmp_path / "report.html",
+        evaluations=evaluations,
         frontier=frontier,
         progress=lambda d, t: calls.append((d, t)),
     )

@@ -65,9 +65,11 @@ def staff(
         from channelopt.staffing import staff as run_staff
 
         result = run_staff(scenario, period=period, plan=plan)
-        from channelopt.reporting.tables import pool_summary, staffing_intervals
+        from channelopt.reporting.tables import pool_summary, staffing_intervals, staffing_summary
 
-        state.print(frame_table(result.summary(), f"{scenario.name}: staffing, period {period}"))
+        state.print(
+            frame_table(staffing_summary(result), f"{scenario.name}: staffing, period {period}")
+        )
         pools = pool_summary(result)
         if pools is not None:
             state.print(frame_table(pools, "pools (peak interval)"))
@@ -100,10 +102,10 @@ def simulate(
             "'required': what 'channelopt staff' asks for.",
         ),
     ] = "roster",
-    workers: Annotated[
-        int | None,
-        typer.Option("--workers", "-j", min=1, help="Parallel processes (default: CPUs)."),
-    ] = None,
+    serial: Annotated[
+        bool,
+        typer.Option("--serial", help="Run the replications in this process, one by one."),
+    ] = False,
     csv: Annotated[
         Path | None,
         typer.Option(
@@ -143,12 +145,14 @@ def simulate(
                 warmup_days=warmup_days,
                 period=period,
                 plan=plan,
-                workers=workers,
+                serial=serial,
                 progress=progress,
             )
+        from channelopt.reporting.tables import simulation_table
+
         state.print(
             frame_table(
-                result.summary(),
+                simulation_table(result.summary()),
                 f"{scenario.name}: simulation, {replications} replications x {days} day(s), "
                 f"seed {seed}",
             )
@@ -175,10 +179,10 @@ def run_simulation(
     warmup_days: int,
     period: int,
     plan: Any,
-    workers: int | None,
-    progress: Any,
+    serial: bool = False,
+    progress: Any = None,
 ) -> Any:
-    """Simulate with replications spread over worker processes (see docs/cli.md)."""
+    """Simulate, replications on worker processes unless ``serial`` (same numbers either way)."""
     from channelopt.simulation import simulate as sim
 
     staffing_arg = None
@@ -195,4 +199,6 @@ def run_simulation(
         warmup_days=warmup_days,
         period=period,
         plan=plan,
+        executor="serial" if serial or replications == 1 else "processes",
+        progress=progress,
     )

@@ -49,7 +49,7 @@ EXIT_INTERRUPTED = 130  # the shell convention for SIGINT (128 + 2)
 
 # Width used when stdout is not a terminal (pipes, CI logs, CliRunner): rich
 # would otherwise wrap tables at 80 columns and break numbers over lines.
-_PIPE_WIDTH = 140
+_PIPE_WIDTH = 200
 
 
 class BadInputError(Exception):
@@ -265,7 +265,7 @@ def frame_table(
 
     The index is shown when it carries names (e.g. ``channel``).
     """
-    import numpy as np
+    import pandas as pd
 
     data = frame.reset_index() if _has_meaningful_index(frame) else frame
     if hasattr(data.columns, "levels"):
@@ -274,15 +274,29 @@ def frame_table(
     cols = [c for c in (columns or list(data.columns)) if c in data.columns]
     table = Table(title=title, title_justify="left", title_style="bold")
     labels = labels or {}
-    for c in cols:
-        numeric = np.issubdtype(data[c].dtype, np.number) and data[c].dtype != bool
-        table.add_column(
-            labels.get(c, str(c).replace("_", " ")), justify="right" if numeric else "left"
-        )
     shown = data.head(max_rows)
-    for row in shown.itertuples(index=False):
-        values = dict(zip(data.columns, row, strict=True))
-        table.add_row(*(format_cell(values[c], str(c)) for c in cols))
+    cells = [[format_cell(v, str(c)) for v in shown[c]] for c in cols]
+    for c, texts in zip(cols, cells, strict=True):
+        numeric = pd.api.types.is_numeric_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c])
+        # Values never wrap or truncate (a cut number misleads); long headers wrap instead.
+        header = labels.get(c, str(c).replace("_", " "))
+        words = header.split()
+        width = max([len(t) for t in texts] + [len(w) for w in words] + [1])
+        # Stack a header's words when they are wider than the values.
+        if len(header) > width:
+            lines, line = [], ""
+            for w in words:
+                if line and len(line) + 1 + len(w) > width:
+                    lines.append(line)
+                    line = w
+                else:
+                    line = f"{line} {w}".strip()
+            header = "\n".join([*lines, line])
+        table.add_column(
+            header, justify="right" if numeric else "left", no_wrap=True, min_width=width
+        )
+    for i in range(len(shown)):
+        table.add_row(*(texts[i] for texts in cells))
     if len(data) > max_rows:
         table.caption = f"{len(data) - max_rows} more rows not shown (see the CSV output)"
     return table

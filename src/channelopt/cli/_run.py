@@ -213,8 +213,6 @@ def _run_job(
                 warmup_days=1,
                 period=0,
                 plan=None,
-                workers=None,
-                progress=None,
             )
             table(stage, "simulation_summary", simulation.summary())
             table(stage, "simulation_intervals", simulation.intervals)
@@ -223,21 +221,34 @@ def _run_job(
             out["simulation"] = simulation.summary()
 
         tick(2, "optimising")
-        optimization = optimize(
-            scenario, budget=budget, solver=solver, time_limit=time_limit, return_result=True
-        )
-        plan = optimization.plan
-        step(
-            "optimize",
-            f"{len(plan.starts)} initiative(s) started; {optimization.solver} "
-            f"{optimization.status}",
-        )
+        from channelopt.errors import InfeasibleError, SolverError
+
+        notes: list[str] = []
+        optimization = None
+        try:
+            optimization = optimize(
+                scenario, budget=budget, solver=solver, time_limit=time_limit, return_result=True
+            )
+        except (InfeasibleError, SolverError) as exc:
+            # The job still reports what it can (staffing, simulation, doing
+            # nothing) and says why there is no optimised plan.
+            first, *rest = str(exc).splitlines()
+            notes = [f"No optimised plan: {first}", *(r.strip(" -") for r in rest)]
+            out["warnings"] = notes
+            step("optimize", f"no plan: {type(exc).__name__} (see report.html)")
+        else:
+            step(
+                "optimize",
+                f"{len(optimization.plan.starts)} initiative(s) started; "
+                f"{optimization.solver} {optimization.status}",
+            )
         tick(3, "comparing with doing nothing")
-        nothing = Plan(starts={})
-        evaluations = {
-            "do nothing": evaluate(scenario, nothing),
-            "optimised": optimization.evaluation,
-        }
+        nothing = Plan(starts={}, name="do nothing")
+        evaluations = {"do nothing": evaluate(scenario, nothing)}
+        plans = {"do nothing": nothing}
+        if optimization is not None:
+            evaluations["optimised"] = optimization.evaluation
+            plans["optimised"] = optimization.plan
         from channelopt.reporting.tables import (
             business_cases,
             estimate_vs_exact,
@@ -252,19 +263,21 @@ def _run_job(
             slug = label.replace(" ", "_")
             table(stage, f"plan_{slug}_periods", ev.periods)
             table(stage, f"plan_{slug}_money", period_overview(ev))
-        table(stage, "plan_optimised_business_case", business_cases(optimization.evaluation))
-        table(stage, "plan_optimised_estimate", estimate_vs_exact(optimization))
         from ._compat import save_plan
 
-        save_plan(plan, stage / "plan_optimised.yaml")
         save_plan(nothing, stage / "plan_do_nothing.yaml")
-        out["files"] += [outdir / "plan_optimised.yaml", outdir / "plan_do_nothing.yaml"]
+        out["files"].append(outdir / "plan_do_nothing.yaml")
+        if optimization is not None:
+            table(stage, "plan_optimised_business_case", business_cases(optimization.evaluation))
+            table(stage, "plan_optimised_estimate", estimate_vs_exact(optimization))
+            save_plan(optimization.plan, stage / "plan_optimised.yaml")
+            out["files"].append(outdir / "plan_optimised.yaml")
         out["comparison"] = comparison
         out["optimization"] = optimization
-        step("compare", "optimised plan against doing nothing")
+        step("compare", " against ".join(reversed(list(evaluations))))
 
         frontier = None
-        if pareto:
+        if pareto and optimization is not None:
             tick(4, "Pareto frontier")
             from channelopt.planning import pareto as run_pareto
 
@@ -277,7 +290,7 @@ def _run_job(
         tick(5, "writing the report")
         write_report(
             scenario,
-            {"do nothing": nothing, "optimised": plan},
+            plans,
             stage / "report.html",
             staffing=staffing,
             simulation=simulation,
@@ -285,6 +298,7 @@ def _run_job(
             evaluations=evaluations,
             optimization=optimization,
             frontier=frontier,
+            notes=notes,
         )
         out["files"].insert(0, outdir / "report.html")
         step("report", "report.html")
@@ -343,6 +357,8 @@ def _print_summary(state: State, results: dict[str, Any], outdir: Path) -> None:
                 ]
             )
         state.print(t)
+    for warning in results.get("warnings", []):
+        state.err.print(f"[yellow]warning[/]: {warning}", highlight=False)
     state.print(f"wrote {len(results['files'])} files to {outdir}/:")
     for f in results["files"]:
         state.print(f"  {f}")

@@ -17,7 +17,8 @@ __all__ = ["flatten_columns", "format_cell", "format_money", "is_fraction_column
 # stay counts.
 _FRACTION = re.compile(
     r"(^|_)(service_level|abandonment|occupancy|probability|share|fraction|containment|"
-    r"resolution|utilisation|utilization)(_(low|high|mean|lo|hi|ci_low|ci_high))?$"
+    r"resolution|utilisation|utilization|within_deadline|within_target_fraction)"
+    r"(_(low|high|mean|lo|hi|ci_low|ci_high))?$"
 )
 
 
@@ -69,12 +70,10 @@ def format_cell(value: Any, column: str = "") -> str:
         if is_fraction_column(column) and -1.0 <= value <= 1.0:
             return f"{value:.1%}"
         a = abs(value)
-        if a >= 1000:
+        if a >= 1000 or value == int(value):
             return f"{value:,.0f}"
         if a >= 100:
             return f"{value:,.1f}"
-        if value == int(value):
-            return f"{value:,.0f}"
         return f"{value:,.2f}" if a >= 0.1 else f"{value:.3g}"
     if isinstance(value, list | tuple):
         return " > ".join(map(str, value))

@@ -65,6 +65,7 @@ def report(
     comparison: pd.DataFrame | None = None,
     frontier: Any = None,
     title: str | None = None,
+    notes: Sequence[str] | None = None,
     progress: Progress | None = None,
 ) -> Path:
     """Write one self-contained HTML report of a scenario and, optionally, plans.
@@ -110,6 +111,8 @@ def report(
         :func:`channelopt.pareto` output; adds the Pareto frontier.
     title : str, optional
         Page title (default: the scenario's name).
+    notes : sequence of str, optional
+        Warnings shown at the top (e.g. why there is no optimised plan).
     progress : callable, optional
         ``progress(done, total)`` after each step.
 
@@ -168,6 +171,8 @@ def report(
         ),
     )
     summary = staffing.summary()
+    if notes:
+        page.problems(list(notes))
     _overview(page, scenario, resolved, summary)
     tick()
 
@@ -188,7 +193,10 @@ def report(
         f"Period {period}. Top: offered contacts per interval. Bottom: required agents, "
         "stacked by channel.",
     )
-    page.table(summary, caption="Per channel, one day")
+    page.table(
+        tables.staffing_summary(staffing),
+        caption="Per channel, one day (average wait in seconds; cost per day)",
+    )
     pools = tables.pool_summary(staffing)
     if pools is not None:
         page.table(
@@ -226,7 +234,10 @@ def report(
             "Discrete-event simulation of the staffed period: means across replications with "
             "95 % confidence intervals."
         )
-        page.table(simulation.summary(), caption="Simulated KPIs per channel")
+        page.table(
+            tables.simulation_table(simulation.summary()),
+            caption="Simulated KPIs per channel: mean (95 % interval); average wait in seconds",
+        )
 
     # --- plans
     for name, plan in plan_map.items():

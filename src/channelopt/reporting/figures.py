@@ -422,6 +422,8 @@ def _channels_in(flows: pd.DataFrame) -> list[str]:
 
 
 def _short(v: float) -> str:
+    if abs(v) >= 1e6:
+        return f"{v / 1e6:,.1f}m"
     if abs(v) >= 10_000:
         return f"{v / 1000:,.0f}k"
     if abs(v) >= 1000:
@@ -473,11 +475,11 @@ def plan_timeline_figure(
     rows = timeline.sort_values(["start", "initiative"]).reset_index(drop=True)
     k = len(rows)
     has_spend = spend is not None and len(spend) > 0
-    height = max(1.8, 0.42 * k + 1.0) + (2.4 if has_spend else 0.0)
+    height = max(1.2, 0.42 * k + 1.0) + (2.4 if has_spend else 0.0)
     fig = _figure(9.0, height)
     if has_spend:
         gantt, money = fig.subplots(
-            2, 1, sharex=True, height_ratios=[max(1.4, 0.42 * k + 0.4), 2.2]
+            2, 1, sharex=True, height_ratios=[max(0.6, 0.42 * k + 0.4), 2.2]
         )
     else:
         gantt, money = fig.subplots(1, 1), None
@@ -515,6 +517,7 @@ def plan_timeline_figure(
         gantt.axvline(p, color=_GRID, lw=0.8, zorder=0)
     gantt.tick_params(axis="y", length=0)
     if not k:
+        gantt.set_ylim(-0.5, 0.5)
         gantt.text(
             horizon / 2,
             0,
@@ -530,14 +533,15 @@ def plan_timeline_figure(
         Patch(facecolor=color, alpha=0.45, label="ramping up"),
         Patch(facecolor=color, label="in full effect"),
     ]
-    gantt.legend(
-        handles=legend,
-        loc="lower left",
-        bbox_to_anchor=(0, 1.0),
-        ncols=3,
-        fontsize=7.5,
-        frameon=False,
-    )
+    if k:
+        gantt.legend(
+            handles=legend,
+            loc="lower left",
+            bbox_to_anchor=(0, 1.0),
+            ncols=3,
+            fontsize=7.5,
+            frameon=False,
+        )
     if money is not None and spend is not None:
         stack_cols = [c for c in spend.columns if c not in ("period", "budget")]
         bottom = np.zeros(len(spend))
@@ -555,6 +559,8 @@ def plan_timeline_figure(
             )
             bottom += vals
         for p, total in zip(periods, bottom, strict=True):
+            if total <= 0:
+                continue
             money.text(
                 p + 0.5, total, _money(total), ha="center", va="bottom", fontsize=7.5, color=_INK
             )

@@ -54,7 +54,9 @@ figure svg { width: 100%; height: auto; display: block; }
 table { border-collapse: collapse; font-size: .85rem; font-variant-numeric: tabular-nums;
         min-width: 50%; }
 caption { caption-side: top; text-align: left; font-weight: 600; padding: .3rem 0; }
-th, td { padding: .3rem .65rem; border-bottom: 1px solid var(--line); }
+th, td { padding: .3rem .65rem; border-bottom: 1px solid var(--line); white-space: nowrap;
+         vertical-align: top; }
+td.wide { white-space: normal; min-width: 16em; }
 th { text-align: left; background: var(--soft); font-weight: 600; white-space: nowrap; }
 td.num, th.num { text-align: right; }
 tbody tr:hover { background: #fafbfc; }
@@ -128,6 +130,12 @@ def frame_html(
     columns = flatten_columns(data.columns)
     labels = labels or {}
     numeric = [pd.api.types.is_numeric_dtype(data[c]) and data[c].dtype != bool for c in data]
+    # Long free text (effects, error messages) may wrap; everything else stays on one line.
+    shown = data.head(max_rows)
+    wide = [
+        not is_num and shown[c].astype(str).str.len().max() > 40 if len(shown) else False
+        for c, is_num in zip(data.columns, numeric, strict=True)
+    ]
     out = ['<div class="table-wrap"><table>']
     if caption:
         out.append(f"<caption>{html.escape(caption)}</caption>")
@@ -136,10 +144,10 @@ def frame_html(
         label = labels.get(name, name.replace("_", " "))
         out.append(f'<th class="{"num" if is_num else ""}">{html.escape(label)}</th>')
     out.append("</tr></thead><tbody>")
-    for row in data.head(max_rows).itertuples(index=False):
+    for row in shown.itertuples(index=False):
         out.append("<tr>")
-        for value, name, is_num in zip(row, columns, numeric, strict=True):
-            cls = ' class="num"' if is_num else ""
+        for value, name, is_num, is_wide in zip(row, columns, numeric, wide, strict=True):
+            cls = ' class="num"' if is_num else (' class="wide"' if is_wide else "")
             out.append(f"<td{cls}>{html.escape(format_cell(value, name))}</td>")
         out.append("</tr>")
     out.append("</tbody></table>")

@@ -34,7 +34,9 @@ __all__ = [
     "plan_timeline_cells",
     "pool_summary",
     "service_level_curves",
+    "simulation_table",
     "staffing_intervals",
+    "staffing_summary",
     "staffing_table",
 ]
 
@@ -63,6 +65,32 @@ def staffing_table(result: Any) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+#: Columns of ``StaffingResult.summary()`` shown on screen and in the report.
+STAFFING_SUMMARY_COLUMNS = (
+    "channel",
+    "kind",
+    "pool",
+    "offered",
+    "answered",
+    "abandoned",
+    "contained",
+    "peak_agents",
+    "service_level",
+    "average_wait",
+    "abandonment",
+    "occupancy",
+    "within_deadline",
+    "peak_fte",
+    "cost",
+)
+
+
+def staffing_summary(result: Any) -> pd.DataFrame:
+    """The per-channel summary with the columns worth reading (see ``STAFFING_SUMMARY_COLUMNS``)."""
+    summary = result.summary()
+    return summary[[c for c in STAFFING_SUMMARY_COLUMNS if c in summary]]
+
+
 def pool_summary(result: Any) -> pd.DataFrame | None:
     """Per pool: peak agents on duty, the interval of the peak, and the pooled lower bound."""
     pools = getattr(result, "pools", None)
@@ -77,11 +105,12 @@ def pool_summary(result: Any) -> pd.DataFrame | None:
         row: dict[str, Any] = {"pool": name, "peak_agents": float(g[value].iloc[i])}
         if "interval" in g:
             row["peak_interval"] = int(g["interval"].iloc[i])
-        for extra in ("lower_bound", "pooled_lower_bound", "fte", "cost"):
-            if extra in g:
-                row[extra if extra != "fte" else "peak_fte"] = (
-                    float(g[extra].iloc[i]) if extra != "cost" else float(g[extra].sum())
-                )
+        if "agents_lower_bound" in g:
+            row["pooled_lower_bound"] = float(g["agents_lower_bound"].iloc[i])
+        if "fte" in g:
+            row["peak_fte"] = float(g["fte"].iloc[i])
+        if "cost" in g:
+            row["cost_per_day"] = float(g["cost"].sum())
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -290,6 +319,56 @@ def journey_flows(resolved: Resolved, staffing: Any = None) -> pd.DataFrame:
     return out[out["contacts"] > 0].reset_index(drop=True)
 
 
+#: Measures of ``SimulationResult.summary()`` shown on screen and in the report.
+SIMULATION_MEASURES = (
+    "offered",
+    "answered",
+    "abandoned",
+    "contained",
+    "handed_off",
+    "service_level",
+    "average_wait",
+    "abandonment",
+    "occupancy",
+)
+
+
+def simulation_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Simulated KPIs per channel as text, ``mean ± half-width`` of the 95 % interval.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        ``SimulationResult.summary()``: long format with ``channel, measure,
+        mean, ci_low, ci_high``.
+
+    Returns
+    -------
+    DataFrame
+        One row per channel, one text column per measure (fractions as
+        percentages, waits in seconds); measures a channel does not have
+        (e.g. service level of a bot) are empty.
+    """
+    from ._format import format_cell
+
+    if not {"channel", "measure", "mean"} <= set(summary.columns):
+        return summary
+    rows: dict[str, dict[str, str]] = {}
+    for rec in summary.itertuples(index=False):
+        measure = str(rec.measure)
+        if measure not in SIMULATION_MEASURES:
+            continue
+        mean = float(rec.mean)
+        text = format_cell(mean, measure)
+        low, high = getattr(rec, "ci_low", math.nan), getattr(rec, "ci_high", math.nan)
+        if text and not (math.isnan(low) or math.isnan(high)) and high > low:
+            # Student-t intervals are symmetric: show mean +- half-width.
+            text += f" ± {format_cell(float(high - low) / 2, measure)}"
+        rows.setdefault(str(rec.channel), {"channel": str(rec.channel)})[measure] = text
+    columns = ["channel"] + [m for m in SIMULATION_MEASURES if any(m in r for r in rows.values())]
+    return pd.DataFrame(list(rows.values()), columns=columns).fillna("")
+
+
 # --------------------------------------------------------------------------- scenario
 
 
@@ -299,7 +378,11 @@ def initiative_table(scenario: Scenario) -> pd.DataFrame:
     for name, ini in scenario.initiatives.items():
         effects = []
         for e in ini.effects:
-            data = e.model_dump(exclude_none=True) if hasattr(e, "model_dump") else dict(e)
+            data = (
+                e.model_dump(exclude_none=True, by_alias=True)
+                if hasattr(e, "model_dump")
+                else dict(e)
+            )
             effects.append(_effect_text(data))
         rows.append(
             {
