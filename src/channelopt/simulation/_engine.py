@@ -854,18 +854,29 @@ def _run(
     }
     out = {k: np.asarray(v, dtype=np.int64).reshape(G, C) for k, v in counters.items()}
     out["total_wait"] = np.asarray(wait_sum, dtype=float).reshape(G, C)
+
+    # convert one record list at a time and release it, to keep the peak memory low
+    def take(values: Any, dtype: Any) -> np.ndarray:
+        if isinstance(values, array):
+            arr = np.frombuffer(values, dtype=np.float64).astype(dtype, copy=True)
+            del values[:]
+        else:
+            arr = np.asarray(values, dtype=dtype)
+            values.clear()
+        return arr
+
     journeys = {
-        "start": np.frombuffer(j_start, dtype=float).copy(),
-        "first_channel": np.asarray(j_first, dtype=np.int64),
-        "mask": np.asarray(j_mask, dtype=np.int64),
-        "contacts": np.asarray(j_contacts, dtype=np.int64),
-        "handoffs": np.asarray(j_handoffs, dtype=np.int64),
-        "repeats": np.asarray(j_repeats, dtype=np.int64),
-        "retrials": np.asarray(j_retrials, dtype=np.int64),
-        "abandonments": np.asarray(j_abandons, dtype=np.int64),
-        "total_wait": np.frombuffer(j_wait, dtype=float).copy(),
-        "end": np.frombuffer(j_end, dtype=float).copy(),
-        "resolved": np.asarray(j_resolved, dtype=bool),
+        "start": take(j_start, np.float64),
+        "first_channel": take(j_first, np.int16),
+        "mask": take(j_mask, np.int64),
+        "contacts": take(j_contacts, np.int32),
+        "handoffs": take(j_handoffs, np.int32),
+        "repeats": take(j_repeats, np.int32),
+        "retrials": take(j_retrials, np.int32),
+        "abandonments": take(j_abandons, np.int32),
+        "total_wait": take(j_wait, np.float64),
+        "end": take(j_end, np.float64),
+        "resolved": take(j_resolved, np.bool_),
     }
     return ReplicationOutput(
         counters=out,

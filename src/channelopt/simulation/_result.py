@@ -204,6 +204,7 @@ def build_tables(
     lo = warmup_days * n_i
     frames, jframes, cons = [], [], []
     label_cache: dict[int, str] = {}
+    cat = pd.CategoricalDtype(list(res.channels))
     for r, out in enumerate(outputs):
         cnt = {k: v[lo:] for k, v in out.counters.items()}
         g = cnt["offered"].shape[0]
@@ -238,24 +239,26 @@ def build_tables(
         frames.append(pd.DataFrame({k: frame[k] for k in INTERVAL_COLUMNS}))
 
         j = out.journeys
-        keep = j["start"] >= lo * res.interval_s
-        start = j["start"][keep]
-        day = np.floor(start / 86_400.0).astype(np.int64) - warmup_days
-        mask = j["mask"][keep]
-        for m in np.unique(mask):
+        # journeys are numbered in arrival order: the reported ones are a suffix (views)
+        first = int(np.searchsorted(j["start"], lo * res.interval_s, side="left"))
+        start = j["start"][first:]
+        day = (np.floor(start / 86_400.0) - warmup_days).astype(np.int32)
+        mask = j["mask"][first:]
+        codes, inverse = np.unique(mask, return_inverse=True)
+        for m in codes:
             if int(m) not in label_cache:
                 label_cache[int(m)] = ", ".join(
                     res.channels[c] for c in range(n_c) if int(m) >> c & 1
                 )
-        labels = pd.Series(mask).map(label_cache)
-        end = j["end"][keep]
-        resolved = j["resolved"][keep]
-        wait = j["total_wait"][keep]
-        handoffs, repeats, abandons = (
-            j["handoffs"][keep],
-            j["repeats"][keep],
-            j["abandonments"][keep],
+        visited = pd.Categorical.from_codes(
+            inverse.astype(np.int32), categories=[label_cache[int(m)] for m in codes]
         )
+        end = j["end"][first:]
+        resolved = j["resolved"][first:]
+        wait = j["total_wait"][first:]
+        handoffs = j["handoffs"][first:]
+        repeats = j["repeats"][first:]
+        abandons = j["abandonments"][first:]
         effort = (
             res.effort_wait_minute * wait / 60.0
             + res.effort_handoff * handoffs
@@ -265,29 +268,33 @@ def build_tables(
         jframes.append(
             pd.DataFrame(
                 {
-                    "replication": np.full(len(start), r, dtype=np.int64),
+                    "replication": np.full(len(start), r, dtype=np.int32),
                     "journey": np.arange(len(start), dtype=np.int64),
                     "day": day,
                     "arrival": start - (day + warmup_days) * 86_400.0,
-                    "first_channel": j["first_channel"][keep],
-                    "channels_visited": labels.to_numpy(dtype=object),
-                    "contacts": j["contacts"][keep],
+                    "first_channel": pd.Categorical.from_codes(
+                        j["first_channel"][first:].astype(np.int32), dtype=cat
+                    ),
+                    "channels_visited": visited,
+                    "contacts": j["contacts"][first:],
                     "handoffs": handoffs,
                     "repeats": repeats,
-                    "retrials": j["retrials"][keep],
+                    "retrials": j["retrials"][first:],
                     "abandonments": abandons,
                     "total_wait": wait,
                     "time_to_resolution": np.where(resolved, end - start, np.nan),
                     "resolved": resolved,
                     "finished": np.isfinite(end),
                     "effort_points": effort,
-                }
+                },
+                copy=False,
             )
         )
+        out.journeys = {}  # release the raw arrays as soon as they are in a frame
         cons.append({"replication": r, **out.conservation})
-    cat = pd.CategoricalDtype(list(res.channels))
     intervals = pd.concat(frames, ignore_index=True)
     intervals["channel"] = pd.Categorical.from_codes(intervals["channel"], dtype=cat)
-    journeys = pd.concat(jframes, ignore_index=True)
-    journeys["first_channel"] = pd.Categorical.from_codes(journeys["first_channel"], dtype=cat)
+    journeys = jframes[0] if len(jframes) == 1 else pd.concat(jframes, ignore_index=True)
+    if len(jframes) > 1:  # concat of differing categories falls back to object
+        journeys["channels_visited"] = journeys["channels_visited"].astype("category")
     return intervals, journeys, pd.DataFrame(cons)
