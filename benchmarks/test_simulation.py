@@ -125,7 +125,7 @@ print(json.dumps({{
     "reported": int(out.intervals["offered"].sum()),
     "journeys": len(out.journeys),
     # VmHWM is this process's own peak: ru_maxrss would keep the forked parent's peak
-    "peak_mb": int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1)) / 1024,
+    "peak_mb": int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read())[1]) / 1024,
     "cpu_seconds": cpu,
 }}))
 """
