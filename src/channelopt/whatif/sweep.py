@@ -101,11 +101,16 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
 
 
+_FRACTIONS = frozenset({"service_level", "abandonment", "occupancy"})
+
+
 def simulation_wide(summary: pd.DataFrame) -> pd.DataFrame:
     """The long ``SimulationResult.summary()`` as one row per channel.
 
     Each measure ``m`` becomes three columns: ``m`` (mean across
-    replications), ``m_low`` and ``m_high`` (95 % confidence interval).
+    replications), ``m_low`` and ``m_high`` (95 % confidence interval). The
+    intervals of fractions (service level, abandonment, occupancy) are
+    clipped to [0, 1], which the fraction cannot leave.
     """
     frames = []
     for channel, group in summary.groupby("channel", sort=False, observed=True):
@@ -113,8 +118,11 @@ def simulation_wide(summary: pd.DataFrame) -> pd.DataFrame:
         for _, r in group.iterrows():
             measure = str(r["measure"])
             row[measure] = r["mean"]
-            row[f"{measure}_low"] = r["ci_low"]
-            row[f"{measure}_high"] = r["ci_high"]
+            low, high = r["ci_low"], r["ci_high"]
+            if measure in _FRACTIONS:
+                low, high = (float(np.clip(x, 0.0, 1.0)) for x in (low, high))  # NaN stays
+            row[f"{measure}_low"] = low
+            row[f"{measure}_high"] = high
         row["replications"] = int(group["replications"].max())
         frames.append(row)
     return pd.DataFrame(frames)
