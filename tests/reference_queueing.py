@@ -167,7 +167,7 @@ def erlang_a_closed(
     J = x e^y y^-x gamma(x, y) = sum_j y^j / ((x+1)...(x+j)),
     p_n = B / (1 + (J - 1) B), P(wait) = J p_n,
     P(ab) = p_n (J + (1 - J) / rho),
-    P(served after waiting, wait <= t) = p_n / rho * [P(x+1, y) - P(x+1, y e^{-gamma t})] / d(x, y),
+    P(served after waiting at most t) = p_n x int_0^{gamma t} exp(-(x+1) s + y (1 - e^-s)) ds,
     E[W; served] = p_n (x / gamma) int_0^1 (-ln u) u^x e^{y (1 - u)} du.
     Computed at high precision, so the cancellations of these forms do not matter.
     """
@@ -178,16 +178,28 @@ def erlang_a_closed(
         y = lam / gam
         b = erlang_b(n, a)
         logd = -y + x * mp.log(y) - mp.loggamma(x + 1)
-        lower = mp.gammainc(x, 0, y, regularized=True)
-        J = lower / mp.exp(logd)
+        try:
+            if y > x:  # P near 1: the upper tail converges where the lower series struggles
+                lower = 1 - mp.gammainc(x, y, mp.inf, regularized=True)
+            else:
+                lower = mp.gammainc(x, 0, y, regularized=True)
+            J = lower / mp.exp(logd)
+        except mp.libmp.NoConvergence:
+            # J = x int_0^inf exp(-x s + y (1 - e^-s)) ds, peak at s = log(y / x)
+            peak = mp.log(y / x) if y > x else mp.mpf(0)
+            pts = [mp.mpf(0), peak, mp.inf] if peak > 0 else [mp.mpf(0), mp.inf]
+            J = x * mp.quad(lambda s: mp.exp(-x * s - y * mp.expm1(-s)), pts)
         pn = b / (1 + (J - 1) * b)
         rho = a_ / n
         ab = pn * (J + (1 - J) / rho)
-        u = mp.exp(-gam * t)
-        p1 = mp.gammainc(x + 1, 0, y, regularized=True)
-        p2 = mp.gammainc(x + 1, 0, y * u, regularized=True)
-        within_wait = pn / rho * (p1 - p2) / mp.exp(logd)
-        sl = (1 - J * pn) + within_wait
+        # Served after waiting at most t, relative to p_n: the integral of the
+        # offered-wait density over [0, t] (quadrature avoids the cancellation of
+        # P(x+1, y) - P(x+1, y e^{-gamma t}) when the service level is tiny).
+        c = gam * t
+        peak = mp.log(y / (x + 1)) if y > x + 1 else mp.mpf(0)
+        pts = [mp.mpf(0)] + ([peak] if 0 < peak < c else []) + [c]
+        k_int = x * mp.quad(lambda s: mp.exp(-(x + 1) * s - y * mp.expm1(-s)), pts)
+        sl = pn * ((1 / b - 1) + k_int)
         served = 1 - ab
         integral = mp.quad(
             lambda v: -mp.log(v) * v**x * mp.exp(y * (1 - v)), [0, x / y if y > x else 1, 1]

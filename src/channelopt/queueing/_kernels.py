@@ -24,12 +24,20 @@ from ._special import (
     log_lower_ratio,
     lower_ratio_and_inverse,
     small_tail,
+    small_tail_logd,
 )
 
 _INF = math.inf
 _SMALL_N = 30.0  # below this the O(n) recursion is cheaper than the O(1) ratio
 _SQRT_HALF_PI = 1.2533141373155002512078826424055
 _INV_SQRT2 = 0.70710678118654752440084436210485
+# Halfin-Whitt R(1) = Phi(1)/phi(1), log(1 + R(1)) and the Newton slope at beta = 1.
+_R1 = _SQRT_HALF_PI * math.exp(0.5) * math.erfc(-_INV_SQRT2)
+_LOG_Q1 = math.log(1.0 + _R1)
+_DF1 = -(2.0 * _R1 + 1.0) / (1.0 + _R1)
+
+# Gauss-Legendre rule on [-1, 1] for the short-interval fallback of _log_within.
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(24)
 
 # Measures returned by the evaluation kernels, in this order.
 WAIT, SERVICE, ASA, ABANDON, OCCUPANCY = 0, 1, 2, 3, 4
@@ -62,8 +70,7 @@ def erlang_b_pair(n: float, a: float) -> tuple[float, float]:
         u = small_tail(n, a)
         return 1.0 / (1.0 + u), u
     # a < n: P(n, a)/d(n, a) is the smaller tail; tail = P(X >= n + 1) = d (L - 1).
-    lo = small_tail(n, a)
-    logd = log_density(n, a)
+    lo, logd = small_tail_logd(n, a)
     d = math.exp(logd)
     tail = d * (lo - 1.0)
     b = d / (1.0 - tail)
@@ -100,7 +107,7 @@ def measures_c_from_u(n: float, a: float, h: float, t: float, u: float, out: np.
         return
     x = (1.0 - a / n) * u
     c = 1.0 / (1.0 + x)
-    no_wait = x / (1.0 + x)  # 1 - C without cancellation
+    no_wait = 1.0 / (1.0 + 1.0 / x)  # 1 - C without cancellation (x may be inf)
     out[WAIT] = c
     # SL = (1 - C) + C (1 - exp(-(n - a) t / h)): two non-negative terms.
     out[SERVICE] = no_wait + c * -math.expm1(-(n - a) * t / h)
@@ -168,16 +175,62 @@ def _mean_h(x: float, y: float) -> float:
 
 
 @numba.njit(cache=True)
+def _log_within(x: float, y: float, c: float) -> float:
+    """log K, K = x int_0^c exp(-(x+1) s + y (1 - e^-s)) ds (contacts served after
+    waiting at most t = c p, relative to p_n; c = t / p).
+
+    K = x/(x+1) [L(x+1, y) - e^E L(x+1, yu)] = x/(x+1) [e^E V(x+1, yu) - V(x+1, y)]
+    with u = e^-c, E = y (1 - u) - (x+1) c, L = P/d and V = Q/d. The form whose
+    subtraction removes less than half is used (the upper tails when the whole
+    interval [yu, y] lies right of the mode, else the lower ones); when even
+    that would cancel, the interval is short on the scale of the integrand and
+    a 24-point Gauss-Legendre rule on [0, c] is exact to rounding.
+    """
+    if c == 0.0:
+        return -_INF
+    s1 = x + 1.0
+    lx = math.log(x / s1)
+    if math.isinf(c):
+        return lx + log_lower_ratio(s1, y)
+    yu = y * math.exp(-c)
+    e = y * -math.expm1(-c) - s1 * c
+    if yu >= s1:
+        big = e + math.log(small_tail(s1, yu))
+        small = math.log(small_tail(s1, y))
+    else:
+        big = log_lower_ratio(s1, y)
+        small = e + log_lower_ratio(s1, yu)
+    ratio = math.exp(small - big)
+    if ratio < 0.5:
+        return lx + big + math.log1p(-ratio)
+    half = 0.5 * c
+    phimax = -_INF
+    for i in range(_GL_X.shape[0]):
+        si = half * (1.0 + _GL_X[i])
+        phi = -s1 * si - y * math.expm1(-si)
+        if phi > phimax:
+            phimax = phi
+    total = 0.0
+    for i in range(_GL_X.shape[0]):
+        si = half * (1.0 + _GL_X[i])
+        phi = -s1 * si - y * math.expm1(-si)
+        total += _GL_W[i] * math.exp(phi - phimax)
+    return math.log(x) + phimax + math.log(total * half)
+
+
+@numba.njit(cache=True)
 def measures_a_from_u(
     n: float, a: float, h: float, p: float, t: float, u: float, need_asa: bool, out: np.ndarray
 ) -> None:
     """Erlang A (M/M/n+M) measures at n >= 1 agents and a > 0, given U(n, a).
 
-    x = n p / h, y = a p / h, J = P(x, y)/d(x, y) = sum_j prod_{i<=j} y/(x + i);
-    p_n = 1/(U + J). P(wait) = J p_n; P(ab) = F p_n with F = J + (1 - J)/rho;
+    x = n p / h, y = a p / h, rho = a / n, J = P(x, y)/d(x, y) =
+    sum_j prod_{i<=j} y/(x + i), p_n = 1/(U + J) (all agents busy, none waiting):
+    P(wait) = J p_n; P(ab) = F p_n with F = J + (1 - J)/rho;
     P(served) = (U + (J - 1)/rho) p_n; 1 - SL = (F + G) p_n with
-    G = x/(x+1) e^{y (1 - e^{-t/p}) - (x+1) t/p} P(x+1, y e^{-t/p})/d(x+1, y e^{-t/p}),
-    the contacts served after waiting longer than t.
+    G = x/(x+1) e^{y (1 - e^{-t/p}) - (x+1) t/p} L(x+1, y e^{-t/p}) (served after
+    waiting longer than t), or SL = (U + K) p_n (see _log_within) when SL < 1/2.
+    When y >= x, J may overflow: numerators and denominators are divided by J.
     """
     r = p / h
     x = n * r
@@ -188,73 +241,59 @@ def measures_a_from_u(
     if math.isinf(t):
         log_g = -_INF
     else:
-        yu = y * math.exp(-gt)
         log_g = (
             math.log(x / (x + 1.0))
             + y * -math.expm1(-gt)
             - (x + 1.0) * gt
-            + log_lower_ratio(x + 1.0, yu)
+            + log_lower_ratio(x + 1.0, y * math.exp(-gt))
         )
     if y < x:
-        # J of moderate size (<= ~ sqrt(x) + x/(x - y)).
+        # J is of moderate size here (about sqrt(x) + x / (x - y) at most).
+        if math.isinf(u):
+            # B underflowed: nobody waits (to double precision).
+            out[WAIT] = 0.0
+            out[SERVICE] = 1.0
+            out[ABANDON] = 0.0
+            out[OCCUPANCY] = a / n
+            out[ASA] = 0.0 if need_asa else math.nan
+            return
         f = jj + (1.0 - jj) * inv_rho
         if f < 1e-3 * jj:
             # J (1 - 1/rho) + 1/rho cancels when patience is long: sum the series instead.
             f = _abandon_series(x, y)
-        g = math.exp(log_g)
-        if math.isinf(u):
-            denom = _INF
-            pw = 0.0
-            ab = 0.0
-            served = 1.0
-            one_minus_sl = 0.0
-            served_wait = 0.0
-            sl_alt = 1.0
+        denom = u + jj
+        out[WAIT] = jj / denom
+        out[ABANDON] = f / denom
+        served = u + (jj - 1.0) * inv_rho
+        out[OCCUPANCY] = a * (served / denom) / n
+        one_minus_sl = (f + math.exp(log_g)) / denom
+        if one_minus_sl <= 0.5:
+            out[SERVICE] = 1.0 - one_minus_sl
         else:
-            denom = u + jj
-            pw = jj / denom
-            ab = f / denom
-            served_wait = (jj - 1.0) * inv_rho
-            served = (u + served_wait) / denom
-            one_minus_sl = (f + g) / denom
-            sl_alt = (u + served_wait - g) / denom
-        scale_j = jj
-        denom_j = denom / jj
+            out[SERVICE] = (u + math.exp(_log_within(x, y, gt))) / denom
+        if need_asa:
+            # E[W; served] = p_n (p / rho) sum_k t_k h_k; divide by P(served).
+            out[ASA] = p * inv_rho * _mean_h(x, y) * jj / served
+        else:
+            out[ASA] = math.nan
+        return
+    uj = u * inv_j
+    denom_j = uj + 1.0
+    out[WAIT] = 1.0 / denom_j
+    f_j = (1.0 - inv_rho) + inv_j * inv_rho
+    out[ABANDON] = f_j / denom_j
+    served_j = uj + (1.0 - inv_j) * inv_rho
+    out[OCCUPANCY] = a * (served_j / denom_j) / n
+    log_j = log_lower_ratio(x, y)
+    one_minus_sl = (f_j + math.exp(log_g - log_j)) / denom_j
+    if one_minus_sl <= 0.5:
+        out[SERVICE] = 1.0 - one_minus_sl
     else:
-        # J may overflow: divide everything by J.
-        uj = u * inv_j
-        denom_j = uj + 1.0
-        pw = 1.0 / denom_j
-        f_j = (1.0 - inv_rho) + inv_j * inv_rho
-        ab = f_j / denom_j
-        served_wait_j = (1.0 - inv_j) * inv_rho
-        served = (uj + served_wait_j) / denom_j
-        log_j = log_lower_ratio(x, y)
-        g_j = math.exp(log_g - log_j)
-        one_minus_sl = (f_j + g_j) / denom_j
-        sl_alt = (uj + served_wait_j - g_j) / denom_j
-        scale_j = 1.0
-    sl = 1.0 - one_minus_sl if one_minus_sl <= 0.5 else sl_alt
-    if sl < 0.0:
-        sl = 0.0
-    out[WAIT] = pw
-    out[SERVICE] = sl
-    out[ABANDON] = ab
-    out[OCCUPANCY] = a * served / n
+        out[SERVICE] = (uj + math.exp(_log_within(x, y, gt) - log_j)) / denom_j
     if need_asa:
-        # E[W; served] = p_n (p / rho) sum_k t_k h_k; divide by P(served).
-        mh = _mean_h(x, y)
-        if y < x:
-            if math.isinf(u):
-                out[ASA] = 0.0
-            else:
-                out[ASA] = p * inv_rho * mh * jj / (u + (jj - 1.0) * inv_rho)
-        else:
-            out[ASA] = p * inv_rho * mh / (u * inv_j + (1.0 - inv_j) * inv_rho)
+        out[ASA] = p * inv_rho * _mean_h(x, y) / served_j
     else:
         out[ASA] = math.nan
-    _ = scale_j
-    _ = denom_j
 
 
 @numba.njit(cache=True)
@@ -313,21 +352,25 @@ def _hw_beta(a: float, h: float, sl: float, t: float, max_wait: float) -> float:
     if not math.isnan(sl):
         theta = sa * t / h
         target = math.log(max(1.0 - sl, 1e-300))
-        b = 1.0
-        for _ in range(4):
-            rr = _SQRT_HALF_PI * math.exp(0.5 * b * b) * math.erfc(-b * _INV_SQRT2)
-            q = 1.0 + b * rr
-            f = -math.log(q) - b * theta - target
-            df = -(rr + b + b * b * rr) / q - theta
-            nb = b - f / df
-            if nb < 1e-3:
-                nb = 0.5 * b
-            b = nb
-        beta = b
+        # Two Newton steps from beta = 1 land within ~0.02 (about one agent at
+        # 2,000 Erlangs). The first step's R(1), log(1 + R(1)) are constants.
+        f = -_LOG_Q1 - theta - target
+        df = _DF1 - theta
+        b = 1.0 - f / df
+        if b < 1e-3:
+            b = 0.5
+        rr = _SQRT_HALF_PI * math.exp(0.5 * b * b) * math.erfc(-b * _INV_SQRT2)
+        q = 1.0 + b * rr
+        f = -math.log(q) - b * theta - target
+        df = -(rr + b + b * b * rr) / q - theta
+        nb = b - f / df
+        if nb < 1e-3:
+            nb = 0.5 * b
+        beta = nb
     if not math.isnan(max_wait) and max_wait > 0.0:
         w = max_wait / h * sa  # C(beta)/beta <= w
         b = 1.0
-        for _ in range(4):
+        for _ in range(3):
             rr = _SQRT_HALF_PI * math.exp(0.5 * b * b) * math.erfc(-b * _INV_SQRT2)
             q = 1.0 + b * rr
             f = -math.log(q) - math.log(b) - math.log(w)
@@ -360,19 +403,17 @@ def required_c(a: float, h: float, sl: float, t: float, max_wait: float, max_occ
         n_min = max(n_min, k)
     if math.isnan(sl) and math.isnan(max_wait):
         return n_min
-    m = np.empty(5)
     beta = _hw_beta(a, h, sl, t, max_wait)
-    n = max(n_min, math.floor(a + beta * math.sqrt(a)))
+    # The Halfin-Whitt estimate falls about one agent short: start one above it.
+    n = max(n_min, math.floor(a + beta * math.sqrt(a)) + 1.0)
     _b, u = erlang_b_pair(n, a)
-    measures_c_from_u(n, a, h, t, u, m)
-    if _meets(m, sl, max_wait, math.nan, math.nan):
+    if _c_ok(n, a, h, t, u, sl, max_wait):
         steps = 0
         while n > n_min:
             if steps >= 64:
                 return _bisect_c(a, h, sl, t, max_wait, n_min, n)
             u_down = u * a / n - 1.0
-            measures_c_from_u(n - 1.0, a, h, t, u_down, m)
-            if not _meets(m, sl, max_wait, math.nan, math.nan):
+            if not _c_ok(n - 1.0, a, h, t, u_down, sl, max_wait):
                 return n
             n -= 1.0
             u = u_down
@@ -384,10 +425,21 @@ def required_c(a: float, h: float, sl: float, t: float, max_wait: float, max_occ
             return _gallop_c(a, h, sl, t, max_wait, n + 1.0)
         n += 1.0
         u = (n / a) * (1.0 + u)
-        measures_c_from_u(n, a, h, t, u, m)
-        if _meets(m, sl, max_wait, math.nan, math.nan):
+        if _c_ok(n, a, h, t, u, sl, max_wait):
             return n
         steps += 1
+
+
+@numba.njit(cache=True)
+def _c_ok(n: float, a: float, h: float, t: float, u: float, sl: float, max_wait: float) -> bool:
+    """Erlang C targets at stable n > a, given U(n, a); same formulas as measures_c_from_u."""
+    x = (1.0 - a / n) * u
+    c = 1.0 / (1.0 + x)
+    if not math.isnan(sl):
+        level = 1.0 / (1.0 + 1.0 / x) + c * -math.expm1(-(n - a) * t / h)
+        if not (level >= sl):
+            return False
+    return math.isnan(max_wait) or c * h / (n - a) <= max_wait
 
 
 @numba.njit(cache=True)
