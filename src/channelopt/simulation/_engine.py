@@ -254,6 +254,11 @@ def _run(
         [c for c in res.pool_skills[p] if kind[c] in (LIVE, CONCURRENT)] for p in range(P)
     ]
     deferred_skills = [[c for c in res.pool_skills[p] if kind[c] == DEFERRED] for p in range(P)]
+    # a pool with one live skill and no deferred work (the fast path of agent_free)
+    sole_skill = [
+        live_skills[p][0] if len(res.pool_skills[p]) == 1 and live_skills[p] else -1
+        for p in range(P)
+    ]
     staffing = np.asarray(staffing, dtype=np.int64)
     cap = [int(staffing[:, p].max()) if I else 0 for p in range(P)]
 
@@ -780,6 +785,25 @@ def _run(
                 cursor[0] = k + 1
                 env._now = ta
                 c = batch[1][k]
+                p = single_pool[c]
+                if p >= 0 and idle[p] and open_flags[c][batch[6]]:
+                    # fast path of enter() + start(): a first attempt served at once
+                    a = idle[p].popleft()
+                    j = batch[4] + k
+                    slot = batch[5] * C + c
+                    work = batch[3][k]
+                    offered[slot] += 1
+                    answered[slot] += 1
+                    if within[c] >= 0.0:
+                        answered_within[slot] += 1
+                    j_contacts[j] = 1
+                    j_mask[j] = bit[c]
+                    contact = [j, c, ta, slot, batch[2][k], IN_SERVICE, work, ta, a, 0, 0.0]
+                    agent_channel[a] = c
+                    load[a] = 1
+                    current[a] = contact
+                    push(queue, (ta + work, 1, next(eid), contact, on_done))
+                    continue
                 if open_flags[c][batch[6]]:
                     enter(c, batch[4] + k, batch[3][k], batch[2][k], batch[5])
                 else:
@@ -789,8 +813,24 @@ def _run(
             break
         if len(queue[0]) == 5:
             item = pop(queue)
-            env._now = item[0]
-            item[4](item[3])
+            now = item[0]
+            env._now = now
+            if item[4] is on_done:
+                # on_done() inlined, with agent_free()'s common case: nothing waits
+                contact = item[3]
+                a = contact[F_AGENT]
+                current[a] = None
+                load[a] -= 1
+                finish(contact, a, 1.0)
+                p = agent_pool[a]
+                c = sole_skill[p]
+                if c >= 0 and not leaving[a] and not queues[c] and load[a] == 0:
+                    idle_since[a] = now
+                    idle[p].append(a)
+                else:
+                    agent_free(a)
+            else:
+                item[4](item[3])
         else:
             step()  # any other SimPy event
     env._now = T_END
