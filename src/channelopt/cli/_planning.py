@@ -15,7 +15,9 @@ __all__ = ["print_plan"]
 ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
 
 
-def print_plan(state: State, scenario: Any, plan: Any, evaluation: Any, title: str) -> None:
+def print_plan(
+    state: State, scenario: Any, plan: Any, evaluation: Any, title: str, result: Any = None
+) -> None:
     """Timeline (initiative x period), money and KPIs per period, estimate vs exact."""
     from channelopt.reporting.tables import (
         business_cases,
@@ -25,13 +27,18 @@ def print_plan(state: State, scenario: Any, plan: Any, evaluation: Any, title: s
     )
 
     state.print(frame_table(plan_timeline_cells(scenario, plan), f"{title}: timeline"))
-    state.print(frame_table(period_overview(evaluation), "money and KPIs per period"))
+    state.print(frame_table(period_overview(evaluation, scenario), "money and KPIs per period"))
     cases = business_cases(evaluation)
     if len(cases):
         state.print(frame_table(cases, "business case per initiative"))
-    state.print(
-        frame_table(estimate_vs_exact(plan, evaluation), "model estimate and exact evaluation")
-    )
+    if result is not None:
+        state.print(
+            frame_table(
+                estimate_vs_exact(result, evaluation),
+                f"optimiser's estimate beside the exact evaluation ({result.solver}, "
+                f"{result.status})",
+            )
+        )
     violations = list(getattr(evaluation, "violations", ()) or ())
     if violations:
         state.print(f"[bold red]{len(violations)} violation(s)[/]:")
@@ -74,13 +81,19 @@ def optimize(
         if solver not in ("highs", "cbc"):
             raise BadInputError(f"--solver must be 'highs' or 'cbc'; got {solver!r}")
         scenario = load(file)
-        from channelopt.planning import evaluate as run_evaluate
         from channelopt.planning import optimize as run_optimize
 
-        with progress_bar(state, "optimising") as _:
-            plan = run_optimize(scenario, budget=budget, solver=solver, time_limit=time_limit)
-            evaluation = run_evaluate(scenario, plan)
-        print_plan(state, scenario, plan, evaluation, f"{scenario.name}: optimised plan")
+        with progress_bar(state, "optimising") as progress:
+            result = run_optimize(
+                scenario,
+                budget=budget,
+                solver=solver,
+                time_limit=time_limit,
+                return_result=True,
+                progress=progress,
+            )
+        plan, evaluation = result.plan, result.evaluation
+        print_plan(state, scenario, plan, evaluation, f"{scenario.name}: optimised plan", result)
         if output is not None:
             from ._compat import save_plan
 

@@ -488,19 +488,31 @@ def plan_spend(evaluation: Any, scenario: Scenario | None = None) -> pd.DataFram
     return out
 
 
-def period_overview(evaluation: Any) -> pd.DataFrame:
-    """One row per period: spending, agent cost, KPIs over all channels, objective.
+def _queue_channels(evaluation: Any, scenario: Any = None) -> set[str] | None:
+    """Names of the live and concurrent channels (the ones with a service level)."""
+    sc = scenario if scenario is not None else getattr(evaluation, "_scenario", None)
+    channels = getattr(sc, "channels", None)
+    if channels is None:
+        return None
+    return {n for n, ch in channels.items() if str(ch.kind) in _STAFFED_QUEUES}
 
-    Service level and abandonment are offered-weighted over the queues
-    (self-service excluded); ``objective`` is the period's discounted
-    contribution.
+
+def period_overview(evaluation: Any, scenario: Any = None) -> pd.DataFrame:
+    """One row per period: spending, agent cost, KPIs over all queues, objective.
+
+    Service level and abandonment are weighted by offered contacts over the
+    live and concurrent channels (self-service and deferred channels have no
+    service level); ``objective`` is the period's discounted contribution.
     """
     money = evaluation.money.set_index("period")
     per = evaluation.periods
+    queues_only = _queue_channels(evaluation, scenario)
     rows = []
     for t, m in money.iterrows():
         d = per[per["period"] == t]
         queues = d[d["service_level"].notna()] if "service_level" in d else d.iloc[0:0]
+        if queues_only is not None:
+            queues = queues[queues["channel"].isin(queues_only)]
         weight = queues["offered"].to_numpy(float) if len(queues) else np.zeros(0)
         wsum = float(weight.sum())
         row = {
@@ -656,47 +668,60 @@ _COMPARISON_ORDER = (
 )
 
 
-def comparison_table(table: Any) -> pd.DataFrame:
-    """The comparison as a DataFrame with a ``plan`` column first."""
+_PROVENANCE = ("scenario", "content_hash", "channelopt_version", "seed", "case_seed")
+
+
+def comparison_table(table: Any, *, provenance: bool = False) -> pd.DataFrame:
+    """The comparison as a DataFrame with a ``plan`` column first.
+
+    Provenance columns (scenario, hash, version, seeds) are dropped unless
+    ``provenance``; ``status``, ``error`` and ``violations`` are dropped when
+    they say nothing (every case ok, no error, no violation).
+    """
     frame = table if isinstance(table, pd.DataFrame) else getattr(table, "table", table)
     frame = pd.DataFrame(frame)
     if "plan" not in frame.columns:
         frame = frame.reset_index().rename(columns={frame.index.name or "index": "plan"})
+    drop = [] if provenance else [c for c in _PROVENANCE if c in frame.columns]
+    if "status" in frame and (frame["status"].astype(str) == "ok").all():
+        drop.append("status")
+    for col in ("error", "violations"):
+        if col in frame and frame[col].fillna("").astype(str).str.strip().eq("").all():
+            drop.append(col)
+    frame = frame.drop(columns=drop)
     first = [c for c in _COMPARISON_ORDER if c in frame.columns]
     rest = [c for c in frame.columns if c not in first]
     return frame[first + rest].reset_index(drop=True)
 
 
-def evaluations_comparison(evaluations: Mapping[str, Any]) -> pd.DataFrame:
-    """A comparison table built from exact evaluations alone (no simulation)."""
+def evaluations_comparison(evaluations: Mapping[str, Any], scenario: Any = None) -> pd.DataFrame:
+    """A comparison table built from exact evaluations alone (no simulation).
+
+    Service level and abandonment are weighted by offered contacts over every
+    period and every live or concurrent channel.
+    """
     rows = []
     for name, ev in evaluations.items():
-        ov = period_overview(ev)
-        money = ev.money
-        weights = ev.periods.groupby("period")["offered"].sum() if "offered" in ev.periods else None
-        sl = ov["service_level"].to_numpy(float)
-        ab = ov["abandonment"].to_numpy(float)
-        w = (
-            weights.reindex(ov["period"]).to_numpy(float)
-            if weights is not None
-            else np.ones(len(ov))
-        )
-        ok = ~np.isnan(sl)
+        per = ev.periods
+        queues_only = _queue_channels(ev, scenario)
+        q = per[per["service_level"].notna()] if "service_level" in per else per.iloc[0:0]
+        if queues_only is not None:
+            q = q[q["channel"].isin(queues_only)]
+        w = q["offered"].to_numpy(float) if len(q) else np.zeros(0)
+        starts = sorted(_starts(ev.plan).items(), key=lambda kv: (kv[1], kv[0]))
         rows.append(
             {
                 "plan": name,
-                "starts": ", ".join(
-                    f"{k}@{v}"
-                    for k, v in sorted(_starts(ev.plan).items(), key=lambda kv: (kv[1], kv[0]))
-                )
-                or "-",
+                "starts": ", ".join(f"{k}@{v}" for k, v in starts) or "-",
                 "objective": float(ev.objective),
                 "npv": float(ev.npv),
-                "initiative_spending": float(money["initiative_spending"].sum()),
-                "agent_cost": float(money["agent_cost"].sum()),
-                "service_level": float(np.average(sl[ok], weights=w[ok])) if ok.any() else math.nan,
-                "abandonment": float(np.average(np.nan_to_num(ab[ok]), weights=w[ok]))
-                if ok.any()
+                "initiative_spending": float(ev.money["initiative_spending"].sum()),
+                "agent_cost": float(ev.money["agent_cost"].sum()),
+                "service_level": float(np.average(q["service_level"], weights=w))
+                if w.sum() > 0
+                else math.nan,
+                "abandonment": float(np.average(q["abandonment"].fillna(0.0), weights=w))
+                if w.sum() > 0 and "abandonment" in q
                 else math.nan,
                 "effort_points": float(ev.effort_points),
                 "feasible": bool(ev.feasible),
