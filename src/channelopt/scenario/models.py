@@ -220,17 +220,23 @@ class Periods(_Model):
 
 
 class Cost(_Model):
+    """Money an initiative costs (currency of the scenario)."""
+
     upfront: NonNegative = 0.0  #: money when the initiative starts
     per_period: NonNegative = 0.0  #: money in every period from the start on
 
 
 class Shift(_Model):
+    """Move ``fraction`` of the external volume of ``from_`` (file key ``from``) to ``to``."""
+
     from_: Name = Field(alias="from")
     to: Name
     fraction: Probability
 
 
 class HandoffFactor(_Model):
+    """Multiply the hand-off probability ``from_`` -> ``to`` by ``factor``."""
+
     from_: Name = Field(alias="from")
     to: Name
     factor: Multiplier
@@ -255,6 +261,8 @@ class Effect(_Model):
 
 
 class Initiative(_Model):
+    """Something that can be funded: costs, timing, effects and dependencies."""
+
     cost: Cost = Field(default_factory=Cost)
     value_per_period: Number = 0.0  #: money per period in force not captured by the model
     lead_time: NonNegativeInt = 0  #: periods between start and first effect
@@ -274,12 +282,16 @@ class Initiative(_Model):
 
 
 class Economics(_Model):
+    """Money per lost contact and per repeat; the annual discount rate."""
+
     value_per_lost_contact: NonNegative = 0.0
     value_per_repeat: NonNegative = 0.0
     discount_rate: NonNegative = 0.0  #: per year
 
 
 class Experience(_Model):
+    """Customer-effort points per minute waited, hand-off, repeat, abandonment; money per point."""
+
     wait_minute: NonNegative = 0.0
     handoff: NonNegative = 0.0
     repeat: NonNegative = 0.0
@@ -288,11 +300,15 @@ class Experience(_Model):
 
 
 class Budget(_Model):
+    """Bounds on initiative spending (None = unlimited)."""
+
     total: NonNegative | None = None  #: None = unlimited
     per_period: tuple[NonNegative, ...] | None = None  #: None = unlimited
 
 
 class Targets(_Model):
+    """Whether service targets are hard constraints or priced per point missed."""
+
     mode: Mode = TargetMode.HARD
     penalty_per_point_below: NonNegative | None = None
 
