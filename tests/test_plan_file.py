@@ -103,6 +103,6 @@ def test_plan_drives_resolve(retail):
     plan = Plan(starts={"crm_unification": 0})
     assert retail.resolve(2, plan).fractions == retail.resolve(2, {"crm_unification": 0}).fractions
     # requires/excludes are feasibility questions answered by check_starts
-    assert retail.check_starts(Plan(starts={"nlu_chatbot": 0}).starts) == [
+    assert retail.check_starts(Plan(starts={"nlu_chatbot": 0})) == [
         "'nlu_chatbot' requires 'crm_unification', which is not started"
     ]

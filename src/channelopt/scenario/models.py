@@ -447,7 +447,7 @@ class Scenario(_Model):
 
         return resolve(self, period, active)
 
-    def check_starts(self, starts: Mapping[str, int | None]) -> list[str]:
+    def check_starts(self, starts: Mapping[str, int | None] | Any) -> list[str]:
         """Rule violations of a set of initiative starts (empty when feasible).
 
         Checks unknown names, starts outside ``[0, periods.count)``, ``requires``

@@ -185,7 +185,13 @@ def fractions_in_force(scenario: Scenario, period: int, active: Any) -> dict[str
 
 
 def check_starts(scenario: Scenario, starts: Mapping[str, int | None]) -> list[str]:
-    """Violations of ``requires``/``excludes``, unknown names and starts out of range."""
+    """Violations of ``requires``/``excludes``, unknown names and starts out of range.
+
+    ``starts`` is a mapping initiative -> start period (``None`` = not started)
+    or an object with such a ``starts`` mapping (a ``Plan``).
+    """
+    if not isinstance(starts, Mapping) and isinstance(getattr(starts, "starts", None), Mapping):
+        starts = starts.starts  # type: ignore[attr-defined]
     out: list[str] = []
     count = scenario.n_periods
     started: dict[str, int] = {}
