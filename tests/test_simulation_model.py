@@ -347,3 +347,19 @@ def test_any_small_scenario_conserves_contacts(data, n_c, retrial):
     c = sim.conservation.iloc[0]
     assert c["attempts"] >= c["externals"]
     assert len(sim.intervals) == 24 * n_c
+
+
+def test_forecast_error_draws_daily_volume_only_when_asked():
+    import dataclasses
+
+    lam = 2000.0  # contacts per day
+    res = make_resolved(
+        [("voice", "live")], per_interval=[lam / 24], aht=[60.0], pools=[("agents", [0], 10)]
+    )
+    res = dataclasses.replace(res, forecast_error=np.array([0.3]))
+    kw = dict(replications=30, seed=8, warmup_days=0)
+    plain = simulate_resolved(res, **kw).per_replication()["offered"]
+    drawn = simulate_resolved(res, forecast_error=True, **kw).per_replication()["offered"]
+    # Poisson alone: variance lam; with a gamma day factor: lam + (0.3 lam)^2
+    assert 0.25 < plain.var() / lam < 4
+    assert 0.25 < drawn.var() / (lam + (0.3 * lam) ** 2) < 4

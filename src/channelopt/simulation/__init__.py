@@ -40,10 +40,14 @@ def _version() -> str:
 
 
 def _replicate(
-    res: Resolved, staffing: np.ndarray, seed: np.random.SeedSequence, n_days: int
+    res: Resolved,
+    staffing: np.ndarray,
+    seed: np.random.SeedSequence,
+    n_days: int,
+    forecast_error: bool,
 ) -> ReplicationOutput:
     # module-level so that worker processes can pickle it
-    return run_replication(res, staffing, seed, n_days)
+    return run_replication(res, staffing, seed, n_days, forecast_error)
 
 
 def _check_int(name: str, value: Any, minimum: int) -> int:
@@ -65,6 +69,7 @@ def simulate_resolved(
     *,
     executor: str = "serial",
     progress: Progress | None = None,
+    forecast_error: bool = False,
 ) -> SimulationResult:
     """Simulate an already resolved scenario period (the engine behind :func:`simulate`).
 
@@ -72,7 +77,7 @@ def simulate_resolved(
     ----------
     resolved : Resolved
         One period of a scenario as plain arrays (``Scenario.resolve``).
-    staffing, replications, seed, days, warmup_days, executor, progress
+    staffing, replications, seed, days, warmup_days, executor, progress, forecast_error
         As in :func:`simulate`.
 
     Returns
@@ -99,14 +104,14 @@ def simulate_resolved(
     outputs: list[ReplicationOutput | None] = [None] * replications
     if executor == "serial" or replications == 1:
         for r, child in enumerate(children):
-            outputs[r] = _replicate(resolved, staff, child, n_days)
+            outputs[r] = _replicate(resolved, staff, child, n_days, forecast_error)
             if progress is not None:
                 progress(r + 1, replications)
     else:
         workers = max(1, min(replications, os.cpu_count() or 1))
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = {
-                pool.submit(_replicate, resolved, staff, child, n_days): r
+                pool.submit(_replicate, resolved, staff, child, n_days, forecast_error): r
                 for r, child in enumerate(children)
             }
             for done, fut in enumerate(as_completed(futures), start=1):
@@ -152,6 +157,7 @@ def simulate(
     *,
     executor: str = "serial",
     progress: Progress | None = None,
+    forecast_error: bool = False,
 ) -> SimulationResult:
     """Simulate contacts and customer journeys through the contact centre.
 
@@ -183,6 +189,11 @@ def simulate(
         Run replications in this process or in worker processes.
     progress : callable, optional
         Called as ``progress(done, total)`` after each replication.
+    forecast_error : bool
+        Also draw each day's volume per channel around the forecast (gamma, mean
+        1, coefficient of variation ``forecast_error`` of the channel). Off by
+        default: the simulation runs at the forecast, and ``whatif.compare``
+        draws forecast errors itself.
 
     Returns
     -------
@@ -213,4 +224,5 @@ def simulate(
         warmup_days,
         executor=executor,
         progress=progress,
+        forecast_error=forecast_error,
     )

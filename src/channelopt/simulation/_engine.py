@@ -134,6 +134,7 @@ def run_replication(
     staffing: np.ndarray,
     seed: np.random.SeedSequence,
     n_days: int,
+    forecast_error: bool = False,
 ) -> ReplicationOutput:
     """Simulate ``n_days`` days of one replication.
 
@@ -147,6 +148,9 @@ def run_replication(
         Seed of this replication; independent streams per purpose are spawned from it.
     n_days : int
         Days to simulate (warm-up days included; the caller discards them).
+    forecast_error : bool
+        Scale each day's volume of a channel by a gamma factor with mean 1 and
+        the channel's ``forecast_error`` as coefficient of variation.
 
     Returns
     -------
@@ -157,7 +161,7 @@ def run_replication(
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _run(res, staffing, seed, n_days)
+        return _run(res, staffing, seed, n_days, forecast_error)
     finally:
         if enabled:
             gc.enable()
@@ -168,6 +172,7 @@ def _run(
     staffing: np.ndarray,
     seed: np.random.SeedSequence,
     n_days: int,
+    use_forecast_error: bool,
 ) -> ReplicationOutput:
     """Simulate ``n_days`` days of one replication.
 
@@ -724,7 +729,7 @@ def _run(
     def generate(g: int) -> None:
         nonlocal day_factor
         i = g % I
-        if i == 0 and np.any(forecast_error > 0):
+        if i == 0 and use_forecast_error and np.any(forecast_error > 0):
             # daily volume uncertainty: a gamma factor with mean 1 and cv forecast_error
             shape = np.where(forecast_error > 0, 1.0 / np.maximum(forecast_error, 1e-12) ** 2, 1.0)
             day_factor = np.where(forecast_error > 0, rng_arrivals.gamma(shape, 1.0 / shape), 1.0)
