@@ -790,6 +790,7 @@ def optimize(
     return_result: bool = False,
     mode: str = "auto",
     max_configs: int = 64,
+    polish: int | None = None,
     _cap_delta: Mapping[tuple[str, int], float] | None = None,
 ) -> Any:
     """Choose which initiatives to start and when, to maximise the objective.
@@ -819,6 +820,11 @@ def optimize(
         configurations per period.
     max_configs : int, default 64
         Largest number of configurations per group and period modelled exactly.
+    polish : int, optional
+        When some group is modelled in log space, at most this many exact
+        evaluations are spent dropping started initiatives (with those that
+        require them) while that raises the exact objective and keeps the plan
+        feasible. Default: 40 for portfolios of at most 12 initiatives, else 0.
 
     Returns
     -------
@@ -894,6 +900,16 @@ def optimize(
         for v in broken:
             k = (v.kind, v.subject, int(v.period))  # type: ignore[arg-type]
             tighten[k] = tighten.get(k, 0.0) - v.excess * 1.05 - 0.5
+    polished = 0
+    if polish is None:
+        polish = 40 if len(names) <= 12 else 0
+    if polish > 0 and any(m != "exact" for m in built.modes.values()):
+        _progress(progress, "polishing the plan with exact evaluations", 0.9)
+        c1 = time.process_time()
+        t1 = time.perf_counter()
+        plan, ev, polished = _polish(scenario, plan, ev, budget, polish)
+        t_eval += time.perf_counter() - t1
+        cpu["evaluate"] += time.process_time() - c1
     _progress(progress, "done", 1.0)
     if not return_result:
         return plan
@@ -921,11 +937,45 @@ def optimize(
             "variables": built.model.n_variables,
             "constraints": built.model.n_constraints,
             "staffing_calls": built.staffing_calls,
+            "polish_evaluations": polished,
             "initiatives": len(names),
             "periods": T,
         },
         solver=solver,
     )
+
+
+def _polish(
+    scenario: Any, plan: Any, ev: PlanEvaluation, budget: Any, limit: int
+) -> tuple[Any, PlanEvaluation, int]:
+    """Drop started initiatives (with their dependants) while the exact objective rises.
+
+    A safeguard for the log-space approximation: each candidate is measured with
+    :func:`evaluate` (cached staffing), accepted only when feasible and better.
+    """
+    from ..scenario import Plan
+    from .evaluate import _dependants
+
+    used = 0
+    improved = True
+    while improved and used < limit:
+        improved = False
+        starts = dict(plan.starts)
+        for name in sorted(starts, key=lambda n: (-starts[n], n)):
+            if used >= limit:
+                break
+            drop = _dependants(scenario, name, starts)
+            cand = Plan(
+                starts={k: v for k, v in starts.items() if k not in drop},
+                agents=None,
+                name=plan.name,
+            )
+            cev = evaluate(scenario, cand, budget=budget)
+            used += 1
+            if cev.feasible and cev.objective > ev.objective + 1e-6 * max(1.0, abs(ev.objective)):
+                plan, ev, improved = cand, cev, True
+                break
+    return plan, ev, used
 
 
 def _diagnose(
