@@ -471,3 +471,39 @@ def test_every_documented_column_exists() -> None:
 
     assert table("## `StaffingResult.intervals`") == list(INTERVAL_COLUMNS)
     assert table("## `StaffingResult.pools`") == list(POOL_COLUMNS)
+
+
+@pytest.mark.parametrize("stretch", [0.0, 0.4, 1.0])
+def test_stretch_model_is_exact_for_one_agent(stretch: float) -> None:
+    # One agent: chats cannot be spread, so the channel is exactly the birth-death
+    # chain below, solved here term by term (truncated far in the tail).
+    k, aht, patience, arrivals = 3, 600.0, 300.0, 12.0
+    lam = arrivals / HALF_HOUR
+    full = 1 + stretch * (k - 1)
+    pi = [1.0]
+    for m in range(1, 4000):
+        in_service = m * full / (1 + stretch * (m - 1)) / aht  # m <= k chats, all served
+        queued = k / aht + (m - k) / patience  # k served, m - k waiting and may abandon
+        death = in_service if m <= k else queued
+        pi.append(pi[-1] * lam / death)
+    pi = np.array(pi) / np.sum(pi)
+    m = np.arange(pi.size)
+    p_wait = pi[k:].sum()
+    abandon = (pi * np.maximum(m - k, 0) / patience).sum() / lam
+    busy = (pi * np.minimum(m, k)).sum() / k
+    chat = dict(
+        name="chat",
+        kind="concurrent",
+        concurrency=k,
+        stretch=stretch,
+        arrivals=arrivals,
+        aht=aht,
+        patience=patience,
+        target={"service_level": 0.5, "within": 0.0},
+    )
+    rows = _rows(
+        staff_resolved(make_resolved([chat], n_intervals=1), channel_agents={"chat": 1}), "chat"
+    )
+    assert rows["service_level"][0] == pytest.approx(1 - p_wait, rel=1e-9)
+    assert rows["abandonment"][0] == pytest.approx(abandon, rel=1e-9)
+    assert rows["occupancy"][0] == pytest.approx(busy, rel=1e-9)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 __all__ = ["ChannelSpec", "LiveKpis", "evaluate_live", "staff_live"]
@@ -75,29 +76,6 @@ class ChannelSpec:
             return "service_level needs 'within', the threshold in seconds"
         return None
 
-    def effective_aht(self, arrivals: np.ndarray, agents: np.ndarray) -> np.ndarray:
-        """Chat duration in seconds at the expected number of chats per agent.
-
-        With stretch ``s`` a chat lasts ``g(j) aht``, ``g(j) = (1 + s (j - 1)) /
-        (1 + s (k - 1))``, while its agent carries ``j`` chats. The expected chats
-        per agent solve ``j = rho g(j)`` with ``rho = lambda aht / n`` (chats per
-        agent if every chat took ``aht``), which is linear:
-        ``j = rho (1 - s) / (1 + s (k - 1) - rho s)``; ``j`` is clipped to
-        ``[1, k]`` (a chat's own agent carries at least that chat) and set to
-        ``k`` when the equation has no positive solution (saturation).
-        Exact (``aht``) when ``s == 0``.
-        """
-        k, s = self.concurrency, self.stretch
-        if s == 0.0 or k <= 1:
-            return np.full(np.shape(arrivals), self.aht)
-        full = 1.0 + s * (k - 1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rho = np.where(agents > 0, arrivals / self.interval_s * self.aht / agents, np.inf)
-            den = full - rho * s
-            j = np.where(den > 0, rho * (1.0 - s) / den, k)
-        j = np.clip(np.nan_to_num(j, nan=k, posinf=k), 1.0, k)
-        return self.aht * (1.0 + s * (j - 1.0)) / full
-
 
 @dataclass(frozen=True)
 class LiveKpis:
@@ -124,72 +102,204 @@ def evaluate_live(
     ``x = base + q abandonment(n, x) x`` with ``q`` = ``spec.same_interval_retrial``,
     started from ``x0`` when given (the previous round's offered volume).
     """
-    q = _queueing()
     base = np.asarray(base, dtype=float)
     agents = np.asarray(agents, dtype=np.int64)
-    slots = agents * spec.concurrency
     x = base.copy() if x0 is None else np.maximum(np.asarray(x0, dtype=float), base)
-    finite = math.isfinite(spec.patience)
-    aht = spec.effective_aht(x, agents)
-    ab = np.zeros_like(x)
-    for _ in range(_FIXED_POINT_CAP):
-        aht = spec.effective_aht(x, agents)
-        load = x * aht / spec.interval_s
-        if not finite:
-            break
-        ab = _abandonment(q, slots, load, aht, spec.patience)
-        new = base + spec.same_interval_retrial * ab * x
-        done = np.max(np.abs(new - x), initial=0.0) <= _FIXED_POINT_TOL * max(1.0, x.max(initial=0))
-        x = new
-        if done or spec.same_interval_retrial == 0.0:
-            aht = spec.effective_aht(x, agents)
-            break
-    load = x * aht / spec.interval_s
-    ab = np.zeros_like(x)
-    busy = load > 0
-    sl = np.where(np.isnan(spec.within), np.nan, 1.0) * np.ones_like(x)
-    wait = np.zeros_like(x)
-    occ = np.zeros_like(x)
-    if busy.any():
-        within = 0.0 if math.isnan(spec.within) else spec.within
-        m = q.measures(
-            slots[busy], load[busy], np.broadcast_to(aht, x.shape)[busy], within, spec.patience
-        )
-        if not math.isnan(spec.within):
-            sl[busy] = m.service_level
-        wait[busy] = m.average_wait
-        occ[busy] = m.occupancy
-        ab = np.zeros_like(x)
-        ab[busy] = m.abandonment if finite else 0.0
+    q = spec.same_interval_retrial
+    m = _measures(spec, agents, x)
+    if q > 0.0:
+        for _ in range(_FIXED_POINT_CAP):
+            new = base + q * m.abandonment * x
+            done = np.max(np.abs(new - x), initial=0.0) <= _FIXED_POINT_TOL * max(
+                1.0, float(x.max(initial=0.0))
+            )
+            x = new
+            m = _measures(spec, agents, x)
+            if done:
+                break
+    slots = agents * spec.concurrency
+    busy = x > 0
     meets = np.ones(x.shape, dtype=bool)
     tol = _TARGET_TOL
     if not math.isnan(spec.service_level):
-        meets &= sl >= spec.service_level - tol
+        meets &= m.service_level >= spec.service_level - tol
     if not math.isnan(spec.max_wait):
-        meets &= wait <= spec.max_wait * (1 + tol) + tol
+        meets &= m.average_wait <= spec.max_wait * (1 + tol) + tol
     if not math.isnan(spec.max_abandonment):
-        meets &= ab <= spec.max_abandonment + tol
+        meets &= m.abandonment <= spec.max_abandonment + tol
     if not math.isnan(spec.max_occupancy):
-        meets &= occ <= spec.max_occupancy + tol
-    if not finite or not spec.has_target:
+        meets &= m.occupancy <= spec.max_occupancy + tol
+    if not math.isfinite(spec.patience) or not spec.has_target:
         # Erlang C needs a stable queue, and a channel without targets is staffed
-        # to stability: fewer offered Erlangs than slots.
-        meets &= (~busy) | (load < slots)
-    return LiveKpis(agents, x, load, aht, sl, wait, ab, occ, meets)
+        # to stability: fewer Erlangs (at the full chat duration) than slots.
+        meets &= (~busy) | (x * spec.aht / spec.interval_s < slots)
+    return LiveKpis(
+        agents,
+        x,
+        m.load,
+        m.aht,
+        m.service_level,
+        m.average_wait,
+        m.abandonment,
+        m.occupancy,
+        meets,
+    )
 
 
-def _abandonment(q, slots, load, aht, patience):
-    busy = load > 0
-    return np.where(busy, _masked(q.abandonment, busy, slots, load, aht, patience), 0.0)
+@dataclass(frozen=True)
+class _Measures:
+    load: np.ndarray
+    aht: np.ndarray
+    service_level: np.ndarray
+    average_wait: np.ndarray
+    abandonment: np.ndarray
+    occupancy: np.ndarray
 
 
-def _masked(fn, mask, slots, load, aht, *rest):
-    """Call a kernel on the cells in ``mask`` only (others get 0)."""
-    out = np.zeros(np.shape(load))
-    if mask.any():
-        args = [slots[mask], load[mask], np.broadcast_to(aht, np.shape(load))[mask], *rest]
-        out[mask] = fn(*args)
-    return out
+def _measures(spec: ChannelSpec, agents: np.ndarray, x: np.ndarray) -> _Measures:
+    """Queueing measures of each interval at ``agents`` and offered contacts ``x``."""
+    qm = _queueing()
+    shape = x.shape
+    busy = x > 0
+    aht = np.full(shape, spec.aht)
+    sl = np.full(shape, np.nan if math.isnan(spec.within) else 1.0)
+    wait = np.zeros(shape)
+    ab = np.zeros(shape)
+    occ = np.zeros(shape)
+    if busy.any():
+        within = 0.0 if math.isnan(spec.within) else spec.within
+        slots = agents[busy] * spec.concurrency
+        load = x[busy] * spec.aht / spec.interval_s
+        m = qm.measures(slots, load, spec.aht, within, spec.patience)
+        if spec.stretch > 0.0 and spec.concurrency > 1:
+            m, aht[busy] = _stretched(spec, agents[busy], x[busy] / spec.interval_s, m)
+        if not math.isnan(spec.within):
+            sl[busy] = m.service_level
+        wait[busy] = m.average_wait
+        ab[busy] = m.abandonment if math.isfinite(spec.patience) else 0.0
+        occ[busy] = m.occupancy
+    return _Measures(x * aht / spec.interval_s, aht, sl, wait, ab, occ)
+
+
+def _stretched(spec: ChannelSpec, agents: np.ndarray, lam: np.ndarray, ref):  # type: ignore[no-untyped-def]
+    """Measures of a concurrent channel whose chats stretch with the agent's load.
+
+    Model (documented in docs/staffing.md): the number of chats ``m`` in the
+    channel is a birth-death process. Below ``N = n k`` slots the chats are
+    spread as evenly as possible over the ``n`` agents (``m = q n + r``: ``r``
+    agents carry ``q + 1`` chats, the others ``q``), and an agent carrying ``j``
+    chats completes them at total rate ``j / (g(j) aht)``, ``g(j) = (1 + s (j -
+    1)) / (1 + s (k - 1))``. At ``N`` and above every agent is full, chats last
+    ``aht`` and the queue (with abandonment) behaves exactly like the reference
+    M/M/N(+M) queue with handle time ``aht``. So every measure conditional on
+    waiting is the reference's (``ref``, from ``queueing.measures``); only the
+    probability of waiting changes, through the states below ``N``:
+
+    ``P(wait) = T / (R_s + T)`` with ``R_s = sum_{m<N} pi(m) / pi(N)`` and
+    ``T = sum_{q>=0} pi(N + q) / pi(N)``, the latter taken from the reference
+    (``T = P_ref (R_ref) / (1 - P_ref)``). Exact for one agent and for ``s = 0``.
+    """
+    k, s, a_ht = spec.concurrency, spec.stretch, spec.aht
+    slots = agents * k
+    out_aht = np.full(agents.shape, a_ht)
+    pw_ref = np.asarray(ref.wait_probability, dtype=float)
+    sl_ref = np.asarray(ref.service_level, dtype=float)
+    ab_ref = np.asarray(ref.abandonment, dtype=float)
+    asa_ref = np.asarray(ref.average_wait, dtype=float)
+    ok = slots > 0
+    if not ok.any():
+        return ref, out_aht
+    log_r_s, log_r_ref, log_mean_below = _stretch_sums(
+        agents[ok].astype(np.int64), k, s, lam[ok].astype(np.float64), a_ht
+    )
+    lam = lam[ok][:, None]
+    p_ref = pw_ref[ok]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_t = np.log(p_ref) + log_r_ref - np.log1p(-p_ref)
+        pw = np.where(p_ref >= 1.0, 1.0, 1.0 / (1.0 + np.exp(log_r_s - log_t)))
+        pw = np.where(p_ref <= 0.0, 0.0, pw)
+        scale = np.where(p_ref > 0, pw / p_ref, 0.0)
+        sl = 1.0 - pw + scale * (sl_ref[ok] - (1.0 - p_ref))
+        ab = scale * ab_ref[ok]
+        wait = np.where(pw > 0, scale * asa_ref[ok] * (1.0 - ab_ref[ok]) / (1.0 - ab), 0.0)
+        # chats in service: below N from the distribution, N when waiting
+        mean_below = np.exp(log_mean_below)
+        in_service = (1.0 - pw) * mean_below + pw * slots[ok]
+        carried = lam[:, 0] * (1.0 - ab)
+        eff = np.where(carried > 0, in_service / carried, a_ht)
+    res = {
+        "wait_probability": pw_ref.copy(),
+        "service_level": sl_ref.copy(),
+        "average_wait": asa_ref.copy(),
+        "abandonment": ab_ref.copy(),
+        "occupancy": np.asarray(ref.occupancy, dtype=float).copy(),
+    }
+    res["wait_probability"][ok] = pw
+    res["service_level"][ok] = np.clip(sl, 0.0, 1.0)
+    res["average_wait"][ok] = wait
+    res["abandonment"][ok] = np.clip(ab, 0.0, 1.0)
+    res["occupancy"][ok] = np.clip(in_service / slots[ok], 0.0, 1.0)
+    out_aht[ok] = eff
+    return _queueing().Measures(**res), out_aht
+
+
+@numba.njit(cache=True)
+def _stretch_sums(agents, k, s, lam, aht):  # type: ignore[no-untyped-def]
+    """Per cell: log R_s, log R_ref and log E[m | m < N] of the chat birth-death chain.
+
+    ``R = sum_{m<N} pi(m) / pi(N)``, where ``log pi(m) / pi(N) = sum_{i=m+1..N}
+    (log mu(i) - log lambda)``; stretched rates ``mu_s`` (chats spread evenly)
+    and reference rates ``mu_ref(i) = i / aht``. Running log-sum-exp, so no
+    factorials or powers of the load.
+    """
+    n_cells = agents.shape[0]
+    out_s = np.empty(n_cells)
+    out_ref = np.empty(n_cells)
+    out_mean = np.empty(n_cells)
+    full = 1.0 + s * (k - 1)
+    for c in range(n_cells):
+        n = agents[c]
+        big_n = n * k
+        log_lam = math.log(lam[c]) if lam[c] > 0 else -math.inf
+        l_s = 0.0
+        l_ref = 0.0
+        mx_s = -math.inf
+        acc_s = 0.0
+        mx_ref = -math.inf
+        acc_ref = 0.0
+        mx_m = -math.inf
+        acc_m = 0.0
+        for m in range(big_n - 1, -1, -1):
+            i = m + 1  # L(m) = L(m + 1) + log mu(m + 1) - log lambda
+            q = i // n
+            r = i - q * n
+            rate = r * (q + 1) * full / (1.0 + s * q)
+            if q > 0:
+                rate += (n - r) * q * full / (1.0 + s * (q - 1))
+            l_s += math.log(rate / aht) - log_lam
+            l_ref += math.log(i / aht) - log_lam
+            if l_s > mx_s:
+                acc_s = acc_s * math.exp(mx_s - l_s) + 1.0
+                mx_s = l_s
+            else:
+                acc_s += math.exp(l_s - mx_s)
+            if l_ref > mx_ref:
+                acc_ref = acc_ref * math.exp(mx_ref - l_ref) + 1.0
+                mx_ref = l_ref
+            else:
+                acc_ref += math.exp(l_ref - mx_ref)
+            if m > 0:
+                lm = l_s + math.log(m)
+                if lm > mx_m:
+                    acc_m = acc_m * math.exp(mx_m - lm) + 1.0
+                    mx_m = lm
+                else:
+                    acc_m += math.exp(lm - mx_m)
+        out_s[c] = mx_s + math.log(acc_s)
+        out_ref[c] = mx_ref + math.log(acc_ref)
+        log_mean = mx_m + math.log(acc_m) if acc_m > 0 else -math.inf
+        out_mean[c] = log_mean - out_s[c]
+    return out_s, out_ref, out_mean
 
 
 def _bounds(spec: ChannelSpec, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
