@@ -240,7 +240,11 @@ def build_result(
                 # so the mean wait of all arrivals is P(abandon) x mean patience.
                 cols["wait_minutes"][:, c] = abandoned * r.patience[c] / 60.0
             else:
-                cols["wait_minutes"][:, c] = answered * np.nan_to_num(kp.average_wait) / 60.0
+                # an unstable Erlang C interval (evaluated agents <= load) waits forever
+                waits = answered > 0
+                cols["wait_minutes"][:, c] = np.where(
+                    waits, answered * np.where(waits, kp.average_wait, 0.0) / 60.0, 0.0
+                )
         cols["answered"][:, c] = answered
         cols["handed_off"][:, c] = answered * rates.handoff_sum[c]
         cols["repeats"][:, c] = answered * rates.repeat_share[c] * rates.repeat_sum[c]
