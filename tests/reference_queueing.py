@@ -87,6 +87,7 @@ def erlang_c_measures(n: int, a: float, aht: float, target: float) -> dict[str, 
 
 
 # --------------------------------------------------------------------------- Erlang A
+@functools.lru_cache(maxsize=256)
 def erlang_a_birth_death(
     n: int, a: float, aht: float, patience: float, target: float
 ) -> dict[str, mp.mpf]:
@@ -158,6 +159,7 @@ def erlang_a_birth_death(
         return {k: +v for k, v in out.items()}
 
 
+@functools.lru_cache(maxsize=256)
 def erlang_a_closed(
     n: int, a: float, aht: float, patience: float, target: float
 ) -> dict[str, mp.mpf]:

@@ -20,7 +20,6 @@ import numpy as np
 
 from ._special import (
     digamma_difference,
-    log_density,
     log_lower_ratio,
     lower_ratio_and_inverse,
     small_tail,
