@@ -384,7 +384,7 @@ def test_run_with_pareto_and_parquet(small: Path, tmp_path: Path) -> None:
     assert "Pareto frontier" in (out / "report.html").read_text()
 
 
-def test_run_failure_leaves_no_partial_files(tmp_path: Path, monkeypatch) -> None:
+def test_run_failure_leaves_no_partial_files(small: Path, tmp_path: Path, monkeypatch) -> None:
     import channelopt.reporting as reporting
 
     def boom(*args: object, **kwargs: object) -> None:
@@ -395,7 +395,7 @@ def test_run_failure_leaves_no_partial_files(tmp_path: Path, monkeypatch) -> Non
     out.mkdir()
     (out / "keep.txt").write_text("mine")
     result = runner.invoke(
-        app, ["run", str(BANK), "-o", str(out), "--replications", "1", "--no-pareto"]
+        app, ["run", str(small), "-o", str(out), "--replications", "1", "--no-pareto"]
     )
     assert result.exit_code == 1
     assert "disk on fire" in result.stderr
@@ -406,7 +406,7 @@ def test_run_failure_leaves_no_partial_files(tmp_path: Path, monkeypatch) -> Non
         [
             "--debug",
             "run",
-            str(BANK),
+            str(small),
             "-o",
             str(out),
             "--replications",
