@@ -16,10 +16,10 @@ from pathlib import Path
 import mpmath as mp
 import numpy as np
 import pytest
-import reference_queueing as ref
 
 import channelopt
 import channelopt.queueing as q
+import reference_queueing as ref
 from channelopt.queueing import _temme_table
 
 RTOL = 1e-9
@@ -333,9 +333,9 @@ def test_required_agents_input_errors() -> None:
         q.required_agents(10.0, 180.0, service_level=0.8)
     with pytest.raises(ValueError, match="without service_level"):
         q.required_agents(10.0, 180.0, target=20.0, max_wait=5.0)
-    with pytest.raises(ValueError, match="'service_level'.*1.5"):
+    with pytest.raises(ValueError, match=r"'service_level'.*1\.5"):
         q.required_agents(10.0, 180.0, service_level=1.5, target=20.0)
-    with pytest.raises(ValueError, match="'max_abandonment'.*-0.1"):
+    with pytest.raises(ValueError, match=r"'max_abandonment'.*-0\.1"):
         q.required_agents(10.0, 180.0, max_abandonment=-0.1, patience=10.0)
 
 
