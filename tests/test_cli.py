@@ -235,6 +235,32 @@ def test_simulate_writes_tables(tmp_path: Path) -> None:
     assert sorted(intervals["replication"].unique()) == [0, 1]
 
 
+def test_simulate_in_parallel_equals_serial(small: Path, tmp_path: Path) -> None:
+    for mode in ("parallel", "serial"):
+        extra = ["--serial"] if mode == "serial" else []
+        result = invoke(
+            "simulate", small, "-r", "3", "--seed", "11", "--csv", tmp_path / mode, *extra
+        )
+        assert result.exit_code == 0, result.output
+    for name in ("intervals.csv", "journeys.csv"):
+        parallel = pd.read_csv(tmp_path / "parallel" / name)
+        serial = pd.read_csv(tmp_path / "serial" / name)
+        pd.testing.assert_frame_equal(parallel, serial)
+
+
+def test_ctrl_c_exits_130_without_partial_files(small: Path, tmp_path: Path, monkeypatch) -> None:
+    import channelopt.staffing as staffing
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(staffing, "staff", interrupted)
+    result = runner.invoke(app, ["run", str(small), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 130
+    assert "interrupted" in result.stderr
+    assert list((tmp_path / "out").iterdir()) == []
+
+
 # ----------------------------------------------------------------------------- plans
 
 
@@ -311,6 +337,14 @@ def test_bad_set_is_bad_input(option: str) -> None:
     result = runner.invoke(app, ["sweep", str(BANK), "--set", option, "--serial"])
     assert result.exit_code == 2
     assert "--set" in result.stderr
+
+
+def test_sweep_scheduler_must_be_an_address() -> None:
+    result = runner.invoke(
+        app, ["sweep", str(BANK), "--set", "channels.chat.volume=1.1", "--scheduler", "localhost"]
+    )
+    assert result.exit_code == 2
+    assert "tcp://host:8786" in result.stderr
 
 
 def test_sweep_grid_serial(tmp_path: Path) -> None:
