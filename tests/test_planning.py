@@ -385,3 +385,51 @@ def test_evaluation_flags_exactly_the_broken_rules(sc: co.Scenario, choice: list
     assert ev.npv == pytest.approx((m["discount_factor"] * m["net_cash"]).sum(), rel=1e-12)
     penalty = (m["discount_factor"] * (m["effort_cost"] + m["target_penalty"])).sum()
     assert ev.objective == pytest.approx(ev.npv - penalty, rel=1e-12)
+
+
+class _StatusObject:
+    """Stands in for PuLP 4's status objects (an integer code behind an attribute)."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+
+def test_adapter_reads_status_objects_and_ints() -> None:
+    assert _pulp._code(1) == 1
+    assert _pulp._code(_StatusObject(-1)) == -1
+    with pytest.raises(SolverError, match="unrecognised PuLP status"):
+        _pulp._code(object())
+
+
+def _knapsack() -> tuple[_pulp.Model, object]:
+    m = _pulp.Model("knap")
+    a = m.binary("a")
+    m.add(_pulp.lin([2 * a]) <= 4, "cap")
+    m.set_objective(_pulp.lin([5 * a]))
+    return m, a
+
+
+def test_adapter_does_not_trust_an_optimal_status_without_a_solution(monkeypatch) -> None:
+    # PuLP 3 reports a CBC time-out as status 1 ("Optimal"); only sol_status tells whether a
+    # solution exists. Simulate both reports on a real model.
+    m, a = _knapsack()
+
+    def timed_out_with_incumbent(solver: object) -> int:
+        a.varValue = 1.0
+        m.problem.sol_status = 2  # integer feasible, not proven
+        return 1
+
+    monkeypatch.setattr(m.problem, "solve", timed_out_with_incumbent)
+    info = m.solve("cbc" if "cbc" in _pulp.available_solvers() else "highs")
+    assert info.status == "feasible" and info.has_solution
+
+    m2, a2 = _knapsack()
+
+    def timed_out_without_solution(solver: object) -> int:
+        a2.varValue = None
+        m2.problem.sol_status = 0  # no solution found
+        return 1
+
+    monkeypatch.setattr(m2.problem, "solve", timed_out_without_solution)
+    with pytest.raises(SolverError, match="no solution"):
+        m2.solve("highs", time_limit=1.0)
