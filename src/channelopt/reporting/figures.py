@@ -579,6 +579,18 @@ def plan_timeline_figure(
                 ls="--",
                 label="initiative budget",
             )
+        if not bottom.any() and budget is None:
+            money.set_ylim(0, 1)
+            money.set_yticks([])
+            money.text(
+                horizon / 2,
+                0.5,
+                "no initiative spending",
+                ha="center",
+                va="center",
+                color=_MUTED,
+                fontsize=9,
+            )
         money.set_ylabel("spend per period")
         money.set_xlabel("period")
         money.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: _money(v)))
@@ -590,6 +602,19 @@ def plan_timeline_figure(
         gantt.set_xlabel("period")
     _title(fig, title, subtitle)
     return fig
+
+
+def _signed_money(v: float) -> str:
+    return ("+" if v > 0 else "") + _money(v)
+
+
+def _money_axis(values: Any) -> FuncFormatter:
+    """Money tick labels precise enough to tell ticks apart on a narrow range."""
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    if v.size and np.abs(v).max() > 0 and np.ptp(v) < 0.05 * np.abs(v).max():
+        return FuncFormatter(lambda x, _p: f"{x:,.0f}")
+    return FuncFormatter(lambda x, _p: _money(x))
 
 
 def _money(v: float) -> str:
@@ -706,7 +731,7 @@ def pareto_figure(
                     color=_INK,
                 )
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: _money(v)))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: _money(v)))
+    ax.yaxis.set_major_formatter(_money_axis(d["objective"]))
     ax.set_xlabel("initiative spend" if xcol == "spend" else "initiative budget")
     ax.set_ylabel("objective (NPV - value of effort)")
     _style(ax, grid_axis="both")
@@ -732,6 +757,7 @@ def comparison_figure(
     table: pd.DataFrame,
     *,
     metrics: Sequence[tuple[str, str, str]] = COMPARISON_METRICS,
+    relative: bool = True,
     title: str = "Plans side by side",
     subtitle: str | None = None,
 ) -> Figure:
@@ -745,14 +771,24 @@ def comparison_figure(
         ``abandonment``, ``effort``, ``miss_probability``); a metric ``m`` may
         carry a 95 % interval in ``m_low`` and ``m_high``; from
         :func:`channelopt.reporting.tables.comparison_table`.
+    relative : bool, default True
+        Draw money metrics as the difference from the first plan (usually
+        "do nothing"): totals are dominated by the agent cost every plan pays,
+        so the differences are what a committee compares.
 
     Returns
     -------
     matplotlib.figure.Figure
-        Horizontal bars per plan, with 95 % intervals when given.
+        Horizontal bars per plan, with 95 % intervals when given. Metrics that
+        are zero for every plan are left out.
     """
     _require(table, ["plan"], "comparison")
-    shown = [m for m in metrics if m[0] in table and table[m[0]].notna().any()]
+    shown = [
+        m
+        for m in metrics
+        if m[0] in table and table[m[0]].notna().any() and (table[m[0]].fillna(0) != 0).any()
+    ]
+    baseline_name = str(table["plan"].iloc[0]) if relative and len(table) > 1 else None
     k = max(len(shown), 1)
     cols = min(k, 3)
     nrows = math.ceil(k / cols)
@@ -764,10 +800,17 @@ def comparison_figure(
     colors = [PALETTE[i % len(PALETTE)] for i in range(n_plans)]
     for ax, (col, label, kind) in zip(axes, shown, strict=False):
         vals = table[col].to_numpy(float)
+        shift = 0.0
+        if baseline_name is not None and kind == "money":
+            shift = float(vals[0])
+            vals = vals - shift
+            label = f"{label} vs {baseline_name}"
         ax.barh(y, vals, color=colors, height=0.6)
         lo, hi = f"{col}_low", f"{col}_high"
         if lo in table and hi in table and table[lo].notna().any():
-            err = np.vstack([vals - table[lo].to_numpy(float), table[hi].to_numpy(float) - vals])
+            low_v = table[lo].to_numpy(float) - shift
+            high_v = table[hi].to_numpy(float) - shift
+            err = np.vstack([vals - low_v, high_v - vals])
             ax.errorbar(
                 vals,
                 y,
@@ -777,8 +820,12 @@ def comparison_figure(
                 capsize=3,
                 lw=1,
             )
-        fmt = {"money": _money, "fraction": lambda v: f"{v:.1%}", "number": _short}[kind]
-        ends = table[hi].to_numpy(float) if hi in table else vals
+        fmt = {
+            "money": _signed_money if shift else _money,
+            "fraction": lambda v: f"{v:.1%}",
+            "number": _short,
+        }[kind]
+        ends = table[hi].to_numpy(float) - shift if hi in table else vals
         for i, v in enumerate(vals):
             if not math.isnan(v):
                 # Label past the end of the bar (and of its interval) so they do not overlap.
