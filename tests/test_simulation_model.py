@@ -363,3 +363,21 @@ def test_forecast_error_draws_daily_volume_only_when_asked():
     # Poisson alone: variance lam; with a gamma day factor: lam + (0.3 lam)^2
     assert 0.25 < plain.var() / lam < 4
     assert 0.25 < drawn.var() / (lam + (0.3 * lam) ** 2) < 4
+
+
+def test_seed_forms():
+    res = voice(5, 3.0)
+    by_int = simulate_resolved(res, replications=1, seed=21)
+    seq = np.random.SeedSequence(21)
+    once = simulate_resolved(res, replications=1, seed=seq)
+    twice = simulate_resolved(res, replications=1, seed=seq)  # the sequence is not advanced
+    pd.testing.assert_frame_equal(once.intervals, by_int.intervals)
+    pd.testing.assert_frame_equal(twice.intervals, by_int.intervals)
+    rng = np.random.default_rng(3)
+    a = simulate_resolved(res, replications=1, seed=rng)
+    b = simulate_resolved(res, replications=1, seed=rng)  # the generator advances
+    again = simulate_resolved(res, replications=1, seed=np.random.default_rng(3))
+    pd.testing.assert_frame_equal(a.intervals, again.intervals)
+    assert not a.intervals["offered"].equals(b.intervals["offered"])
+    fresh = simulate_resolved(res, replications=1, seed=None)
+    assert fresh.seed is None and fresh.entropy > 0

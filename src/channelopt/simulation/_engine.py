@@ -183,7 +183,7 @@ def _run(
     staffing : ndarray of int, shape (I, P)
         Agents on duty per interval of the day and pool (same every day).
     seed : numpy.random.SeedSequence
-        Seed of this replication; seven independent streams are spawned from it.
+        Seed of this replication; eight independent streams are spawned from it.
     n_days : int
         Days to simulate (warm-up days included; the caller discards them).
 
@@ -243,8 +243,8 @@ def _run(
         rng_handle_norm,
         rng_patience,
         rng_routing,
-    ) = (np.random.default_rng(s) for s in seed.spawn(7))
-    rng_delay = np.random.default_rng(seed.spawn(1)[0])
+        rng_delay,
+    ) = (np.random.default_rng(s) for s in seed.spawn(8))
     u_route = _Buffer(rng_routing.random)
     e_handle = _Buffer(rng_handle_exp.standard_exponential)
     z_handle = _Buffer(rng_handle_norm.standard_normal)

@@ -151,15 +151,18 @@ def staffing_array(res: Resolved, staffing: Any) -> np.ndarray:
 def seed_sequence(seed: Any) -> np.random.SeedSequence:
     """The root :class:`~numpy.random.SeedSequence` of ``seed``.
 
-    ``seed`` is an int >= 0, a Generator (its own SeedSequence), a SeedSequence or None.
+    ``seed`` is an int >= 0, a SeedSequence (copied, not advanced), a Generator
+    (one draw from it seeds the run, so the caller's generator advances) or None
+    (fresh entropy).
     """
     if isinstance(seed, np.random.SeedSequence):
-        return seed
+        # a copy: spawning replications must not advance the caller's sequence
+        return np.random.SeedSequence(
+            seed.entropy, spawn_key=seed.spawn_key, pool_size=seed.pool_size
+        )
     if isinstance(seed, np.random.Generator):
-        seq = seed.bit_generator.seed_seq
-        if not isinstance(seq, np.random.SeedSequence):
-            raise ValueError("The 'seed' Generator has no SeedSequence; pass an int seed instead.")
-        return seq
+        # randomness flows from the caller's generator: each call draws a new root
+        return np.random.SeedSequence(int(seed.integers(0, 2**63)))
     if seed is None:
         return np.random.SeedSequence()
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
