@@ -163,7 +163,7 @@ def brute_force(sc: co.Scenario, total: float, per: list[float]) -> tuple[float,
     for starts in all_plans(sc):
         if sc.check_starts(starts) or not spending_ok(sc, starts, total, per):
             continue
-        ev = evaluate(sc, Plan(starts=starts))
+        ev = evaluate(sc, Plan(starts=starts), budget={"total": total, "per_period": per})
         assert ev.feasible, (starts, ev.violations)
         if ev.objective > best:
             best, best_starts = ev.objective, starts
@@ -357,12 +357,22 @@ def test_pareto_is_monotone(sc: co.Scenario) -> None:
         assert row["spending"] <= row["budget"] + 1e-6
 
 
-def test_marginal_value_of_budget_is_nonnegative(sc: co.Scenario) -> None:
+def test_marginal_value_of_budget_matches_brute_force(sc: co.Scenario, best: tuple) -> None:
     mv = marginal_values(sc, budget_step=50000)
     budget_rows = mv[mv["limit"].str.startswith("budget")]
     assert len(budget_rows) == 1 + 3
     # More budget can only help the optimum (up to the solver gap).
     assert (budget_rows["marginal_value"] >= -1e-3).all()
+    # The total budget's finite difference against exhaustive enumeration at both budgets.
+    value, _, nothing = best
+    relaxed, _ = brute_force(sc, 310000, [180000, 150000, 150000])
+    row = budget_rows[budget_rows["limit"] == "budget.total"].iloc[0]
+    expected = (relaxed - value) / 50000
+    assert row["marginal_value"] == pytest.approx(expected, abs=2e-4 * (relaxed - nothing) / 50000)
+    # Headcount caps of 400 agents are far from binding: marginal value 0, no re-solve.
+    heads = mv[mv["limit"] == "max_agents"]
+    assert len(heads) == 2 * 3 and not heads["binding"].any()
+    assert (heads["marginal_value"] == 0).all()
 
 
 NAMES = list(BASE["initiatives"])
@@ -433,3 +443,21 @@ def test_adapter_does_not_trust_an_optimal_status_without_a_solution(monkeypatch
     monkeypatch.setattr(m2.problem, "solve", timed_out_without_solution)
     with pytest.raises(SolverError, match="no solution"):
         m2.solve("highs", time_limit=1.0)
+
+
+def test_soft_targets_are_priced_not_violated() -> None:
+    soft = scenario(targets={"mode": "soft", "penalty_per_point_below": 2000})
+    plan = Plan(starts={}, agents={"phone": 20, "digital": 40})
+    ev = evaluate(soft, plan)
+    assert not any(v.kind == "targets" for v in ev.violations)
+    # Penalty by hand: 2000 per service-level point below target, per channel and period.
+    targets = {"voice": 0.8, "chat": 0.8}
+    rows = ev.periods[ev.periods["channel"].isin(list(targets))]
+    points = (100 * (rows["channel"].map(targets) - rows["service_level"])).clip(lower=0)
+    assert points.sum() > 0  # 20 phone agents cannot hold voice at 80/20
+    per_period = (2000 * points).groupby(rows["period"]).sum()
+    assert ev.money["target_penalty"].to_numpy() == pytest.approx(per_period.to_numpy())
+    hard = evaluate(scenario(), plan)
+    assert ev.objective == pytest.approx(
+        hard.objective - (ev.money["discount_factor"] * ev.money["target_penalty"]).sum()
+    )

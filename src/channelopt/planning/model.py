@@ -483,8 +483,10 @@ def _build(
                 if levels:
                     lv[k] = levels
             level_sets.append(lv)
-        n_conf = max((math.prod(len(v) + 1 for v in lv.values()) for lv in level_sets), default=1)
-        use_exact = mode == "exact" or (mode == "auto" and n_conf <= max_configs)
+        per_period = [math.prod(len(v) + 1 for v in lv.values()) for lv in level_sets]
+        # Each configuration costs one staffing call: bound the worst period and the total.
+        small = max(per_period, default=1) <= max_configs and sum(per_period) <= 3 * max_configs
+        use_exact = mode == "exact" or (mode == "auto" and small)
         modes[label] = "exact" if use_exact else "log-space"
         if use_exact:
             for t in range(T):
@@ -817,7 +819,8 @@ def optimize(
     mode : {"auto", "exact", "log-space"}
         How staffing enters the model (see the module docstring); ``auto``
         uses exact configurations for groups with at most ``max_configs``
-        configurations per period.
+        configurations in every period and ``3 x max_configs`` over the horizon
+        (each configuration is one staffing call).
     max_configs : int, default 64
         Largest number of configurations per group and period modelled exactly.
     polish : int, optional
@@ -1014,6 +1017,16 @@ def _diagnose(
 # ----------------------------------------------------------------------------
 # marginal values
 # ----------------------------------------------------------------------------
+def _usage(ev: PlanEvaluation, limit: str, t: int | None, subject: str) -> float:
+    """How much of a limit the evaluated plan uses (money or agents on duty)."""
+    if limit == "budget.total":
+        return float(ev.money["initiative_spending"].sum())
+    if limit == "budget.per_period":
+        return float(ev.money["initiative_spending"].iloc[int(t or 0)])
+    rows = ev.pools[(ev.pools["pool"] == subject) & (ev.pools["period"] == t)]
+    return float(rows["peak_agents"].iloc[0])
+
+
 def marginal_values(
     scenario: Any,
     budget: Any = None,
@@ -1051,8 +1064,10 @@ def marginal_values(
     Returns
     -------
     DataFrame
-        Columns ``limit, period, subject, value, step, objective,
-        objective_relaxed, marginal_value`` (one row per limit).
+        Columns ``limit, period, subject, value, used, binding, step,
+        objective, objective_relaxed, marginal_value`` (one row per limit).
+        ``used`` is what the optimal plan uses of the limit (exact); a limit
+        that is not binding has marginal value 0 without a re-solve.
     """
     from ..scenario import Plan  # noqa: F401 - keeps the layer import explicit
 
@@ -1108,18 +1123,27 @@ def marginal_values(
             b = {k: (None if isinstance(v, float) and math.isinf(v) else v) for k, v in b.items()}
             if b.get("per_period") is not None and all(math.isinf(v) for v in b["per_period"]):
                 b["per_period"] = None
-        res = optimize(scenario, b, solver, gap=gap, return_result=True, _cap_delta=cap_delta)
         step = agent_step if cap_delta else budget_step
+        used = _usage(ref.evaluation, limit, t, subject)
+        binding = used >= value - 1e-6 * max(1.0, abs(value))
+        if binding:
+            res = optimize(scenario, b, solver, gap=gap, return_result=True, _cap_delta=cap_delta)
+            relaxed = res.evaluation.objective
+        else:
+            # A limit with slack at the optimum does not move it: no re-solve needed.
+            relaxed = obj
         rows.append(
             {
                 "limit": limit,
                 "period": t,
                 "subject": subject,
                 "value": value,
+                "used": used,
+                "binding": binding,
                 "step": step,
                 "objective": obj,
-                "objective_relaxed": res.evaluation.objective,
-                "marginal_value": (res.evaluation.objective - obj) / step,
+                "objective_relaxed": relaxed,
+                "marginal_value": (relaxed - obj) / step,
             }
         )
     return pd.DataFrame(
@@ -1129,6 +1153,8 @@ def marginal_values(
             "period",
             "subject",
             "value",
+            "used",
+            "binding",
             "step",
             "objective",
             "objective_relaxed",
