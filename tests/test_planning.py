@@ -461,3 +461,41 @@ def test_soft_targets_are_priced_not_violated() -> None:
     assert ev.objective == pytest.approx(
         hard.objective - (ev.money["discount_factor"] * ev.money["target_penalty"]).sum()
     )
+
+
+def test_hiring_cap_shapes_the_plan() -> None:
+    # Voice grows 25 % in period 1. Without crm the phone pool must hire 15.8 FTE then, with crm
+    # started in period 0 13.5 (its period-0 need drops too), with crm started in period 1
+    # only 6.2: a cap of 10 hires leaves crm-in-period-1 plans alone feasible.
+    sc = scenario(
+        initiatives={k: BASE["initiatives"][k] for k in ("crm", "brand")},
+        budget=None,
+        periods={
+            "count": 3,
+            "length": "quarter",
+            "days": 63,
+            "hours_per_fte": 480,
+            "growth": {"voice": [1.0, 1.25, 1.25]},
+        },
+        pools__phone__agents=30,
+        pools__phone__hires_per_period=10,
+    )
+    feasible = {}
+    for choice in itertools.product([None, 0, 1, 2], repeat=2):
+        starts = {k: s for k, s in zip(("crm", "brand"), choice, strict=True) if s is not None}
+        ev = evaluate(sc, Plan(starts=starts))
+        if ev.feasible:
+            feasible[tuple(sorted(starts.items()))] = ev.objective
+        elif starts.get("crm") != 1:
+            assert any(v.kind == "hiring" and v.subject == "phone" for v in ev.violations)
+    assert feasible and all(dict(k).get("crm") == 1 for k in feasible)
+    res = optimize(sc, gap=1e-6, return_result=True)
+    assert res.evaluation.feasible
+    assert res.evaluation.objective == pytest.approx(max(feasible.values()), rel=1e-9)
+
+
+def test_evaluate_rejects_unknown_initiatives_and_out_of_horizon_starts(sc: co.Scenario) -> None:
+    with pytest.raises(co.ScenarioError) as err:
+        evaluate(sc, Plan(starts={"chatbot": 0, "crm": 3}))
+    assert set(err.value.paths) == {"starts.chatbot", "starts.crm"}
+    assert "outside [0, 3)" in str(err.value)

@@ -617,6 +617,12 @@ def evaluate(scenario: Any, plan: Any, *, budget: Any = None) -> PlanEvaluation:
         Overrides the scenario's initiative budget: a number is the total; a
         mapping may give ``total`` and ``per_period``.
 
+    Raises
+    ------
+    ScenarioError
+        When the plan names an unknown initiative or a start outside the
+        horizon (``starts.<name>`` in the problem path).
+
     Returns
     -------
     PlanEvaluation
@@ -635,12 +641,34 @@ def evaluate(scenario: Any, plan: Any, *, budget: Any = None) -> PlanEvaluation:
     """
     starts = dict(getattr(plan, "starts", plan) or {})
     T = _n_periods(scenario)
+    _check_plan_names(scenario, starts, T)
     key = _scenario_key(scenario)
     base = scenario.resolve(0, {})
     pools = tuple(base.pools)
     agents = _plan_agents(plan, scenario, pools, T)
     measures = [measure_starts(scenario, starts, t, agents[t], key=key) for t in range(T)]
     return _assemble(scenario, plan, starts, measures, base, budget=budget, key=key)
+
+
+def _check_plan_names(scenario: Any, starts: Mapping[str, Any], T: int) -> None:
+    """Unknown initiatives and starts outside the horizon cannot be evaluated: raise."""
+    from ..errors import Problem, ScenarioError
+
+    problems = []
+    known = list(scenario.initiatives)
+    for name, s in starts.items():
+        if name not in scenario.initiatives:
+            problems.append(
+                Problem(
+                    f"starts.{name}",
+                    f"unknown initiative {name!r}; expected one of {', '.join(known) or 'none'}",
+                    name,
+                )
+            )
+        elif s is not None and not (isinstance(s, int) and 0 <= s < T):
+            problems.append(Problem(f"starts.{name}", f"start period {s!r} outside [0, {T})", s))
+    if problems:
+        raise ScenarioError(problems, source="plan")
 
 
 def _initiative_cash(
@@ -783,8 +811,11 @@ def _assemble(
                 )
             )
     for problem in _check_starts(scenario, starts):
-        kind = "excludes" if "exclu" in problem.lower() else "requires"
-        if "period" in problem.lower() and "require" not in problem.lower():
+        if "exclude" in problem:
+            kind = "excludes"
+        elif "requires" in problem:
+            kind = "requires"
+        else:
             kind = "plan"
         violations.append(Violation(kind, problem))
 
