@@ -2,8 +2,9 @@
 
 Every fenced ```python block of a tutorial is executed, in order, in one
 namespace per tutorial, in a temporary directory holding a copy of the bundled
-``scenarios/`` (the reader runs them from the repository root). Blocks check
-what they claim with ``assert``; a tutorial that stops working fails here.
+``scenarios/``, ``benchmarks/`` and ``pyproject.toml`` (the reader runs them
+from the repository root). Blocks check what they claim with ``assert``; a
+tutorial that stops working fails here.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ def test_tutorial_runs(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     blocks = python_blocks(path.read_text())
     assert blocks, f"{name} has no ```python blocks"
     shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
+    ignore = shutil.ignore_patterns("__pycache__", ".benchmarks")
+    shutil.copytree(ROOT / "benchmarks", tmp_path / "benchmarks", ignore=ignore)
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NUMBA_NUM_THREADS", os.environ.get("NUMBA_NUM_THREADS", "1"))
     namespace: dict[str, object] = {"__name__": "__tutorial__"}
