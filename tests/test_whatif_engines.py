@@ -189,3 +189,24 @@ def test_compare_understaffed_plan_always_misses(small_bank) -> None:
     assert row["miss_probability_high"] == 1.0
     assert 0.0 < row["miss_probability_low"] < 1.0  # Wilson with 2 draws: honest width
     assert row["simulated_service_level"] < 0.5
+
+
+@pytest.mark.parametrize(
+    ("plans", "kwargs", "match"),
+    [
+        ({}, {}, "is empty"),
+        ({"A": {"crm_unification": 0}}, {}, r"plans\['A'\] must be a channelopt Plan"),
+        ({"A": co.Plan(starts={})}, {"replications": 0}, "'replications' parameter"),
+        ({"A": co.Plan(starts={})}, {"period": 99}, r"'period' parameter .* \[0, 3\]"),
+        ("plan.yaml", {}, "'plans' parameter"),
+    ],
+)
+def test_compare_rejects_bad_arguments(bank, plans, kwargs, match) -> None:
+    with pytest.raises(ValueError, match=match):
+        co.compare(bank, plans, **kwargs)
+
+
+def test_compare_takes_a_list_of_plans(bank) -> None:
+    plans = [co.Plan(starts={}), co.Plan(starts={"voice_callback": 0}, name="callback")]
+    result = co.compare(bank, plans)
+    assert result.table["plan"].tolist() == ["plan 1", "callback"]

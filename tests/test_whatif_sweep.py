@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from channelopt.errors import InfeasibleError, Problem, ScenarioError
-from channelopt.whatif.changes import case_seed, describe_changes, expand_changes
+from channelopt.whatif.changes import case_seed, change_columns, describe_changes, expand_changes
 from channelopt.whatif.sweep import PROVENANCE_COLUMNS, run_sweep, sweep
 
 
@@ -234,3 +236,40 @@ def test_bad_changes_are_named(changes: object, match: str) -> None:
 def test_bad_sweep_arguments_are_named(kwargs: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         sweep(ToyScenario(), {"channels.chat.volume": [1.0]}, executor="serial", **kwargs)
+
+
+_paths = st.lists(
+    st.from_regex(r"[a-z]{1,6}\.[a-z]{1,6}", fullmatch=True), min_size=1, max_size=3, unique=True
+)
+_change = st.one_of(
+    st.floats(0.1, 10, allow_nan=False), st.builds(lambda v: {"set": v}, st.integers(0, 500))
+)
+
+
+@given(_paths.flatmap(lambda ps: st.tuples(st.just(ps), st.lists(
+    st.lists(_change, min_size=1, max_size=3), min_size=len(ps), max_size=len(ps)))))  # fmt: skip
+def test_grid_properties(paths_and_axes) -> None:
+    paths, axes = paths_and_axes
+    grid = dict(zip(paths, axes, strict=True))
+    sets = expand_changes(grid)
+    assert len(sets) == math.prod(len(a) for a in axes)
+    # every combination exactly once, in lexicographic order of the axis indices
+    import itertools
+
+    assert sets == [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*axes)]
+    # the change columns say the same as the change sets, one column per path and kind
+    for change_set, columns in zip(sets, change_columns(sets), strict=True):
+        assert len(columns) == len(paths)
+        for path, change in change_set.items():
+            if isinstance(change, dict):
+                assert columns[path + " (set)"] == change["set"]
+            else:
+                assert columns[path + " (x)"] == change
+        assert describe_changes(change_set).count(", ") == len(paths) - 1
+
+
+@given(st.integers(0, 2**32), st.integers(0, 10_000))
+def test_case_seed_is_a_pure_function_of_seed_and_index(seed: int, case: int) -> None:
+    assert case_seed(seed, case) == case_seed(seed, case)
+    assert 0 <= case_seed(seed, case) < 2**64
+    assert case_seed(seed, case) != case_seed(seed, case + 1)

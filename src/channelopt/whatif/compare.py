@@ -308,7 +308,8 @@ def compare(
     simulate : bool
         Also simulate (slower).
     replications : int
-        Replications at the forecast, and draws of the forecast error, per plan.
+        Replications at the forecast, and draws of the forecast error, per plan
+        (the t intervals need two; with one they are NaN).
     seed : int, numpy.random.Generator or None
         Root seed; the result does not depend on the executor.
     executor : {"serial", "processes"}, Executor, dask.distributed.Client or str
@@ -330,9 +331,9 @@ def compare(
         Bad ``plans``, ``replications`` or ``period``.
     """
     labelled = _labelled(plans)
-    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 2:
+    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
         raise ValueError(
-            "The 'replications' parameter of compare must be an int >= 2 (intervals need two); "
+            "The 'replications' parameter of compare must be a positive int; "
             f"got {replications!r} instead."
         )
     n_periods = int(getattr(scenario, "n_periods", 1))
