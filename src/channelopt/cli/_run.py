@@ -357,6 +357,12 @@ def _print_summary(state: State, results: dict[str, Any], outdir: Path) -> None:
                 ]
             )
         state.print(t)
+        if len(cmp) > 1:
+            gain = float(cmp["objective"].iloc[1] - cmp["objective"].iloc[0])
+            state.print(
+                f"improvement of the optimised plan over doing nothing: {gain:,.0f} "
+                "(objective: NPV - value of customer effort)"
+            )
     for warning in results.get("warnings", []):
         state.err.print(f"[yellow]warning[/]: {warning}", highlight=False)
     state.print(f"wrote {len(results['files'])} files to {outdir}/:")
