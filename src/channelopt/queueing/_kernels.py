@@ -43,7 +43,7 @@ WAIT, SERVICE, ASA, ABANDON, OCCUPANCY = 0, 1, 2, 3, 4
 
 
 # --------------------------------------------------------------------------- Erlang B
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def erlang_b_pair(n: float, a: float) -> tuple[float, float]:
     """(B, U) with B = Erlang B(n, a) and U = 1/B - 1, for n >= 0, a >= 0.
 
@@ -78,7 +78,7 @@ def erlang_b_pair(n: float, a: float) -> tuple[float, float]:
     return b, u
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def erlang_c_from_u(n: float, a: float, u: float) -> float:
     """Erlang C from U = 1/B - 1: C = 1 / (1 + (1 - a/n) U); 1 when a >= n."""
     if a >= n:
@@ -87,7 +87,7 @@ def erlang_c_from_u(n: float, a: float, u: float) -> float:
 
 
 # --------------------------------------------------------------------------- Erlang C measures
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def measures_c_from_u(n: float, a: float, h: float, t: float, u: float, out: np.ndarray) -> None:
     """Erlang C measures at n agents, given U(n, a); writes out[WAIT..OCCUPANCY]."""
     if a == 0.0:
@@ -116,23 +116,26 @@ def measures_c_from_u(n: float, a: float, h: float, t: float, u: float, out: np.
 
 
 # --------------------------------------------------------------------------- Erlang A measures
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _abandon_series(x: float, y: float) -> float:
     """F = sum_{k>=1} k t_k / y with t_k = prod_{i<=k} y / (x + i); for y < x."""
     total = 0.0
     tk = 1.0
     k = 1.0
+    prev = 0.0
     while k < 1e7:
         tk *= y / (x + k)
         term = k * tk
         total += term
-        if term < 1e-17 * total and k * y < (x + k):
+        # k t_k rises, then falls geometrically: stop once it falls below rounding
+        if term < prev and term < 1e-17 * total:
             break
+        prev = term
         k += 1.0
     return total / y
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _mean_h(x: float, y: float) -> float:
     """sum_k t_k h_k / sum_k t_k over k >= 0, h_k = sum_{i<=k} 1/(x + i).
 
@@ -173,7 +176,7 @@ def _mean_h(x: float, y: float) -> float:
     return num / den
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _log_within(x: float, y: float, c: float) -> float:
     """log K, K = x int_0^c exp(-(x+1) s + y (1 - e^-s)) ds (contacts served after
     waiting at most t = c p, relative to p_n; c = t / p).
@@ -217,7 +220,7 @@ def _log_within(x: float, y: float, c: float) -> float:
     return math.log(x) + phimax + math.log(total * half)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def measures_a_from_u(
     n: float, a: float, h: float, p: float, t: float, u: float, need_asa: bool, out: np.ndarray
 ) -> None:
@@ -295,7 +298,7 @@ def measures_a_from_u(
         out[ASA] = math.nan
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def measures(
     n: float, a: float, h: float, p: float, t: float, need_asa: bool, out: np.ndarray
 ) -> None:
@@ -326,7 +329,7 @@ def measures(
 
 
 # --------------------------------------------------------------------------- staffing search
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _meets(m: np.ndarray, sl: float, max_wait: float, max_ab: float, max_occ: float) -> bool:
     # nan targets are absent; comparisons with nan are False, hence the form.
     if not math.isnan(sl) and not (m[SERVICE] >= sl):
@@ -338,7 +341,7 @@ def _meets(m: np.ndarray, sl: float, max_wait: float, max_ab: float, max_occ: fl
     return math.isnan(max_occ) or m[OCCUPANCY] <= max_occ
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _hw_beta(a: float, h: float, sl: float, t: float, max_wait: float) -> float:
     """Square-root staffing coefficient beta (n ~ a + beta sqrt(a)) from Halfin-Whitt.
 
@@ -382,7 +385,7 @@ def _hw_beta(a: float, h: float, sl: float, t: float, max_wait: float) -> float:
     return beta
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def required_c(a: float, h: float, sl: float, t: float, max_wait: float, max_occ: float) -> float:
     """Smallest stable n (n > a) meeting the Erlang C targets (nan = absent).
 
@@ -429,7 +432,7 @@ def required_c(a: float, h: float, sl: float, t: float, max_wait: float, max_occ
         steps += 1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _c_ok(n: float, a: float, h: float, t: float, u: float, sl: float, max_wait: float) -> bool:
     """Erlang C targets at stable n > a, given U(n, a); same formulas as measures_c_from_u."""
     x = (1.0 - a / n) * u
@@ -441,7 +444,7 @@ def _c_ok(n: float, a: float, h: float, t: float, u: float, sl: float, max_wait:
     return math.isnan(max_wait) or c * h / (n - a) <= max_wait
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _meets_c_at(
     n: float, a: float, h: float, sl: float, t: float, max_wait: float, m: np.ndarray
 ) -> bool:
@@ -450,7 +453,7 @@ def _meets_c_at(
     return _meets(m, sl, max_wait, math.nan, math.nan)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _bisect_c(
     a: float, h: float, sl: float, t: float, max_wait: float, lo: float, hi: float
 ) -> float:
@@ -467,7 +470,7 @@ def _bisect_c(
     return hi
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _gallop_c(a: float, h: float, sl: float, t: float, max_wait: float, start: float) -> float:
     m = np.empty(5)
     lo = start - 1.0
@@ -482,7 +485,7 @@ def _gallop_c(a: float, h: float, sl: float, t: float, max_wait: float, start: f
     return _bisect_c(a, h, sl, t, max_wait, lo + 1.0, hi)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _meets_a_at(
     n: float,
     a: float,
@@ -499,7 +502,30 @@ def _meets_a_at(
     return _meets(m, sl, max_wait, max_ab, max_occ)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
+def _log_or_ninf(v: float) -> float:
+    return math.log(v) if v > 0.0 else -_INF
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _deficit(m: np.ndarray, sl: float, max_wait: float, max_ab: float, max_occ: float) -> float:
+    """Largest log-ratio of a measure to its bound (<= 0 about when all targets hold).
+
+    Only steers the search; whether n meets the targets is always decided by _meets.
+    """
+    g = -_INF
+    if not math.isnan(sl):
+        g = max(g, _log_or_ninf(1.0 - m[SERVICE]) - _log_or_ninf(1.0 - sl))
+    if not math.isnan(max_wait):
+        g = max(g, _log_or_ninf(m[ASA]) - _log_or_ninf(max_wait))
+    if not math.isnan(max_ab):
+        g = max(g, _log_or_ninf(m[ABANDON]) - _log_or_ninf(max_ab))
+    if not math.isnan(max_occ):
+        g = max(g, _log_or_ninf(m[OCCUPANCY]) - _log_or_ninf(max_occ))
+    return g
+
+
+@numba.njit(cache=True, error_model="numpy")
 def required_a(
     a: float,
     h: float,
@@ -512,56 +538,90 @@ def required_a(
 ) -> float:
     """Smallest n >= 0 meeting the Erlang A targets (nan = absent).
 
-    Every measure is monotone in n, so the answer is bracketed by a galloping
-    search from an estimate (the Erlang C answer is an upper bound on the
-    service-level and wait parts) and then bisected; the number of exact
-    evaluations grows only with the log of the estimate's error.
+    Every measure is monotone in n. The search starts from the Erlang C
+    estimate and steers by secant steps on the log-deficit g(n) (log of each
+    measure over its bound, smooth in n) until the answer is bracketed
+    [lo fails, hi meets], then by regula falsi with the Illinois rule, and
+    bisects if that stalls. A typical query takes about 5 exact evaluations,
+    whatever the answer.
     """
     if a == 0.0:
         return 0.0
+    if math.isnan(t):
+        t = 0.0  # no service-level target: the threshold is unused
     m = np.empty(5)
-    # Estimate: the Erlang C staffing when it exists and the targets are about delay.
-    if not math.isnan(sl) or not math.isnan(max_wait):
+    need_asa = not math.isnan(max_wait)
+    if not math.isnan(sl) or need_asa:
         beta = _hw_beta(a, h, sl, t, max_wait)
         n0 = math.floor(a + beta * math.sqrt(a))
     else:
         n0 = math.floor(a)
     if n0 < 0.0:
         n0 = 0.0
-    if _meets_a_at(n0, a, h, p, sl, t, max_wait, max_ab, max_occ, m):
-        hi = n0
-        step = 1.0
-        lo = hi - step
-        while lo >= 0.0 and _meets_a_at(lo, a, h, p, sl, t, max_wait, max_ab, max_occ, m):
-            hi = lo
-            step *= 2.0
-            lo = hi - step
-        if lo < 0.0:
-            if _meets_a_at(0.0, a, h, p, sl, t, max_wait, max_ab, max_occ, m):
-                return 0.0
-            lo = 0.0
-    else:
-        lo = n0
-        step = 1.0
-        hi = lo + step
-        while not _meets_a_at(hi, a, h, p, sl, t, max_wait, max_ab, max_occ, m):
-            lo = hi
-            step *= 2.0
-            hi = lo + step
-            if hi > 1e15:
-                return math.nan
-    # lo fails, hi meets
-    while hi - lo > 1.0:
-        mid = math.floor(0.5 * (lo + hi))
-        if _meets_a_at(mid, a, h, p, sl, t, max_wait, max_ab, max_occ, m):
-            hi = mid
+    lo = -1.0  # largest n known to fail (-1: none yet)
+    hi = _INF  # smallest n known to meet
+    g_lo = math.nan
+    g_hi = math.nan
+    side = 0  # which end moved last (+1: hi, -1: lo), for the Illinois rule
+    prev_n = math.nan
+    prev_g = math.nan
+    cur = n0
+    stalls = 0
+    for _ in range(400):
+        measures(cur, a, h, p, t, need_asa, m)
+        g = _deficit(m, sl, max_wait, max_ab, max_occ)
+        width = hi - lo
+        if _meets(m, sl, max_wait, max_ab, max_occ):
+            hi = cur
+            g_hi = g
+            if side == 1:
+                g_lo *= 0.5  # Illinois: keep regula falsi from stalling on one side
+            side = 1
         else:
-            lo = mid
-    return hi
+            lo = cur
+            g_lo = g
+            if side == -1:
+                g_hi *= 0.5
+            side = -1
+        if hi - lo <= 1.0:
+            return hi
+        if hi == 0.0:
+            return 0.0
+        if lo >= 0.0 and not math.isinf(hi):
+            # bracketed: regula falsi on the bracket ends, bisection when it stalls
+            if hi - lo > 0.5 * width and not math.isinf(width):
+                stalls += 1
+            if stalls < 3 and math.isfinite(g_lo) and math.isfinite(g_hi) and g_lo > g_hi:
+                guess = math.ceil(lo + g_lo * (hi - lo) / (g_lo - g_hi))
+                guess = min(max(guess, lo + 1.0), hi - 1.0)
+            else:
+                guess = math.floor(0.5 * (lo + hi))
+        else:
+            # one-sided: secant through the last two points, step at most 64x the last
+            guess = math.nan
+            if math.isfinite(g) and math.isfinite(prev_g) and g != prev_g:
+                r = cur - g * (cur - prev_n) / (g - prev_g)
+                if math.isfinite(r) and abs(r) < 1e15:
+                    guess = math.ceil(r)
+            span = 1.0 if math.isnan(prev_n) else max(1.0, abs(cur - prev_n))
+            if math.isinf(hi):
+                if math.isnan(guess) or guess <= lo:
+                    guess = lo + 2.0 * span
+                guess = min(guess, lo + 64.0 * span)
+                if guess > 1e15:
+                    return math.nan
+            else:
+                if math.isnan(guess) or guess >= hi:
+                    guess = hi - 2.0 * span
+                guess = max(guess, hi - 64.0 * span, 0.0)
+        prev_n = cur
+        prev_g = g
+        cur = guess
+    return math.nan
 
 
 # --------------------------------------------------------------------------- array loops
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def measures_array(
     n: np.ndarray,
     a: np.ndarray,
@@ -579,13 +639,13 @@ def measures_array(
             out[i, j] = m[j]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def erlang_b_array(n: np.ndarray, a: np.ndarray, out: np.ndarray) -> None:
     for i in range(n.shape[0]):
         out[i] = erlang_b_pair(n[i], a[i])[0]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def erlang_c_array(n: np.ndarray, a: np.ndarray, out: np.ndarray) -> None:
     for i in range(n.shape[0]):
         if a[i] == 0.0:
@@ -596,7 +656,7 @@ def erlang_c_array(n: np.ndarray, a: np.ndarray, out: np.ndarray) -> None:
             out[i] = erlang_c_from_u(n[i], a[i], erlang_b_pair(n[i], a[i])[1])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def required_array(
     a: np.ndarray,
     h: np.ndarray,

@@ -78,7 +78,7 @@ _BOUNDS = np.ascontiguousarray(
 _MAX_ITER = 1_000_000
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def stirlerr(n: float) -> float:
     """log Gamma*(n) = lgamma(n) - (n - 1/2) log n + n - log sqrt(2 pi), for n > 0."""
     if n <= 15.0:
@@ -98,7 +98,7 @@ def stirlerr(n: float) -> float:
     return (s0 - (s1 - (s2 - (s3 - s4 / nn) / nn) / nn) / nn) / n
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def bd0(s: float, x: float) -> float:
     """Deviance term s log(s/x) + x - s >= 0, without cancellation near s == x."""
     if abs(s - x) < 0.1 * (s + x):
@@ -118,7 +118,7 @@ def bd0(s: float, x: float) -> float:
     return s * math.log(s / x) + x - s
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def log_density(s: float, x: float) -> float:
     """log d(s, x) = log(exp(-x) x**s / Gamma(s + 1)) for s >= 0, x > 0."""
     if s == 0.0:
@@ -126,7 +126,7 @@ def log_density(s: float, x: float) -> float:
     return -stirlerr(s) - bd0(s, x) - 0.5 * math.log(2.0 * math.pi * s)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _lower_series(s: float, x: float) -> float:
     """P(s, x) / d(s, x) = sum_k prod_{i=1..k} x / (s + i); for x < s + 1."""
     total = 1.0
@@ -141,7 +141,7 @@ def _lower_series(s: float, x: float) -> float:
     return total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _upper_fraction(s: float, x: float) -> float:
     """Q(s, x) / d(s, x) by the Legendre continued fraction (modified Lentz); x >= s."""
     tiny = 1e-300
@@ -168,7 +168,7 @@ def _upper_fraction(s: float, x: float) -> float:
     return s * h
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def erfcx(w: float) -> float:
     """Scaled complementary error function exp(w**2) erfc(w), for w >= 0."""
     if w < 8.0:
@@ -184,7 +184,7 @@ def erfcx(w: float) -> float:
     return _INV_SQRT_PI / f
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _log1pmx(sigma: float) -> float:
     """log(1 + sigma) - sigma, accurate for small |sigma|."""
     if abs(sigma) < 0.01:
@@ -200,7 +200,7 @@ def _log1pmx(sigma: float) -> float:
     return math.log1p(sigma) - sigma
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _temme_small_tail(s: float, x: float) -> tuple[float, float]:
     """Smaller tail over d(s, x) by Temme's uniform expansion (DLMF 8.12.3-8.12.10).
 
@@ -240,7 +240,7 @@ def _temme_small_tail(s: float, x: float) -> tuple[float, float]:
     return gstar * (head + total), logd
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def small_tail_logd(s: float, x: float) -> tuple[float, float]:
     """(smaller tail ratio, log d(s, x)): P/d if x < s, else Q/d.
 
@@ -249,22 +249,26 @@ def small_tail_logd(s: float, x: float) -> tuple[float, float]:
     """
     if s >= _TEMME_MIN_S and abs(x - s) <= _TEMME_MAX_SIGMA * s:
         return _temme_small_tail(s, x)
+    if math.isnan(x) or math.isnan(s):
+        return math.nan, math.nan  # never loop on nan
     if x < s:
         return _lower_series(s, x), log_density(s, x)
     return _upper_fraction(s, x), log_density(s, x)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def small_tail(s: float, x: float) -> float:
     """The smaller tail ratio: P(s, x)/d(s, x) if x < s, else Q(s, x)/d(s, x)."""
     if s >= _TEMME_MIN_S and abs(x - s) <= _TEMME_MAX_SIGMA * s:
         return _temme_small_tail(s, x)[0]
+    if math.isnan(x) or math.isnan(s):
+        return math.nan
     if x < s:
         return _lower_series(s, x)
     return _upper_fraction(s, x)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def lower_ratio_and_inverse(s: float, x: float) -> tuple[float, float]:
     """(P/d, d/P) for s > 0, x > 0, without overflow in the one that is small.
 
@@ -284,7 +288,7 @@ def lower_ratio_and_inverse(s: float, x: float) -> tuple[float, float]:
     return lo, inv
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def log_lower_ratio(s: float, x: float) -> float:
     """log(P(s, x) / d(s, x)) for s > 0, x > 0; finite even when P/d overflows."""
     if x < s:
@@ -293,7 +297,7 @@ def log_lower_ratio(s: float, x: float) -> float:
     return -logd + math.log1p(-math.exp(logd) * up)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def digamma_difference(z: float, k: float) -> float:
     """psi(z + k) - psi(z) for z > 0, k >= 0, accurate also when k << z."""
     if k == 0.0:
