@@ -235,6 +235,7 @@ class _Structure:
     group_pools: list[list[int]]
     group_inits: list[list[str]]
     resolves: int = 0
+    calibrated: bool = False
 
 
 def _structure(scenario: Any, names: list[str], T: int) -> _Structure:
@@ -366,6 +367,7 @@ def _build(
     cap_delta: Mapping[tuple[str, int], float] | None,
     progress: Progress | None,
     tighten: Mapping[tuple[str, str, int], float] | None = None,
+    calibrate: bool = False,
 ) -> _Built:
     names, T, base = st.names, st.T, st.base
     key = _scenario_key(scenario)
@@ -381,6 +383,7 @@ def _build(
         "soft": soft,
         "penalty": penalty,
         "key": key,
+        "calibrate": calibrate,
     }
     total_budget, per_budget = _budget(scenario, budget)
     cap = np.asarray(base.pool_max_agents, dtype=float).copy()
@@ -661,6 +664,66 @@ def _offsets(
     return cache[t]
 
 
+def _invert(curve: np.ndarray, grid: np.ndarray, change: float) -> float | None:
+    """The u at which a nondecreasing sampled curve (zero at u = 0) has risen by ``change``."""
+    y = np.maximum.accumulate(curve)
+    if y[-1] - y[0] <= 1e-9 * max(1.0, abs(y[-1])):
+        return None  # flat: the curve carries no information about u
+    # Plateaus (whole agents) make y only nondecreasing; keep the first point of each level.
+    keep = np.concatenate([[True], np.diff(y) > 0])
+    return float(np.interp(change, y[keep], grid[keep]))
+
+
+def _calibrate(scenario: Any, st: _Structure, ctx: dict[str, Any]) -> int:
+    """Replace the traffic-proxy log changes by ones that reproduce exact single-initiative runs.
+
+    For each initiative, the period in which it first reaches full effect (or the
+    last period) is staffed exactly with the initiative alone; per channel, the
+    change of agent hours and of contact money is mapped back through the
+    sampled curves to the log workload and log volume that give the same
+    change. This captures what the proxy cannot see (patience, deferred
+    deadlines, integer staffing) for one staffing call per initiative.
+    """
+    grid, samples, calls = _samples(scenario, st, ctx)
+    i0 = int(np.flatnonzero(grid == 0.0)[0])
+    days = ctx["days"]
+    C = st.base.n_channels
+
+    def other(m: Any, c: int) -> float:
+        out = days * (
+            ctx["v_lost"] * m.lost[c]
+            + ctx["v_rep"] * m.repeats[c]
+            + ctx["vpp"] * m.effort_points[c]
+        )
+        return out + (ctx["penalty"] * m.sl_points_below[c] if ctx["soft"] else 0.0)
+
+    hours_0 = np.array([[days * m.paid_hours[c] for m in samples] for c in range(C)])
+    other_0 = np.array([[other(m, c) for m in samples] for c in range(C)])
+    for k in st.names:
+        if not st.touched[k]:
+            continue
+        lead, ramp = _lead_ramp(_initiative(scenario, k))
+        if lead > st.T - 1:
+            continue
+        t_ref = min(st.T - 1, lead + ramp - 1)
+        f = fraction_in_force(0, t_ref, lead, ramp)
+        mb = measure_starts(scenario, {}, t_ref, key=ctx["key"])
+        mk = measure_starts(scenario, {k: 0}, t_ref, key=ctx["key"])
+        calls += 1
+        off_w, off_v = _offsets(scenario, st, t_ref, ctx)
+        for c in range(C):
+            h = np.interp(grid + off_w[c], grid, hours_0[c])
+            u = _invert(h - h[i0], grid, days * (mk.paid_hours[c] - mb.paid_hours[c]))
+            if u is not None:
+                st.log_delta[k][c] = u / f
+            o = np.interp(grid + off_v[c], grid, other_0[c])
+            uv = _invert(o - o[i0], grid, other(mk, c) - other(mb, c))
+            if uv is not None:
+                st.log_volume[k][c] = uv / f
+    st.calibrated = True
+    return calls
+
+
 def _log_space_group(
     scenario: Any,
     st: _Structure,
@@ -690,6 +753,8 @@ def _log_space_group(
     pool_of = base.pool_of_channel()
     calls = 0
     base_money = 0.0
+    if ctx.get("calibrate") and not st.calibrated:
+        calls += _calibrate(scenario, st, ctx)
     deltas = {k: st.log_delta[k] for k in inits}
     vdeltas = {k: st.log_volume[k] for k in inits}
     for t in range(T):
@@ -793,6 +858,7 @@ def optimize(
     mode: str = "auto",
     max_configs: int = 64,
     polish: int | None = None,
+    calibrate: bool | None = None,
     _cap_delta: Mapping[tuple[str, int], float] | None = None,
 ) -> Any:
     """Choose which initiatives to start and when, to maximise the objective.
@@ -828,6 +894,11 @@ def optimize(
         evaluations are spent dropping started initiatives (with those that
         require them) while that raises the exact objective and keeps the plan
         feasible. Default: 40 for portfolios of at most 12 initiatives, else 0.
+    calibrate : bool, optional
+        Log-space mode: staff each initiative alone once and calibrate its log
+        workload and volume changes to reproduce that exact run (one staffing
+        call per initiative). Default off: on the bundled and test scenarios it
+        helped as often as it hurt (``docs/perf/planning.md``).
 
     Returns
     -------
@@ -870,6 +941,7 @@ def optimize(
             cap_delta=_cap_delta,
             tighten=tighten,
             progress=progress,
+            calibrate=bool(calibrate),
         )
         t_build += time.perf_counter() - t0
         cpu["build"] += time.process_time() - c0
