@@ -185,6 +185,14 @@ def test_dask_threads_and_address_give_the_serial_results() -> None:
         # a scheduler address string: connect, run, disconnect
         by_address = run_tasks(draw, items, shared=3, executor=cluster.scheduler_address)
         assert _values(by_address) == serial
+        # Ctrl-C from the progress callback: finished chunks kept, the rest marked
+        stopped = run_tasks(
+            draw, items, shared=3, executor=client, chunk_size=4, progress=_StopAfter(4)
+        )
+        assert stopped.interrupted
+        kept = [i for i, o in enumerate(stopped.outcomes) if o.status is CaseStatus.OK]
+        assert len(kept) >= 4
+        assert [stopped.outcomes[i].value for i in kept] == [serial[i] for i in kept]
 
 
 def test_dask_process_worker_gives_the_serial_results() -> None:
