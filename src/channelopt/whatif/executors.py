@@ -360,7 +360,8 @@ def _harvest(outcomes: list[Outcome], futures: dict[Any, _Chunk]) -> None:
         try:
             done = future.done() and not future.cancelled()
             if done and getattr(future, "status", "finished") == "finished":
-                _record(outcomes, future.result(timeout=0))
+                # done: result() does not block (Dask rejects timeout=0 even then)
+                _record(outcomes, future.result())
         except BaseException:  # nothing more to rescue from this chunk
             continue
 
