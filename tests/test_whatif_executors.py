@@ -14,7 +14,14 @@ import numpy as np
 import pytest
 
 from channelopt.whatif.changes import case_seed
-from channelopt.whatif.executors import CaseStatus, run_tasks, worker_environment
+from channelopt.whatif.executors import (
+    CaseStatus,
+    Outcome,
+    _harvest,
+    _run_chunk,
+    run_tasks,
+    worker_environment,
+)
 
 
 def draw(shared: int, item: tuple[int, int]) -> list[float]:
@@ -145,6 +152,21 @@ def test_progress_counts_up_to_the_total(pool) -> None:
     assert len(calls) == 3  # one call per chunk of 4, 4, 1
 
 
+def test_harvest_keeps_done_chunks_and_skips_the_rest() -> None:
+    from concurrent.futures import Future
+
+    done, failed, pending = Future(), Future(), Future()
+    done.set_result(_run_chunk(draw, 2, [(0, (0, 5)), (1, (1, 6))]))
+    failed.set_exception(RuntimeError("worker died"))
+    outcomes = [Outcome(CaseStatus.INTERRUPTED)] * 4
+    _harvest(outcomes, {done: [], failed: [], pending: []})
+    assert outcomes[:2] == [
+        Outcome(CaseStatus.OK, draw(2, (0, 5))),
+        Outcome(CaseStatus.OK, draw(2, (1, 6))),
+    ]
+    assert outcomes[2:] == [Outcome(CaseStatus.INTERRUPTED)] * 2
+
+
 def test_empty_input() -> None:
     for executor in ("serial", "processes"):
         result = run_tasks(draw, [], shared=1, executor=executor)
@@ -185,6 +207,12 @@ def test_dask_threads_and_address_give_the_serial_results() -> None:
         # a scheduler address string: connect, run, disconnect
         by_address = run_tasks(draw, items, shared=3, executor=cluster.scheduler_address)
         assert _values(by_address) == serial
+        # chunks that finished but were not yet collected when Ctrl-C came are kept
+        future = client.submit(_run_chunk, draw, 3, [(0, items[0])], pure=False)
+        distributed.wait(future)
+        harvested = [Outcome(CaseStatus.INTERRUPTED)]
+        _harvest(harvested, {future: [(0, items[0])]})
+        assert harvested == [Outcome(CaseStatus.OK, serial[0])]
         # Ctrl-C from the progress callback: finished chunks kept, the rest marked
         stopped = run_tasks(
             draw, items, shared=3, executor=client, chunk_size=4, progress=_StopAfter(4)
