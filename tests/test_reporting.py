@@ -113,6 +113,33 @@ def test_timeline_cells_follow_the_ramp_formula(tiny: co.Scenario) -> None:
     assert list(cells.iloc[0]) == ["crm", "", "start (lead)", "ramp 50%", "full", "full"]
 
 
+def test_expected_vs_simulated_pairs_measures_and_flags_the_interval() -> None:
+    staffing = pd.DataFrame(
+        {
+            "channel": ["voice", "bot"],
+            "offered": [100.0, 50.0],
+            "abandoned": [5.0, 0.0],
+            "contained": [0.0, 20.0],
+        }
+    )
+    simulated = pd.DataFrame(
+        {
+            "channel": ["voice", "voice", "bot", "bot", "voice"],
+            "measure": ["offered", "abandoned", "contained", "abandoned", "service_level"],
+            "mean": [98.0, 9.0, 21.0, 0.0, 0.8],
+            "ci_low": [95.0, 8.0, 19.0, 0.0, 0.7],
+            "ci_high": [101.0, 10.0, 23.0, 0.0, 0.9],
+        }
+    )
+    table = tb.expected_vs_simulated(staffing, simulated)
+    got = {(r.channel, r.measure): (r.expected, r.simulated, r.inside) for r in table.itertuples()}
+    assert got == {
+        ("voice", "offered"): (100.0, 98.0, True),
+        ("voice", "abandoned"): (5.0, 9.0, False),
+        ("bot", "contained"): (20.0, 21.0, True),
+    }
+
+
 def test_format_cell_uses_percent_only_for_fraction_columns() -> None:
     assert format_cell(0.8884, "service_level") == "88.8%"
     assert format_cell(0.05, "abandonment_high") == "5.0%"

@@ -236,8 +236,16 @@ def report(
         )
         page.table(
             tables.simulation_table(simulation.summary()),
-            caption="Simulated KPIs per channel: mean (95 % interval); average wait in seconds",
+            caption="Simulated KPIs per channel: mean ± half-width of the 95 % interval; "
+            "average wait in seconds",
         )
+        check = tables.expected_vs_simulated(staffing, simulation)
+        if len(check):
+            page.table(
+                check,
+                caption="Contacts per day: traffic equations of the staffing layer (expected) "
+                "beside the simulation (mean and 95 % interval)",
+            )
 
     # --- plans
     for name, plan in plan_map.items():

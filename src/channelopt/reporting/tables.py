@@ -25,6 +25,7 @@ __all__ = [
     "comparison_table",
     "estimate_vs_exact",
     "evaluations_comparison",
+    "expected_vs_simulated",
     "initiative_table",
     "journey_flows",
     "pareto_table",
@@ -367,6 +368,52 @@ def simulation_table(summary: pd.DataFrame) -> pd.DataFrame:
         rows.setdefault(str(rec.channel), {"channel": str(rec.channel)})[measure] = text
     columns = ["channel"] + [m for m in SIMULATION_MEASURES if any(m in r for r in rows.values())]
     return pd.DataFrame(list(rows.values()), columns=columns).fillna("")
+
+
+def expected_vs_simulated(staffing: Any, simulation: Any) -> pd.DataFrame:
+    """Daily volumes per channel from the traffic equations beside the simulation's.
+
+    Both engines follow the same routing ("What happens to a contact"), so the
+    expected offered, answered, abandoned, handed-off and contained contacts
+    of :func:`channelopt.staff` should lie near the simulated means when the
+    simulation runs the same staffing. A large gap points at a modelling
+    difference worth a look (or at too few replications).
+
+    Returns
+    -------
+    DataFrame
+        ``channel, measure, expected, simulated, ci_low, ci_high, inside``
+        (contacts per day; ``inside``: expected within the 95 % interval).
+    """
+    summary = staffing.summary() if hasattr(staffing, "summary") else staffing
+    sim = simulation.summary() if hasattr(simulation, "summary") else simulation
+    measures = ("offered", "answered", "abandoned", "handed_off", "contained")
+    rows = []
+    expected = summary.set_index("channel")
+    for rec in sim.itertuples(index=False):
+        if rec.measure not in measures or rec.channel not in expected.index:
+            continue
+        if rec.measure not in expected.columns:
+            continue
+        exp = float(expected.loc[rec.channel, rec.measure])
+        mean = float(rec.mean)
+        if exp == 0 and mean == 0:
+            continue
+        low, high = float(rec.ci_low), float(rec.ci_high)
+        rows.append(
+            {
+                "channel": str(rec.channel),
+                "measure": str(rec.measure),
+                "expected": exp,
+                "simulated": mean,
+                "ci_low": low,
+                "ci_high": high,
+                "inside": bool(low <= exp <= high) if not math.isnan(low) else None,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["channel", "measure", "expected", "simulated", "ci_low", "ci_high", "inside"]
+    )
 
 
 # --------------------------------------------------------------------------- scenario
