@@ -739,7 +739,8 @@ def _run(
             cursor[0] = cursor[1] = 0
             return
         ch = np.repeat(np.arange(C), counts)
-        t = g * L + rng_arrivals.random(n) * L
+        # strictly inside the interval, so the batch is used up before the next boundary
+        t = np.minimum(g * L + rng_arrivals.random(n) * L, np.nextafter((g + 1) * L, 0.0))
         order = np.argsort(t, kind="stable")
         t, ch = t[order], ch[order]
         e = rng_first_patience.standard_exponential(n)
@@ -786,7 +787,7 @@ def _run(
         if k < cursor[1]:
             times = batch[0]
             ta = times[k]
-            if not queue or ta < queue[0][0]:
+            if not queue or ta <= queue[0][0]:
                 cursor[0] = k + 1
                 env._now = ta
                 c = batch[1][k]
