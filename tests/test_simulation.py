@@ -10,9 +10,9 @@ mean wait for 3 seeds in 100 and one with 12 the service level for 4 seeds
 in 11; the 1,000-agent case now uses 3-hour batches (36 handle times) and a
 load where the waiting measures are not all in the tail (984 Erlangs).
 
-The seed contract is that every check holds for every seed 0-99; with about ``N_CHECKS`` checks in this file a Bonferroni
-bound at family level 5 % gives each check the level
-``0.05 / (100 * N_CHECKS)``. ``docs/simulation.md`` records the sweep over
+The seed contract is that every check holds for every seed 0-99; with about
+``N_CHECKS`` checks in this file a Bonferroni bound at family level 5 % gives
+each check the level ``0.05 / (100 * N_CHECKS)``. ``docs/simulation.md`` records the sweep over
 seeds 0-99 that confirmed it.
 """
 
