@@ -15,7 +15,7 @@ import pandas as pd
 
 from .changes import case_seed, root_seed
 from .executors import CaseStatus, Progress, run_tasks
-from .sweep import content_hash, format_starts, plan_measures
+from .sweep import content_hash, format_starts, plan_measures, queue_channels
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..planning import Plan
@@ -364,6 +364,7 @@ def compare(
     }
     rows, channel_frames, sim_rows = [], [], []
     evaluations = {}
+    queues = queue_channels(scenario)
     for p, label in enumerate(labels):
         plan = labelled[label]
         row: dict[str, Any] = {"plan": label, "starts": format_starts(plan)}
@@ -376,7 +377,7 @@ def compare(
         else:
             errors.append(ev.error or str(ev.status))
         if simulate:
-            sim_row, channel_sim, sim_errors = _simulated(outcomes, p, label, replications)
+            sim_row, channel_sim, sim_errors = _simulated(outcomes, p, label, replications, queues)
             row.update(sim_row)
             sim_rows += channel_sim
             errors += sim_errors
@@ -399,7 +400,11 @@ def compare(
 
 
 def _simulated(
-    outcomes: Mapping[tuple[str, int, int], Any], p: int, label: str, replications: int
+    outcomes: Mapping[tuple[str, int, int], Any],
+    p: int,
+    label: str,
+    replications: int,
+    queues: Sequence[str],
 ) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
     row: dict[str, Any] = {}
     channel_rows: list[dict[str, Any]] = []
@@ -422,7 +427,7 @@ def _simulated(
         kpis = kpis.assign(channel=kpis["channel"].astype(str))
         # Plan level per replication: offered-weighted over the live and
         # concurrent channels (the ones with a service level).
-        staffed = kpis[kpis["channel"].isin(per_channel_miss)] if per_channel_miss else kpis
+        staffed = kpis[kpis["channel"].isin(queues)]
         has_sl = staffed["service_level"].notna()
         by_rep = (
             staffed.assign(

@@ -437,7 +437,8 @@ def run_sweep(
         error = value["error"] if value is not None else outcome.error
         status = CaseStatus.ERROR if error else outcome.status
         digest = value["content_hash"] if value is not None else None
-        engine_rows = value["rows"] if value is not None and not error else [{}]
+        # every case has at least one row, even when its engine returned none
+        engine_rows = (value["rows"] if value is not None and not error else None) or [{}]
         for engine_row in engine_rows:
             engine_cols += [c for c in engine_row if c not in engine_cols]
             rows.append(
