@@ -42,12 +42,12 @@ def test_mean_interval_equals_scipy_t_interval(values: list[float]) -> None:
 
 
 def test_forecast_multipliers_have_mean_one_and_the_given_cv() -> None:
-    # For every seed 0-99: the sample mean and the variance of log m of 4,000
+    # For every seed 0-99: the sample mean and the variance of log m of 2,000
     # draws lie within bounds of the targets (lognormal: mean 1, sd = cv). 400
     # checks: each at level 1e-5 (Bonferroni), so the whole test fails by
     # chance with probability below 0.4 %.
     cv = np.array([0.0, 0.1, 0.3])
-    n = 4000
+    n = 2000
     alpha = 1e-5
     z = stats.norm.ppf(1 - alpha / 2)
     for seed in range(100):
@@ -72,3 +72,38 @@ def test_forecast_multipliers_closed_form_mean_of_log() -> None:
     logs = np.log([forecast_multipliers(cv, rng)[0] for _ in range(20000)])
     s2 = math.log1p(0.25)
     assert abs(logs.mean() + s2 / 2) < 4 * math.sqrt(s2 / 20000)
+
+
+def test_miss_rules_follow_the_targets() -> None:
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from channelopt.scenario import ChannelKind
+    from channelopt.whatif.compare import _misses
+
+    nan = math.nan
+    resolved = SimpleNamespace(
+        channels=("voice", "chat", "email", "bot", "quiet"),
+        kinds=(ChannelKind.LIVE, ChannelKind.CONCURRENT, ChannelKind.DEFERRED,
+               ChannelKind.SELF_SERVICE, ChannelKind.LIVE),
+        target_service_level=np.array([0.8, nan, nan, nan, 0.8]),
+        target_max_abandonment=np.array([0.05, 0.1, nan, nan, nan]),
+        target_max_wait=np.array([nan, 30.0, nan, nan, nan]),
+    )  # fmt: skip
+    kpis = pd.DataFrame(
+        {
+            "channel": ["voice", "chat", "email", "bot", "quiet"],
+            "offered": [100.0, 50.0, 20.0, 80.0, 0.0],
+            "service_level": [0.81, nan, 0.2, nan, nan],
+            "abandonment": [0.049, 0.05, 0.0, 0.0, nan],
+            "average_wait": [10.0, 31.0, 9000.0, nan, nan],
+        }
+    )
+    # voice meets 80 % and 5 %; chat breaks its 30 s wait; email and bot have no
+    # queue targets here; a channel without contacts cannot miss.
+    assert _misses(kpis, resolved) == {"voice": False, "chat": True, "quiet": False}
+    kpis.loc[0, "service_level"] = 0.79
+    assert _misses(kpis, resolved)["voice"] is True
+    kpis.loc[0, ["service_level", "abandonment"]] = [0.9, 0.051]
+    assert _misses(kpis, resolved)["voice"] is True
