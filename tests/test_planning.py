@@ -338,6 +338,10 @@ def test_log_space_mode_is_close_and_feasible(sc: co.Scenario, best: tuple) -> N
     assert set(res.modes.values()) == {"log-space"}
     # An approximation: it must capture most of the achievable improvement.
     assert res.evaluation.objective - nothing >= 0.8 * (best - nothing)
+    # Polishing with exact moves never makes the plan worse.
+    raw = optimize(sc, gap=1e-4, mode="log-space", polish=0, return_result=True)
+    assert res.evaluation.objective >= raw.evaluation.objective - 1e-6
+    assert res.evaluation.feasible and raw.evaluation.feasible
 
 
 def test_infeasible_names_the_conflict() -> None:

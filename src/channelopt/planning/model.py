@@ -891,9 +891,10 @@ def optimize(
         Largest number of configurations per group and period modelled exactly.
     polish : int, optional
         When some group is modelled in log space, at most this many exact
-        evaluations are spent dropping started initiatives (with those that
-        require them) while that raises the exact objective and keeps the plan
-        feasible. Default: 40 for portfolios of at most 12 initiatives, else 0.
+        evaluations are spent on single moves (drop a started initiative with
+        those that require it; start one a period earlier or later) while that
+        raises the exact objective and keeps the plan feasible. Default: 40 for
+        portfolios of at most 12 initiatives, else 0.
     calibrate : bool, optional
         Log-space mode: staff each initiative alone once and calibrate its log
         workload and volume changes to reproduce that exact run (one staffing
@@ -988,7 +989,15 @@ def optimize(
     _progress(progress, "done", 1.0)
     if not return_result:
         return plan
-    estimate = baseline.objective + info.objective
+    model_objective = info.objective
+    if dict(plan.starts) != starts:
+        # Polish changed the plan: the estimate must be the model's value of the plan returned.
+        for (k, s), var in built.x.items():
+            i = names.index(k)
+            built.model.add(var == (1 if plan.starts.get(k) == s else 0), f"fixed_{i}_{s}")
+        fixed = built.model.solve(solver, time_limit=time_limit, gap_rel=1e-9)
+        model_objective = fixed.objective if fixed.has_solution else float("nan")
+    estimate = baseline.objective + model_objective
     bound_gap = float("nan")
     if math.isfinite(info.bound):
         # The objective is the improvement over doing nothing: this is the gap on it.
@@ -1023,28 +1032,43 @@ def optimize(
 def _polish(
     scenario: Any, plan: Any, ev: PlanEvaluation, budget: Any, limit: int
 ) -> tuple[Any, PlanEvaluation, int]:
-    """Drop started initiatives (with their dependants) while the exact objective rises.
+    """Improve a plan by single exact moves while the exact objective rises.
 
-    A safeguard for the log-space approximation: each candidate is measured with
-    :func:`evaluate` (cached staffing), accepted only when feasible and better.
+    A safeguard for the log-space approximation. Moves, in order: drop a
+    started initiative (with the started initiatives that require it), then
+    start one a period earlier or later. Each candidate is measured with
+    :func:`evaluate` (cached staffing) and accepted only when it is feasible and
+    better; the first improving move is taken and the search restarts, until no
+    move helps or ``limit`` evaluations are spent.
     """
     from ..scenario import Plan
     from .evaluate import _dependants
 
+    T = _n_periods(scenario)
     used = 0
+
+    def candidates(starts: dict[str, int]) -> list[dict[str, int]]:
+        out = []
+        for name in sorted(starts, key=lambda n: (-starts[n], n)):
+            drop = _dependants(scenario, name, starts)
+            out.append({k: v for k, v in starts.items() if k not in drop})
+        for name in sorted(starts):
+            for step in (-1, 1):
+                s = starts[name] + step
+                if 0 <= s < T:
+                    moved = dict(starts)
+                    moved[name] = s
+                    if not scenario.check_starts(moved):
+                        out.append(moved)
+        return out
+
     improved = True
     while improved and used < limit:
         improved = False
-        starts = dict(plan.starts)
-        for name in sorted(starts, key=lambda n: (-starts[n], n)):
+        for cand_starts in candidates(dict(plan.starts)):
             if used >= limit:
                 break
-            drop = _dependants(scenario, name, starts)
-            cand = Plan(
-                starts={k: v for k, v in starts.items() if k not in drop},
-                agents=None,
-                name=plan.name,
-            )
+            cand = Plan(starts=cand_starts, agents=None, name=plan.name)
             cev = evaluate(scenario, cand, budget=budget)
             used += 1
             if cev.feasible and cev.objective > ev.objective + 1e-6 * max(1.0, abs(ev.objective)):
