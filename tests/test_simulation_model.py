@@ -381,3 +381,17 @@ def test_seed_forms():
     assert not a.intervals["offered"].equals(b.intervals["offered"])
     fresh = simulate_resolved(res, replications=1, seed=None)
     assert fresh.seed is None and fresh.entropy > 0
+
+
+def test_bundled_scenario_staffed_by_staff(retail):
+    from channelopt.staffing import staff
+
+    staffed = staff(retail)
+    sim = simulate(retail, staffing=staffed, replications=2, seed=7)
+    assert sim.provenance["content_hash"] == retail.content_hash
+    assert sim.provenance["scenario"] == retail.name
+    assert set(sim.intervals["channel"].cat.categories) == set(retail.resolve(0).channels)
+    # the simulated agents are the staffing's, interval by interval
+    simulated = sim.staffing.set_index(["pool", "interval"])["agents"]
+    wanted = staffed.pools.set_index(["pool", "interval"])["agents"]
+    np.testing.assert_array_equal(simulated.loc[wanted.index].to_numpy(), np.ceil(wanted))
