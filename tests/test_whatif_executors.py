@@ -40,8 +40,12 @@ def reciprocal(shared: None, item: float) -> float:
     return 1.0 / item
 
 
-def environment(shared: None, item: int) -> dict[str, str | None]:
-    return {k: os.environ.get(k) for k in worker_environment()}
+def environment(shared: None, item: int) -> dict[str, object]:
+    import numba
+
+    env: dict[str, object] = {k: os.environ.get(k) for k in worker_environment()}
+    env["numba threads"] = numba.get_num_threads()
+    return env
 
 
 @pytest.fixture(scope="module")
@@ -101,9 +105,11 @@ def test_a_failing_case_is_recorded_and_the_others_finish(pool) -> None:
 
 
 def test_workers_are_single_threaded() -> None:
+    before = {k: os.environ.get(k) for k in worker_environment()}
     result = run_tasks(environment, [0, 1], executor="processes", chunk_size=1)
     for env in _values(result):
-        assert env == worker_environment()
+        assert env == {**worker_environment(), "numba threads": 1}
+    assert {k: os.environ.get(k) for k in worker_environment()} == before  # restored here
 
 
 class _StopAfter:

@@ -44,11 +44,12 @@ an address string ``"tcp://host:8786"`` (also ``tls://``, ``ucx://``, ``inproc:/
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, as_completed
 from concurrent.futures.process import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -142,11 +143,33 @@ def worker_environment() -> dict[str, str]:
     return dict.fromkeys(_THREAD_VARIABLES, "1")
 
 
+@contextlib.contextmanager
+def _spawn_environment() -> Iterator[None]:
+    """Set the single-thread variables in this process while workers are spawned.
+
+    A spawned worker imports NumPy (and with it OpenBLAS) and the user's main
+    module before any initialiser runs, so the limits must already be in the
+    environment it starts with. The previous values are restored afterwards;
+    the libraries of this process read them at import time, long before.
+    """
+    saved = {name: os.environ.get(name) for name in _THREAD_VARIABLES}
+    os.environ.update(worker_environment())
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def _init_worker() -> None:
     """Initialiser of local worker processes.
 
-    Runs before any task is unpickled, so a Numba imported by a task sees
-    ``NUMBA_NUM_THREADS=1``. Ctrl-C is left to the parent, which cancels the
+    The environment already holds the single-thread settings (see
+    :func:`_spawn_environment`); this makes sure of them for a Numba the main
+    module imported on spawn. Ctrl-C is left to the parent, which cancels the
     work and ends the pool; a worker that died on SIGINT would break the pool
     and lose the results in flight.
     """
@@ -379,8 +402,11 @@ def _run_pool(
     futures: dict[Future[list[tuple[int, Outcome]]], _Chunk] = {}
     interrupted = False
     try:
-        for chunk in chunks:
-            futures[pool.submit(_run_chunk, fn, shared, chunk)] = chunk
+        # Our own pool spawns its workers while we submit: they inherit the
+        # single-thread settings from the environment at that moment.
+        with _spawn_environment() if own else contextlib.nullcontext():
+            for chunk in chunks:
+                futures[pool.submit(_run_chunk, fn, shared, chunk)] = chunk
         done = 0
         for future in as_completed(futures):
             chunk = futures[future]
