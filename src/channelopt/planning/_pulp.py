@@ -192,7 +192,10 @@ class Model:
             if not constraint:
                 raise SolverError(f"constraint {name!r} is a constant that is always false")
             return
-        self.problem.addConstraint(constraint, name)
+        if hasattr(self.problem, "addConstraint"):
+            self.problem.addConstraint(constraint, name)
+        else:  # pragma: no cover - a PuLP without addConstraint: the operator form
+            self.problem += (constraint, name)
         self._m += 1
 
     @property
@@ -202,7 +205,10 @@ class Model:
 
     def set_objective(self, expression: Any) -> None:
         """Set the objective expression."""
-        self.problem.setObjective(expression)
+        if hasattr(self.problem, "setObjective"):
+            self.problem.setObjective(expression)
+        else:  # pragma: no cover - a PuLP without setObjective
+            self.problem.objective = expression
 
     # solving ----------------------------------------------------------------
     def solve(
