@@ -224,3 +224,18 @@ def test_bundled_scenarios_are_feasible_to_staff(name):
         for pool, peak in peaks.items():
             cap = sc.pools[pool].max_agents
             assert cap is None or peak <= cap, (name, t, pool, int(peak), cap)
+
+
+def test_null_means_left_out(minimal_doc):
+    plain = load_scenario(minimal_doc)
+    minimal_doc["journeys"]["handoffs"]["chat"] = {"voice": 0.1, "email": None}
+    minimal_doc["channels"]["voice"]["forecast_error"] = None
+    minimal_doc["economics"] = None
+    assert load_scenario(minimal_doc) == plain
+    minimal_doc.pop("pools")
+    with_default_pools = load_scenario(minimal_doc)
+    minimal_doc["pools"] = None
+    assert load_scenario(minimal_doc) == with_default_pools
+    minimal_doc["channels"]["bot"]["arrivals"] = [1, None]
+    with pytest.raises(ScenarioError, match=r"channels.bot.arrivals.1"):
+        load_scenario(minimal_doc)

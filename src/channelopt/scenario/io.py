@@ -162,8 +162,10 @@ def normalise(data: Mapping[str, Any]) -> dict[str, Any]:
     * ``periods.days`` omitted: from ``periods.length`` (quarter 63 working days,
       month 21, ...); ``periods.hours_per_fte`` omitted: days x 7.6 h.
     * ``budget.per_period`` given as one number: that number in every period.
+
+    Keys whose value is ``null`` are dropped first: ``null`` means "left out".
     """
-    out = copy.deepcopy(dict(data))
+    out = _drop_nulls(copy.deepcopy(dict(data)))
     channels = out.get("channels")
     if "pools" not in out and isinstance(channels, Mapping):
         out["pools"] = {
@@ -190,6 +192,14 @@ def normalise(data: Mapping[str, Any]) -> dict[str, Any]:
     ):
         budget["per_period"] = [budget["per_period"]] * count
     return out
+
+
+def _drop_nulls(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_nulls(v) for v in value]  # a null list item stays an error
+    return value
 
 
 def _is_number(x: Any) -> bool:
