@@ -264,3 +264,24 @@ def test_routing_matrix_matches_brute_force_journeys():
     # visit counts per contact have small variance here (sd < 1.5): 5 sigma of the mean
     np.testing.assert_allclose(got, expected, atol=5 * 1.5 / math.sqrt(n))
     assert spectral_radius(m) < 1
+
+
+def test_shifts_above_all_of_a_channel_are_scaled_and_reported():
+    d = doc()
+    d["initiatives"]["z"]["effects"][0]["shift"]["fraction"] = 0.6
+    d["initiatives"]["w"] = {"effects": [{"shift": {"from": "a", "to": "bot", "fraction": 0.9}}]}
+    r = load_scenario(d).resolve(0, ["z", "w"])
+    # 0.6 + 0.9 = 1.5 of a's volume: scaled to 0.4 and 0.6, all of a moves
+    np.testing.assert_allclose(column(r, "a"), 0)
+    np.testing.assert_allclose(column(r, "b"), [0, 0, 30 + 0.4 * 100, 10])
+    np.testing.assert_allclose(column(r, "bot"), [10, 20 + 0.6 * 25, 30 + 0.6 * 75, 40])
+    assert any("shifts out of 'a' sum to 1.5" in c for c in r.caps)
+
+
+def test_patience_multiplier_keeps_infinite_patience_infinite():
+    d = doc()
+    d["initiatives"]["p"] = {
+        "effects": [{"channel": "a", "patience": 2}, {"channel": "b", "patience": 1.5}]
+    }
+    r = load_scenario(d).resolve(0, ["p"])
+    assert math.isinf(r.patience[0]) and r.patience[1] == 180.0
