@@ -506,6 +506,10 @@ class Violation:
     def __str__(self) -> str:
         return f"{self.kind}: {self.message}"
 
+    def __contains__(self, text: object) -> bool:
+        """``"budget" in violation``: substring test on the text, as for a message string."""
+        return isinstance(text, str) and text in str(self)
+
 
 @dataclass(frozen=True, eq=False)
 class PlanEvaluation:
@@ -525,7 +529,7 @@ class PlanEvaluation:
         Expected customer-effort points over the horizon (undiscounted).
     feasible : bool
         No violation.
-    violations : tuple of Violation
+    violations : list of Violation
         Every broken rule (budget, headcount, hiring, targets, requires/excludes).
     periods : DataFrame
         One row per period x channel: KPIs and the channel's agent cost.
@@ -542,7 +546,7 @@ class PlanEvaluation:
     npv: float
     effort_points: float
     feasible: bool
-    violations: tuple[Violation, ...]
+    violations: list[Violation]
     periods: pd.DataFrame
     money: pd.DataFrame
     pools: pd.DataFrame
@@ -562,7 +566,9 @@ class PlanEvaluation:
         (direct value + saving - cost), ``npv_contribution`` (change of the plan's
         NPV), ``objective_contribution`` (change of the objective),
         ``payback_period`` (first period in which cumulative undiscounted net
-        cash turns >= 0; None when it never does in the horizon).
+        cash turns >= 0; None when it never does in the horizon). ``cost``
+        (= ``total_cost``) and ``value`` (= ``direct_value`` +
+        ``operating_saving``) summarise the case in two numbers.
         """
         return _business_case(self)
 
@@ -837,7 +843,7 @@ def _assemble(
         npv=npv,
         effort_points=float(money["effort_points"].sum()),
         feasible=not violations,
-        violations=tuple(violations),
+        violations=list(violations),
         periods=pd.DataFrame(rows),
         money=money,
         pools=pd.DataFrame(pool_rows),
@@ -1016,6 +1022,8 @@ def _business_case(ev: PlanEvaluation) -> pd.DataFrame:
                 "total_cost": float((up + run).sum()),
                 "direct_value": float(val.sum()),
                 "operating_saving": float(saving.sum()),
+                "cost": float((up + run).sum()),
+                "value": float(val.sum() + saving.sum()),
                 "net_value": float(net.sum()),
                 "npv_contribution": ev.npv - without.npv,
                 "objective_contribution": ev.objective - without.objective,
@@ -1034,6 +1042,8 @@ def _business_case(ev: PlanEvaluation) -> pd.DataFrame:
             "total_cost",
             "direct_value",
             "operating_saving",
+            "cost",
+            "value",
             "net_value",
             "npv_contribution",
             "objective_contribution",
