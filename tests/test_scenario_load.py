@@ -239,3 +239,16 @@ def test_null_means_left_out(minimal_doc):
     minimal_doc["channels"]["bot"]["arrivals"] = [1, None]
     with pytest.raises(ScenarioError, match=r"channels.bot.arrivals.1"):
         load_scenario(minimal_doc)
+
+
+@pytest.mark.parametrize("module", ["models", "io", "plan", "resolve", "changes", "validate"])
+def test_docstring_examples_run(module, monkeypatch):
+    import doctest
+    import importlib
+
+    monkeypatch.chdir(SCENARIOS.parent)  # the examples use paths like scenarios/retail_bank.yaml
+    mod = importlib.import_module(f"channelopt.scenario.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+    if module in ("models", "io", "plan"):
+        assert result.attempted > 0  # these modules carry examples
