@@ -141,10 +141,9 @@ def _evaluate(
     p = _patience(func, patience)
     t = _target(func, target)
     scalar = all(x.ndim == 0 for x in (n, a, h, p, t))
-    shaped = np.broadcast_arrays(n, a, h, p, t)
-    shape = shaped[0].shape
-    flat = [np.ascontiguousarray(x.ravel(), dtype=np.float64) for x in shaped]
-    out = np.empty((flat[0].size, 5))
+    shape = np.broadcast_shapes(n.shape, a.shape, h.shape, p.shape, t.shape)
+    flat = _flatten((n, a, h, p, t), shape)
+    out = np.empty((math.prod(shape), 5))
     _k.measures_array(flat[0], flat[1], flat[2], flat[3], flat[4], need_asa, out)
     return out, shape, scalar
 
@@ -177,10 +176,10 @@ def erlang_b(agents: Any, load: Any) -> Any:
     n = _agents("erlang_b", agents)
     a = _load("erlang_b", load)
     scalar = n.ndim == 0 and a.ndim == 0
-    nb, ab = np.broadcast_arrays(n, a)
-    out = np.empty(nb.size)
-    _k.erlang_b_array(np.ascontiguousarray(nb.ravel()), np.ascontiguousarray(ab.ravel()), out)
-    return _finish(out, nb.shape, scalar)
+    shape = np.broadcast_shapes(n.shape, a.shape)
+    out = np.empty(math.prod(shape))
+    _k.erlang_b_array(*_flatten((n, a), shape), out)
+    return _finish(out, shape, scalar)
 
 
 def erlang_c(agents: Any, load: Any) -> Any:
@@ -207,10 +206,10 @@ def erlang_c(agents: Any, load: Any) -> Any:
     n = _agents("erlang_c", agents)
     a = _load("erlang_c", load)
     scalar = n.ndim == 0 and a.ndim == 0
-    nb, ab = np.broadcast_arrays(n, a)
-    out = np.empty(nb.size)
-    _k.erlang_c_array(np.ascontiguousarray(nb.ravel()), np.ascontiguousarray(ab.ravel()), out)
-    return _finish(out, nb.shape, scalar)
+    shape = np.broadcast_shapes(n.shape, a.shape)
+    out = np.empty(math.prod(shape))
+    _k.erlang_c_array(*_flatten((n, a), shape), out)
+    return _finish(out, shape, scalar)
 
 
 def measures(agents: Any, load: Any, aht: Any, target: Any = 0.0, patience: Any = _INF) -> Measures:
@@ -454,19 +453,18 @@ def required_agents_array(
     mocc = _opt(
         func, "max_occupancy", max_occupancy, 0.0, 1.0, "a fraction in [0, 1] (nan: absent)"
     )
-    arrays = np.broadcast_arrays(a, h, p, sl, t, mw, mab, mocc)
-    shape = arrays[0].shape
-    fa, fh, fp, fsl, ft, fmw, fmab, fmocc = (
-        np.ascontiguousarray(x.ravel(), dtype=np.float64) for x in arrays
-    )
-    _check_targets(func, fa, fp, fsl, ft, fmw, fmab, fmocc, shape)
-    out = np.empty(fa.size)
-    _k.required_array(fa, fh, fp, fsl, ft, fmw, fmab, fmocc, out)
+    arrays = (a, h, p, sl, t, mw, mab, mocc)
+    shape = np.broadcast_shapes(*(x.shape for x in arrays))
+    _check_targets(func, a, p, sl, t, mw, mab, mocc, shape)
+    flat = _flatten(arrays, shape)
+    out = np.empty(math.prod(shape))
+    _k.required_array(*flat, out)
     bad = np.isnan(out)
     if np.any(bad):
         i = int(np.argmax(bad))
-        where = "" if fa.size == 1 else f" (element {np.unravel_index(i, shape)})"
-        raise _unreachable(func, where, f"still not met at 1e15 agents for load {fa[i]!r} Erlangs")
+        where = "" if out.size == 1 else f" (element {np.unravel_index(i, shape)})"
+        load_i = flat[0][0 if flat[0].size == 1 else i]
+        raise _unreachable(func, where, f"still not met at 1e15 agents for load {load_i!r} Erlangs")
     return out.astype(np.int64).reshape(shape)
 
 
@@ -481,16 +479,27 @@ def _check_targets(
     mocc: np.ndarray,
     shape: tuple[int, ...],
 ) -> None:
+    """Reject absent, inconsistent and unreachable targets (before any search).
+
+    Masks are formed on the target arrays first (often scalars) and combined
+    with ``load > 0`` only when something is suspect, so a large grid of loads
+    with scalar targets costs nothing here.
+    """
+
     def where(mask: np.ndarray) -> str:
-        i = int(np.argmax(mask))
-        return "" if a.size == 1 else f" (element {np.unravel_index(i, shape)})"
+        if math.prod(shape) <= 1 or mask.shape != shape:
+            return ""
+        return f" (element {np.unravel_index(int(np.argmax(mask)), shape)})"
+
+    def busy(mask: np.ndarray) -> np.ndarray:
+        return mask & (a > 0) if mask.any() else mask
 
     has_sl = ~np.isnan(sl)
-    none = has_sl | ~np.isnan(mw) | ~np.isnan(mab) | ~np.isnan(mocc)
-    if not np.all(none):
+    some = has_sl | ~np.isnan(mw) | ~np.isnan(mab) | ~np.isnan(mocc)
+    if not np.all(some):
         raise ValueError(
             f"{func} needs at least one target: service_level with target, max_wait, "
-            f"max_abandonment or max_occupancy{where(~none)}."
+            f"max_abandonment or max_occupancy{where(~some)}."
         )
     m = has_sl & np.isnan(t)
     if np.any(m):
@@ -498,9 +507,9 @@ def _check_targets(
     m = ~has_sl & ~np.isnan(t)
     if np.any(m):
         raise ValueError(f"{func}: target (seconds) is given without service_level{where(m)}.")
-    busy = a > 0
     erlang_a = np.isfinite(p)
-    m = busy & has_sl & (sl >= 1.0) & (np.isfinite(t) | erlang_a)
+    with np.errstate(invalid="ignore"):
+        m = busy(has_sl & (sl >= 1.0) & (np.isfinite(t) | erlang_a))
     if np.any(m):
         raise _unreachable(
             func,
@@ -508,14 +517,14 @@ def _check_targets(
             "a service level of 1 needs every contact answered within target; with load > 0 "
             "some contacts always wait longer (or abandon), at any number of agents",
         )
-    m = busy & (mw == 0.0)
+    m = busy(mw == 0.0)
     if np.any(m):
         raise _unreachable(
             func,
             where(m),
             "max_wait 0 is impossible with load > 0: some answered contacts always wait",
         )
-    m = busy & erlang_a & (mab == 0.0)
+    m = busy(erlang_a & (mab == 0.0))
     if np.any(m):
         raise _unreachable(
             func,
@@ -523,9 +532,23 @@ def _check_targets(
             "max_abandonment 0 is impossible with finite patience and load > 0: "
             "some contacts always wait, and any that wait may abandon",
         )
-    m = busy & (mocc == 0.0)
+    m = busy(mocc == 0.0)
     if np.any(m):
         raise _unreachable(func, where(m), "max_occupancy 0 is impossible with load > 0")
+
+
+def _flatten(arrays: tuple[np.ndarray, ...], shape: tuple[int, ...]) -> list[np.ndarray]:
+    """1-d float64 views for the kernels: an input of one element stays one element
+    (the kernels read element 0 for every cell) instead of being broadcast and copied."""
+    out = []
+    for x in arrays:
+        if x.size == 1:
+            out.append(np.ascontiguousarray(x.reshape(1), dtype=np.float64))
+        elif x.shape == shape:
+            out.append(np.ascontiguousarray(x.ravel(), dtype=np.float64))
+        else:
+            out.append(np.ascontiguousarray(np.broadcast_to(x, shape).ravel(), dtype=np.float64))
+    return out
 
 
 def required_agents(

@@ -361,14 +361,7 @@ def _hw_beta(a: float, h: float, sl: float, t: float, max_wait: float) -> float:
         b = 1.0 - f / df
         if b < 1e-3:
             b = 0.5
-        rr = _SQRT_HALF_PI * math.exp(0.5 * b * b) * math.erfc(-b * _INV_SQRT2)
-        q = 1.0 + b * rr
-        f = -math.log(q) - b * theta - target
-        df = -(rr + b + b * b * rr) / q - theta
-        nb = b - f / df
-        if nb < 1e-3:
-            nb = 0.5 * b
-        beta = nb
+        beta = b
     if not math.isnan(max_wait) and max_wait > 0.0:
         w = max_wait / h * sa  # C(beta)/beta <= w
         b = 1.0
@@ -621,6 +614,12 @@ def required_a(
 
 
 # --------------------------------------------------------------------------- array loops
+# Inputs are 1-d; an input of length 1 applies to every cell (no broadcast copy).
+@numba.njit(cache=True, error_model="numpy")
+def _at(x: np.ndarray, i: int) -> float:
+    return x[0] if x.shape[0] == 1 else x[i]
+
+
 @numba.njit(cache=True, error_model="numpy")
 def measures_array(
     n: np.ndarray,
@@ -631,29 +630,31 @@ def measures_array(
     need_asa: bool,
     out: np.ndarray,
 ) -> None:
-    """Fill out[i, :] with the five measures of broadcast 1-d inputs."""
+    """Fill out[i, :] with the five measures of cell i."""
     m = np.empty(5)
-    for i in range(n.shape[0]):
-        measures(n[i], a[i], h[i], p[i], t[i], need_asa, m)
+    for i in range(out.shape[0]):
+        measures(_at(n, i), _at(a, i), _at(h, i), _at(p, i), _at(t, i), need_asa, m)
         for j in range(5):
             out[i, j] = m[j]
 
 
 @numba.njit(cache=True, error_model="numpy")
 def erlang_b_array(n: np.ndarray, a: np.ndarray, out: np.ndarray) -> None:
-    for i in range(n.shape[0]):
-        out[i] = erlang_b_pair(n[i], a[i])[0]
+    for i in range(out.shape[0]):
+        out[i] = erlang_b_pair(_at(n, i), _at(a, i))[0]
 
 
 @numba.njit(cache=True, error_model="numpy")
 def erlang_c_array(n: np.ndarray, a: np.ndarray, out: np.ndarray) -> None:
-    for i in range(n.shape[0]):
-        if a[i] == 0.0:
+    for i in range(out.shape[0]):
+        ni = _at(n, i)
+        ai = _at(a, i)
+        if ai == 0.0:
             out[i] = 0.0
-        elif a[i] >= n[i]:
+        elif ai >= ni:
             out[i] = 1.0
         else:
-            out[i] = erlang_c_from_u(n[i], a[i], erlang_b_pair(n[i], a[i])[1])
+            out[i] = erlang_c_from_u(ni, ai, erlang_b_pair(ni, ai)[1])
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -668,9 +669,21 @@ def required_array(
     max_occ: np.ndarray,
     out: np.ndarray,
 ) -> None:
-    """Staffing for broadcast 1-d inputs; nan targets are absent."""
-    for i in range(a.shape[0]):
-        if math.isinf(p[i]):
-            out[i] = required_c(a[i], h[i], sl[i], t[i], max_wait[i], max_occ[i])
+    """Staffing of every cell; nan targets are absent, nan out = unreachable."""
+    for i in range(out.shape[0]):
+        pi = _at(p, i)
+        if math.isinf(pi):
+            out[i] = required_c(
+                _at(a, i), _at(h, i), _at(sl, i), _at(t, i), _at(max_wait, i), _at(max_occ, i)
+            )
         else:
-            out[i] = required_a(a[i], h[i], p[i], sl[i], t[i], max_wait[i], max_ab[i], max_occ[i])
+            out[i] = required_a(
+                _at(a, i),
+                _at(h, i),
+                pi,
+                _at(sl, i),
+                _at(t, i),
+                _at(max_wait, i),
+                _at(max_ab, i),
+                _at(max_occ, i),
+            )

@@ -38,6 +38,7 @@ _LN_SQRT_2PI = 0.91893853320467274178032973640562
 _SQRT_PI = 1.7724538509055160272981674833411
 _SQRT_2PI = 2.5066282746310005024157652848110
 _INV_SQRT_PI = 0.56418958354775628694807945156077
+_INV_SQRT2 = 0.70710678118654752440084436210485
 
 # Temme's expansion is used for s >= _TEMME_MIN_S and |x/s - 1| <= _TEMME_MAX_SIGMA.
 # Outside that box the series (x < s) or the continued fraction (x > s)
@@ -232,8 +233,9 @@ def _temme_small_tail(s: float, x: float) -> tuple[float, float]:
             break
     lgs = stirlerr(s)
     gstar = math.exp(lgs)
-    w = abs(eta) * math.sqrt(0.5 * s)
-    head = 0.5 * _SQRT_2PI * math.sqrt(s) * erfcx(w)
+    rs = math.sqrt(s)
+    w = abs(eta) * rs * _INV_SQRT2
+    head = 0.5 * _SQRT_2PI * rs * erfcx(w)
     logd = -s * phi - 0.5 * math.log(2.0 * math.pi * s) - lgs
     if x < s:
         return gstar * (head - total), logd
