@@ -23,10 +23,10 @@ import time
 import numba
 import numpy as np
 import pytest
-from conftest import assert_ratio, best_time
 
 import channelopt.queueing as q
 from channelopt.queueing import _kernels
+from conftest import assert_ratio, best_time
 
 AHT = 180.0
 TARGET = 20.0
