@@ -537,3 +537,13 @@ def test_staffing_imports_only_lower_layers() -> None:
             elif isinstance(node, ast.Import):
                 for alias in node.names:
                     assert alias.name.split(".")[0] in external, f"{path.name}: {alias.name}"
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    from channelopt.staffing import _core, _deferred, _flows
+
+    for module in (_core, _deferred, _flows):
+        failed, _ = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert failed == 0, module.__name__

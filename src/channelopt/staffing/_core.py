@@ -48,8 +48,14 @@ def flows(resolved: Resolved, abandonment: np.ndarray | None = None) -> np.ndarr
 
     Examples
     --------
-    >>> import channelopt as co  # doctest: +SKIP
-    >>> x = flows(co.load_scenario("scenarios/retail_bank.yaml").resolve(0))  # doctest: +SKIP
+    >>> import channelopt as co
+    >>> sc = co.load_scenario({
+    ...     "name": "demo", "interval": "30min",
+    ...     "channels": {"voice": {"kind": "live", "arrivals": [100] * 48, "aht": "3min",
+    ...                            "target": {"service_level": 0.8, "within": "20s"}}}})
+    >>> flows(sc.resolve(0))[:2]
+    array([[100.],
+           [100.]])
     """
     _check_resolved(resolved)
     ni, C = resolved.n_intervals, resolved.n_channels
@@ -256,6 +262,18 @@ def staff_resolved(
     InfeasibleError
         For a channel whose targets no number of agents can meet (the message
         names the channel and says why).
+
+    Examples
+    --------
+    >>> import channelopt as co
+    >>> sc = co.load_scenario({
+    ...     "name": "demo", "interval": "30min",
+    ...     "channels": {"voice": {"kind": "live", "arrivals": [100] * 48, "aht": "3min",
+    ...                            "target": {"service_level": 0.8, "within": "20s"}}}})
+    >>> resolved = sc.resolve(0)
+    >>> fewer = staff_resolved(resolved, channel_agents={"voice": 13})
+    >>> round(float(fewer.intervals["service_level"].iloc[0]), 4)
+    0.7956
     """
     _check_resolved(resolved)
     required = _staff(resolved, None, progress)
@@ -401,9 +419,17 @@ def staff(
 
     Examples
     --------
-    >>> import channelopt as co  # doctest: +SKIP
-    >>> result = co.staff(co.load_scenario("scenarios/retail_bank.yaml"))  # doctest: +SKIP
-    >>> result.summary()  # doctest: +SKIP
+    100 calls per half hour, 3 minutes each, 80 % answered within 20 s:
+
+    >>> import channelopt as co
+    >>> sc = co.load_scenario({
+    ...     "name": "demo", "interval": "30min",
+    ...     "channels": {"voice": {"kind": "live", "arrivals": [100] * 48, "aht": "3min",
+    ...                            "target": {"service_level": 0.8, "within": "20s"}}}})
+    >>> result = staff(sc)
+    >>> row = result.summary().iloc[0]
+    >>> int(row["peak_agents"]), round(float(row["service_level"]), 4)
+    (14, 0.8884)
     """
     if isinstance(scenario, Resolved):
         return staff_resolved(scenario, progress=progress)

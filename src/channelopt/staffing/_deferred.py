@@ -95,6 +95,16 @@ def deferred_kpis(
         When the daily capacity is below the daily arrivals the backlog grows
         without bound: ``stable`` is False, nothing is within deadline and the
         delay is ``inf``.
+
+    Examples
+    --------
+    Twelve emails arrive 00:00-06:00; one agent (1 h each) works 00:00-12:00.
+    The email arriving at ``t`` hours is done at ``2 t``, so half of them meet
+    a 3-hour deadline and the mean delay is 3 hours:
+
+    >>> kp = deferred_kpis([12.0, 0, 0, 0], [1, 1, 0, 0], 3600.0, 21600.0, 3 * 3600.0)
+    >>> round(kp.total_within, 6), round(float(kp.mean_delay[0]) / 3600, 6)
+    (0.5, 3.0)
     """
     arrivals = np.asarray(arrivals, dtype=float)
     agents = np.asarray(agents, dtype=float)
@@ -218,6 +228,11 @@ def staff_deferred(
         interval in turn, latest first, drops as many agents as it can while the
         target still holds, until no interval can drop one (a local minimum;
         the exact minimum is an integer program).
+
+    Examples
+    --------
+    >>> staff_deferred([12.0, 0, 0, 0], [True] * 4, 3600.0, 21600.0, 3 * 3600.0, 0.6)
+    array([2, 0, 0, 0])
     """
     arrivals = np.asarray(arrivals, dtype=float)
     open_mask = np.asarray(open_mask, dtype=bool)

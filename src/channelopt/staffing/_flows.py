@@ -47,6 +47,13 @@ def delay_weights(mean_delay: float, interval_s: float, n_intervals: int) -> np.
     -------
     ndarray, shape (I,)
         ``w[j]``: fraction landing ``j`` intervals later (mod ``I``); sums to 1.
+
+    Examples
+    --------
+    A 10-minute mean delay on 30-minute intervals, over a 4-interval day:
+
+    >>> delay_weights(600.0, 1800.0, 4).round(4)
+    array([0.6833, 0.301 , 0.015 , 0.0007])
     """
     w = np.zeros(n_intervals)
     if not (mean_delay > 0):
