@@ -491,16 +491,17 @@ def plan_timeline_figure(
             max(float(row["ramp"]), 0.0),
         )
         lead_end = min(start + lead, horizon)
-        gantt.barh(
-            i,
-            lead_end - start,
-            left=start,
-            height=0.55,
-            color="white",
-            edgecolor=color,
-            hatch="////",
-            lw=0.8,
-        )
+        if lead_end > start:
+            gantt.barh(
+                i,
+                lead_end - start,
+                left=start,
+                height=0.55,
+                color="white",
+                edgecolor=color,
+                hatch="////",
+                lw=0.8,
+            )
         # Fraction in force in period t >= start + lead is min(1, (t - start - lead + 1) / ramp):
         # periods with a fraction below 1 are drawn lighter, one shade per period.
         full_from = min(lead_end + max(ramp - 1.0, 0.0), horizon)
@@ -658,13 +659,20 @@ def business_case_figure(
     ax = fig.subplots()
     y = np.arange(k)
     ax.barh(
-        y, -d["cost"].to_numpy(float), color="#D55E00", height=0.6, label="cost (present value)"
+        y, -d["cost"].to_numpy(float), color="#D55E00", height=0.6, label="cost (upfront + running)"
     )
     ax.barh(
-        y, d["value"].to_numpy(float), color="#009E73", height=0.6, label="value (present value)"
+        y,
+        d["value"].to_numpy(float),
+        color="#009E73",
+        height=0.6,
+        label="value (direct + operating saving)",
     )
     ax.scatter(d["net"], y, color=_INK, marker="D", s=22, zorder=3, label="net value")
     span = float(max(d["cost"].max(), d["value"].max(), 1.0)) if k else 1.0
+    # Costs are usually much smaller than values: size each side to its own data.
+    left = max(float(d["cost"].max()) if k else 0.0, float(-d["net"].min()) if k else 0.0)
+    left = max(left, 0.1 * span)
     for i, row in d.iterrows():
         pay = row.get("payback_period", np.nan)
         text = f"net {_money(float(row['net']))}"
@@ -675,9 +683,9 @@ def business_case_figure(
         ax.text(span * 1.04, i, text, va="center", fontsize=7.5, color=_INK)
     ax.axvline(0, color="#999999", lw=0.8)
     ax.set_yticks(y, list(d["initiative"]))
-    ax.set_xlim(-span * 1.05, span * 1.9)
+    ax.set_xlim(-left * 1.1, span * 1.65)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: _money(v)))
-    ax.set_xlabel("money (present value over the horizon)")
+    ax.set_xlabel("money over the horizon (undiscounted)")
     ax.legend(fontsize=7.5, frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=3)
     _style(ax, grid_axis="x")
     ax.tick_params(axis="y", length=0)
