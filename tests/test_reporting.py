@@ -17,6 +17,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
 import channelopt as co
@@ -91,6 +93,52 @@ def test_journey_flows_conserve_each_channels_contacts(tiny: co.Scenario) -> Non
         inflow = moves.loc[moves["target"] == ch, "contacts"].sum()
         outflow = flows.loc[(flows["source"] == ch), "contacts"].sum()
         assert inflow == pytest.approx(outflow)
+
+
+@st.composite
+def _routing(draw: st.DrawFn) -> SimpleNamespace:
+    """A random routing over 2-4 channels, one of them self-service, that terminates."""
+    n = draw(st.integers(2, 4))
+    prob = st.floats(0.0, 1.0, allow_nan=False)
+    kinds = ["self_service"] + [
+        draw(st.sampled_from(["live", "concurrent", "deferred"])) for _ in range(n - 1)
+    ]
+
+    def row(total: float) -> list[float]:
+        raw = np.array([draw(prob) for _ in range(n)])
+        return list(raw / raw.sum() * total) if raw.sum() > 0 else [0.0] * n
+
+    handoff = np.array([row(draw(st.floats(0.0, 0.9))) for _ in range(n)])
+    repeat_to = np.array([row(draw(st.floats(0.0, 0.9))) for _ in range(n)])
+    arrivals = np.array([[draw(st.floats(0.0, 500.0)) for _ in range(n)] for _ in range(3)])
+    return SimpleNamespace(
+        channels=tuple(f"c{i}" for i in range(n)),
+        n_channels=n,
+        kinds=tuple(kinds),
+        arrivals=arrivals,
+        handoff=handoff,
+        repeat_to=repeat_to,
+        containment=np.array([draw(prob) if k == "self_service" else 0.0 for k in kinds]),
+        resolution=np.array([draw(st.floats(0.1, 1.0)) for _ in kinds]),
+        retrial_probability=draw(prob),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(_routing())
+def test_journey_flows_every_journey_ends_once(routing: SimpleNamespace) -> None:
+    # Each external contact starts one journey, and each journey ends in exactly one
+    # outcome (resolved, contained, unresolved, lost): outcomes add up to the arrivals.
+    flows = tb.journey_flows(routing)  # type: ignore[arg-type]
+    outcomes = flows[flows["kind"].isin(["resolved", "contained", "unresolved", "lost"])]
+    total = routing.arrivals.sum()
+    assert outcomes["contacts"].sum() == pytest.approx(total, rel=1e-9, abs=1e-6)
+    moves = flows[flows["kind"].isin(["arrival", "handoff", "repeat", "retrial"])]
+    for ch in routing.channels:
+        inflow = moves.loc[moves["target"] == ch, "contacts"].sum()
+        outflow = flows.loc[flows["source"] == ch, "contacts"].sum()
+        assert inflow == pytest.approx(outflow, rel=1e-9, abs=1e-6)
+    assert (flows["contacts"] > 0).all()
 
 
 def test_service_level_curve_reproduces_published_erlang_c_example(tiny: co.Scenario) -> None:
