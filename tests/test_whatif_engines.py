@@ -99,7 +99,9 @@ def test_ctrl_c_keeps_the_finished_rows_of_a_real_sweep(bank) -> None:
 def test_simulate_sweep_is_the_same_on_every_executor(small_bank) -> None:
     distributed = pytest.importorskip("distributed", reason="dask[distributed] is optional")
     grid = {"channels.chat.volume": [1.0, 1.5], "channels.voice.patience": [1.0, 2.0]}
-    kwargs = {"evaluate": "simulate", "replications": 2, "seed": 11}
+    # a plan in force, so that plans cross process boundaries too
+    plan = co.Plan(starts={"voice_callback": 0})
+    kwargs = {"evaluate": "simulate", "replications": 2, "seed": 11, "plan": plan}
     serial = co.sweep(small_bank, grid, executor="serial", **kwargs)
     assert (serial["status"] == "ok").all(), serial["error"].unique()
     assert {"service_level", "service_level_low", "service_level_high"} <= set(serial.columns)
@@ -210,3 +212,12 @@ def test_compare_takes_a_list_of_plans(bank) -> None:
     plans = [co.Plan(starts={}), co.Plan(starts={"voice_callback": 0}, name="callback")]
     result = co.compare(bank, plans)
     assert result.table["plan"].tolist() == ["plan 1", "callback"]
+
+
+def test_compare_is_the_same_serially_and_on_processes(small_bank) -> None:
+    plans = {"nothing": co.Plan(starts={}), "callback": co.Plan(starts={"voice_callback": 0})}
+    kwargs = {"simulate": True, "replications": 2, "seed": 9}
+    serial = co.compare(small_bank, plans, executor="serial", **kwargs)
+    processes = co.compare(small_bank, plans, executor="processes", **kwargs)
+    pd.testing.assert_frame_equal(serial.table, processes.table)
+    pd.testing.assert_frame_equal(serial.simulation, processes.simulation)

@@ -14,8 +14,15 @@ import numpy as np
 import pandas as pd
 
 from .changes import case_seed, root_seed
-from .executors import CaseStatus, Progress, run_tasks
-from .sweep import content_hash, format_starts, plan_measures, queue_channels
+from .executors import CaseStatus, Outcome, Progress, run_tasks
+from .sweep import (
+    PlanData,
+    as_plan,
+    content_hash,
+    format_starts,
+    plan_measures,
+    queue_channels,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..planning import Plan
@@ -233,7 +240,7 @@ def _volume_changes(scenario: Any, multipliers: np.ndarray, names: Sequence[str]
 def _task(shared: _Shared, item: tuple[str, int, int]) -> Any:
     """One unit of compare work: evaluate a plan, simulate it at the forecast, or one draw."""
     kind, p, r = item
-    scenario, plan = shared.scenario, shared.plans[p]
+    scenario, plan = shared.scenario, as_plan(shared.plans[p])
     if kind == "evaluate":
         from ..planning import evaluate
 
@@ -346,13 +353,39 @@ def compare(
         )
     root = root_seed(seed)
     labels = list(labelled)
-    shared = _Shared(scenario, tuple(labelled.values()), period, replications, root)
-    items: list[tuple[str, int, int]] = [("evaluate", p, 0) for p in range(len(labels))]
+    # Plan objects do not pickle: workers get plain data and rebuild them.
+    plan_data = tuple(PlanData.of(plan) for plan in labelled.values())
+    shared = _Shared(scenario, plan_data, period, replications, root)
+    evaluations_items = [("evaluate", p, 0) for p in range(len(labels))]
+    sim_items: list[tuple[str, int, int]] = []
     if simulate:
-        items += [("nominal", p, 0) for p in range(len(labels))]
-        items += [("forecast", p, r) for p in range(len(labels)) for r in range(replications)]
-    run = run_tasks(_task, items, shared=shared, executor=executor, progress=progress)
-    outcomes = dict(zip(items, run.outcomes, strict=True))
+        sim_items += [("nominal", p, 0) for p in range(len(labels))]
+        sim_items += [("forecast", p, r) for p in range(len(labels)) for r in range(replications)]
+    total = len(evaluations_items) + len(sim_items)
+
+    def offset(start: int) -> Progress | None:
+        if progress is None:
+            return None
+        return lambda done, _total: progress(start + done, total)
+
+    # The exact evaluations are cheap and their results (PlanEvaluation) are
+    # not meant to travel between processes: they run here. The simulations
+    # go to the executor.
+    run = run_tasks(_task, evaluations_items, shared=shared, executor="serial", progress=offset(0))
+    interrupted = run.interrupted
+    outcomes = dict(zip(evaluations_items, run.outcomes, strict=True))
+    if sim_items and not interrupted:
+        sims = run_tasks(
+            _task,
+            sim_items,
+            shared=shared,
+            executor=executor,
+            progress=offset(len(evaluations_items)),
+        )
+        interrupted = sims.interrupted
+        outcomes |= dict(zip(sim_items, sims.outcomes, strict=True))
+    else:
+        outcomes |= dict.fromkeys(sim_items, Outcome(CaseStatus.INTERRUPTED))
 
     provenance = {
         "scenario": getattr(scenario, "name", ""),
@@ -382,7 +415,7 @@ def compare(
             sim_rows += channel_sim
             errors += sim_errors
         row["status"] = str(CaseStatus.ERROR if errors else CaseStatus.OK)
-        if run.interrupted and errors and all(e == str(CaseStatus.INTERRUPTED) for e in errors):
+        if interrupted and errors and all(e == str(CaseStatus.INTERRUPTED) for e in errors):
             row["status"] = str(CaseStatus.INTERRUPTED)
         row["error"] = "; ".join(dict.fromkeys(errors))
         rows.append({**row, **{k: v for k, v in provenance.items() if k != "period"}})
