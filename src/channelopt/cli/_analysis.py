@@ -12,7 +12,9 @@ from ._common import BadInputError, State, frame_table, guard, load, progress_ba
 
 __all__: list[str] = []
 
-ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+ScenarioFile = Annotated[
+    Path, typer.Argument(help="Scenario YAML file.", show_default=False, metavar="FILE")
+]
 PlanOption = Annotated[
     Path | None,
     typer.Option(

@@ -12,7 +12,9 @@ from ._common import BadInputError, State, frame_table, guard, load, progress_ba
 
 __all__ = ["print_plan"]
 
-ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+ScenarioFile = Annotated[
+    Path, typer.Argument(help="Scenario YAML file.", show_default=False, metavar="FILE")
+]
 
 
 def print_plan(
@@ -104,7 +106,9 @@ def optimize(
 def evaluate(
     ctx: typer.Context,
     file: ScenarioFile,
-    plan_file: Annotated[Path, typer.Argument(help="Plan YAML file.", show_default=False)],
+    plan_file: Annotated[
+        Path, typer.Argument(help="Plan YAML file.", show_default=False, metavar="PLAN.yaml")
+    ],
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 1 when the plan violates a constraint.")
     ] = False,
@@ -138,7 +142,10 @@ def evaluate(
 def compare(
     ctx: typer.Context,
     file: ScenarioFile,
-    plan_files: Annotated[list[Path], typer.Argument(help="Plan YAML files.", show_default=False)],
+    plan_files: Annotated[
+        list[Path],
+        typer.Argument(help="Plan YAML files.", show_default=False, metavar="PLAN.yaml"),
+    ],
     baseline: Annotated[
         bool,
         typer.Option("--baseline/--no-baseline", help="Add 'do nothing' as the first plan."),

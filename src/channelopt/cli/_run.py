@@ -14,7 +14,9 @@ from ._common import BadInputError, State, guard, load, progress_bar, state_of, 
 
 __all__: list[str] = []
 
-ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+ScenarioFile = Annotated[
+    Path, typer.Argument(help="Scenario YAML file.", show_default=False, metavar="FILE")
+]
 
 
 @app.command()
@@ -113,8 +115,9 @@ def run(
 ) -> None:
     """The main job: validate, staff, simulate, optimise, compare, and write everything.
 
-    Writes into OUTDIR: report.html, tables (CSV, or Parquet with --parquet)
-    and plans (YAML). Files appear only when the whole job succeeded.
+    Writes into the --output directory: report.html, tables (CSV, or Parquet
+    with --parquet) and plans (YAML). Files appear only when the whole job
+    succeeded. See docs/cli.md for every file.
     """
     state: State = state_of(ctx)
     with guard(state):

@@ -72,7 +72,9 @@ def parse_set(options: list[str]) -> dict[str, list[Any]]:
 @app.command()
 def sweep(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)],
+    file: Annotated[
+        Path, typer.Argument(help="Scenario YAML file.", show_default=False, metavar="FILE")
+    ],
     set_: Annotated[
         list[str],
         typer.Option(

@@ -63,7 +63,10 @@ def _table(scenario: object, path: Path) -> Table:
 @app.command()
 def validate(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="Scenario YAML files.", show_default=False)],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Scenario YAML files.", show_default=False, metavar="FILE"),
+    ],
 ) -> None:
     """Validate scenario files and show each one's channels.
 
