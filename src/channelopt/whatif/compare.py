@@ -320,7 +320,8 @@ def compare(
     seed : int, numpy.random.Generator or None
         Root seed; the result does not depend on the executor.
     executor : {"serial", "processes"}, Executor, dask.distributed.Client or str
-        Where evaluations and simulations run (see :mod:`channelopt.whatif.executors`).
+        Where the simulations run (see :mod:`channelopt.whatif.executors`); the
+        exact evaluations, a fraction of the work, run in this process.
     period : int, optional
         Period simulated; default the last period, when the initiatives started
         earliest are in force.
