@@ -9,6 +9,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import channelopt as co
 from channelopt import queueing as q
@@ -547,3 +549,31 @@ def test_docstring_examples_run() -> None:
     for module in (_core, _deferred, _flows):
         failed, _ = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert failed == 0, module.__name__
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    arrivals=st.lists(st.floats(0.0, 400.0), min_size=3, max_size=3),
+    aht=st.floats(60.0, 900.0),
+    patience=st.sampled_from([math.inf, 60.0, 300.0]),
+    targets=st.sampled_from(
+        [
+            {"service_level": 0.8, "within": 20.0},
+            {"service_level": 0.9, "within": 60.0, "max_occupancy": 0.85},
+            {"max_wait": 30.0},
+            {"max_abandonment": 0.05, "service_level": 0.7, "within": 30.0},
+        ]
+    ),
+)
+def test_search_equals_required_agents_without_retrials(arrivals, aht, patience, targets):
+    r = make_resolved(
+        [dict(name="voice", arrivals=arrivals, aht=aht, patience=patience, target=targets)],
+        n_intervals=3,
+    )
+    got = _rows(staff_resolved(r), "voice")["agents"].to_numpy()
+    kw = {k: v for k, v in targets.items() if k != "within"}
+    if "within" in targets:
+        kw["target"] = targets["within"]
+    load = np.array(arrivals) * aht / HALF_HOUR
+    want = q.required_agents(load, aht, patience=patience, **kw)
+    np.testing.assert_array_equal(got, want)
