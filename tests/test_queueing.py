@@ -414,3 +414,10 @@ def test_queueing_imports_only_numpy_and_numba() -> None:
                 continue
             for name in names:
                 assert name.split(".")[0] in allowed, f"{path.name} imports {name}"
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    result = doctest.testmod(q, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 9 and result.failed == 0

@@ -687,3 +687,43 @@ def required_array(
                 _at(max_ab, i),
                 _at(max_occ, i),
             )
+
+
+# --------------------------------------------------------------------------- scalar entry points
+@numba.njit(cache=True, error_model="numpy")
+def measures_tuple(
+    n: float, a: float, h: float, p: float, t: float, need_asa: bool
+) -> tuple[float, float, float, float, float]:
+    m = np.empty(5)
+    measures(n, a, h, p, t, need_asa, m)
+    return m[0], m[1], m[2], m[3], m[4]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def erlang_b_scalar(n: float, a: float) -> float:
+    return erlang_b_pair(n, a)[0]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def erlang_c_scalar(n: float, a: float) -> float:
+    if a == 0.0:
+        return 0.0
+    if a >= n:
+        return 1.0
+    return erlang_c_from_u(n, a, erlang_b_pair(n, a)[1])
+
+
+@numba.njit(cache=True, error_model="numpy")
+def required_scalar(
+    a: float,
+    h: float,
+    p: float,
+    sl: float,
+    t: float,
+    max_wait: float,
+    max_ab: float,
+    max_occ: float,
+) -> float:
+    if math.isinf(p):
+        return required_c(a, h, sl, t, max_wait, max_occ)
+    return required_a(a, h, p, sl, t, max_wait, max_ab, max_occ)
