@@ -57,6 +57,7 @@ F_JOURNEY, F_CHANNEL, F_ARRIVAL, F_SLOT, F_DEADLINE, F_STATE, F_WORK = 0, 1, 2, 
 F_START, F_AGENT, F_VERSION, F_LAST = 7, 8, 9, 10
 
 _BATCH = 16_384
+_TYPECODES = {"b": np.int8, "i": np.int32, "q": np.int64, "d": np.float64}
 _DAY_S = 86_400.0
 
 
@@ -303,16 +304,17 @@ def _run(
     busy = [0.0] * (G * P)
     duty = [0.0] * (G * P)
     j_start = array("d")
-    j_first: list[int] = []
-    j_mask: list[int] = []
-    j_contacts: list[int] = []
-    j_handoffs: list[int] = []
-    j_repeats: list[int] = []
-    j_retrials: list[int] = []
-    j_abandons: list[int] = []
+    # per-journey records: typed arrays (compact, and NumPy reads them without a copy)
+    j_first = array("i")
+    j_mask = array("q")
+    j_contacts = array("i")
+    j_handoffs = array("i")
+    j_repeats = array("i")
+    j_retrials = array("i")
+    j_abandons = array("i")
     j_wait = array("d")
     j_end = array("d")
-    j_resolved: list[int] = []
+    j_resolved = array("b")
     queues = [deque() for _ in range(C)]
     # rare events are tallied here; frequent ones are read off the interval records
     tally = dict.fromkeys(
@@ -754,10 +756,9 @@ def _run(
         )
         j0 = len(j_first)
         j_start.fromlist(t.tolist())
-        j_first.extend(ch.tolist())
-        zeros = [0] * n
+        j_first.frombytes(ch.astype(np.int32).tobytes())
         for col in (j_mask, j_contacts, j_handoffs, j_repeats, j_retrials, j_abandons, j_resolved):
-            col.extend(zeros)
+            col.frombytes(bytes(col.itemsize * n))
         j_wait.fromlist([0.0] * n)
         j_end.fromlist([math.nan] * n)
         # absolute abandonment times where the channel is open, offsets where not
@@ -882,8 +883,8 @@ def _run(
         "waiting_end": waiting_end,
         "in_service_end": in_service,
         "pending_end": pending,
-        "journeys_finished": sum(1 for x in j_end if x == x),
-        "journeys_resolved": sum(j_resolved),
+        "journeys_finished": int(np.isfinite(np.frombuffer(j_end, dtype=np.float64)).sum()),
+        "journeys_resolved": int(np.frombuffer(j_resolved, dtype=np.int8).sum()),
     }
     _check_conservation(conservation)
 
@@ -902,13 +903,9 @@ def _run(
     out["total_wait"] = np.asarray(wait_sum, dtype=float).reshape(G, C)
 
     # convert one record list at a time and release it, to keep the peak memory low
-    def take(values: Any, dtype: Any) -> np.ndarray:
-        if isinstance(values, array):
-            arr = np.frombuffer(values, dtype=np.float64).astype(dtype, copy=True)
-            del values[:]
-        else:
-            arr = np.asarray(values, dtype=dtype)
-            values.clear()
+    def take(values: array, dtype: Any) -> np.ndarray:
+        arr = np.frombuffer(values, dtype=_TYPECODES[values.typecode]).astype(dtype, copy=True)
+        del values[:]
         return arr
 
     journeys = {
