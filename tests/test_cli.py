@@ -347,6 +347,30 @@ def test_sweep_scheduler_must_be_an_address() -> None:
     assert "tcp://host:8786" in result.stderr
 
 
+def test_sweep_on_a_dask_scheduler_equals_serial(small: Path, tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")  # the optional [dask] extra
+    grid = ["--set", "channels.voice.volume=0.9,1.1", "--set", "pools.phone.agents:=30,40"]
+    result = invoke("sweep", small, *grid, "--serial", "--csv", tmp_path / "serial.csv")
+    assert result.exit_code == 0, result.output
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        result = invoke(
+            "sweep",
+            small,
+            *grid,
+            "--scheduler",
+            cluster.scheduler_address,
+            "--csv",
+            tmp_path / "dask.csv",
+        )
+    assert result.exit_code == 0, result.output
+    serial = pd.read_csv(tmp_path / "serial.csv")
+    on_dask = pd.read_csv(tmp_path / "dask.csv")
+    assert len(serial) == 4 * 2  # 4 cases x 2 channels
+    pd.testing.assert_frame_equal(serial, on_dask)
+
+
 def test_sweep_grid_serial(tmp_path: Path) -> None:
     out = tmp_path / "sweep.csv"
     result = invoke(
