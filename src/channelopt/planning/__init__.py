@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from ..scenario import Plan
 from .evaluate import PlanEvaluation, Violation, clear_cache, discount_factors, evaluate
-from .model import OptimizationResult, marginal_values, optimize, plan_timeline
+from .marginal import marginal_values
+from .model import OptimizationResult, optimize, plan_timeline
 from .pareto import pareto
 
 __all__ = [

@@ -31,8 +31,6 @@ Definitions (also in ``docs/planning.md``):
 from __future__ import annotations
 
 import functools
-import math
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,443 +39,33 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ChannelOptError
+from ._common import (
+    _budget,
+    _initiative,
+    _lead_ramp,
+    _n_periods,
+    _target_mode,
+    discount_factors,
+    fraction_in_force,
+    initial_fte,
+)
+from .measure import PeriodMeasure, _scenario_key, clear_cache, measure_period, measure_starts
 
 __all__ = [
     "PeriodMeasure",
     "PlanEvaluation",
     "Violation",
+    "clear_cache",
     "discount_factors",
     "evaluate",
     "fraction_in_force",
     "measure_period",
+    "measure_starts",
 ]
 
-_YEARS_PER_PERIOD = {
-    "day": 1.0 / 365.25,
-    "week": 7.0 / 365.25,
-    "month": 1.0 / 12.0,
-    "quarter": 0.25,
-    "half": 0.5,
-    "half_year": 0.5,
-    "year": 1.0,
-}
 _TOL = 1e-6
 
 
-# ----------------------------------------------------------------------------
-# scenario accessors (the scenario models are read here, never in hot loops)
-# ----------------------------------------------------------------------------
-def _n_periods(scenario: Any) -> int:
-    n = getattr(scenario, "n_periods", None)
-    if n is None:
-        n = scenario.periods.count
-    return int(n)
-
-
-def _initiative_names(scenario: Any) -> list[str]:
-    return list(scenario.initiatives.keys())
-
-
-def _initiative(scenario: Any, name: str) -> Any:
-    return scenario.initiatives[name]
-
-
-def _lead_ramp(ini: Any) -> tuple[int, int]:
-    lead = int(getattr(ini, "lead_time", 0) or 0)
-    ramp = int(getattr(ini, "ramp", 1) or 1)
-    return lead, max(ramp, 1)
-
-
-def fraction_in_force(start: int | None, period: int, lead_time: int, ramp: int) -> float:
-    """Fraction of an initiative's effect in force in ``period`` (DESIGN.md).
-
-    Parameters
-    ----------
-    start : int or None
-        Start period (0-based); ``None`` means never started.
-    period : int
-        The period asked about.
-    lead_time : int
-        Periods between start and first effect.
-    ramp : int
-        Periods over which the effect grows linearly to full size (>= 1).
-
-    Returns
-    -------
-    float
-        ``min(1, (t - s - L + 1) / R)`` for ``t >= s + L``, else 0.
-
-    Examples
-    --------
-    >>> fraction_in_force(0, 2, lead_time=1, ramp=2)
-    1.0
-    >>> fraction_in_force(0, 1, lead_time=1, ramp=2)
-    0.5
-    """
-    if start is None or period < start + lead_time:
-        return 0.0
-    return min(1.0, (period - start - lead_time + 1) / max(int(ramp), 1))
-
-
-def _years_per_period(scenario: Any) -> float:
-    periods = scenario.periods
-    length = getattr(periods, "length", None)
-    if length is not None:
-        key = str(getattr(length, "value", length)).lower()
-        if key in _YEARS_PER_PERIOD:
-            return _YEARS_PER_PERIOD[key]
-    # Unknown length: operating days over a 252-business-day year.
-    days = float(getattr(periods, "days", 63.0) or 63.0)
-    return days / 252.0
-
-
-def discount_factors(scenario: Any) -> np.ndarray:
-    """Discount factor of each period, shape (T,): ``(1 + r) ** -(t x years per period)``.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        Reads ``economics.discount_rate`` (annual) and ``periods.length``.
-
-    Returns
-    -------
-    ndarray
-        Factor per period; period 0 has factor 1.
-    """
-    own = getattr(scenario, "discount_factors", None)
-    if callable(own):
-        return np.asarray(own(), dtype=float)
-    rate = float(getattr(scenario.economics, "discount_rate", 0.0) or 0.0)
-    years = _years_per_period(scenario)
-    t = np.arange(_n_periods(scenario), dtype=float)
-    return (1.0 + rate) ** (-t * years)
-
-
-def _budget(scenario: Any, budget: Any) -> tuple[float, np.ndarray]:
-    """(total, per_period array) of the initiative budget; inf where unbounded."""
-    T = _n_periods(scenario)
-    total, per = math.inf, np.full(T, math.inf)
-    base = getattr(scenario, "budget", None)
-    if base is not None:
-        if getattr(base, "total", None) is not None:
-            total = float(base.total)
-        pp = getattr(base, "per_period", None)
-        if pp is not None:
-            per = _per_period_array(pp, T, "budget.per_period")
-    if budget is not None:
-        if isinstance(budget, Mapping):
-            if budget.get("total") is not None:
-                total = float(budget["total"])
-            if budget.get("per_period") is not None:
-                per = _per_period_array(budget["per_period"], T, "budget.per_period")
-        else:
-            try:
-                total = float(budget)
-            except (TypeError, ValueError):
-                raise ValueError(
-                    "The 'budget' parameter must be a number (total initiative budget), a "
-                    f"mapping with 'total'/'per_period', or None; got {budget!r} instead."
-                ) from None
-            if total < 0 or math.isnan(total):
-                raise ValueError(f"The 'budget' parameter must be >= 0; got {budget!r} instead.")
-    return total, per
-
-
-def _per_period_array(value: Any, T: int, what: str) -> np.ndarray:
-    if isinstance(value, int | float):
-        return np.full(T, float(value))
-    arr = np.asarray(list(value), dtype=float)
-    if arr.shape != (T,):
-        raise ValueError(f"{what} must have one entry per period ({T}); got {list(value)!r}")
-    return arr
-
-
-# ----------------------------------------------------------------------------
-# one period: resolve + staffing -> plain numbers
-# ----------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class PeriodMeasure:
-    """Staffing outcome of one period on one day, as plain per-channel/per-pool arrays.
-
-    Counts are per day (expected values). Shapes: C channels, P pools.
-    """
-
-    period: int
-    channels: tuple[str, ...]
-    pools: tuple[str, ...]
-    offered: np.ndarray
-    answered: np.ndarray
-    abandoned: np.ndarray
-    lost: np.ndarray
-    handed_off: np.ndarray
-    repeats: np.ndarray
-    contained: np.ndarray
-    wait_minutes: np.ndarray
-    service_level: np.ndarray  # offered-weighted over the day; nan when no offered contacts
-    average_wait: np.ndarray  # answered-weighted (s)
-    abandonment: np.ndarray
-    peak_agents: np.ndarray  # per channel, agents (slots / concurrency) at the peak interval
-    paid_hours: np.ndarray  # per channel, FTE hours on one day
-    pool_peak_agents: np.ndarray  # (P,)
-    pool_peak_lower_bound: np.ndarray  # (P,)
-    pool_paid_hours: np.ndarray  # (P,) FTE hours on one day
-    pool_open_hours: np.ndarray  # (P,) hours on one day in which some skill channel is open
-    effort_points: np.ndarray  # per channel per day
-    sl_points_below: np.ndarray  # per channel: 100 x (target - achieved day SL), >= 0
-    target_misses: tuple[str, ...]  # interval-level misses (when agents were given)
-    residual: float = 0.0
-
-
-_CACHE: OrderedDict[tuple, PeriodMeasure] = OrderedDict()
-_CACHE_SIZE = 8192
-
-
-def _cache_get(key: tuple) -> PeriodMeasure | None:
-    hit = _CACHE.get(key)
-    if hit is not None:
-        _CACHE.move_to_end(key)
-    return hit
-
-
-def _cache_put(key: tuple, value: PeriodMeasure) -> None:
-    _CACHE[key] = value
-    if len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-
-
-def clear_cache() -> None:
-    """Forget every cached period measurement."""
-    _CACHE.clear()
-
-
-def _col(df: pd.DataFrame, name: str, default: float = 0.0) -> np.ndarray:
-    if name in df.columns:
-        return df[name].to_numpy(dtype=float)
-    return np.full(len(df), default)
-
-
-def measure_period(resolved: Any, agents: np.ndarray | None = None) -> PeriodMeasure:
-    """Staff one resolved period and reduce it to per-channel/per-pool daily numbers.
-
-    Parameters
-    ----------
-    resolved : Resolved
-        One period of the scenario (``Scenario.resolve``).
-    agents : ndarray of shape (P,), optional
-        Agents on duty per pool in every open interval; ``None`` staffs every
-        channel to its targets.
-
-    Returns
-    -------
-    PeriodMeasure
-    """
-    from ..staffing import staff_resolved
-
-    result = staff_resolved(resolved, agents=agents)
-    return _reduce(resolved, result, given=agents is not None)
-
-
-def _reduce(resolved: Any, result: Any, *, given: bool) -> PeriodMeasure:
-    C = resolved.n_channels
-    channels = resolved.channels
-    df = result.intervals
-    interval_h = resolved.interval_s / 3600.0
-    idx = df["channel"].map({c: i for i, c in enumerate(channels)}).to_numpy()
-
-    def per_channel(values: np.ndarray) -> np.ndarray:
-        out = np.zeros(C)
-        np.add.at(out, idx, np.nan_to_num(values, nan=0.0, posinf=0.0))
-        return out
-
-    offered = _col(df, "offered")
-    abandonment = np.nan_to_num(_col(df, "abandonment"), nan=0.0)
-    abandoned = _col(df, "abandoned", np.nan)
-    abandoned = np.where(np.isnan(abandoned), offered * abandonment, abandoned)
-    contained = _col(df, "contained")
-    staffed = np.asarray(resolved.staffed())
-    wait = _col(df, "average_wait")
-    if "answered" in df.columns:
-        answered_i = _col(df, "answered")
-    else:  # pragma: no cover - older staffing tables
-        answered_i = np.clip(offered - abandoned - contained, 0.0, None)
-    # Self-service contacts are not "answered" by agents.
-    answered_i = np.where(staffed[idx], answered_i, 0.0)
-    if "wait_minutes" in df.columns:
-        wait_minutes_i = np.nan_to_num(_col(df, "wait_minutes"), nan=0.0)
-    else:  # pragma: no cover - older staffing tables
-        wait_minutes_i = np.where(answered_i > 0, answered_i * wait / 60.0, 0.0)
-    sl = _col(df, "service_level", np.nan)
-
-    off_c = per_channel(offered)
-    ans_c = per_channel(answered_i)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sl_c = per_channel(np.where(np.isnan(sl), 0.0, sl * offered)) / off_c
-        wait_c = per_channel(np.where(answered_i > 0, answered_i * wait, 0.0)) / ans_c
-    sl_c = np.where(off_c > 0, sl_c, np.nan)
-    wait_c = np.where(ans_c > 0, wait_c, 0.0)
-    aband_c = per_channel(abandoned)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        abandonment_c = np.where(off_c > 0, aband_c / off_c, 0.0)
-    wait_min_c = per_channel(wait_minutes_i)
-    handed_c = per_channel(_col(df, "handed_off"))
-    repeats_c = per_channel(_col(df, "repeats"))
-    lost_c = per_channel(_col(df, "lost"))
-
-    agents_i = np.nan_to_num(_col(df, "agents"), nan=0.0)
-    peak_c = np.zeros(C)
-    np.maximum.at(peak_c, idx, agents_i)
-    paid_c = per_channel(_col(df, "fte") * interval_h)
-
-    effort = (
-        resolved.effort_wait_minute * wait_min_c
-        + resolved.effort_handoff * handed_c
-        + resolved.effort_repeat * repeats_c
-        + resolved.effort_abandoned * aband_c
-    )
-
-    target_sl = np.asarray(resolved.target_service_level, dtype=float)
-    below = np.where(
-        np.isnan(target_sl) | np.isnan(sl_c), 0.0, np.maximum(0.0, target_sl - sl_c) * 100.0
-    )
-
-    misses: list[str] = []
-    if given:
-        misses = _interval_misses(resolved, df, idx)
-
-    P = len(resolved.pools)
-    pdf = result.pools
-    pool_idx = pdf["pool"].map({p: i for i, p in enumerate(resolved.pools)}).to_numpy()
-    pool_peak = np.zeros(P)
-    np.maximum.at(pool_peak, pool_idx, np.nan_to_num(_col(pdf, "agents"), nan=0.0))
-    pool_lb = np.zeros(P)
-    np.maximum.at(
-        pool_lb, pool_idx, np.nan_to_num(_col(pdf, "agents_lower_bound", np.nan), nan=0.0)
-    )
-    pool_paid = np.zeros(P)
-    np.add.at(pool_paid, pool_idx, np.nan_to_num(_col(pdf, "fte"), nan=0.0) * interval_h)
-    open_mask = np.asarray(resolved.open_mask, dtype=bool)
-    pool_open = np.array(
-        [
-            float(open_mask[:, list(skills)].any(axis=1).sum()) * interval_h if skills else 0.0
-            for skills in resolved.pool_skills
-        ]
-    )
-    return PeriodMeasure(
-        period=int(resolved.period),
-        channels=tuple(channels),
-        pools=tuple(resolved.pools),
-        offered=off_c,
-        answered=ans_c,
-        abandoned=aband_c,
-        lost=lost_c,
-        handed_off=handed_c,
-        repeats=repeats_c,
-        contained=per_channel(contained),
-        wait_minutes=wait_min_c,
-        service_level=sl_c,
-        average_wait=wait_c,
-        abandonment=abandonment_c,
-        peak_agents=peak_c,
-        paid_hours=paid_c,
-        pool_peak_agents=pool_peak,
-        pool_peak_lower_bound=pool_lb,
-        pool_paid_hours=pool_paid,
-        pool_open_hours=pool_open,
-        effort_points=effort,
-        sl_points_below=below,
-        target_misses=tuple(misses),
-        residual=float(getattr(result, "residual", 0.0) or 0.0),
-    )
-
-
-def _interval_misses(resolved: Any, df: pd.DataFrame, idx: np.ndarray) -> list[str]:
-    """Interval-level target misses of given agents (hard targets hold in every interval)."""
-    out: list[str] = []
-    offered = _col(df, "offered")
-    checks = (
-        ("service level", "service_level", resolved.target_service_level, +1),
-        ("average wait", "average_wait", resolved.target_max_wait, -1),
-        ("abandonment", "abandonment", resolved.target_max_abandonment, -1),
-        ("occupancy", "occupancy", resolved.target_max_occupancy, -1),
-    )
-    intervals = _col(df, "interval") if "interval" in df.columns else np.arange(len(df))
-    for label, column, target, sign in checks:
-        if column not in df.columns:
-            continue
-        goal = np.asarray(target, dtype=float)[idx]
-        got = df[column].to_numpy(dtype=float)
-        active = ~np.isnan(goal) & (offered > 0)
-        ok = got >= goal - 1e-9 if sign > 0 else got <= goal + 1e-9
-        bad = active & ~ok
-        for ch in np.unique(idx[bad]):
-            rows = np.flatnonzero(bad & (idx == ch))
-            worst = rows[np.argmin(got[rows])] if sign > 0 else rows[np.argmax(got[rows])]
-            out.append(
-                f"{label} target {goal[worst]:g} missed in channel "
-                f"{resolved.channels[ch]} in {len(rows)} interval(s) (worst: {got[worst]:.4g} "
-                f"in interval {int(intervals[worst])})"
-            )
-    return out
-
-
-# ----------------------------------------------------------------------------
-# plans -> measures (cached)
-# ----------------------------------------------------------------------------
-def _scenario_key(scenario: Any) -> str:
-    key = getattr(scenario, "content_hash", None)
-    if callable(key):
-        key = key()
-    if key is None:
-        key = scenario.resolve(0, {}).content_hash
-    return str(key)
-
-
-def _fractions(scenario: Any, starts: Mapping[str, int], period: int) -> dict[str, float]:
-    out = {}
-    for name, s in starts.items():
-        if s is None:
-            continue
-        lead, ramp = _lead_ramp(_initiative(scenario, name))
-        f = fraction_in_force(int(s), period, lead, ramp)
-        if f > 0:
-            out[name] = f
-    return out
-
-
-def _signature(fractions: Mapping[str, float]) -> tuple:
-    return tuple(sorted((k, round(v, 12)) for k, v in fractions.items()))
-
-
-def measure_starts(
-    scenario: Any,
-    starts: Mapping[str, int],
-    period: int,
-    agents: np.ndarray | None = None,
-    *,
-    key: str | None = None,
-) -> PeriodMeasure:
-    """Cached :func:`measure_period` of ``scenario.resolve(period, starts)``.
-
-    The cache key is (scenario content hash, period, fractions in force,
-    agents): two plans with the same fractions in a period share its staffing.
-    """
-    key = key or _scenario_key(scenario)
-    fr = _fractions(scenario, starts, period)
-    agents_key = None if agents is None else tuple(np.round(np.asarray(agents, float), 9))
-    ck = (key, int(period), _signature(fr), agents_key)
-    hit = _cache_get(ck)
-    if hit is not None:
-        return hit
-    active = {k: int(v) for k, v in starts.items() if k in fr}
-    resolved = scenario.resolve(period, active)
-    out = measure_period(resolved, agents)
-    _cache_put(ck, out)
-    return out
-
-
-# ----------------------------------------------------------------------------
-# results
-# ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Violation:
     """One broken rule of a plan.
@@ -577,9 +165,6 @@ class PlanEvaluation:
         return self.money.copy()
 
 
-# ----------------------------------------------------------------------------
-# evaluate
-# ----------------------------------------------------------------------------
 def _plan_agents(plan: Any, scenario: Any, pools: tuple[str, ...], T: int) -> list[Any]:
     """Agents per period as (P,) arrays, or None per period when the plan leaves them free."""
     given = getattr(plan, "agents", None)
@@ -853,27 +438,6 @@ def _assemble(
     )
 
 
-def _target_mode(scenario: Any) -> tuple[bool, float]:
-    targets = getattr(scenario, "targets", None)
-    if targets is None:
-        return False, 0.0
-    mode = str(getattr(getattr(targets, "mode", "hard"), "value", getattr(targets, "mode", "")))
-    soft = mode.lower() == "soft"
-    pen = float(getattr(targets, "penalty_per_point_below", 0.0) or 0.0)
-    return soft, pen
-
-
-def initial_fte(base: Any, days: float, hours_per_fte: float, open_hours: np.ndarray) -> np.ndarray:
-    """FTE of today's roster per pool: ``agents`` on duty in every open interval.
-
-    ``agents / (1 - shrinkage) x open hours per day x days / hours_per_fte``;
-    nan where the roster is unknown.
-    """
-    agents = np.asarray(base.pool_agents, dtype=float)
-    shrink = np.asarray(base.pool_shrinkage, dtype=float)
-    return agents / (1.0 - shrink) * open_hours * days / hours_per_fte
-
-
 def _pool_rows(
     scenario: Any,
     measures: list[PeriodMeasure],
@@ -971,9 +535,6 @@ def _check_starts_fallback(scenario: Any, starts: Mapping[str, int]) -> list[str
     return out
 
 
-# ----------------------------------------------------------------------------
-# business case
-# ----------------------------------------------------------------------------
 def _dependants(scenario: Any, name: str, starts: Mapping[str, int]) -> set[str]:
     """``name`` and every started initiative that requires it, transitively."""
     out = {name}

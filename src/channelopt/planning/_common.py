@@ -1,0 +1,167 @@
+"""Scenario accessors and money helpers shared by evaluation and the model."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+__all__ = ["discount_factors", "fraction_in_force", "initial_fte"]
+
+_YEARS_PER_PERIOD = {
+    "day": 1.0 / 365.25,
+    "week": 7.0 / 365.25,
+    "month": 1.0 / 12.0,
+    "quarter": 0.25,
+    "half": 0.5,
+    "half_year": 0.5,
+    "year": 1.0,
+}
+
+
+def _n_periods(scenario: Any) -> int:
+    n = getattr(scenario, "n_periods", None)
+    if n is None:
+        n = scenario.periods.count
+    return int(n)
+
+
+def _initiative_names(scenario: Any) -> list[str]:
+    return list(scenario.initiatives.keys())
+
+
+def _initiative(scenario: Any, name: str) -> Any:
+    return scenario.initiatives[name]
+
+
+def _lead_ramp(ini: Any) -> tuple[int, int]:
+    lead = int(getattr(ini, "lead_time", 0) or 0)
+    ramp = int(getattr(ini, "ramp", 1) or 1)
+    return lead, max(ramp, 1)
+
+
+def fraction_in_force(start: int | None, period: int, lead_time: int, ramp: int) -> float:
+    """Fraction of an initiative's effect in force in ``period`` (DESIGN.md).
+
+    Parameters
+    ----------
+    start : int or None
+        Start period (0-based); ``None`` means never started.
+    period : int
+        The period asked about.
+    lead_time : int
+        Periods between start and first effect.
+    ramp : int
+        Periods over which the effect grows linearly to full size (>= 1).
+
+    Returns
+    -------
+    float
+        ``min(1, (t - s - L + 1) / R)`` for ``t >= s + L``, else 0.
+
+    Examples
+    --------
+    >>> fraction_in_force(0, 2, lead_time=1, ramp=2)
+    1.0
+    >>> fraction_in_force(0, 1, lead_time=1, ramp=2)
+    0.5
+    """
+    if start is None or period < start + lead_time:
+        return 0.0
+    return min(1.0, (period - start - lead_time + 1) / max(int(ramp), 1))
+
+
+def _years_per_period(scenario: Any) -> float:
+    periods = scenario.periods
+    length = getattr(periods, "length", None)
+    if length is not None:
+        key = str(getattr(length, "value", length)).lower()
+        if key in _YEARS_PER_PERIOD:
+            return _YEARS_PER_PERIOD[key]
+    # Unknown length: operating days over a 252-business-day year.
+    days = float(getattr(periods, "days", 63.0) or 63.0)
+    return days / 252.0
+
+
+def discount_factors(scenario: Any) -> np.ndarray:
+    """Discount factor of each period, shape (T,): ``(1 + r) ** -(t x years per period)``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Reads ``economics.discount_rate`` (annual) and ``periods.length``.
+
+    Returns
+    -------
+    ndarray
+        Factor per period; period 0 has factor 1.
+    """
+    own = getattr(scenario, "discount_factors", None)
+    if callable(own):
+        return np.asarray(own(), dtype=float)
+    rate = float(getattr(scenario.economics, "discount_rate", 0.0) or 0.0)
+    years = _years_per_period(scenario)
+    t = np.arange(_n_periods(scenario), dtype=float)
+    return (1.0 + rate) ** (-t * years)
+
+
+def _budget(scenario: Any, budget: Any) -> tuple[float, np.ndarray]:
+    """(total, per_period array) of the initiative budget; inf where unbounded."""
+    T = _n_periods(scenario)
+    total, per = math.inf, np.full(T, math.inf)
+    base = getattr(scenario, "budget", None)
+    if base is not None:
+        if getattr(base, "total", None) is not None:
+            total = float(base.total)
+        pp = getattr(base, "per_period", None)
+        if pp is not None:
+            per = _per_period_array(pp, T, "budget.per_period")
+    if budget is not None:
+        if isinstance(budget, Mapping):
+            if budget.get("total") is not None:
+                total = float(budget["total"])
+            if budget.get("per_period") is not None:
+                per = _per_period_array(budget["per_period"], T, "budget.per_period")
+        else:
+            try:
+                total = float(budget)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    "The 'budget' parameter must be a number (total initiative budget), a "
+                    f"mapping with 'total'/'per_period', or None; got {budget!r} instead."
+                ) from None
+            if total < 0 or math.isnan(total):
+                raise ValueError(f"The 'budget' parameter must be >= 0; got {budget!r} instead.")
+    return total, per
+
+
+def _per_period_array(value: Any, T: int, what: str) -> np.ndarray:
+    if isinstance(value, int | float):
+        return np.full(T, float(value))
+    arr = np.asarray(list(value), dtype=float)
+    if arr.shape != (T,):
+        raise ValueError(f"{what} must have one entry per period ({T}); got {list(value)!r}")
+    return arr
+
+
+def _target_mode(scenario: Any) -> tuple[bool, float]:
+    targets = getattr(scenario, "targets", None)
+    if targets is None:
+        return False, 0.0
+    mode = str(getattr(getattr(targets, "mode", "hard"), "value", getattr(targets, "mode", "")))
+    soft = mode.lower() == "soft"
+    pen = float(getattr(targets, "penalty_per_point_below", 0.0) or 0.0)
+    return soft, pen
+
+
+def initial_fte(base: Any, days: float, hours_per_fte: float, open_hours: np.ndarray) -> np.ndarray:
+    """FTE of today's roster per pool: ``agents`` on duty in every open interval.
+
+    ``agents / (1 - shrinkage) x open hours per day x days / hours_per_fte``;
+    nan where the roster is unknown.
+    """
+    agents = np.asarray(base.pool_agents, dtype=float)
+    shrink = np.asarray(base.pool_shrinkage, dtype=float)
+    return agents / (1.0 - shrink) * open_hours * days / hours_per_fte

@@ -1,0 +1,103 @@
+"""What the optimiser returns, and the plan timeline for display."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ._common import _initiative, _lead_ramp, _n_periods, fraction_in_force
+from .evaluate import PlanEvaluation
+
+__all__ = ["OptimizationResult", "plan_timeline"]
+
+
+@dataclass(frozen=True, eq=False)
+class OptimizationResult:
+    """What :func:`optimize` found, with ``return_result=True``.
+
+    Attributes
+    ----------
+    plan : Plan
+        The chosen plan.
+    evaluation : PlanEvaluation
+        Its exact re-measurement.
+    estimate : float
+        The model's own estimate of the objective (money).
+    baseline : float
+        Exact objective of doing nothing (no initiative), money.
+    gap : float
+        Relative gap on the improvement over doing nothing that the solver
+        proved (nan when not reported).
+    status : str
+        ``optimal`` (within the requested gap) or ``feasible`` (time limit).
+    modes : dict
+        Group of channels -> ``"exact"`` or ``"log-space"``.
+    seconds : dict
+        ``build``, ``solve``, ``evaluate`` wall times and ``build_cpu``,
+        ``solve_cpu``, ``evaluate_cpu`` CPU times of this process (s).
+    size : dict
+        ``variables``, ``constraints``, ``staffing_calls``.
+    solver : str
+        ``highs`` or ``cbc``.
+    """
+
+    plan: Any
+    evaluation: PlanEvaluation
+    estimate: float
+    baseline: float
+    gap: float
+    status: str
+    modes: dict[str, str]
+    seconds: dict[str, float]
+    size: dict[str, int]
+    solver: str
+    binding: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def improvement(self) -> float:
+        """Exact objective minus the do-nothing objective (money)."""
+        return self.evaluation.objective - self.baseline
+
+    def timeline(self) -> pd.DataFrame:
+        """Plan as plain data for display: one row per initiative, one column per period.
+
+        Cells: ``"start"`` in the start period, ``"lead"`` during the lead
+        time, the fraction in force (``"50%"``, ``"100%"``) after; ``""`` before.
+        """
+        return plan_timeline(self.evaluation._scenario, self.plan)
+
+
+def plan_timeline(scenario: Any, plan: Any) -> pd.DataFrame:
+    """Initiative x period table of a plan (strings), for the command line.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    plan : Plan
+
+    Returns
+    -------
+    DataFrame
+        Index: initiative (started ones, by start period); columns: period numbers.
+    """
+    T = _n_periods(scenario)
+    starts = dict(getattr(plan, "starts", plan) or {})
+    rows = {}
+    for name in sorted(starts, key=lambda n: (starts[n], n)):
+        s = int(starts[name])
+        lead, ramp = _lead_ramp(_initiative(scenario, name))
+        cells = []
+        for t in range(T):
+            f = fraction_in_force(s, t, lead, ramp)
+            if t < s:
+                cells.append("")
+            elif f > 0:
+                cells.append(f"{f:.0%}")
+            elif t == s:
+                cells.append("start")
+            else:
+                cells.append("lead")
+        rows[name] = cells
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(range(T)))
