@@ -421,3 +421,11 @@ def test_docstring_examples_run() -> None:
 
     result = doctest.testmod(q, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 9 and result.failed == 0
+
+
+def test_docs_examples_run() -> None:
+    import doctest
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "queueing.md"
+    result = doctest.testfile(str(path), module_relative=False)
+    assert result.attempted >= 5 and result.failed == 0
