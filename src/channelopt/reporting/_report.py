@@ -62,7 +62,7 @@ def report(
     simulation: Any = None,
     evaluations: Mapping[str, Any] | None = None,
     optimization: Any = None,
-    comparison: pd.DataFrame | None = None,
+    comparison: Any = None,
     frontier: Any = None,
     title: str | None = None,
     notes: Sequence[str] | None = None,
@@ -104,9 +104,10 @@ def report(
     optimization : OptimizationResult, optional
         From ``optimize(..., return_result=True)``: adds the model's estimate
         beside the exact evaluation.
-    comparison : DataFrame, optional
-        A comparison table (e.g. from :func:`channelopt.compare`); default:
-        built from the exact evaluations.
+    comparison : Comparison or DataFrame, optional
+        :func:`channelopt.compare` output (its ``table``), e.g. with simulated
+        intervals and miss probabilities; default: built from the exact
+        evaluations.
     frontier : DataFrame or sequence, optional
         :func:`channelopt.pareto` output; adds the Pareto frontier.
     title : str, optional

@@ -754,8 +754,11 @@ COMPARISON_METRICS: tuple[tuple[str, str, str], ...] = (
     ("objective", "objective", "money"),
     ("npv", "net present value", "money"),
     ("total_cost", "total cost", "money"),
+    ("cost", "total cost", "money"),
     ("service_level", "service level", "fraction"),
     ("abandonment", "abandonment", "fraction"),
+    ("simulated_service_level", "simulated service level", "fraction"),
+    ("simulated_abandonment", "simulated abandonment", "fraction"),
     ("effort", "effort points", "number"),
     ("miss_probability", "P(miss targets)", "fraction"),
 )
@@ -775,8 +778,9 @@ def comparison_figure(
     ----------
     table : DataFrame
         One row per plan with a ``plan`` column and any of the metric columns
-        (``objective``, ``npv``, ``total_cost``, ``service_level``,
-        ``abandonment``, ``effort``, ``miss_probability``); a metric ``m`` may
+        (``objective``, ``npv``, ``total_cost`` or ``cost``, ``service_level``,
+        ``abandonment``, ``simulated_service_level``, ``simulated_abandonment``,
+        ``effort``, ``miss_probability``); a metric ``m`` may
         carry a 95 % interval in ``m_low`` and ``m_high``; from
         :func:`channelopt.reporting.tables.comparison_table`.
     relative : bool, default True
