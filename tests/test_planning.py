@@ -503,3 +503,37 @@ def test_evaluate_rejects_unknown_initiatives_and_out_of_horizon_starts(sc: co.S
         evaluate(sc, Plan(starts={"chatbot": 0, "crm": 3}))
     assert set(err.value.paths) == {"starts.chatbot", "starts.crm"}
     assert "outside [0, 3)" in str(err.value)
+
+
+def test_progress_and_time_limit(sc: co.Scenario) -> None:
+    calls: list[tuple[str, float]] = []
+    res = optimize(
+        sc, time_limit=5.0, progress=lambda m, f: calls.append((m, f)), return_result=True
+    )
+    assert res.status in ("optimal", "feasible") and res.evaluation.feasible
+    fractions = [f for _, f in calls]
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert fractions == sorted(fractions)
+    assert all(isinstance(m, str) and m for m, _ in calls)
+    # The timeline shows each started initiative from its start period on.
+    timeline = res.timeline()
+    assert set(timeline.index) == set(res.plan.starts)
+    for name, start in res.plan.starts.items():
+        assert timeline.loc[name, start] in ("start", "100%", "50%")
+        before = [timeline.loc[name, t] for t in range(start)]
+        assert before == [""] * start
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"solver": "gurobi"}, "'solver' parameter"),
+        ({"gap": 1.5}, "'gap' parameter"),
+        ({"time_limit": -1}, "'time_limit' parameter"),
+        ({"mode": "fast"}, "'mode' parameter"),
+        ({"budget": "lots"}, "'budget' parameter"),
+    ],
+)
+def test_optimize_rejects_bad_parameters(sc: co.Scenario, kwargs: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        optimize(sc, **kwargs)
