@@ -389,6 +389,15 @@ def test_report_with_plans_has_every_figure(scenario_path: Path, tmp_path: Path)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
 
 
+def test_report_takes_a_simulated_comparison(tiny: co.Scenario, tmp_path: Path) -> None:
+    plans = {"do nothing": co.Plan(starts={}), "same again": co.Plan(starts={})}
+    comparison = co.compare(tiny, plans, simulate=True, replications=2, seed=5)
+    text = co.report(tiny, plans, tmp_path / "c.html", comparison=comparison).read_text()
+    _assert_self_contained(text)
+    assert f'aria-label="{FIGURE_TITLES["comparison"]}"' in text
+    assert "simulated service level" in text  # the table carries the simulated columns
+
+
 def test_report_write_is_atomic(tiny: co.Scenario, tmp_path: Path, monkeypatch) -> None:
     target = tmp_path / "report.html"
     target.write_text("previous report")
