@@ -113,7 +113,9 @@ def report(
     title : str, optional
         Page title (default: the scenario's name).
     notes : sequence of str, optional
-        Warnings shown at the top (e.g. why there is no optimised plan).
+        A warning shown in a box at the top: the first line as its heading,
+        the others listed under it (e.g. why there is no optimised plan and
+        the conflicting constraint groups).
     progress : callable, optional
         ``progress(done, total)`` after each step.
 
@@ -173,7 +175,8 @@ def report(
     )
     summary = staffing.summary()
     if notes:
-        page.problems(list(notes))
+        first, *rest = list(notes)
+        page.notes(first, rest)
     _overview(page, scenario, resolved, summary)
     tick()
 

@@ -41,7 +41,7 @@ p { margin: .4rem 0 .8rem; }
 nav ol { columns: 2; margin: .5rem 0 0; padding-left: 1.2rem; font-size: .92rem; }
 nav a, a { color: var(--accent); text-decoration: none; }
 nav a:hover, a:hover { text-decoration: underline; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: .75rem;
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(120px, 1fr)); gap: .75rem;
          margin: 1rem 0; }
 .card { background: var(--soft); border: 1px solid var(--line); border-radius: 8px;
         padding: .6rem .8rem; }
@@ -63,6 +63,10 @@ tbody tr:hover { background: #fafbfc; }
 .ok { color: var(--good); font-weight: 600; }
 .bad { color: var(--bad); font-weight: 600; }
 ul.problems { color: var(--bad); }
+.notes { border-left: 4px solid var(--bad); background: #fef3f2; padding: .4rem 1rem;
+         margin: 1rem 0; border-radius: 0 6px 6px 0; }
+.notes strong { color: var(--bad); }
+.notes ul { margin: .3rem 0; padding-left: 1.2rem; }
 footer { margin-top: 3rem; color: var(--muted); font-size: .8rem;
          border-top: 1px solid var(--line); padding-top: .75rem; }
 @media print { main { max-width: none; } figure { break-inside: avoid; } }
@@ -205,6 +209,15 @@ class HtmlPage:
     def table(self, frame: pd.DataFrame, caption: str | None = None, **kwargs: object) -> None:
         """A table (see :func:`frame_html`)."""
         self.parts.append(frame_html(frame, caption=caption, **kwargs))  # type: ignore[arg-type]
+
+    def notes(self, title: str, items: Sequence[str]) -> None:
+        """A highlighted box: a bold title and a list (e.g. why no plan was found)."""
+        if items:
+            lis = "".join(f"<li>{html.escape(s)}</li>" for s in items)
+            self.parts.append(
+                f'<div class="notes" role="note"><strong>{html.escape(title)}</strong>'
+                f"<ul>{lis}</ul></div>"
+            )
 
     def problems(self, items: Sequence[str]) -> None:
         """A list of problems (violations, failed steps) in the warning colour."""
