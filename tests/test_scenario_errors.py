@@ -134,6 +134,8 @@ def test_non_positive_duration():
 def test_interval_must_divide_a_day():
     doc = mutate(lambda d: d.update(interval="7min"))
     assert_problem(doc, "interval", "does not divide a day")
+    doc = mutate(lambda d: d.update(interval=1e-272))  # "divides" a day in floating point
+    assert_problem(doc, "interval", "at least 1min")
 
 
 def test_probability_outside_unit_interval():

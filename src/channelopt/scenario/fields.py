@@ -183,6 +183,9 @@ def _patience(value: Any) -> float | None:
 
 def _interval(value: Any) -> float:
     out = _positive_duration(value)
+    if out < 60.0:
+        # also keeps the grid small: 1440 intervals a day at most
+        raise ValueError(f"an interval must be at least 1min, got {value!r}")
     try:
         interval_grid(out)
     except ValueError as exc:
