@@ -285,3 +285,15 @@ def test_patience_multiplier_keeps_infinite_patience_infinite():
     }
     r = load_scenario(d).resolve(0, ["p"])
     assert math.isinf(r.patience[0]) and r.patience[1] == 180.0
+
+
+def test_overflow_is_a_scenario_error():
+    d = doc()
+    d["channels"]["a"]["volume"] = 1e300
+    d["periods"]["growth"]["a"] = [1.0, 1e300, 1.0]
+    sc = load_scenario(d)
+    assert np.isfinite(sc.resolve(0).arrivals).all()
+    with pytest.raises(
+        ScenarioError, match=r"channels.a: volume or handle time overflows in period 1"
+    ):
+        sc.resolve(1)

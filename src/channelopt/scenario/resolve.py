@@ -294,7 +294,8 @@ def resolve(scenario: Scenario, period: int = 0, active: Any = None) -> Resolved
                 h = effect.handoff
                 handoff[index[h.from_], index[h.to]] *= _scale(fractions, h.factor, name)
 
-    external = base * (growth * mult["volume"])[None, :]
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+        external = base * (growth * mult["volume"])[None, :]
     before = external.copy()
     out_share = np.zeros(c)
     for src, _dst, share, _name in shifts:
@@ -345,6 +346,24 @@ def resolve(scenario: Scenario, period: int = 0, active: Any = None) -> Resolved
                     f"spectral radius {rho:.4g} >= 1: contacts would loop forever",
                     rho,
                 )
+            ],
+            "resolve",
+        )
+
+    overflow = [
+        names[i]
+        for i in range(c)
+        if not (np.isfinite(external[:, i]).all() and math.isfinite(aht[i]))
+    ]
+    if overflow:
+        raise ScenarioError(
+            [
+                Problem(
+                    f"channels.{name}",
+                    f"volume or handle time overflows in period {period} (growth x effects "
+                    "give a number too large to represent); check the magnitudes",
+                )
+                for name in overflow
             ],
             "resolve",
         )
