@@ -296,25 +296,26 @@ def resolve(scenario: Scenario, period: int = 0, active: Any = None) -> Resolved
 
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
         external = base * (growth * mult["volume"])[None, :]
-    before = external.copy()
-    out_share = np.zeros(c)
-    for src, _dst, share, _name in shifts:
-        out_share[src] += share
-    for src in np.flatnonzero(out_share > 1.0 + 1e-12):
-        caps.append(
-            f"shifts out of {names[src]!r} sum to {out_share[src]:.4g} of its external volume; "
-            "scaled down to move all of it"
-        )
-    for src, dst, share, _name in shifts:
-        share = share / max(1.0, out_share[src])
-        moved = before[:, src] * share
-        external[:, src] -= moved
-        external[:, dst] += carry_over(moved, mask[:, dst])
-    external[external < 0] = 0.0  # rounding only: shares of one source sum to at most 1
+        before = external.copy()
+        out_share = np.zeros(c)
+        for src, _dst, share, _name in shifts:
+            out_share[src] += share
+        for src in np.flatnonzero(out_share > 1.0 + 1e-12):
+            caps.append(
+                f"shifts out of {names[src]!r} sum to {out_share[src]:.4g} of its external volume; "
+                "scaled down to move all of it"
+            )
+        for src, dst, share, _name in shifts:
+            share = share / max(1.0, out_share[src])
+            moved = before[:, src] * share
+            external[:, src] -= moved
+            external[:, dst] += carry_over(moved, mask[:, dst])
+        external[external < 0] = 0.0  # rounding only: shares of one source sum to at most 1
 
-    aht = np.array([ch.aht if ch.aht is not None else 0.0 for ch in chans]) * mult["aht"]
-    patience = np.array([ch.patience if ch.patience is not None else math.inf for ch in chans])
-    patience = patience * mult["patience"]
+    with np.errstate(over="ignore"):  # overflow is reported below
+        aht = np.array([ch.aht if ch.aht is not None else 0.0 for ch in chans]) * mult["aht"]
+        patience = np.array([ch.patience if ch.patience is not None else math.inf for ch in chans])
+        patience = patience * mult["patience"]
     resolution = np.array([ch.resolution for ch in chans]) * mult["resolution"]
     containment = np.array([ch.containment or 0.0 for ch in chans]) * mult["containment"]
     for label, arr in (("resolution", resolution), ("containment", containment)):
