@@ -164,6 +164,9 @@ def test_compare_two_plans_side_by_side(bank) -> None:
     assert {"objective", "npv", "cost", "service_level", "abandonment"} <= set(summary.index)
     assert len(result.channels) == 2 * bank.n_periods * len(bank.channel_names)
     assert result.simulation.empty
+    # usable where the one-row-per-plan table is expected
+    assert len(result) == 2 and list(result["plan"]) == ["do nothing", "CRM first"]
+    assert list(result.columns) == list(result.table.columns)
 
 
 def test_compare_simulated_identical_plans_meet_identical_futures(small_bank) -> None:

@@ -144,6 +144,12 @@ class Comparison:
     provenance : dict
         Scenario name and content hash, channelopt version, seed, period and
         replications.
+
+    Notes
+    -----
+    Attributes not listed here are those of :attr:`table`: ``cmp["npv"]``,
+    ``cmp.loc[...]``, ``len(cmp)`` and ``cmp.to_csv(path)`` act on the
+    one-row-per-plan table.
     """
 
     table: pd.DataFrame
@@ -152,6 +158,20 @@ class Comparison:
     plans: Mapping[str, Any]
     evaluations: Mapping[str, Any]
     provenance: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        # Anything not defined here is looked up on the one-row-per-plan table,
+        # so a Comparison works where that DataFrame is expected
+        # (cmp["objective"], cmp.loc[...], cmp.columns, cmp.to_csv(...)).
+        if name.startswith("__") or name == "table":
+            raise AttributeError(name)
+        return getattr(self.table, name)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.table[key]
+
+    def __len__(self) -> int:
+        return len(self.table)
 
     def summary(self) -> pd.DataFrame:
         """The comparison as a committee reads it: one row per measure, one column per plan."""
