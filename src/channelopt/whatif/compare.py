@@ -439,7 +439,8 @@ def compare(
         if interrupted and errors and all(e == str(CaseStatus.INTERRUPTED) for e in errors):
             row["status"] = str(CaseStatus.INTERRUPTED)
         row["error"] = "; ".join(dict.fromkeys(errors))
-        rows.append({**row, **{k: v for k, v in provenance.items() if k != "period"}})
+        skip = {"period"} if simulate else {"period", "replications"}
+        rows.append({**row, **{k: v for k, v in provenance.items() if k not in skip}})
     channels = pd.concat(channel_frames, ignore_index=True) if channel_frames else pd.DataFrame()
     if not channels.empty:
         channels = channels[["plan", *[c for c in channels.columns if c != "plan"]]]
