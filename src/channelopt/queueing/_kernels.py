@@ -598,14 +598,25 @@ def required_a(
                     guess = math.ceil(r)
             span = 1.0 if math.isnan(prev_n) else max(1.0, abs(cur - prev_n))
             if math.isinf(hi):
-                if math.isnan(guess) or guess <= lo:
+                if math.isnan(prev_n):
+                    guess = lo + max(2.0, math.ceil(0.25 * math.sqrt(lo + 1.0)))
+                elif math.isnan(guess) or guess <= lo:
                     guess = lo + 2.0 * span
                 guess = min(guess, lo + 64.0 * span)
                 if guess > 1e15:
                     return math.nan
             else:
-                if math.isnan(guess) or guess >= hi:
+                # From above, the secant of the convex deficit stops short: aim one
+                # lower; once it points at hi itself, test hi - 1 (the decisive check).
+                # The first probe goes sqrt(n)/4 down, for a slope over a useful range.
+                if math.isnan(prev_n):
+                    guess = hi - max(2.0, math.ceil(0.25 * math.sqrt(hi)))
+                elif math.isnan(guess):
                     guess = hi - 2.0 * span
+                elif guess >= hi:
+                    guess = hi - 1.0
+                else:
+                    guess -= 1.0
                 guess = max(guess, hi - 64.0 * span, 0.0)
         prev_n = cur
         prev_g = g
