@@ -206,13 +206,19 @@ def test_quiet_prints_nothing(tiny: Path) -> None:
 
 def test_staff_prints_summary_and_writes_the_engines_table(tmp_path: Path) -> None:
     out = tmp_path / "staff.csv"
-    result = invoke("staff", BANK, "--period", "1", "--csv", out)
+    plan_file = tmp_path / "plan.yaml"
+    plan_file.write_text("starts: {voice_callback: 0}\n")
+    result = invoke("staff", BANK, "--period", "1", "--plan", plan_file, "--csv", out)
     assert result.exit_code == 0, result.output
     assert "staffing, period 1" in result.stdout
     written = pd.read_csv(out)
-    expected = co.staff(co.load_scenario(BANK), period=1).intervals
+    sc = co.load_scenario(BANK)
+    expected = co.staff(sc, period=1, plan=co.Plan(starts={"voice_callback": 0})).intervals
+    without = co.staff(sc, period=1).intervals
     assert len(written) == len(expected)
     assert written["agents"].sum() == pytest.approx(expected["agents"].sum())
+    # the plan is in force: callbacks (patience x 1.8) change the voice requirement
+    assert expected["agents"].sum() != without["agents"].sum()
 
 
 def test_staff_bad_period_is_bad_input() -> None:
@@ -387,12 +393,16 @@ def test_sweep_grid_serial(tmp_path: Path) -> None:
 
 def test_report_command(small: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.html"
-    result = invoke("report", small, "-o", out, "--optimize")
+    plan_file = tmp_path / "callback.yaml"
+    plan_file.write_text("name: callback first\nstarts: {callback: 1}\n")
+    result = invoke("report", small, "-o", out, "--optimize", "--plan", plan_file)
     assert result.exit_code == 0, result.output
     text = out.read_text()
-    # staffing, service level, journeys, timeline, business case, comparison
-    assert text.count("<svg") == 6
+    # staffing, service level, journeys; per plan a timeline and a business case;
+    # the comparison
+    assert text.count("<svg") == 3 + 2 * 2 + 1
     assert "Plan: optimised" in text
+    assert "Plan: callback first" in text  # named by the file's name: field
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)

@@ -56,7 +56,9 @@ def report(
 
         plans: dict[str, Any] = {}
         for path in plan_files or []:
-            plans[path.stem if path.stem not in plans else str(path)] = load_plan(path, scenario)
+            plan = load_plan(path, scenario)
+            name = plan.name or path.stem
+            plans[name if name not in plans else str(path)] = plan
         optimization = None
         if optimize:
             from channelopt.planning import optimize as run_optimize
