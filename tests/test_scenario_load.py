@@ -252,3 +252,12 @@ def test_docstring_examples_run(module, monkeypatch):
     assert result.failed == 0
     if module in ("models", "io", "plan"):
         assert result.attempted > 0  # these modules carry examples
+
+
+def test_round_trip_of_values_equal_to_a_default(minimal_doc):
+    # found by the mutation fuzz: these once read back as something else
+    minimal_doc["channels"]["chat"]["concurrency"] = 1  # the default, but required here
+    minimal_doc["periods"] = {"count": 2, "length": "month", "days": 63, "hours_per_fte": 478.8}
+    sc = load_scenario(minimal_doc)
+    assert load_scenario(sc.to_yaml()) == sc
+    assert sc.periods.days == 63 and sc.channels["chat"].concurrency == 1

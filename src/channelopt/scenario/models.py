@@ -535,13 +535,24 @@ def _dump_value(value: Any, human: bool, duration: bool) -> Any:
     return value
 
 
+def _always_written(model: BaseModel) -> set[str]:
+    """Fields written even when equal to their default, because reading them back
+    without them would mean something else (a required key, a derived default)."""
+    if isinstance(model, Channel) and model.kind is ChannelKind.CONCURRENT:
+        return {"concurrency"}  # required for concurrent channels
+    if isinstance(model, Periods):
+        return {"days", "hours_per_fte"}  # their defaults follow `length` and `days`
+    return set()
+
+
 def _dump_model(model: BaseModel, human: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     cls = type(model)
+    keep = _always_written(model)
     for name, info in cls.model_fields.items():
         value = getattr(model, name)
         default = info.get_default(call_default_factory=True)
-        if value == default or (value is None):
+        if value is None or (value == default and name not in keep):
             continue
         key = info.alias or name
         out[key] = _dump_value(value, human, _is_duration(cls, name))
