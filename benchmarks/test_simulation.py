@@ -82,10 +82,10 @@ def per_cpu_second(fn):
     return result, time.process_time() - t0
 
 
-@pytest.mark.parametrize(("agents", "load"), [(50, 47.5), (5000, 4900.0)])
-def test_voice_contacts_per_cpu_second(benchmark, agents: int, load: float) -> None:
+@pytest.mark.parametrize(("agents", "load", "days"), [(50, 47.5, 10), (5000, 4900.0, 1)])
+def test_voice_contacts_per_cpu_second(benchmark, agents: int, load: float, days: int) -> None:
     res = one_voice_channel(agents, load)
-    run = lambda: simulate_resolved(res, replications=1, seed=0, days=1, warmup_days=0)  # noqa: E731
+    run = lambda: simulate_resolved(res, replications=1, seed=0, days=days, warmup_days=0)  # noqa: E731
     run()  # warm up imports and caches
     result, cpu = per_cpu_second(run)
     benchmark.pedantic(run, rounds=1, iterations=1)
