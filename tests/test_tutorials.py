@@ -4,7 +4,9 @@ Every fenced ```python block of a tutorial is executed, in order, in one
 namespace per tutorial, in a temporary directory holding a copy of the bundled
 ``scenarios/``, ``benchmarks/`` and ``pyproject.toml`` (the reader runs them
 from the repository root). Blocks check what they claim with ``assert``; a
-tutorial that stops working fails here.
+tutorial that stops working fails here. The outputs shown in the pages are
+not compared (the engines' numbers move as they improve); refresh them with
+``python tests/test_tutorials.py`` from the repository root.
 """
 
 from __future__ import annotations
@@ -33,6 +35,21 @@ def test_block_extraction() -> None:
     assert python_blocks(text) == ["x = 1\n", "y = x + 1\n"]
 
 
+def test_regenerate_rewrites_the_output_blocks(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "# t\n```python\nx = 6 * 7\nprint(x)\n```\n\n```text\nstale\n```\n"
+        "text\n```python\ny = x + 1\n```\n"
+        "```python\nprint(y, 'ok')\n```\n\n```text\nold\nlines\n```\n"
+    )
+    regenerate(page)
+    assert page.read_text() == (
+        "# t\n```python\nx = 6 * 7\nprint(x)\n```\n\n```text\n42\n```\n"
+        "text\n```python\ny = x + 1\n```\n"
+        "```python\nprint(y, 'ok')\n```\n\n```text\n43 ok\n```\n"
+    )
+
+
 def test_every_tutorial_is_listed() -> None:
     assert sorted(p.name for p in TUTORIALS.glob("*.md")) == sorted(NAMES)
 
@@ -57,3 +74,58 @@ def test_tutorial_runs(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
             exec(compile(code, f"{name}[block {i}]", "exec"), namespace)
         except Exception as exc:
             raise AssertionError(f"{name}, python block {i} failed:\n{code}") from exc
+
+
+_BLOCK_AND_OUTPUT = re.compile(
+    # the code may not run past its own closing fence (tempered dot)
+    r"(^```python[ \t]*\n(?P<code>(?:(?!^```).)*?)^```[ \t]*\n\n```text\n)"
+    r"(?P<out>.*?)(^```[ \t]*$)",
+    re.M | re.S,
+)
+
+
+def regenerate(path: Path) -> None:
+    """Rewrite the ```text block after each ```python block with what the block prints.
+
+    Run from the repository root: ``python tests/test_tutorials.py`` (all
+    tutorials) after a change to the engines moved the numbers.
+    """
+    import contextlib
+    import io
+    import tempfile
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    text = path.read_text()
+    namespace: dict[str, object] = {"__name__": "__tutorial__"}
+    outputs: list[str] = []
+    cwd = Path.cwd()
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copytree(ROOT / "scenarios", Path(tmp) / "scenarios")
+        ignore = shutil.ignore_patterns("__pycache__", ".benchmarks")
+        shutil.copytree(ROOT / "benchmarks", Path(tmp) / "benchmarks", ignore=ignore)
+        shutil.copy(ROOT / "pyproject.toml", Path(tmp) / "pyproject.toml")
+        os.chdir(tmp)
+        try:
+            for i, code in enumerate(python_blocks(text), start=1):
+                buffer = io.StringIO()
+                with contextlib.redirect_stdout(buffer):
+                    exec(compile(code, f"{path.name}[block {i}]", "exec"), namespace)
+                outputs.append(buffer.getvalue().strip("\n"))
+        finally:
+            os.chdir(cwd)
+    starts = [m.start() for m in _BLOCK.finditer(text)]
+
+    def fill(match: re.Match[str]) -> str:
+        # the output of the python block that starts where this match starts
+        out = outputs[starts.index(match.start())]
+        return f"{match.group(1)}{out}\n{match.group(4)}"
+
+    path.write_text(_BLOCK_AND_OUTPUT.sub(fill, text))
+
+
+if __name__ == "__main__":
+    for name in NAMES:
+        regenerate(TUTORIALS / name)
+        print("regenerated", TUTORIALS / name)
