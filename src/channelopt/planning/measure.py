@@ -136,10 +136,14 @@ def _reduce(resolved: Any, result: Any, *, given: bool) -> PeriodMeasure:
 
     off_c = per_channel(offered)
     ans_c = per_channel(answered_i)
+    # Service level is offered-weighted over the intervals that have one; a
+    # channel without a service-level measure (deferred, self-service) is NaN,
+    # not 0, so averages over channels do not count it as a miss.
+    sl_weight = per_channel(np.where(np.isnan(sl), 0.0, offered))
     with np.errstate(invalid="ignore", divide="ignore"):
-        sl_c = per_channel(np.where(np.isnan(sl), 0.0, sl * offered)) / off_c
+        sl_c = per_channel(np.where(np.isnan(sl), 0.0, sl * offered)) / sl_weight
         wait_c = per_channel(np.where(answered_i > 0, answered_i * wait, 0.0)) / ans_c
-    sl_c = np.where(off_c > 0, sl_c, np.nan)
+    sl_c = np.where(sl_weight > 0, sl_c, np.nan)
     wait_c = np.where(ans_c > 0, wait_c, 0.0)
     aband_c = per_channel(abandoned)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -154,8 +158,13 @@ def _reduce(resolved: Any, result: Any, *, given: bool) -> PeriodMeasure:
     np.maximum.at(peak_c, idx, agents_i)
     paid_c = per_channel(_col(df, "fte") * interval_h)
 
+    # Wait effort counts time spent holding in a queue (live and concurrent
+    # channels). An email's time to response is its deadline's business, not
+    # minutes of a customer's effort: counted per minute it would swamp every
+    # other weight (docs/semantics.md, "Customer effort").
+    queue_wait = np.array([str(k) in ("live", "concurrent") for k in resolved.kinds], dtype=float)
     effort = (
-        resolved.effort_wait_minute * wait_min_c
+        resolved.effort_wait_minute * wait_min_c * queue_wait
         + resolved.effort_handoff * handed_c
         + resolved.effort_repeat * repeats_c
         + resolved.effort_abandoned * aband_c
