@@ -148,7 +148,12 @@ def _reduce(resolved: Any, result: Any, *, given: bool) -> PeriodMeasure:
     aband_c = per_channel(abandoned)
     with np.errstate(invalid="ignore", divide="ignore"):
         abandonment_c = np.where(off_c > 0, aband_c / off_c, 0.0)
-    wait_min_c = per_channel(wait_minutes_i)
+    # An unstable queue (load above agents, infinitely patient customers) waits
+    # without bound: keep that infinity so the plan's effort and objective say
+    # so, instead of mapping it to zero.
+    wait_min_c = np.zeros(C)
+    with np.errstate(over="ignore", invalid="ignore"):
+        np.add.at(wait_min_c, idx, np.nan_to_num(wait_minutes_i, nan=0.0, posinf=np.inf))
     handed_c = per_channel(_col(df, "handed_off"))
     repeats_c = per_channel(_col(df, "repeats"))
     lost_c = per_channel(_col(df, "lost"))
@@ -164,7 +169,7 @@ def _reduce(resolved: Any, result: Any, *, given: bool) -> PeriodMeasure:
     # other weight (docs/semantics.md, "Customer effort").
     queue_wait = np.array([str(k) in ("live", "concurrent") for k in resolved.kinds], dtype=float)
     effort = (
-        resolved.effort_wait_minute * wait_min_c * queue_wait
+        resolved.effort_wait_minute * np.where(queue_wait > 0, wait_min_c, 0.0)
         + resolved.effort_handoff * handed_c
         + resolved.effort_repeat * repeats_c
         + resolved.effort_abandoned * aband_c
