@@ -179,11 +179,12 @@ def omni_resolved(agents=(40, 12, 6), retrial=0.5) -> object:
     )
 
 
-def test_offered_volume_matches_the_traffic_equations():
+@pytest.mark.parametrize("seed", SEEDS[:1])
+def test_offered_volume_matches_the_traffic_equations(seed):
     from channelopt.staffing import flows
 
     res = omni_resolved()
-    sim = simulate_resolved(res, replications=4, seed=3, days=2, warmup_days=2)
+    sim = simulate_resolved(res, replications=4, seed=seed, days=2, warmup_days=2)
     df = sim.intervals
     # measured abandonment per interval-of-day and channel feeds the equations
     g = df.groupby(["interval", "channel"], observed=True)[["abandoned", "offered"]].sum()
@@ -220,7 +221,8 @@ def test_stretch_slows_chats_down():
     assert abs(occ_plain - load / (agents * conc)) < 0.02
 
 
-def test_deferred_deadline_target_met_when_staffed_by_staff():
+@pytest.mark.parametrize("seed", SEEDS[:1])
+def test_deferred_deadline_target_met_when_staffed_by_staff(seed):
     import dataclasses
 
     from channelopt.staffing import staff
@@ -243,12 +245,12 @@ def test_deferred_deadline_target_met_when_staffed_by_staff():
         res, target_within_deadline=np.array([0.9]), target_within=np.array([np.nan])
     )
     staffed = staff(res)
-    sim = simulate_resolved(res, staffing=staffed, replications=8, seed=2)
+    sim = simulate_resolved(res, staffing=staffed, replications=8, seed=seed)
     per = sim.per_replication()["service_level"].to_numpy()  # completed within deadline / offered
     mean, lo, hi = batch_ci(per)
     # the fluid model staffs at the edge; the simulation must not show it missing the target
     assert hi >= 0.9, f"within deadline {mean:.3f} [{lo:.3f}, {hi:.3f}] below the 0.9 target"
     # and one agent fewer in every open interval misses it on the same arrivals
     fewer = staffed.pools.assign(agents=np.maximum(staffed.pools["agents"] - 1, 0))
-    short = simulate_resolved(res, staffing=fewer, replications=8, seed=2)
+    short = simulate_resolved(res, staffing=fewer, replications=8, seed=seed)
     assert short.per_replication()["service_level"].mean() < mean
