@@ -163,12 +163,20 @@ def test_closed_channel_carries_contacts_to_its_next_open_interval(omni_run):
 def test_journeys_measure_effort_with_the_scenario_weights(omni, omni_run):
     j = omni_run.journeys
     expected = (
-        omni.effort_wait_minute * j["total_wait"] / 60
+        omni.effort_wait_minute * j["queue_wait"] / 60
         + omni.effort_handoff * j["handoffs"]
         + omni.effort_repeat * j["repeats"]
         + omni.effort_abandoned * j["abandonments"]
     )
     np.testing.assert_allclose(j["effort_points"], expected)
+    # wait effort counts live and concurrent queues only: an email's time in the
+    # backlog is part of total_wait but not of queue_wait
+    assert (j["queue_wait"] <= j["total_wait"] + 1e-9).all()
+    email_only = j[j["channels_visited"] == "email"]
+    assert len(email_only) > 0 and (email_only["queue_wait"] == 0).all()
+    assert (email_only["total_wait"] > 0).any()
+    voice_only = j[j["channels_visited"] == "voice"]
+    np.testing.assert_allclose(voice_only["queue_wait"], voice_only["total_wait"])
     done = j[j["finished"]]
     assert (done["contacts"] == 1 + done["handoffs"] + done["repeats"] + done["retrials"]).all()
     assert (j.loc[j["resolved"], "time_to_resolution"] >= 0).all()

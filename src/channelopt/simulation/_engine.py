@@ -313,6 +313,9 @@ def _run(
     j_retrials = array("i")
     j_abandons = array("i")
     j_wait = array("d")
+    # waits in live and concurrent queues only: the customer-effort measure
+    # (an email's time in its backlog is not effort; docs/design.md)
+    j_qwait = array("d")
     j_end = array("d")
     j_resolved = array("b")
     queues = [deque() for _ in range(C)]
@@ -463,6 +466,8 @@ def _run(
         if wait > 0.0:
             wait_sum[slot] += wait
             j_wait[contact[F_JOURNEY]] += wait
+            if kind[c] != DEFERRED:
+                j_qwait[contact[F_JOURNEY]] += wait
         agent_channel[a] = c
         k = load[a] + 1
         load[a] = k
@@ -517,6 +522,7 @@ def _run(
         j = contact[F_JOURNEY]
         abandoned[slot] += 1
         j_wait[j] += t - contact[F_ARRIVAL]
+        j_qwait[j] += t - contact[F_ARRIVAL]  # only live/concurrent contacts abandon
         j_abandons[j] += 1
         if retrial_p > 0.0 and u_route() < retrial_p:
             tally["retrials_scheduled"] += 1
@@ -760,6 +766,7 @@ def _run(
         for col in (j_mask, j_contacts, j_handoffs, j_repeats, j_retrials, j_abandons, j_resolved):
             col.frombytes(bytes(col.itemsize * n))
         j_wait.fromlist([0.0] * n)
+        j_qwait.fromlist([0.0] * n)
         j_end.fromlist([math.nan] * n)
         # absolute abandonment times where the channel is open, offsets where not
         opened = np.asarray(open_flags_arr[i])[ch]
@@ -854,6 +861,8 @@ def _run(
             else:
                 waiting_end += 1
                 j_wait[contact[F_JOURNEY]] += T_END - contact[F_ARRIVAL]
+                if kind[c] != DEFERRED:
+                    j_qwait[contact[F_JOURNEY]] += T_END - contact[F_ARRIVAL]
     in_service = 0
     for a in range(n_agents):
         in_service += load[a]
@@ -918,6 +927,7 @@ def _run(
         "retrials": take(j_retrials, np.int32),
         "abandonments": take(j_abandons, np.int32),
         "total_wait": take(j_wait, np.float64),
+        "queue_wait": take(j_qwait, np.float64),
         "end": take(j_end, np.float64),
         "resolved": take(j_resolved, np.bool_),
     }

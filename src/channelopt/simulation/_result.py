@@ -51,6 +51,7 @@ JOURNEY_COLUMNS = (
     "retrials",
     "abandonments",
     "total_wait",
+    "queue_wait",
     "time_to_resolution",
     "resolved",
     "finished",
@@ -256,11 +257,12 @@ def build_tables(
         end = j["end"][first:]
         resolved = j["resolved"][first:]
         wait = j["total_wait"][first:]
+        queue_wait = j["queue_wait"][first:]
         handoffs = j["handoffs"][first:]
         repeats = j["repeats"][first:]
         abandons = j["abandonments"][first:]
         effort = (
-            res.effort_wait_minute * wait / 60.0
+            res.effort_wait_minute * queue_wait / 60.0
             + res.effort_handoff * handoffs
             + res.effort_repeat * repeats
             + res.effort_abandoned * abandons
@@ -282,6 +284,7 @@ def build_tables(
                     "retrials": j["retrials"][first:],
                     "abandonments": abandons,
                     "total_wait": wait,
+                    "queue_wait": queue_wait,
                     "time_to_resolution": np.where(resolved, end - start, np.nan),
                     "resolved": resolved,
                     "finished": np.isfinite(end),
