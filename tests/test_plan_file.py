@@ -106,3 +106,11 @@ def test_plan_drives_resolve(retail):
     assert retail.check_starts(Plan(starts={"nlu_chatbot": 0})) == [
         "'nlu_chatbot' requires 'crm_unification', which is not started"
     ]
+
+
+def test_plan_pickles_for_process_workers() -> None:
+    import pickle
+
+    plan = Plan(starts={"a": 1}, agents={"phone": [10, 12]}, name="x")
+    back = pickle.loads(pickle.dumps(plan))
+    assert back == plan and back.agents["phone"] == (10.0, 12.0) and back.name == "x"

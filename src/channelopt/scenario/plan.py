@@ -143,6 +143,11 @@ class Plan:
     def __setattr__(self, key: str, value: Any) -> None:
         raise AttributeError(f"Plan is frozen; cannot set {key!r} (build a new Plan)")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # MappingProxyType does not pickle; process and Dask workers need plans.
+        agents = None if self._agents is None else dict(self._agents)
+        return (Plan, (dict(self._starts), agents, self._name))
+
     @property
     def starts(self) -> Mapping[str, int]:
         """Initiative -> 0-based start period (read-only)."""
