@@ -553,7 +553,8 @@ def test_docstring_examples_run() -> None:
 
 @settings(max_examples=25, deadline=None)
 @given(
-    arrivals=st.lists(st.floats(0.0, 400.0), min_size=3, max_size=3),
+    # no subnormals: the reference load arrivals x aht / 1800 would underflow to 0
+    arrivals=st.lists(st.floats(0.0, 400.0, allow_subnormal=False), min_size=3, max_size=3),
     aht=st.floats(60.0, 900.0),
     patience=st.sampled_from([math.inf, 60.0, 300.0]),
     targets=st.sampled_from(
