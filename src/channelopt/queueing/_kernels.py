@@ -20,6 +20,7 @@ import numpy as np
 
 from ._special import (
     digamma_difference,
+    log_density,
     log_lower_ratio,
     lower_ratio_and_inverse,
     small_tail,
@@ -143,9 +144,24 @@ def _mean_h(x: float, y: float) -> float:
     the sums run outwards from the peak until the weights are negligible, so the
     cost is O(sqrt(y) + y / (x - y)) whatever the size of k*.
     """
-    ks = math.floor(y - x)
+    ks = np.floor(y - x)
     if ks < 0.0:
         ks = 0.0
+    spread = math.sqrt(y)  # t_k is a Poisson(y) law in x + k
+    if spread > 3000.0 and ks > 12.0 * spread:
+        # Huge, heavily overloaded queues (y > 1e7): the weights are a smooth bell
+        # of width sqrt(y) far from k = 0, so a trapezoid sum with stride
+        # sqrt(y)/32 over +-12 sqrt(y) is exact to rounding and O(1) in y.
+        stride = np.floor(spread / 32.0)
+        log_w0 = log_density(x + ks, y)
+        num = 0.0
+        den = 0.0
+        for j in range(-384, 385):
+            k = ks + j * stride
+            w = math.exp(log_density(x + k, y) - log_w0)
+            num += w * digamma_difference(x + 1.0, k)
+            den += w
+        return num / den
     hs = digamma_difference(x + 1.0, ks)
     num = hs
     den = 1.0
@@ -269,7 +285,9 @@ def measures_a_from_u(
         served = u + (jj - 1.0) * inv_rho
         out[OCCUPANCY] = a * (served / denom) / n
         one_minus_sl = (f + math.exp(log_g)) / denom
-        if one_minus_sl <= 0.5:
+        if math.isinf(t):
+            out[SERVICE] = served / denom  # every answered contact is within target
+        elif one_minus_sl <= 0.5:
             out[SERVICE] = 1.0 - one_minus_sl
         else:
             out[SERVICE] = (u + math.exp(_log_within(x, y, gt))) / denom
@@ -288,7 +306,9 @@ def measures_a_from_u(
     out[OCCUPANCY] = a * (served_j / denom_j) / n
     log_j = log_lower_ratio(x, y)
     one_minus_sl = (f_j + math.exp(log_g - log_j)) / denom_j
-    if one_minus_sl <= 0.5:
+    if math.isinf(t):
+        out[SERVICE] = served_j / denom_j
+    elif one_minus_sl <= 0.5:
         out[SERVICE] = 1.0 - one_minus_sl
     else:
         out[SERVICE] = (uj + math.exp(_log_within(x, y, gt) - log_j)) / denom_j
@@ -326,6 +346,9 @@ def measures(
         return
     _b, u = erlang_b_pair(n, a)
     measures_a_from_u(n, a, h, p, t, u, need_asa, out)
+    # fractions stay in [0, 1] despite the last-ulp rounding of the formulas
+    for j in (WAIT, SERVICE, ABANDON, OCCUPANCY):
+        out[j] = min(max(out[j], 0.0), 1.0)
 
 
 # --------------------------------------------------------------------------- staffing search
@@ -388,9 +411,9 @@ def required_c(a: float, h: float, sl: float, t: float, max_wait: float, max_occ
     """
     if a == 0.0:
         return 0.0
-    n_min = math.floor(a) + 1.0
+    n_min = np.floor(a) + 1.0
     if not math.isnan(max_occ):
-        k = math.ceil(a / max_occ)
+        k = np.ceil(a / max_occ)
         while k > 1.0 and a / (k - 1.0) <= max_occ:
             k -= 1.0
         while a / k > max_occ:
@@ -400,7 +423,7 @@ def required_c(a: float, h: float, sl: float, t: float, max_wait: float, max_occ
         return n_min
     beta = _hw_beta(a, h, sl, t, max_wait)
     # The Halfin-Whitt estimate falls about one agent short: start one above it.
-    n = max(n_min, math.floor(a + beta * math.sqrt(a)) + 1.0)
+    n = max(n_min, np.floor(a + beta * math.sqrt(a)) + 1.0)
     _b, u = erlang_b_pair(n, a)
     if _c_ok(n, a, h, t, u, sl, max_wait):
         steps = 0
@@ -455,7 +478,7 @@ def _bisect_c(
     if _meets_c_at(lo, a, h, sl, t, max_wait, m):
         return lo
     while hi - lo > 1.0:
-        mid = math.floor(0.5 * (lo + hi))
+        mid = np.floor(0.5 * (lo + hi))
         if _meets_c_at(mid, a, h, sl, t, max_wait, m):
             hi = mid
         else:
@@ -546,9 +569,9 @@ def required_a(
     need_asa = not math.isnan(max_wait)
     if not math.isnan(sl) or need_asa:
         beta = _hw_beta(a, h, sl, t, max_wait)
-        n0 = math.floor(a + beta * math.sqrt(a))
+        n0 = np.floor(a + beta * math.sqrt(a))
     else:
-        n0 = math.floor(a)
+        n0 = np.floor(a)
     if n0 < 0.0:
         n0 = 0.0
     lo = -1.0  # largest n known to fail (-1: none yet)
@@ -585,21 +608,21 @@ def required_a(
             if hi - lo > 0.5 * width and not math.isinf(width):
                 stalls += 1
             if stalls < 3 and math.isfinite(g_lo) and math.isfinite(g_hi) and g_lo > g_hi:
-                guess = math.ceil(lo + g_lo * (hi - lo) / (g_lo - g_hi))
+                guess = np.ceil(lo + g_lo * (hi - lo) / (g_lo - g_hi))
                 guess = min(max(guess, lo + 1.0), hi - 1.0)
             else:
-                guess = math.floor(0.5 * (lo + hi))
+                guess = np.floor(0.5 * (lo + hi))
         else:
             # one-sided: secant through the last two points, step at most 64x the last
             guess = math.nan
             if math.isfinite(g) and math.isfinite(prev_g) and g != prev_g:
                 r = cur - g * (cur - prev_n) / (g - prev_g)
                 if math.isfinite(r) and abs(r) < 1e15:
-                    guess = math.ceil(r)
+                    guess = np.ceil(r)
             span = 1.0 if math.isnan(prev_n) else max(1.0, abs(cur - prev_n))
             if math.isinf(hi):
                 if math.isnan(prev_n):
-                    guess = lo + max(2.0, math.ceil(0.25 * math.sqrt(lo + 1.0)))
+                    guess = lo + max(2.0, np.ceil(0.25 * math.sqrt(lo + 1.0)))
                 elif math.isnan(guess) or guess <= lo:
                     guess = lo + 2.0 * span
                 guess = min(guess, lo + 64.0 * span)
@@ -610,7 +633,7 @@ def required_a(
                 # lower; once it points at hi itself, test hi - 1 (the decisive check).
                 # The first probe goes sqrt(n)/4 down, for a slope over a useful range.
                 if math.isnan(prev_n):
-                    guess = hi - max(2.0, math.ceil(0.25 * math.sqrt(hi)))
+                    guess = hi - max(2.0, np.ceil(0.25 * math.sqrt(hi)))
                 elif math.isnan(guess):
                     guess = hi - 2.0 * span
                 elif guess >= hi:

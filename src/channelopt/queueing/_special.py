@@ -255,7 +255,13 @@ def small_tail_logd(s: float, x: float) -> tuple[float, float]:
         return math.nan, math.nan  # never loop on nan
     if x < s:
         return _lower_series(s, x), log_density(s, x)
-    return _upper_fraction(s, x), log_density(s, x)
+    logd = log_density(s, x)
+    if x < 1.0:
+        # The continued fraction crawls for x < 1; there s <= x < 1, d is not
+        # small, and Q/d = 1/d - P/d loses at most log10(P/Q) digits (only for
+        # patience far below the handle time).
+        return math.exp(-logd) - _lower_series(s, x), logd
+    return _upper_fraction(s, x), logd
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -267,6 +273,8 @@ def small_tail(s: float, x: float) -> float:
         return math.nan
     if x < s:
         return _lower_series(s, x)
+    if x < 1.0:
+        return small_tail_logd(s, x)[0]
     return _upper_fraction(s, x)
 
 
