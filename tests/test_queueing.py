@@ -429,3 +429,23 @@ def test_docs_examples_run() -> None:
     path = Path(__file__).resolve().parents[1] / "docs" / "queueing.md"
     result = doctest.testfile(str(path), module_relative=False)
     assert result.attempted >= 5 and result.failed == 0
+
+
+def test_extreme_valid_inputs_give_bounded_numbers() -> None:
+    # No NaN, no exception, fractions in [0, 1], for inputs far outside any
+    # contact centre: patience of a nanosecond or 30,000 years, a million agents.
+    grid = np.array(
+        np.meshgrid(
+            [0, 1, 31, 20000, 10**6],
+            [0.0, 1e-12, 0.5, 99.9, 5e4],
+            [1e-3, 180.0, 1e5],
+            [1e-9, 60.0, 1e12, math.inf],
+            [0.0, 20.0, math.inf],
+            indexing="ij",
+        )
+    ).reshape(5, -1)
+    m = q.measures(grid[0], grid[1], grid[2], grid[4], grid[3])
+    for name in ("wait_probability", "service_level", "abandonment", "occupancy"):
+        values = getattr(m, name)
+        assert np.all((values >= 0.0) & (values <= 1.0)), name
+    assert not np.any(np.isnan(m.average_wait)) and np.all(m.average_wait >= 0.0)
