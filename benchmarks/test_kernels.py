@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 import channelopt.queueing as q
-from channelopt.queueing import _kernels
+from channelopt.queueing import _search
 from conftest import assert_ratio, best_time
 
 AHT = 180.0
@@ -160,7 +160,7 @@ def test_guard_staffing_faster_than_plain_recursion() -> None:
     out = np.empty(loads.size)
 
     def candidate() -> None:
-        _kernels.required_array(loads, aht, inf, level, target, nan, nan, nan, out)
+        _search.required_array(loads, aht, inf, level, target, nan, nan, nan, out)
 
     def baseline() -> None:
         _plain_search(base_loads, AHT, LEVEL, TARGET, out_base)

@@ -27,12 +27,28 @@ Definitions (docs/queueing.md says the same):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from . import _kernels as _k
+from . import _search as _s
+from ._validate import (
+    _agents,
+    _aht,
+    _bad,
+    _check,
+    _check_targets,
+    _flatten,
+    _is_scalar,
+    _load,
+    _opt,
+    _patience,
+    _scalar,
+    _target,
+    _to_float,
+    _unreachable,
+)
 
 __all__ = [
     "Measures",
@@ -61,103 +77,6 @@ class Measures(NamedTuple):
     occupancy: Any
 
 
-# --------------------------------------------------------------------------- validation
-def _bad(func: str, name: str, expected: str, value: Any) -> ValueError:
-    return ValueError(f"The {name!r} argument of {func} must be {expected}; got {value!r} instead.")
-
-
-def _first_bad(arr: np.ndarray, mask: np.ndarray) -> Any:
-    idx = np.argwhere(mask)[0]
-    value = arr[tuple(idx)].item()
-    if arr.ndim == 0:
-        return value
-    return f"{value!r} at index {tuple(int(i) for i in idx)}"
-
-
-def _to_float(func: str, name: str, value: Any) -> np.ndarray:
-    if value is None:
-        raise _bad(func, name, "a number or an array of numbers", value)
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise _bad(func, name, "a number or an array of numbers", value) from None
-    return arr
-
-
-def _check(func: str, name: str, arr: np.ndarray, bad: np.ndarray, expected: str) -> None:
-    if np.any(bad):
-        raise _bad(func, name, expected, _first_bad(arr, bad))
-
-
-def _agents(func: str, value: Any) -> np.ndarray:
-    arr = _to_float(func, "agents", value)
-    with np.errstate(invalid="ignore"):
-        bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.floor(arr))
-    _check(func, "agents", arr, bad, "an integer >= 0")
-    return arr
-
-
-def _load(func: str, value: Any) -> np.ndarray:
-    arr = _to_float(func, "load", value)
-    _check(func, "load", arr, ~np.isfinite(arr) | (arr < 0), "a finite number of Erlangs >= 0")
-    return arr
-
-
-def _aht(func: str, value: Any) -> np.ndarray:
-    arr = _to_float(func, "aht", value)
-    _check(func, "aht", arr, ~np.isfinite(arr) | (arr <= 0), "a finite handle time in seconds > 0")
-    return arr
-
-
-def _patience(func: str, value: Any, *, allow_inf: bool = True) -> np.ndarray:
-    arr = _to_float(func, "patience", value)
-    bad = np.isnan(arr) | (arr <= 0)
-    if not allow_inf:
-        bad |= np.isinf(arr)
-    expected = "a mean patience in seconds > 0" + (
-        " (inf: infinitely patient)" if allow_inf else ", finite"
-    )
-    _check(func, "patience", arr, bad, expected)
-    return arr
-
-
-def _target(func: str, value: Any) -> np.ndarray:
-    arr = _to_float(func, "target", value)
-    _check(func, "target", arr, np.isnan(arr) | (arr < 0), "a threshold in seconds >= 0")
-    return arr
-
-
-# Scalar fast path: plain Python checks with the same rules and messages, then a
-# direct call of a scalar kernel (a few microseconds instead of ~100 for the
-# array machinery). The staffing layer calls these in loops.
-_SCALAR_RULES: dict[str, tuple[Callable[[float], bool], str]] = {
-    "agents": (
-        lambda x: not math.isfinite(x) or x < 0 or x != math.floor(x),
-        "an integer >= 0",
-    ),
-    "load": (lambda x: not math.isfinite(x) or x < 0, "a finite number of Erlangs >= 0"),
-    "aht": (lambda x: not math.isfinite(x) or x <= 0, "a finite handle time in seconds > 0"),
-    "patience": (
-        lambda x: math.isnan(x) or x <= 0,
-        "a mean patience in seconds > 0 (inf: infinitely patient)",
-    ),
-    "target": (lambda x: math.isnan(x) or x < 0, "a threshold in seconds >= 0"),
-}
-_SCALAR_TYPES = (int, float, np.integer, np.floating)
-
-
-def _is_scalar(value: Any) -> bool:
-    return isinstance(value, _SCALAR_TYPES) and not isinstance(value, bool)
-
-
-def _scalar(func: str, name: str, value: Any) -> float:
-    x = float(value)
-    bad, expected = _SCALAR_RULES[name]
-    if bad(x):
-        raise _bad(func, name, expected, x)
-    return x
-
-
 def _column(out: Any, j: int, shape: tuple[int, ...], scalar: bool) -> Any:
     """Measure j of an _evaluate result: a float for scalar input, else an array."""
     if scalar:
@@ -175,7 +94,7 @@ def _evaluate(
     func: str, agents: Any, load: Any, aht: Any, target: Any, patience: Any, need_asa: bool
 ) -> tuple[np.ndarray, tuple[int, ...], bool]:
     if all(_is_scalar(v) for v in (agents, load, aht, target, patience)):
-        one = _k.measures_tuple(
+        one = _s.measures_tuple(
             _scalar(func, "agents", agents),
             _scalar(func, "load", load),
             _scalar(func, "aht", aht),
@@ -193,7 +112,7 @@ def _evaluate(
     shape = np.broadcast_shapes(n.shape, a.shape, h.shape, p.shape, t.shape)
     flat = _flatten((n, a, h, p, t), shape)
     out = np.empty((math.prod(shape), 5))
-    _k.measures_array(flat[0], flat[1], flat[2], flat[3], flat[4], need_asa, out)
+    _s.measures_array(flat[0], flat[1], flat[2], flat[3], flat[4], need_asa, out)
     return out, shape, scalar
 
 
@@ -223,7 +142,7 @@ def erlang_b(agents: Any, load: Any) -> Any:
     0.018385
     """
     if _is_scalar(agents) and _is_scalar(load):
-        return _k.erlang_b_scalar(
+        return _s.erlang_b_scalar(
             _scalar("erlang_b", "agents", agents), _scalar("erlang_b", "load", load)
         )
     n = _agents("erlang_b", agents)
@@ -231,7 +150,7 @@ def erlang_b(agents: Any, load: Any) -> Any:
     scalar = n.ndim == 0 and a.ndim == 0
     shape = np.broadcast_shapes(n.shape, a.shape)
     out = np.empty(math.prod(shape))
-    _k.erlang_b_array(*_flatten((n, a), shape), out)
+    _s.erlang_b_array(*_flatten((n, a), shape), out)
     return _finish(out, shape, scalar)
 
 
@@ -257,7 +176,7 @@ def erlang_c(agents: Any, load: Any) -> Any:
     0.1741
     """
     if _is_scalar(agents) and _is_scalar(load):
-        return _k.erlang_c_scalar(
+        return _s.erlang_c_scalar(
             _scalar("erlang_c", "agents", agents), _scalar("erlang_c", "load", load)
         )
     n = _agents("erlang_c", agents)
@@ -265,7 +184,7 @@ def erlang_c(agents: Any, load: Any) -> Any:
     scalar = n.ndim == 0 and a.ndim == 0
     shape = np.broadcast_shapes(n.shape, a.shape)
     out = np.empty(math.prod(shape))
-    _k.erlang_c_array(*_flatten((n, a), shape), out)
+    _s.erlang_c_array(*_flatten((n, a), shape), out)
     return _finish(out, shape, scalar)
 
 
@@ -455,21 +374,6 @@ def occupancy(agents: Any, load: Any, aht: Any, patience: Any = _INF) -> Any:
 
 
 # --------------------------------------------------------------------------- staffing
-def _opt(func: str, name: str, value: Any, lo: float, hi: float, expected: str) -> np.ndarray:
-    """Optional target: None -> nan (absent); nan elements are absent too."""
-    if value is None:
-        return np.asarray(np.nan)
-    arr = _to_float(func, name, value)
-    with np.errstate(invalid="ignore"):
-        bad = ~np.isnan(arr) & ((arr < lo) | (arr > hi))
-    _check(func, name, arr, bad, expected)
-    return arr
-
-
-def _unreachable(func: str, where: str, why: str) -> ValueError:
-    return ValueError(f"{func}: the targets cannot be met by any number of agents{where}: {why}")
-
-
 def required_agents_array(
     load: Any,
     aht: Any,
@@ -515,7 +419,7 @@ def required_agents_array(
     _check_targets(func, a, p, sl, t, mw, mab, mocc, shape)
     flat = _flatten(arrays, shape)
     out = np.empty(math.prod(shape))
-    _k.required_array(*flat, out)
+    _s.required_array(*flat, out)
     bad = np.isnan(out)
     if np.any(bad):
         i = int(np.argmax(bad))
@@ -523,89 +427,6 @@ def required_agents_array(
         load_i = flat[0][0 if flat[0].size == 1 else i]
         raise _unreachable(func, where, f"still not met at 1e15 agents for load {load_i!r} Erlangs")
     return out.astype(np.int64).reshape(shape)
-
-
-def _check_targets(
-    func: str,
-    a: np.ndarray,
-    p: np.ndarray,
-    sl: np.ndarray,
-    t: np.ndarray,
-    mw: np.ndarray,
-    mab: np.ndarray,
-    mocc: np.ndarray,
-    shape: tuple[int, ...],
-) -> None:
-    """Reject absent, inconsistent and unreachable targets (before any search).
-
-    Masks are formed on the target arrays first (often scalars) and combined
-    with ``load > 0`` only when something is suspect, so a large grid of loads
-    with scalar targets costs nothing here.
-    """
-
-    def where(mask: np.ndarray) -> str:
-        if math.prod(shape) <= 1 or mask.shape != shape:
-            return ""
-        return f" (element {np.unravel_index(int(np.argmax(mask)), shape)})"
-
-    def busy(mask: np.ndarray) -> np.ndarray:
-        return mask & (a > 0) if mask.any() else mask
-
-    has_sl = ~np.isnan(sl)
-    some = has_sl | ~np.isnan(mw) | ~np.isnan(mab) | ~np.isnan(mocc)
-    if not np.all(some):
-        raise ValueError(
-            f"{func} needs at least one target: service_level with target, max_wait, "
-            f"max_abandonment or max_occupancy{where(~some)}."
-        )
-    m = has_sl & np.isnan(t)
-    if np.any(m):
-        raise ValueError(f"{func}: service_level needs target, the threshold in seconds{where(m)}.")
-    m = ~has_sl & ~np.isnan(t)
-    if np.any(m):
-        raise ValueError(f"{func}: target (seconds) is given without service_level{where(m)}.")
-    erlang_a = np.isfinite(p)
-    with np.errstate(invalid="ignore"):
-        m = busy(has_sl & (sl >= 1.0) & (np.isfinite(t) | erlang_a))
-    if np.any(m):
-        raise _unreachable(
-            func,
-            where(m),
-            "a service level of 1 needs every contact answered within target; with load > 0 "
-            "some contacts always wait longer (or abandon), at any number of agents",
-        )
-    m = busy(mw == 0.0)
-    if np.any(m):
-        raise _unreachable(
-            func,
-            where(m),
-            "max_wait 0 is impossible with load > 0: some answered contacts always wait",
-        )
-    m = busy(erlang_a & (mab == 0.0))
-    if np.any(m):
-        raise _unreachable(
-            func,
-            where(m),
-            "max_abandonment 0 is impossible with finite patience and load > 0: "
-            "some contacts always wait, and any that wait may abandon",
-        )
-    m = busy(mocc == 0.0)
-    if np.any(m):
-        raise _unreachable(func, where(m), "max_occupancy 0 is impossible with load > 0")
-
-
-def _flatten(arrays: tuple[np.ndarray, ...], shape: tuple[int, ...]) -> list[np.ndarray]:
-    """1-d float64 views for the kernels: an input of one element stays one element
-    (the kernels read element 0 for every cell) instead of being broadcast and copied."""
-    out = []
-    for x in arrays:
-        if x.size == 1:
-            out.append(np.ascontiguousarray(x.reshape(1), dtype=np.float64))
-        elif x.shape == shape:
-            out.append(np.ascontiguousarray(x.ravel(), dtype=np.float64))
-        else:
-            out.append(np.ascontiguousarray(np.broadcast_to(x, shape).ravel(), dtype=np.float64))
-    return out
 
 
 def required_agents(
@@ -727,7 +548,7 @@ def _required_scalar(
         pass  # nothing suspect: skip the array checks
     else:
         _check_targets(func, *(np.asarray(v) for v in (a, p, sl, t, mw, mab, mocc)), ())
-    n = _k.required_scalar(a, h, p, sl, t, mw, mab, mocc)
+    n = _s.required_scalar(a, h, p, sl, t, mw, mab, mocc)
     if math.isnan(n):
         raise _unreachable(func, "", f"still not met at 1e15 agents for load {a!r} Erlangs")
     return int(n)
