@@ -8,17 +8,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["discount_factors", "fraction_in_force", "initial_fte"]
+from ..scenario import Initiative
 
-_YEARS_PER_PERIOD = {
-    "day": 1.0 / 365.25,
-    "week": 7.0 / 365.25,
-    "month": 1.0 / 12.0,
-    "quarter": 0.25,
-    "half": 0.5,
-    "half_year": 0.5,
-    "year": 1.0,
-}
+__all__ = ["discount_factors", "fraction_in_force", "initial_fte"]
 
 
 def _n_periods(scenario: Any) -> int:
@@ -45,6 +37,9 @@ def _lead_ramp(ini: Any) -> tuple[int, int]:
 def fraction_in_force(start: int | None, period: int, lead_time: int, ramp: int) -> float:
     """Fraction of an initiative's effect in force in ``period`` (DESIGN.md).
 
+    A thin alias of :meth:`channelopt.scenario.Initiative.fraction`, the one
+    implementation of the ramp rule.
+
     Parameters
     ----------
     start : int or None
@@ -54,12 +49,12 @@ def fraction_in_force(start: int | None, period: int, lead_time: int, ramp: int)
     lead_time : int
         Periods between start and first effect.
     ramp : int
-        Periods over which the effect grows linearly to full size (>= 1).
+        Periods over which the effect grows linearly to full size (0 or 1: at once).
 
     Returns
     -------
     float
-        ``min(1, (t - s - L + 1) / R)`` for ``t >= s + L``, else 0.
+        ``min(1, (t - s - L + 1) / max(R, 1))`` for ``t >= s + L``, else 0.
 
     Examples
     --------
@@ -68,43 +63,17 @@ def fraction_in_force(start: int | None, period: int, lead_time: int, ramp: int)
     >>> fraction_in_force(0, 1, lead_time=1, ramp=2)
     0.5
     """
-    if start is None or period < start + lead_time:
-        return 0.0
-    return min(1.0, (period - start - lead_time + 1) / max(int(ramp), 1))
-
-
-def _years_per_period(scenario: Any) -> float:
-    periods = scenario.periods
-    length = getattr(periods, "length", None)
-    if length is not None:
-        key = str(getattr(length, "value", length)).lower()
-        if key in _YEARS_PER_PERIOD:
-            return _YEARS_PER_PERIOD[key]
-    # Unknown length: operating days over a 252-business-day year.
-    days = float(getattr(periods, "days", 63.0) or 63.0)
-    return days / 252.0
+    ini = Initiative.model_construct(lead_time=int(lead_time), ramp=int(ramp))
+    return ini.fraction(start, period)
 
 
 def discount_factors(scenario: Any) -> np.ndarray:
-    """Discount factor of each period, shape (T,): ``(1 + r) ** -(t x years per period)``.
+    """Discount factor of each period, shape (T,): ``Scenario.discount_factors()``.
 
-    Parameters
-    ----------
-    scenario : Scenario
-        Reads ``economics.discount_rate`` (annual) and ``periods.length``.
-
-    Returns
-    -------
-    ndarray
-        Factor per period; period 0 has factor 1.
+    ``(1 + r) ** -(t x years per period)`` with the annual ``economics.discount_rate``
+    and the years per period of ``periods.length``; period 0 has factor 1.
     """
-    own = getattr(scenario, "discount_factors", None)
-    if callable(own):
-        return np.asarray(own(), dtype=float)
-    rate = float(getattr(scenario.economics, "discount_rate", 0.0) or 0.0)
-    years = _years_per_period(scenario)
-    t = np.arange(_n_periods(scenario), dtype=float)
-    return (1.0 + rate) ** (-t * years)
+    return np.asarray(scenario.discount_factors(), dtype=float)
 
 
 def _budget(scenario: Any, budget: Any) -> tuple[float, np.ndarray]:

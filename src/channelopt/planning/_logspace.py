@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import _pulp
-from ._common import _initiative, _lead_ramp, fraction_in_force
+from ._common import _initiative, _lead_ramp
 from ._structure import _Structure, traffic_proxy
 from .measure import measure_period, measure_starts
 
@@ -127,11 +127,12 @@ def _calibrate(scenario: Any, st: _Structure, ctx: dict[str, Any]) -> int:
     for k in st.names:
         if not st.touched[k]:
             continue
-        lead, ramp = _lead_ramp(_initiative(scenario, k))
+        ini = _initiative(scenario, k)
+        lead, ramp = _lead_ramp(ini)
         if lead > st.T - 1:
             continue
         t_ref = min(st.T - 1, lead + ramp - 1)
-        f = fraction_in_force(0, t_ref, lead, ramp)
+        f = ini.fraction(0, t_ref)
         mb = measure_starts(scenario, {}, t_ref, key=ctx["key"])
         mk = measure_starts(scenario, {k: 0}, t_ref, key=ctx["key"])
         calls += 1

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._common import _initiative, _lead_ramp, fraction_in_force
+from ._common import _initiative, _lead_ramp
 
 __all__ = ["traffic_proxy", "workload_proxy"]
 
@@ -106,7 +106,8 @@ def _structure(scenario: Any, names: list[str], T: int) -> _Structure:
     base_cache: dict[int, Any] = {0: base}
     n_resolves = 1
     for k in names:
-        lead, ramp = _lead_ramp(_initiative(scenario, k))
+        ini = _initiative(scenario, k)
+        lead, ramp = _lead_ramp(ini)
         if lead > T - 1:
             touched[k] = set()  # never in force within the horizon
             log_delta[k] = np.zeros(C)
@@ -121,7 +122,7 @@ def _structure(scenario: Any, names: list[str], T: int) -> _Structure:
         n_resolves += 1
         touched[k] = _touched(b, r)
         (v0, w0), (v1, w1) = traffic_proxy(b), traffic_proxy(r)
-        f = fraction_in_force(0, t_ref, lead, ramp)
+        f = ini.fraction(0, t_ref)
         with np.errstate(divide="ignore", invalid="ignore"):
             d = np.where((w0 > 0) & (w1 > 0), np.log(w1 / w0), 0.0)
             dv = np.where((v0 > 0) & (v1 > 0), np.log(v1 / v0), 0.0)

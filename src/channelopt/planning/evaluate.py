@@ -19,7 +19,7 @@ Definitions (also in ``docs/planning.md``):
 * **Discounting**: money of period t is discounted by
   ``(1 + discount_rate) ** -(t x years per period)``; period 0 is not
   discounted (money at the start of each period). Years per period from
-  ``periods.length`` (week 7/365.25, month 1/12, quarter 1/4, half 1/2, year 1).
+  ``periods.length`` (``Scenario.discount_factors()``).
 * **Effort points** (expected values per day x days): ``wait_minute`` x minutes
   waited by answered contacts + ``handoff`` x hand-offs + ``repeat`` x repeats
   + ``abandoned`` x abandoned attempts. Their money value (``value_per_point``)
@@ -272,12 +272,11 @@ def _initiative_cash(
             continue
         ini = _initiative(scenario, name)
         s = int(s)
-        lead, ramp = _lead_ramp(ini)
         if 0 <= s < T:
             up[s] += float(ini.cost.upfront or 0.0)
         for t in range(max(s, 0), T):
             run[t] += float(ini.cost.per_period or 0.0)
-            val[t] += float(ini.value_per_period or 0.0) * fraction_in_force(s, t, lead, ramp)
+            val[t] += float(ini.value_per_period or 0.0) * ini.fraction(s, t)
     return up, run, val
 
 
@@ -502,37 +501,8 @@ def _pool_rows(
 
 
 def _check_starts(scenario: Any, starts: Mapping[str, int]) -> list[str]:
-    checker = getattr(scenario, "check_starts", None)
-    if checker is not None:
-        return [str(p) for p in checker(dict(starts))]
-    return _check_starts_fallback(scenario, starts)
-
-
-def _check_starts_fallback(scenario: Any, starts: Mapping[str, int]) -> list[str]:
-    """requires/excludes/range checks (used when the scenario offers no ``check_starts``)."""
-    out = []
-    T = _n_periods(scenario)
-    for name, s in starts.items():
-        if name not in scenario.initiatives:
-            out.append(f"unknown initiative {name!r} in plan.starts")
-            continue
-        if not 0 <= int(s) < T:
-            out.append(f"initiative {name} starts in period {s}; expected 0..{T - 1}")
-        ini = _initiative(scenario, name)
-        for req in getattr(ini, "requires", ()) or ():
-            if req not in starts:
-                out.append(f"initiative {name} requires {req}, which the plan does not start")
-                continue
-            lead, _ = _lead_ramp(_initiative(scenario, req))
-            if int(starts[req]) + lead > int(s):
-                out.append(
-                    f"initiative {name} starts in period {s} but requires {req}, in force "
-                    f"from period {int(starts[req]) + lead}"
-                )
-        for ex in getattr(ini, "excludes", ()) or ():
-            if ex in starts and name < ex:
-                out.append(f"initiative {name} excludes {ex}; the plan starts both")
-    return out
+    """requires/excludes/range violations: :meth:`Scenario.check_starts` as text."""
+    return [str(p) for p in scenario.check_starts(dict(starts))]
 
 
 def _dependants(scenario: Any, name: str, starts: Mapping[str, int]) -> set[str]:

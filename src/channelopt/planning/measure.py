@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._common import _initiative, _lead_ramp, fraction_in_force
+from ._common import _initiative
 
 __all__ = ["PeriodMeasure", "clear_cache", "measure_period", "measure_starts"]
 
@@ -274,8 +274,7 @@ def _fractions(scenario: Any, starts: Mapping[str, int], period: int) -> dict[st
     for name, s in starts.items():
         if s is None:
             continue
-        lead, ramp = _lead_ramp(_initiative(scenario, name))
-        f = fraction_in_force(int(s), period, lead, ramp)
+        f = _initiative(scenario, name).fraction(int(s), period)
         if f > 0:
             out[name] = f
     return out

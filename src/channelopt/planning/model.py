@@ -45,7 +45,6 @@ from ._common import (
     _n_periods,
     _target_mode,
     discount_factors,
-    fraction_in_force,
     initial_fte,
 )
 from ._logspace import _log_space_group
@@ -70,11 +69,11 @@ class _Built:
     base_money: float  # discounted operating money of doing nothing (for the estimate)
 
 
-def _levels(lead: int, ramp: int, t: int) -> dict[float, list[int]]:
+def _levels(ini: Any, t: int) -> dict[float, list[int]]:
     """Fraction in force in period t -> start periods giving it (fractions > 0 only)."""
     out: dict[float, list[int]] = {}
     for s in range(t + 1):
-        f = fraction_in_force(s, t, lead, ramp)
+        f = ini.fraction(s, t)
         if f > 0:
             out.setdefault(round(f, 12), []).append(s)
     return out
@@ -177,12 +176,11 @@ def _build(
     spend_t: list[list[Any]] = [[] for _ in range(T)]
     for k in names:
         ini = _initiative(scenario, k)
-        lead, ramp = _lead_ramp(ini)
         up, run, val = float(ini.cost.upfront), float(ini.cost.per_period), ini.value_per_period
         for s in range(T):
             coef = -df_t[s] * up
             for t in range(s, T):
-                coef += df_t[t] * (float(val) * fraction_in_force(s, t, lead, ramp) - run)
+                coef += df_t[t] * (float(val) * ini.fraction(s, t) - run)
                 if run:
                     spend_t[t].append(run * x[k, s])
             if up:
@@ -198,12 +196,8 @@ def _build(
 
     # fraction in force of k in period t, linear in x
     def frac_expr(k: str, t: int) -> Any:
-        lead, ramp = _lead_ramp(_initiative(scenario, k))
-        return lin(
-            fraction_in_force(s, t, lead, ramp) * x[k, s]
-            for s in range(t + 1)
-            if fraction_in_force(s, t, lead, ramp) > 0
-        )
+        ini = _initiative(scenario, k)
+        return lin(ini.fraction(s, t) * x[k, s] for s in range(t + 1) if ini.fraction(s, t) > 0)
 
     # operating money, headcount, FTE per group and period
     pool_peak_terms: dict[tuple[int, int], list[Any]] = {}
@@ -220,8 +214,7 @@ def _build(
         for t in range(T):
             lv = {}
             for k in inits:
-                lead, ramp = _lead_ramp(_initiative(scenario, k))
-                levels = _levels(lead, ramp, t)
+                levels = _levels(_initiative(scenario, k), t)
                 if levels:
                     lv[k] = levels
             level_sets.append(lv)

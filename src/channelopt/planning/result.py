@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._common import _initiative, _lead_ramp, _n_periods, fraction_in_force
+from ._common import _initiative, _n_periods
 from .evaluate import PlanEvaluation
 
 __all__ = ["OptimizationResult", "plan_timeline"]
@@ -87,10 +87,10 @@ def plan_timeline(scenario: Any, plan: Any) -> pd.DataFrame:
     rows = {}
     for name in sorted(starts, key=lambda n: (starts[n], n)):
         s = int(starts[name])
-        lead, ramp = _lead_ramp(_initiative(scenario, name))
+        ini = _initiative(scenario, name)
         cells = []
         for t in range(T):
-            f = fraction_in_force(s, t, lead, ramp)
+            f = ini.fraction(s, t)
             if t < s:
                 cells.append("")
             elif f > 0:
