@@ -27,6 +27,7 @@ Definitions (docs/queueing.md says the same):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -37,7 +38,6 @@ from ._validate import (
     _agents,
     _aht,
     _bad,
-    _check,
     _check_targets,
     _flatten,
     _is_scalar,
@@ -46,7 +46,6 @@ from ._validate import (
     _patience,
     _scalar,
     _target,
-    _to_float,
     _unreachable,
 )
 
@@ -84,10 +83,24 @@ def _column(out: Any, j: int, shape: tuple[int, ...], scalar: bool) -> Any:
     return np.ascontiguousarray(out[:, j]).reshape(shape)
 
 
-def _finish(values: np.ndarray, shape: tuple[int, ...], scalar: bool) -> Any:
-    if scalar:
-        return float(values.reshape(-1)[0])
-    return values.reshape(shape)
+def _agents_load(
+    func: str,
+    scalar_kernel: Callable[[float, float], float],
+    array_kernel: Callable[[np.ndarray, np.ndarray, np.ndarray], None],
+    agents: Any,
+    load: Any,
+) -> Any:
+    """Validate, broadcast and evaluate a measure of (agents, load) only (Erlang B, C)."""
+    if _is_scalar(agents) and _is_scalar(load):
+        return scalar_kernel(_scalar(func, "agents", agents), _scalar(func, "load", load))
+    n = _agents(func, agents)
+    a = _load(func, load)
+    shape = np.broadcast_shapes(n.shape, a.shape)
+    out = np.empty(math.prod(shape))
+    array_kernel(*_flatten((n, a), shape), out)
+    if n.ndim == 0 and a.ndim == 0:
+        return float(out[0])
+    return out.reshape(shape)
 
 
 def _evaluate(
@@ -141,17 +154,7 @@ def erlang_b(agents: Any, load: Any) -> Any:
     >>> round(erlang_b(10, 5.0), 6)
     0.018385
     """
-    if _is_scalar(agents) and _is_scalar(load):
-        return _s.erlang_b_scalar(
-            _scalar("erlang_b", "agents", agents), _scalar("erlang_b", "load", load)
-        )
-    n = _agents("erlang_b", agents)
-    a = _load("erlang_b", load)
-    scalar = n.ndim == 0 and a.ndim == 0
-    shape = np.broadcast_shapes(n.shape, a.shape)
-    out = np.empty(math.prod(shape))
-    _s.erlang_b_array(*_flatten((n, a), shape), out)
-    return _finish(out, shape, scalar)
+    return _agents_load("erlang_b", _s.erlang_b_scalar, _s.erlang_b_array, agents, load)
 
 
 def erlang_c(agents: Any, load: Any) -> Any:
@@ -175,17 +178,7 @@ def erlang_c(agents: Any, load: Any) -> Any:
     >>> round(erlang_c(14, 10.0), 4)
     0.1741
     """
-    if _is_scalar(agents) and _is_scalar(load):
-        return _s.erlang_c_scalar(
-            _scalar("erlang_c", "agents", agents), _scalar("erlang_c", "load", load)
-        )
-    n = _agents("erlang_c", agents)
-    a = _load("erlang_c", load)
-    scalar = n.ndim == 0 and a.ndim == 0
-    shape = np.broadcast_shapes(n.shape, a.shape)
-    out = np.empty(math.prod(shape))
-    _s.erlang_c_array(*_flatten((n, a), shape), out)
-    return _finish(out, shape, scalar)
+    return _agents_load("erlang_c", _s.erlang_c_scalar, _s.erlang_c_array, agents, load)
 
 
 def measures(agents: Any, load: Any, aht: Any, target: Any = 0.0, patience: Any = _INF) -> Measures:
@@ -402,11 +395,7 @@ def required_agents_array(
     h = _aht(func, aht)
     p = _patience(func, patience)
     sl = _opt(func, "service_level", service_level, 0.0, 1.0, "a fraction in [0, 1] (nan: absent)")
-    if target is None:
-        t = np.asarray(np.nan)
-    else:
-        t = _to_float(func, "target", target)
-        _check(func, "target", t, t < 0, "a threshold in seconds >= 0 (nan: absent)")
+    t = _opt(func, "target", target, 0.0, _INF, "a threshold in seconds >= 0 (nan: absent)")
     mw = _opt(func, "max_wait", max_wait, 0.0, _INF, "a wait in seconds >= 0 (nan: absent)")
     mab = _opt(
         func, "max_abandonment", max_abandonment, 0.0, 1.0, "a fraction in [0, 1] (nan: absent)"
@@ -534,9 +523,7 @@ def _required_scalar(
         return x
 
     sl = opt("service_level", service_level, 1.0, "a fraction in [0, 1] (nan: absent)")
-    t = nan if target is None else float(target)
-    if t < 0:
-        raise _bad(func, "target", "a threshold in seconds >= 0 (nan: absent)", t)
+    t = opt("target", target, _INF, "a threshold in seconds >= 0 (nan: absent)")
     mw = opt("max_wait", max_wait, _INF, "a wait in seconds >= 0 (nan: absent)")
     mab = opt("max_abandonment", max_abandonment, 1.0, "a fraction in [0, 1] (nan: absent)")
     mocc = opt("max_occupancy", max_occupancy, 1.0, "a fraction in [0, 1] (nan: absent)")

@@ -83,21 +83,25 @@ def erlang_c_from_u(n: float, a: float, u: float) -> float:
 
 # --------------------------------------------------------------------------- Erlang C measures
 @numba.njit(cache=True, error_model="numpy")
+def _fill(
+    out: np.ndarray, wait: float, service: float, asa: float, abandon: float, occupancy: float
+) -> None:
+    """Write the five measures into out[WAIT..OCCUPANCY]."""
+    out[WAIT] = wait
+    out[SERVICE] = service
+    out[ASA] = asa
+    out[ABANDON] = abandon
+    out[OCCUPANCY] = occupancy
+
+
+@numba.njit(cache=True, error_model="numpy")
 def measures_c_from_u(n: float, a: float, h: float, t: float, u: float, out: np.ndarray) -> None:
     """Erlang C measures at n agents, given U(n, a); writes out[WAIT..OCCUPANCY]."""
     if a == 0.0:
-        out[WAIT] = 0.0
-        out[SERVICE] = 1.0
-        out[ASA] = 0.0
-        out[ABANDON] = 0.0
-        out[OCCUPANCY] = 0.0
+        _fill(out, 0.0, 1.0, 0.0, 0.0, 0.0)
         return
     if n == 0.0 or a >= n:
-        out[WAIT] = 1.0
-        out[SERVICE] = 0.0
-        out[ASA] = _INF
-        out[ABANDON] = 0.0
-        out[OCCUPANCY] = 1.0
+        _fill(out, 1.0, 0.0, _INF, 0.0, 1.0)
         return
     x = (1.0 - a / n) * u
     c = 1.0 / (1.0 + x)
@@ -263,11 +267,7 @@ def measures_a_from_u(
         # J is of moderate size here (about sqrt(x) + x / (x - y) at most).
         if math.isinf(u):
             # B underflowed: nobody waits (to double precision).
-            out[WAIT] = 0.0
-            out[SERVICE] = 1.0
-            out[ABANDON] = 0.0
-            out[OCCUPANCY] = a / n
-            out[ASA] = 0.0 if need_asa else math.nan
+            _fill(out, 0.0, 1.0, 0.0 if need_asa else math.nan, 0.0, a / n)
             return
         f = jj + (1.0 - jj) * inv_rho
         if f < 1e-3 * jj:
@@ -318,18 +318,10 @@ def measures(
 ) -> None:
     """All five measures at one point; patience p = inf selects Erlang C."""
     if a == 0.0:
-        out[WAIT] = 0.0
-        out[SERVICE] = 1.0
-        out[ASA] = 0.0
-        out[ABANDON] = 0.0
-        out[OCCUPANCY] = 0.0
+        _fill(out, 0.0, 1.0, 0.0, 0.0, 0.0)
         return
     if n == 0.0:
-        out[WAIT] = 1.0
-        out[SERVICE] = 0.0
-        out[ASA] = _INF
-        out[ABANDON] = 0.0 if math.isinf(p) else 1.0
-        out[OCCUPANCY] = 1.0
+        _fill(out, 1.0, 0.0, _INF, 0.0 if math.isinf(p) else 1.0, 1.0)
         return
     if math.isinf(p):
         if a >= n:

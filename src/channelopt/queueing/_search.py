@@ -327,82 +327,6 @@ def required_a(
     return math.nan
 
 
-# --------------------------------------------------------------------------- array loops
-# Inputs are 1-d; an input of length 1 applies to every cell (no broadcast copy).
-@numba.njit(cache=True, error_model="numpy")
-def _at(x: np.ndarray, i: int) -> float:
-    return x[0] if x.shape[0] == 1 else x[i]
-
-
-@numba.njit(cache=True, error_model="numpy")
-def measures_array(
-    n: np.ndarray,
-    a: np.ndarray,
-    h: np.ndarray,
-    p: np.ndarray,
-    t: np.ndarray,
-    need_asa: bool,
-    out: np.ndarray,
-) -> None:
-    """Fill out[i, :] with the five measures of cell i."""
-    m = np.empty(5)
-    for i in range(out.shape[0]):
-        measures(_at(n, i), _at(a, i), _at(h, i), _at(p, i), _at(t, i), need_asa, m)
-        for j in range(5):
-            out[i, j] = m[j]
-
-
-@numba.njit(cache=True, error_model="numpy")
-def erlang_b_array(n: np.ndarray, a: np.ndarray, out: np.ndarray) -> None:
-    for i in range(out.shape[0]):
-        out[i] = erlang_b_pair(_at(n, i), _at(a, i))[0]
-
-
-@numba.njit(cache=True, error_model="numpy")
-def erlang_c_array(n: np.ndarray, a: np.ndarray, out: np.ndarray) -> None:
-    for i in range(out.shape[0]):
-        ni = _at(n, i)
-        ai = _at(a, i)
-        if ai == 0.0:
-            out[i] = 0.0
-        elif ai >= ni:
-            out[i] = 1.0
-        else:
-            out[i] = erlang_c_from_u(ni, ai, erlang_b_pair(ni, ai)[1])
-
-
-@numba.njit(cache=True, error_model="numpy")
-def required_array(
-    a: np.ndarray,
-    h: np.ndarray,
-    p: np.ndarray,
-    sl: np.ndarray,
-    t: np.ndarray,
-    max_wait: np.ndarray,
-    max_ab: np.ndarray,
-    max_occ: np.ndarray,
-    out: np.ndarray,
-) -> None:
-    """Staffing of every cell; nan targets are absent, nan out = unreachable."""
-    for i in range(out.shape[0]):
-        pi = _at(p, i)
-        if math.isinf(pi):
-            out[i] = required_c(
-                _at(a, i), _at(h, i), _at(sl, i), _at(t, i), _at(max_wait, i), _at(max_occ, i)
-            )
-        else:
-            out[i] = required_a(
-                _at(a, i),
-                _at(h, i),
-                pi,
-                _at(sl, i),
-                _at(t, i),
-                _at(max_wait, i),
-                _at(max_ab, i),
-                _at(max_occ, i),
-            )
-
-
 # --------------------------------------------------------------------------- scalar entry points
 @numba.njit(cache=True, error_model="numpy")
 def measures_tuple(
@@ -441,3 +365,67 @@ def required_scalar(
     if math.isinf(p):
         return required_c(a, h, sl, t, max_wait, max_occ)
     return required_a(a, h, p, sl, t, max_wait, max_ab, max_occ)
+
+
+# --------------------------------------------------------------------------- array loops
+# Inputs are 1-d; an input of length 1 applies to every cell (no broadcast copy).
+# Each cell goes through the scalar entry point above, so both forms agree exactly.
+@numba.njit(cache=True, error_model="numpy")
+def _at(x: np.ndarray, i: int) -> float:
+    return x[0] if x.shape[0] == 1 else x[i]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def measures_array(
+    n: np.ndarray,
+    a: np.ndarray,
+    h: np.ndarray,
+    p: np.ndarray,
+    t: np.ndarray,
+    need_asa: bool,
+    out: np.ndarray,
+) -> None:
+    """Fill out[i, :] with the five measures of cell i."""
+    m = np.empty(5)
+    for i in range(out.shape[0]):
+        measures(_at(n, i), _at(a, i), _at(h, i), _at(p, i), _at(t, i), need_asa, m)
+        for j in range(5):
+            out[i, j] = m[j]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def erlang_b_array(n: np.ndarray, a: np.ndarray, out: np.ndarray) -> None:
+    for i in range(out.shape[0]):
+        out[i] = erlang_b_scalar(_at(n, i), _at(a, i))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def erlang_c_array(n: np.ndarray, a: np.ndarray, out: np.ndarray) -> None:
+    for i in range(out.shape[0]):
+        out[i] = erlang_c_scalar(_at(n, i), _at(a, i))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def required_array(
+    a: np.ndarray,
+    h: np.ndarray,
+    p: np.ndarray,
+    sl: np.ndarray,
+    t: np.ndarray,
+    max_wait: np.ndarray,
+    max_ab: np.ndarray,
+    max_occ: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """Staffing of every cell; nan targets are absent, nan out = unreachable."""
+    for i in range(out.shape[0]):
+        out[i] = required_scalar(
+            _at(a, i),
+            _at(h, i),
+            _at(p, i),
+            _at(sl, i),
+            _at(t, i),
+            _at(max_wait, i),
+            _at(max_ab, i),
+            _at(max_occ, i),
+        )

@@ -153,6 +153,10 @@ def _check_targets(
     def busy(mask: np.ndarray) -> np.ndarray:
         return mask & (a > 0) if mask.any() else mask
 
+    def unreachable_if(mask: np.ndarray, why: str) -> None:
+        if np.any(mask):
+            raise _unreachable(func, where(mask), why)
+
     has_sl = ~np.isnan(sl)
     some = has_sl | ~np.isnan(mw) | ~np.isnan(mab) | ~np.isnan(mocc)
     if not np.all(some):
@@ -169,31 +173,21 @@ def _check_targets(
     erlang_a = np.isfinite(p)
     with np.errstate(invalid="ignore"):
         m = busy(has_sl & (sl >= 1.0) & (np.isfinite(t) | erlang_a))
-    if np.any(m):
-        raise _unreachable(
-            func,
-            where(m),
-            "a service level of 1 needs every contact answered within target; with load > 0 "
-            "some contacts always wait longer (or abandon), at any number of agents",
-        )
-    m = busy(mw == 0.0)
-    if np.any(m):
-        raise _unreachable(
-            func,
-            where(m),
-            "max_wait 0 is impossible with load > 0: some answered contacts always wait",
-        )
-    m = busy(erlang_a & (mab == 0.0))
-    if np.any(m):
-        raise _unreachable(
-            func,
-            where(m),
-            "max_abandonment 0 is impossible with finite patience and load > 0: "
-            "some contacts always wait, and any that wait may abandon",
-        )
-    m = busy(mocc == 0.0)
-    if np.any(m):
-        raise _unreachable(func, where(m), "max_occupancy 0 is impossible with load > 0")
+    unreachable_if(
+        m,
+        "a service level of 1 needs every contact answered within target; with load > 0 "
+        "some contacts always wait longer (or abandon), at any number of agents",
+    )
+    unreachable_if(
+        busy(mw == 0.0),
+        "max_wait 0 is impossible with load > 0: some answered contacts always wait",
+    )
+    unreachable_if(
+        busy(erlang_a & (mab == 0.0)),
+        "max_abandonment 0 is impossible with finite patience and load > 0: "
+        "some contacts always wait, and any that wait may abandon",
+    )
+    unreachable_if(busy(mocc == 0.0), "max_occupancy 0 is impossible with load > 0")
 
 
 def _flatten(arrays: tuple[np.ndarray, ...], shape: tuple[int, ...]) -> list[np.ndarray]:
