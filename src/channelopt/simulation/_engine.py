@@ -146,7 +146,8 @@ def run_replication(
     staffing : ndarray of int, shape (I, P)
         Agents on duty per interval of the day and pool (same every day).
     seed : numpy.random.SeedSequence
-        Seed of this replication; independent streams per purpose are spawned from it.
+        Seed of this replication; eight independent streams (one per purpose) are
+        spawned from it.
     n_days : int
         Days to simulate (warm-up days included; the caller discards them).
     forecast_error : bool
@@ -175,23 +176,7 @@ def _run(
     n_days: int,
     use_forecast_error: bool,
 ) -> ReplicationOutput:
-    """Simulate ``n_days`` days of one replication.
-
-    Parameters
-    ----------
-    res : Resolved
-        The resolved scenario period.
-    staffing : ndarray of int, shape (I, P)
-        Agents on duty per interval of the day and pool (same every day).
-    seed : numpy.random.SeedSequence
-        Seed of this replication; eight independent streams are spawned from it.
-    n_days : int
-        Days to simulate (warm-up days included; the caller discards them).
-
-    Returns
-    -------
-    ReplicationOutput
-    """
+    """The body of :func:`run_replication` (same arguments), run with the cyclic GC off."""
     C = res.n_channels
     I = res.n_intervals  # noqa: E741 - C, I, P, L, G as in the Resolved docs
     P = len(res.pools)
