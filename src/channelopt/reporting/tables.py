@@ -287,6 +287,13 @@ def journey_flows(resolved: Resolved, staffing: Any = None) -> pd.DataFrame:
                 M[i, i] += abandon[i] * p_retry
         offered = np.linalg.solve(np.eye(C) - M.T, external)
     rows: list[tuple[str, str, str, float]] = []
+
+    def spread(source: str, amount: float, shares: np.ndarray, kind: str) -> None:
+        """Rows ``source -> channel j`` of ``amount x shares[j]`` for every share > 0."""
+        for j in range(C):
+            if shares[j] > 0:
+                rows.append((source, r.channels[j], kind, amount * shares[j]))
+
     for i, ch in enumerate(r.channels):
         if external[i] > 0:
             rows.append(("external", ch, "arrival", float(external[i])))
@@ -296,9 +303,7 @@ def journey_flows(resolved: Resolved, staffing: Any = None) -> pd.DataFrame:
         if is_self[i]:
             rows.append((ch, "contained", "contained", o * cont[i]))
             rest = o * (1 - cont[i])
-            for j in range(C):
-                if H[i, j] > 0:
-                    rows.append((ch, r.channels[j], "handoff", rest * H[i, j]))
+            spread(ch, rest, H[i], "handoff")
             rows.append((ch, "unresolved", "unresolved", rest * max(0.0, 1 - H[i].sum())))
             continue
         abandoned = o * abandon[i]
@@ -306,15 +311,11 @@ def journey_flows(resolved: Resolved, staffing: Any = None) -> pd.DataFrame:
             rows.append((ch, ch, "retrial", abandoned * p_retry))
             rows.append((ch, "lost", "lost", abandoned * (1 - p_retry)))
         served = o - abandoned
-        for j in range(C):
-            if H[i, j] > 0:
-                rows.append((ch, r.channels[j], "handoff", served * H[i, j]))
+        spread(ch, served, H[i], "handoff")
         kept = served * max(0.0, 1 - H[i].sum())
         rows.append((ch, "resolved", "resolved", kept * res[i]))
         unresolved = kept * (1 - res[i])
-        for j in range(C):
-            if R[i, j] > 0:
-                rows.append((ch, r.channels[j], "repeat", unresolved * R[i, j]))
+        spread(ch, unresolved, R[i], "repeat")
         rows.append((ch, "unresolved", "unresolved", unresolved * max(0.0, 1 - R[i].sum())))
     out = pd.DataFrame(rows, columns=["source", "target", "kind", "contacts"])
     return out[out["contacts"] > 0].reset_index(drop=True)
