@@ -244,6 +244,14 @@ def _stretched(spec: ChannelSpec, agents: np.ndarray, lam: np.ndarray, ref):  # 
 
 
 @numba.njit(cache=True)
+def _log_sum_add(mx: float, acc: float, v: float) -> tuple[float, float]:
+    """Add exp(v) to the running sum exp(mx) * acc; returns the new (mx, acc)."""
+    if v > mx:
+        return v, acc * math.exp(mx - v) + 1.0
+    return mx, acc + math.exp(v - mx)
+
+
+@numba.njit(cache=True)
 def _stretch_sums(agents, k, s, lam, aht):  # type: ignore[no-untyped-def]
     """Per cell: log R_s, log R_ref and log E[m | m < N] of the chat birth-death chain.
 
@@ -278,23 +286,10 @@ def _stretch_sums(agents, k, s, lam, aht):  # type: ignore[no-untyped-def]
                 rate += (n - r) * q * full / (1.0 + s * (q - 1))
             l_s += math.log(rate / aht) - log_lam
             l_ref += math.log(i / aht) - log_lam
-            if l_s > mx_s:
-                acc_s = acc_s * math.exp(mx_s - l_s) + 1.0
-                mx_s = l_s
-            else:
-                acc_s += math.exp(l_s - mx_s)
-            if l_ref > mx_ref:
-                acc_ref = acc_ref * math.exp(mx_ref - l_ref) + 1.0
-                mx_ref = l_ref
-            else:
-                acc_ref += math.exp(l_ref - mx_ref)
+            mx_s, acc_s = _log_sum_add(mx_s, acc_s, l_s)
+            mx_ref, acc_ref = _log_sum_add(mx_ref, acc_ref, l_ref)
             if m > 0:
-                lm = l_s + math.log(m)
-                if lm > mx_m:
-                    acc_m = acc_m * math.exp(mx_m - lm) + 1.0
-                    mx_m = lm
-                else:
-                    acc_m += math.exp(lm - mx_m)
+                mx_m, acc_m = _log_sum_add(mx_m, acc_m, l_s + math.log(m))
         out_s[c] = mx_s + math.log(acc_s)
         out_ref[c] = mx_ref + math.log(acc_ref)
         log_mean = mx_m + math.log(acc_m) if acc_m > 0 else -math.inf
