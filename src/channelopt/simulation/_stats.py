@@ -7,26 +7,29 @@ import math
 __all__ = ["t_quantile"]
 
 
+_TINY = 1e-300
+
+
+def _lentz_step(aa: float, c: float, d: float) -> tuple[float, float]:
+    """One term ``aa`` of the modified Lentz recurrence: the new (c, d)."""
+    d = 1.0 + aa * d
+    d = 1.0 / (d if abs(d) > _TINY else _TINY)
+    c = 1.0 + aa / c
+    c = c if abs(c) > _TINY else _TINY
+    return c, d
+
+
 def _betacf(a: float, b: float, x: float) -> float:
     # continued fraction of the incomplete beta function (modified Lentz)
-    tiny = 1e-300
     qab, qap, qam = a + b, a + 1.0, a - 1.0
     c, d = 1.0, 1.0 - qab * x / qap
-    d = 1.0 / (d if abs(d) > tiny else tiny)
+    d = 1.0 / (d if abs(d) > _TINY else _TINY)
     h = d
     for m in range(1, 400):
         m2 = 2 * m
-        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) > tiny else tiny
+        c, d = _lentz_step(m * (b - m) * x / ((qam + m2) * (a + m2)), c, d)
         h *= d * c
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) > tiny else tiny
+        c, d = _lentz_step(-(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)), c, d)
         delta = d * c
         h *= delta
         if abs(delta - 1.0) < 1e-15:
