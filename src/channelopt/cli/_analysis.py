@@ -8,13 +8,20 @@ from typing import Annotated, Any
 import typer
 
 from ._app import app
-from ._common import BadInputError, State, frame_table, guard, load, progress_bar, state_of
+from ._common import (
+    BadInputError,
+    ParquetOption,
+    ScenarioFile,
+    State,
+    frame_table,
+    guard,
+    load,
+    progress_bar,
+    state_of,
+)
 
 __all__: list[str] = []
 
-ScenarioFile = Annotated[
-    Path, typer.Argument(help="Scenario YAML file.", show_default=False, metavar="FILE")
-]
 PlanOption = Annotated[
     Path | None,
     typer.Option(
@@ -46,9 +53,7 @@ def staff(
             show_default=False,
         ),
     ] = None,
-    parquet: Annotated[
-        bool, typer.Option("--parquet", help="Write Parquet instead of CSV (needs pyarrow).")
-    ] = False,
+    parquet: ParquetOption = False,
 ) -> None:
     """Agents needed per interval and channel (Erlang C/A, concurrency, deadlines).
 
@@ -116,9 +121,7 @@ def simulate(
             show_default=False,
         ),
     ] = None,
-    parquet: Annotated[
-        bool, typer.Option("--parquet", help="Write Parquet instead of CSV (needs pyarrow).")
-    ] = False,
+    parquet: ParquetOption = False,
 ) -> None:
     """Discrete-event simulation of contacts and journeys, replications in parallel.
 

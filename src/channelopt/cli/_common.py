@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -33,6 +33,8 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "BadInputError",
+    "ParquetOption",
+    "ScenarioFile",
     "State",
     "frame_table",
     "guard",
@@ -40,6 +42,14 @@ __all__ = [
     "progress_bar",
     "state_of",
     "write_frame",
+]
+
+ScenarioFile = Annotated[
+    Path, typer.Argument(help="Scenario YAML file.", show_default=False, metavar="FILE")
+]
+#: ``--parquet``: write tables as Parquet instead of CSV
+ParquetOption = Annotated[
+    bool, typer.Option("--parquet", help="Write Parquet instead of CSV (needs pyarrow).")
 ]
 
 EXIT_OK = 0

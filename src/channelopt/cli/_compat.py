@@ -6,6 +6,7 @@ plan's starts, a plan file); these helpers name them in one place.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ from ._common import BadInputError
 if TYPE_CHECKING:  # pragma: no cover
     from channelopt.scenario import Resolved, Scenario
 
-__all__ = ["load_plan", "plan_yaml", "resolve_base", "save_plan"]
+__all__ = ["add_plans", "load_plan", "plan_yaml", "resolve_base", "save_plan"]
 
 
 def resolve_base(scenario: Scenario) -> Resolved:
@@ -37,6 +38,15 @@ def load_plan(path: Path | str, scenario: Scenario) -> Any:
     if problems:
         raise ScenarioError(problems, f"{p} (against scenario {scenario.name!r})")
     return plan
+
+
+def add_plans(plans: dict[str, Any], paths: Iterable[Path], scenario: Scenario) -> None:
+    """Load each plan file into ``plans``, named by the plan's name or the file stem
+    (the full path when that name is taken)."""
+    for path in paths:
+        plan = load_plan(path, scenario)
+        name = plan.name or path.stem
+        plans[name if name not in plans else str(path)] = plan
 
 
 def plan_yaml(plan: Any) -> str:

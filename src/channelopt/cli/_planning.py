@@ -8,13 +8,18 @@ from typing import Annotated, Any
 import typer
 
 from ._app import app
-from ._common import BadInputError, State, frame_table, guard, load, progress_bar, state_of
+from ._common import (
+    BadInputError,
+    ScenarioFile,
+    State,
+    frame_table,
+    guard,
+    load,
+    progress_bar,
+    state_of,
+)
 
 __all__ = ["print_plan"]
-
-ScenarioFile = Annotated[
-    Path, typer.Argument(help="Scenario YAML file.", show_default=False, metavar="FILE")
-]
 
 
 def print_plan(
@@ -166,19 +171,14 @@ def compare(
     state: State = state_of(ctx)
     with guard(state):
         scenario = load(file)
-        from ._compat import load_plan
+        from ._compat import add_plans
 
         plans: dict[str, Any] = {}
         if baseline:
             from channelopt.scenario import Plan
 
             plans["do nothing"] = Plan(starts={}, name="do nothing")
-        for path in plan_files:
-            plan = load_plan(path, scenario)
-            name = plan.name or path.stem
-            if name in plans:
-                name = str(path)
-            plans[name] = plan
+        add_plans(plans, plan_files, scenario)
         from channelopt.whatif import compare as run_compare
 
         options: dict[str, Any] = {}

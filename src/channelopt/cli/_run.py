@@ -10,13 +10,18 @@ import typer
 from rich.table import Table
 
 from ._app import app
-from ._common import BadInputError, State, guard, load, progress_bar, state_of, write_frame
+from ._common import (
+    BadInputError,
+    ScenarioFile,
+    State,
+    guard,
+    load,
+    progress_bar,
+    state_of,
+    write_frame,
+)
 
 __all__: list[str] = []
-
-ScenarioFile = Annotated[
-    Path, typer.Argument(help="Scenario YAML file.", show_default=False, metavar="FILE")
-]
 
 
 @app.command()
@@ -52,13 +57,10 @@ def report(
         from ._analysis import check_period
 
         check_period(scenario, period)
-        from ._compat import load_plan
+        from ._compat import add_plans
 
         plans: dict[str, Any] = {}
-        for path in plan_files or []:
-            plan = load_plan(path, scenario)
-            name = plan.name or path.stem
-            plans[name if name not in plans else str(path)] = plan
+        add_plans(plans, plan_files or [], scenario)
         optimization = None
         if optimize:
             from channelopt.planning import optimize as run_optimize

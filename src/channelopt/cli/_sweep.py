@@ -8,7 +8,17 @@ from typing import Annotated, Any
 import typer
 
 from ._app import app
-from ._common import BadInputError, State, frame_table, guard, load, progress_bar, state_of
+from ._common import (
+    BadInputError,
+    ParquetOption,
+    ScenarioFile,
+    State,
+    frame_table,
+    guard,
+    load,
+    progress_bar,
+    state_of,
+)
 
 __all__ = ["parse_set"]
 
@@ -72,9 +82,7 @@ def parse_set(options: list[str]) -> dict[str, list[Any]]:
 @app.command()
 def sweep(
     ctx: typer.Context,
-    file: Annotated[
-        Path, typer.Argument(help="Scenario YAML file.", show_default=False, metavar="FILE")
-    ],
+    file: ScenarioFile,
     set_: Annotated[
         list[str],
         typer.Option(
@@ -112,9 +120,7 @@ def sweep(
         Path | None,
         typer.Option("--csv", help="Write the sweep table to this CSV file.", show_default=False),
     ] = None,
-    parquet: Annotated[
-        bool, typer.Option("--parquet", help="Write Parquet instead of CSV (needs pyarrow).")
-    ] = False,
+    parquet: ParquetOption = False,
 ) -> None:
     """Run one engine over a grid of scenario changes; one row per case (x channel).
 
