@@ -49,7 +49,7 @@ import math
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, as_completed
 from concurrent.futures.process import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -407,16 +407,7 @@ def _run_pool(
         with _spawn_environment() if own else contextlib.nullcontext():
             for chunk in chunks:
                 futures[pool.submit(_run_chunk, fn, shared, chunk)] = chunk
-        done = 0
-        for future in as_completed(futures):
-            chunk = futures[future]
-            try:
-                _record(outcomes, future.result())
-            except Exception as exc:
-                _fail_chunk(outcomes, chunk, exc)
-            done += len(chunk)
-            if progress is not None:
-                progress(done, total)
+        _collect(outcomes, futures, as_completed(futures), total, progress)
     except KeyboardInterrupt:
         interrupted = True
         for future in futures:
@@ -428,6 +419,27 @@ def _run_pool(
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
     return outcomes, interrupted
+
+
+def _collect(
+    outcomes: list[Outcome],
+    futures: Mapping[Any, _Chunk],
+    completed: Iterable[Any],
+    total: int,
+    progress: Progress | None,
+) -> None:
+    """Record each chunk's outcomes as its future completes (a failed chunk fails its
+    cases) and report ``progress(done, total)`` after every chunk."""
+    done = 0
+    for future in completed:
+        chunk = futures[future]
+        try:
+            _record(outcomes, future.result())
+        except Exception as exc:
+            _fail_chunk(outcomes, chunk, exc)
+        done += len(chunk)
+        if progress is not None:
+            progress(done, total)
 
 
 def _terminate_workers(pool: Executor) -> None:
@@ -480,16 +492,9 @@ def _run_dask(
             future = client.submit(_run_chunk, fn, shared_ref, chunk, pure=False)
             futures[future] = chunk
         try:
-            done = 0
-            for future in distributed.as_completed(list(futures)):
-                chunk = futures[future]
-                try:
-                    _record(outcomes, future.result())
-                except Exception as exc:
-                    _fail_chunk(outcomes, chunk, exc)
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, len(items))
+            _collect(
+                outcomes, futures, distributed.as_completed(list(futures)), len(items), progress
+            )
         except KeyboardInterrupt:
             interrupted = True
             _harvest(outcomes, futures)
