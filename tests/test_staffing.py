@@ -345,8 +345,7 @@ def test_pool_agents_fill_specialists_first(journey: StaffingResult) -> None:
 
 
 def test_staff_resolves_a_scenario_with_a_plan() -> None:
-    if not SCENARIOS:
-        pytest.skip("no bundled scenarios")
+    assert SCENARIOS, "the bundled scenarios are missing"
     sc = co.load_scenario(SCENARIOS[0])
     plain = staff(sc, period=0)
     assert plain.scenario_name == sc.resolve(0).name
@@ -436,7 +435,6 @@ def test_bad_input_is_named() -> None:
 BANK = Path(__file__).resolve().parents[1] / "scenarios" / "retail_bank.yaml"
 
 
-@pytest.mark.skipif(not BANK.exists(), reason="retail_bank.yaml not bundled")
 def test_a_plan_changes_the_staffing() -> None:
     sc = co.load_scenario(BANK)
     base = staff(sc, period=2).summary().set_index("channel")
