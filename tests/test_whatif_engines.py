@@ -114,6 +114,7 @@ def test_simulate_sweep_is_the_same_on_every_executor(small_bank) -> None:
         distributed.Client(cluster) as client,
     ):
         dask = co.sweep(small_bank, grid, executor=client, **kwargs)
+    assert (dask["status"] == "ok").all(), dask["error"].unique()
     pd.testing.assert_frame_equal(serial, dask)
 
 

@@ -26,6 +26,7 @@ The module is private: :func:`channelopt.simulation.simulate` is the API.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import heapq
 import math
@@ -57,7 +58,6 @@ F_JOURNEY, F_CHANNEL, F_ARRIVAL, F_SLOT, F_DEADLINE, F_STATE, F_WORK = 0, 1, 2, 
 F_START, F_AGENT, F_VERSION, F_LAST = 7, 8, 9, 10
 
 _BATCH = 16_384
-_TYPECODES = {"b": np.int8, "i": np.int32, "q": np.int64, "d": np.float64}
 _DAY_S = 86_400.0
 
 
@@ -898,8 +898,11 @@ def _run(
 
     # convert one record list at a time and release it, to keep the peak memory low
     def take(values: array, dtype: Any) -> np.ndarray:
-        arr = np.frombuffer(values, dtype=_TYPECODES[values.typecode]).astype(dtype, copy=True)
-        del values[:]
+        arr = np.array(values, dtype=dtype)
+        # Something else may still view the record (Dask's in-process worker
+        # profiler samples frames): then keep it; it is freed when the run returns.
+        with contextlib.suppress(BufferError):
+            del values[:]
         return arr
 
     journeys = {
