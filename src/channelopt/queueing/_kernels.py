@@ -108,7 +108,8 @@ def measures_c_from_u(n: float, a: float, h: float, t: float, u: float, out: np.
     no_wait = 1.0 / (1.0 + 1.0 / x)  # 1 - C without cancellation (x may be inf)
     out[WAIT] = c
     # SL = (1 - C) + C (1 - exp(-(n - a) t / h)): two non-negative terms.
-    out[SERVICE] = no_wait + c * -math.expm1(-(n - a) * t / h)
+    # (the sum can round one ulp above 1: clamp, a probability stays a probability)
+    out[SERVICE] = min(1.0, no_wait + c * -math.expm1(-(n - a) * t / h))
     out[ASA] = c * h / (n - a)
     out[ABANDON] = 0.0
     out[OCCUPANCY] = a / n
