@@ -109,17 +109,20 @@ SMALL_A = [
 ]
 
 
-@pytest.mark.parametrize("case", SMALL_A)
-def test_erlang_a_against_birth_death_chain(case: tuple) -> None:
-    n, a, aht, patience, target = case
-    want = ref.erlang_a_birth_death(n, a, aht, patience, target)
-    m = q.measures(n, a, aht, target, patience)
-    label = f"{case}"
+def assert_measures_match(m: q.Measures, want: dict, label: str) -> None:
+    """Every Erlang A measure of the kernel against a reference result."""
     assert_close(m.wait_probability, want["wait"], "wait " + label)
     assert_close(m.service_level, want["sl"], "service level " + label)
     assert_close(m.average_wait, want["asa"], "average wait " + label)
     assert_close(m.abandonment, want["ab"], "abandonment " + label)
     assert_close(m.occupancy, want["occ"], "occupancy " + label)
+
+
+@pytest.mark.parametrize("case", SMALL_A)
+def test_erlang_a_against_birth_death_chain(case: tuple) -> None:
+    n, a, aht, patience, target = case
+    want = ref.erlang_a_birth_death(n, a, aht, patience, target)
+    assert_measures_match(q.measures(n, a, aht, target, patience), want, f"{case}")
 
 
 def test_reference_erlang_a_routes_agree() -> None:
@@ -145,13 +148,7 @@ LARGE_A = [
 def test_erlang_a_against_closed_forms(case: tuple) -> None:
     n, a, aht, patience, target = case
     want = ref.erlang_a_closed(n, a, aht, patience, target)
-    m = q.measures(n, a, aht, target, patience)
-    label = f"{case}"
-    assert_close(m.wait_probability, want["wait"], "wait " + label)
-    assert_close(m.service_level, want["sl"], "service level " + label)
-    assert_close(m.average_wait, want["asa"], "average wait " + label)
-    assert_close(m.abandonment, want["ab"], "abandonment " + label)
-    assert_close(m.occupancy, want["occ"], "occupancy " + label)
+    assert_measures_match(q.measures(n, a, aht, target, patience), want, f"{case}")
 
 
 def test_erlang_a_tends_to_erlang_c() -> None:
