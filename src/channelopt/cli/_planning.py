@@ -48,12 +48,13 @@ def print_plan(
         )
     violations = list(getattr(evaluation, "violations", ()) or ())
     if violations:
-        state.print(f"[bold red]{len(violations)} violation(s)[/]:")
+        state.print(f"[bold red]{len(violations)} violation(s)[/]:", markup=True)
         for v in violations:
-            state.print(f"  - {v}", markup=False)
+            state.print(f"  - {v}")
     else:
         state.print(
-            "[green]feasible[/]: no budget, headcount, hiring, target or dependency violation"
+            "[green]feasible[/]: no budget, headcount, hiring, target or dependency violation",
+            markup=True,
         )
 
 

@@ -14,6 +14,7 @@ from ._common import (
     BadInputError,
     ScenarioFile,
     State,
+    _text,
     guard,
     load,
     progress_bar,
@@ -330,7 +331,7 @@ def _print_summary(state: State, results: dict[str, Any], outdir: Path) -> None:
     steps.add_column("result")
     steps.add_column("seconds", justify="right")
     for name, detail, seconds in results["steps"]:
-        steps.add_row(name, detail, f"{seconds:.1f}")
+        steps.add_row(_text(name), _text(detail), f"{seconds:.1f}")
     state.print(steps)
     cmp = results.get("comparison")
     if cmp is not None and len(cmp):
@@ -357,10 +358,13 @@ def _print_summary(state: State, results: dict[str, Any], outdir: Path) -> None:
         for _, row in cmp.iterrows():
             t.add_row(
                 *[
-                    format_money(float(row[c]))
-                    if c in ("objective", "npv", "initiative_spending")
-                    else format_cell(row[c], c)
-                    for c in cols
+                    _text(v)
+                    for v in [
+                        format_money(float(row[c]))
+                        if c in ("objective", "npv", "initiative_spending")
+                        else format_cell(row[c], c)
+                        for c in cols
+                    ]
                 ]
             )
         state.print(t)
@@ -371,7 +375,7 @@ def _print_summary(state: State, results: dict[str, Any], outdir: Path) -> None:
                 "(objective: NPV - value of customer effort)"
             )
     for warning in results.get("warnings", []):
-        state.err.print(f"[yellow]warning[/]: {warning}", highlight=False)
+        state.warn("[yellow]warning[/]: ", warning)
     state.print(f"wrote {len(results['files'])} files to {outdir}/:")
     for f in results["files"]:
         state.print(f"  {f}")
