@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 import channelopt as co
-from channelopt.planning import _pulp, optimize
+from channelopt.planning import optimize
+from channelopt.solver import _pulp
 from channelopt.planning.evaluate import clear_cache
 from conftest import assert_ratio
 
