@@ -18,8 +18,8 @@ import pytest
 
 import channelopt as co
 from channelopt.planning import optimize
-from channelopt.solver import _pulp
 from channelopt.planning.evaluate import clear_cache
+from channelopt.solver import _pulp
 from conftest import assert_ratio
 
 CHANNELS = ("voice", "chat", "messaging", "email", "bot")

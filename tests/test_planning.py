@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import channelopt as co
-from channelopt.errors import InfeasibleError, SolverError
+from channelopt.errors import InfeasibleError
 from channelopt.planning import Plan, evaluate, marginal_values, optimize, pareto
 from channelopt.solver import _pulp
 from channelopt.staffing import staff

@@ -12,6 +12,7 @@ import pytest
 from channelopt.errors import SolverError
 from channelopt.solver import _pulp
 
+
 # --------------------------------------------------------------------------- adapter
 def test_adapter_solves_a_knapsack_with_both_solvers() -> None:
     # max 5a + 4b + 3c s.t. 2a + 3b + c <= 4, binaries: optimum a = c = 1 (8) by inspection.
@@ -34,8 +35,6 @@ def test_adapter_reports_infeasible_and_rejects_unknown_solver() -> None:
     assert m.solve("highs").status == "infeasible"
     with pytest.raises(SolverError, match="'solver' parameter"):
         m.solve("gurobi")
-
-
 
 
 class _StatusObject:
