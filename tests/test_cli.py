@@ -643,3 +643,19 @@ def test_sweep_value_the_scenario_cannot_take_exits_2(small: Path) -> None:
     result = runner.invoke(app, ["sweep", str(small), "--set", "pools.phone.agents:=30,400"])
     assert result.exit_code == 2
     assert "max_agents" in result.stderr and "pools.phone.agents:=400" in result.stderr
+
+
+def test_quiet_silences_the_solver_banner(small: Path) -> None:
+    """HiGHS prints its banner from C to descriptor 1: only a real process shows it."""
+    exe = Path(sys.executable).with_name("channelopt")
+    out = subprocess.run([str(exe), "-q", "optimize", str(small)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "" and out.stderr == ""
+    code = (
+        "import channelopt as co, sys; sc = co.load_scenario(sys.argv[1]); "
+        "print(sorted(co.optimize(sc).starts))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(small)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "HiGHS" not in out.stdout + out.stderr
+    assert out.stdout.startswith("[")
