@@ -401,7 +401,7 @@ def test_report_command(small: Path, tmp_path: Path) -> None:
     text = out.read_text()
     # staffing, service level, journeys; per plan a timeline and a business case;
     # the comparison
-    assert text.count("<svg") == 3 + 2 * 2 + 1
+    assert text.count("<svg") == 5 + 2 * 2 + 1
     assert "Plan: optimised" in text
     assert "Plan: callback first" in text  # named by the file's name: field
 
