@@ -25,6 +25,7 @@ RANK = {
     "scenario": 2,
     "staffing": 3,
     "simulation": 4,
+    "data": 4.5,  # may import staffing, simulation, scenario; planning may not import it
     "planning": 5,
     "whatif": 6,
     "reporting": 7,
