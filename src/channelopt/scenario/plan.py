@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import Problem, ScenarioError
-from ._yaml import dump_yaml, load_yaml
+from ._yaml import dump_yaml, load_yaml, read_text_limited
 
 if TYPE_CHECKING:
     from .models import Scenario
@@ -338,12 +338,7 @@ class Plan:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Plan:
         """Read a plan file."""
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ScenarioError(
-                [Problem("", f"cannot read the plan file: {exc}", str(path))]
-            ) from None
+        text = read_text_limited(path, "plan")
         return cls.from_yaml(text, str(path))
 
 
