@@ -19,6 +19,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "channelopt"
 
 #: module -> rank in the DESIGN.md table (higher = later = may not be imported by lower)
 RANK = {
+    "_display": 0,  # reprs of result objects; standard library only (pandas lazily)
     "units": 0,
     "errors": 0,
     "queueing": 1,

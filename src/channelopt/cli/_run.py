@@ -95,7 +95,13 @@ def run(
         Path, typer.Option("--output", "-o", help="Directory for the report, tables and plans.")
     ] = Path("channelopt-out"),
     replications: Annotated[
-        int, typer.Option("--replications", "-r", min=1, help="Simulation replications.")
+        int,
+        typer.Option(
+            "--replications",
+            "-r",
+            min=1,
+            help="Simulation replications (the risk step simulates 4 x as many days per plan).",
+        ),
     ] = 5,
     days: Annotated[int, typer.Option("--days", min=1, help="Simulated days per replication.")] = 1,
     seed: Annotated[int, typer.Option("--seed", "-s", help="Seed of the simulation.")] = 0,
@@ -299,17 +305,19 @@ def _run_job(
 
             # Each plan is staffed on the forecast; its days are then simulated
             # with volumes drawn around the forecast (forecast error).
+            draws = 4 * replications
             risk = compare(
                 scenario,
                 plans,
                 simulate=True,
-                replications=max(replications, 10),
+                replications=draws,
                 seed=seed,
-                executor="processes",
+                # worker processes pay off only for more than a few simulated days
+                executor="processes" if draws * len(plans) > 16 else "serial",
             )
             if len(risk.simulation):
                 table(stage, "risk", risk.simulation)
-            step("risk", f"{max(replications, 10)} simulated days per plan under forecast error")
+            step("risk", f"{draws} simulated days per plan under forecast error")
 
         frontier = None
         if pareto and optimization is not None:

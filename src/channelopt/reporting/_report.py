@@ -12,7 +12,6 @@ import pandas as pd
 
 from . import _decision, figures, tables
 from ._atomic import atomic_write_text
-from ._format import format_money
 from .html import HtmlPage
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -335,7 +334,12 @@ def _overview(page: HtmlPage, scenario: Any, resolved: Any, summary: pd.DataFram
     if "peak_agents" in summary:
         cards.append(("peak agents (sum)", f"{summary['peak_agents'].sum():,.0f}"))
     if "cost" in summary:
-        cards.append(("agent cost / day", format_money(float(summary["cost"].sum()))))
+        cards.append(
+            (
+                "agent cost / day",
+                _decision.money(float(summary["cost"].sum()), _decision.currency_of(scenario)),
+            )
+        )
     cards += [
         ("pools", f"{len(resolved.pools)}"),
         ("initiatives", f"{len(scenario.initiatives)}"),
@@ -376,11 +380,27 @@ def _plan_section(
 ) -> None:
     page.section(f"Plan: {name}", f"plan-{_slug(name)}")
     status = "feasible" if evaluation.feasible else f"{len(evaluation.violations)} violation(s)"
+    cur = _decision.currency_of(scenario)
+    npv = float(evaluation.npv)
+    effort_value = float(evaluation.npv) - float(evaluation.objective)
+    contacts = float(evaluation.periods["offered"].sum())
     page.cards(
         [
-            ("objective", format_money(float(evaluation.objective))),
-            ("net present value", format_money(float(evaluation.npv))),
-            ("effort points", f"{float(evaluation.effort_points):,.0f}"),
+            (
+                "cost of the centre over the horizon (discounted, net of value)"
+                if npv < 0
+                else "net present value",
+                _decision.money(abs(npv), cur),
+            ),
+            ("value of customer effort", _decision.money(effort_value, cur)),
+            (
+                "initiative spending",
+                _decision.money(float(evaluation.money["initiative_spending"].sum()), cur),
+            ),
+            (
+                "effort points per contact",
+                f"{float(evaluation.effort_points) / contacts:.2f}" if contacts > 0 else "n/a",
+            ),
             ("initiatives started", f"{len(tables.plan_timeline(scenario, plan))}"),
             ("status", status),
         ]

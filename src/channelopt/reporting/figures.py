@@ -314,8 +314,9 @@ def roster_figure(
         ax.step(x, np.r_[need, need[-1:]], where="post", color=PALETTE[0], lw=1.6, label="required")
         have = float(roster.get(name, math.nan))
         if math.isfinite(have):
-            ax.axhline(have, color="#D55E00", ls="--", lw=1.3, label=f"roster {have:,.0f}")
-        ax.set_title(str(name), fontsize=9.5, loc="left", color=_INK)
+            ax.axhline(have, color="#D55E00", ls="--", lw=1.3, label="rostered agents")
+        roster_text = f" (roster {have:,.0f})" if math.isfinite(have) else ""
+        ax.set_title(f"{name}{roster_text}", fontsize=9.5, loc="left", color=_INK)
         ax.set_ylabel("agents on duty")
         ax.set_xlabel("time of day")
         _style(ax)
@@ -326,9 +327,16 @@ def roster_figure(
         if n:
             _clock_ticks(ax, n, interval_s)
             ax.tick_params(axis="x", labelsize=7, labelrotation=45)
-        ax.legend(fontsize=7, frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2)
     for ax in axes[len(names) :]:
         ax.set_visible(False)
+    if names:
+        fig.legend(
+            *axes[0].get_legend_handles_labels(),
+            fontsize=8,
+            frameon=False,
+            loc="outside upper right",
+            ncols=2,
+        )
     _title(fig, title)
     return fig
 
@@ -408,7 +416,14 @@ def service_level_figure(
         ax.set_visible(False)
     if len(order):
         axes[0].set_ylabel("fraction of contacts")
-        axes[0].legend(fontsize=7.5, frameon=False, loc="center right")
+        # Outside the axes: the curves fill the panel.
+        fig.legend(
+            *axes[0].get_legend_handles_labels(),
+            fontsize=7.5,
+            frameon=False,
+            loc="outside upper right",
+            ncols=3,
+        )
     _title(fig, title, subtitle)
     return fig
 

@@ -89,6 +89,8 @@ STAFFING_SUMMARY_COLUMNS = (
 def staffing_summary(result: Any) -> pd.DataFrame:
     """The per-channel summary with the columns worth reading (see ``STAFFING_SUMMARY_COLUMNS``)."""
     summary = result.summary()
+    if "channel" not in summary.columns and summary.index.name == "channel":
+        summary = summary.reset_index()
     return summary[[c for c in STAFFING_SUMMARY_COLUMNS if c in summary]]
 
 
@@ -118,9 +120,18 @@ def pool_summary(result: Any, resolved: Any = None) -> pd.DataFrame | None:
         if "cost" in g:
             row["cost_per_day"] = float(g["cost"].sum())
         if resolved is not None:
+            if "peak_interval" in row:
+                # a person reads a clock time, not an interval number
+                row["peak_interval"] = _clock(row["peak_interval"], float(resolved.interval_s))
             row.update(_pool_roster_note(result, resolved, str(name), row["peak_agents"]))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _clock(interval: int, interval_s: float) -> str:
+    """Start of interval ``interval`` as ``HH:MM`` (intervals count from midnight)."""
+    seconds = round(interval * interval_s)
+    return f"{seconds // 3600 % 24:02d}:{seconds % 3600 // 60:02d}"
 
 
 def _pool_roster_note(result: Any, resolved: Any, pool: str, peak: float) -> dict[str, Any]:
@@ -429,7 +440,7 @@ def expected_vs_simulated(staffing: Any, simulation: Any) -> pd.DataFrame:
     sim = simulation.summary() if hasattr(simulation, "summary") else simulation
     measures = ("offered", "answered", "abandoned", "handed_off", "contained")
     rows = []
-    expected = summary.set_index("channel")
+    expected = summary.set_index("channel") if "channel" in summary.columns else summary
     for rec in sim.itertuples(index=False):
         if rec.measure not in measures or rec.channel not in expected.index:
             continue
