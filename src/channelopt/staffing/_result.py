@@ -115,7 +115,8 @@ class StaffingResult:
         -------
         pandas.DataFrame
             Indexed by ``channel`` (in the scenario's order). Columns:
-            ``kind, pool``; daily sums of ``offered, answered, abandoned, lost, handed_off, repeats, contained``; ``peak_agents``
+            ``kind, pool``; daily sums of ``offered, answered, abandoned,
+            lost, handed_off, repeats, contained``; ``peak_agents``
             (max over intervals); ``agent_hours`` (agents x interval hours,
             summed); ``service_level`` (weighted by offered contacts),
             ``average_wait`` (s, weighted by answered contacts; deferred: mean
