@@ -32,7 +32,8 @@ FIGURE_TITLES = {
     "pareto": "Pareto frontier: value against budget",
 }
 
-Progress = Callable[[int, int], object]
+#: progress(done, total, message); a two-argument callback gets (done, total)
+Progress = Callable[..., object]
 
 
 def _plans_dict(plans: Any) -> dict[str, Any]:
@@ -118,7 +119,8 @@ def report(
         the others listed under it (e.g. why there is no optimised plan and
         the conflicting constraint groups).
     progress : callable, optional
-        ``progress(done, total)`` after each step.
+        ``progress(done, total, message)`` after each step (a callback taking
+        two arguments gets ``(done, total)``).
 
     Returns
     -------
@@ -139,11 +141,14 @@ def report(
     steps = 4 + bool(simulate and simulation is None) + len(plan_map) + bool(frontier is not None)
     done = 0
 
-    def tick() -> None:
+    from channelopt._display import progress_caller
+
+    call = progress_caller(progress)
+
+    def tick(message: str = "") -> None:
         nonlocal done
         done += 1
-        if progress is not None:
-            progress(done, steps)
+        call(done, steps, message)
 
     resolved = scenario.resolve(period)
     channels = list(resolved.channels)
@@ -318,8 +323,8 @@ def report(
         f"{scenario.content_hash}). Self-contained: no network needed to view this file."
     )
     out = atomic_write_text(path, page.render())
-    if progress is not None and done < steps:
-        progress(steps, steps)
+    if done < steps:
+        call(steps, steps, "written")
     return out
 
 

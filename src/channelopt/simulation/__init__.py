@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._display import progress_caller
 from ..scenario.resolved import Resolved
 from ._engine import ConservationError, ReplicationOutput, run_replication
 from ._inputs import seed_sequence, staffing_array
@@ -30,7 +31,8 @@ __all__ = [
     "simulate_resolved",
 ]
 
-Progress = Callable[[int, int], object]
+#: progress(done, total, message); a two-argument callback gets (done, total)
+Progress = Callable[..., object]
 
 
 def _version() -> str:
@@ -102,11 +104,11 @@ def simulate_resolved(
     children = root.spawn(replications)
     n_days = days + warmup_days
     outputs: list[ReplicationOutput | None] = [None] * replications
+    report = progress_caller(progress)
     if executor == "serial" or replications == 1:
         for r, child in enumerate(children):
             outputs[r] = _replicate(resolved, staff, child, n_days, forecast_error)
-            if progress is not None:
-                progress(r + 1, replications)
+            report(r + 1, replications, f"replication {r + 1} of {replications}")
     else:
         workers = max(1, min(replications, os.cpu_count() or 1))
         with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -116,8 +118,7 @@ def simulate_resolved(
             }
             for done, fut in enumerate(as_completed(futures), start=1):
                 outputs[futures[fut]] = fut.result()
-                if progress is not None:
-                    progress(done, replications)
+                report(done, replications, f"{done} of {replications} replications")
     outs = [o for o in outputs if o is not None]
     intervals, journeys, conservation = build_tables(resolved, outs, warmup_days, days)
     staffing_table = pd.DataFrame(
@@ -188,7 +189,8 @@ def simulate(
     executor : {"serial", "processes"}
         Run replications in this process or in worker processes.
     progress : callable, optional
-        Called as ``progress(done, total)`` after each replication.
+        Called as ``progress(done, total, message)`` after each replication
+        (a callback taking two arguments gets ``(done, total)``).
     forecast_error : bool
         Also draw each day's volume per channel around the forecast (gamma, mean
         1, coefficient of variation ``forecast_error`` of the channel). Off by

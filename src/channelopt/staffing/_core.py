@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .._display import progress_caller
 from ..errors import InfeasibleError
 from ..scenario.resolved import ChannelKind, Resolved
 from ._deferred import deferred_kpis, staff_deferred
@@ -23,7 +24,8 @@ MAX_ITERATIONS = 50
 _MONOTONE_AFTER = 10
 _TOL = 1e-9
 
-Progress = Callable[[int, int], object]
+#: progress(done, total, message); a two-argument callback gets (done, total)
+Progress = Callable[..., object]
 
 
 def flows(resolved: Resolved, abandonment: np.ndarray | None = None) -> np.ndarray:
@@ -243,7 +245,8 @@ def staff_resolved(
         Evaluate these agents per channel (``channel -> number or list``, or an
         array of shape ``(I, C)``). Takes precedence over ``agents``.
     progress : callable, optional
-        Called as ``progress(done, total)`` after each round of the fixed point.
+        Called as ``progress(done, total, message)`` after each round of the
+        fixed point (a callback taking two arguments gets ``(done, total)``).
 
     Returns
     -------
@@ -336,7 +339,7 @@ def _staff(
         converged = residual <= _TOL * scale and np.array_equal(new_n, n) and it > 1
         ab, n = new_ab, new_n
         if progress is not None:
-            progress(it, cap)
+            progress_caller(progress)(it, cap, f"fixed point round {it}")
         if converged or not needs_loop:
             break
     # Final flows at the final abandonment, and the KPIs there.
@@ -410,7 +413,7 @@ def staff(
         per pool (``plan.agents``: pool -> number or per-period list), those
         agents are evaluated instead of the requirement.
     progress : callable, optional
-        ``progress(done, total)`` after each round of the fixed point.
+        ``progress(done, total, message)`` after each round of the fixed point.
 
     Returns
     -------

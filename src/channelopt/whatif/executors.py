@@ -56,6 +56,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from .._display import progress_caller
+
 __all__ = [
     "DASK_SCHEMES",
     "CaseStatus",
@@ -68,7 +70,8 @@ __all__ = [
 ]
 
 #: Progress callback: ``progress(done, total)`` with counts of cases.
-Progress = Callable[[int, int], object]
+#: progress(done, total, message); a two-argument callback gets (done, total)
+Progress = Callable[..., object]
 
 #: Address prefixes that name a Dask scheduler.
 DASK_SCHEMES = ("tcp://", "tls://", "ucx://", "inproc://", "ws://", "wss://")
@@ -358,7 +361,9 @@ def _run_serial(
         for index, item in enumerate(items):
             outcomes[index] = _run_one(fn, shared, item)
             if progress is not None:
-                progress(index + 1, len(items))
+                progress_caller(progress)(
+                    index + 1, len(items), f"case {index + 1} of {len(items)}"
+                )
     except KeyboardInterrupt:
         return outcomes, True
     return outcomes, False
@@ -439,7 +444,7 @@ def _collect(
             _fail_chunk(outcomes, chunk, exc)
         done += len(chunk)
         if progress is not None:
-            progress(done, total)
+            progress_caller(progress)(done, total, f"{done} of {total} cases")
 
 
 def _terminate_workers(pool: Executor) -> None:
