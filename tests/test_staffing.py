@@ -513,7 +513,7 @@ def test_staffing_imports_only_lower_layers() -> None:
     import ast
 
     # DESIGN.md layers: staffing may import queueing, scenario and the base layer.
-    internal = {"queueing", "scenario", "errors", "units", "__version__"}
+    internal = {"queueing", "scenario", "errors", "units", "_display", "__version__"}
     external = {
         "__future__",
         "collections",

@@ -46,6 +46,10 @@ def print_plan(
                 f"{result.status})",
             )
         )
+        state.print(
+            "The estimate is the simplified model the optimiser chose the plan with; the "
+            "exact evaluation re-measures the plan interval by interval: trust the exact figure."
+        )
     violations = list(getattr(evaluation, "violations", ()) or ())
     if violations:
         state.print(f"[bold red]{len(violations)} violation(s)[/]:", markup=True)
