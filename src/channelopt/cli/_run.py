@@ -42,7 +42,12 @@ def report(
         bool, typer.Option("--optimize", help="Also optimise and include the optimised plan.")
     ] = False,
     simulate: Annotated[
-        bool, typer.Option("--simulate", help="Also simulate the staffed period.")
+        bool,
+        typer.Option(
+            "--simulate",
+            help="Also simulate the staffed period, and each plan under forecast error "
+            "(the decision's risk of missing targets).",
+        ),
     ] = False,
     replications: Annotated[
         int, typer.Option("--replications", "-r", min=1, help="Replications when simulating.")
@@ -68,6 +73,15 @@ def report(
 
             optimization = run_optimize(scenario, return_result=True)
             plans["optimised"] = optimization.plan
+        comparison = None
+        if simulate and plans:
+            from channelopt.scenario import Plan
+            from channelopt.whatif import compare
+
+            compared = {"do nothing": Plan(starts={}, name="do nothing"), **plans}
+            comparison = compare(
+                scenario, compared, simulate=True, replications=4 * replications, seed=seed
+            )
         from channelopt.reporting import report as write_report
 
         with progress_bar(state, "writing the report") as progress:
@@ -82,6 +96,7 @@ def report(
                 period=period,
                 optimization=optimization,
                 evaluations={"optimised": optimization.evaluation} if optimization else None,
+                comparison=comparison,
                 progress=progress,
             )
         state.print(f"wrote {written}")
