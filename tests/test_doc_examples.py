@@ -88,7 +88,11 @@ def _params() -> list[object]:
     return [
         pytest.param(p, marks=pytest.mark.slow) if p.name in SLOW else p
         for p in PAGES
-        if any(lang in ("python", "sh") for lang, _, _ in blocks(p.read_text()))
+        if any(
+            lang == "python" or (lang == "sh" and shell_commands(code))
+            for lang, code, skip in blocks(p.read_text())
+            if skip is None
+        )
     ]
 
 
