@@ -17,8 +17,11 @@ rebuild the environment). Lines starting with ``make`` or ``git clone`` and
 ``pip install`` lines are not run either: the test suite itself runs inside
 what they build.
 
-Pages whose examples run long simulations or optimisations are marked
-``slow`` (``pytest -m slow``); the others run in every ``make test``.
+Pages whose examples run long simulations, sweeps or the main job (minutes)
+are marked ``slow`` and run only with ``CHANNELOPT_SLOW_DOCS=1`` (they are
+skipped otherwise, with that reason); the others run in every ``make test``:
+
+    CHANNELOPT_SLOW_DOCS=1 .venv/bin/python -m pytest tests/test_doc_examples.py
 """
 
 from __future__ import annotations
@@ -84,9 +87,15 @@ def _page_id(path: Path) -> str:
     return path.name
 
 
+_SLOW_SKIP = pytest.mark.skipif(
+    not os.environ.get("CHANNELOPT_SLOW_DOCS"),
+    reason="examples that take minutes; run with CHANNELOPT_SLOW_DOCS=1",
+)
+
+
 def _params() -> list[object]:
     return [
-        pytest.param(p, marks=pytest.mark.slow) if p.name in SLOW else p
+        pytest.param(p, marks=[pytest.mark.slow, _SLOW_SKIP]) if p.name in SLOW else p
         for p in PAGES
         if any(
             lang == "python" or (lang == "sh" and shell_commands(code))

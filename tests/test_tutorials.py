@@ -5,9 +5,9 @@ namespace per tutorial, in a temporary directory holding a copy of the bundled
 ``scenarios/``, ``benchmarks/`` and ``pyproject.toml`` (the reader runs them
 from the repository root). Blocks check what they claim with ``assert``; a
 tutorial that stops working fails here. The outputs shown in the pages are
-compared by ``test_tutorial_outputs_match`` (marked ``slow``: the engines'
-numbers move as they improve, and a drift must not block every other
-change): each block's printed output must equal the page's ```text block
+compared by ``test_tutorial_outputs_match`` (run with
+``CHANNELOPT_SLOW_DOCS=1``: the engines' numbers move as they improve, and a
+drift must not block every other change): each block's printed output must equal the page's ```text block
 with every number masked and spaces collapsed, so a stale plan, a renamed
 column or a missing line fails. Refresh the outputs with
 ``python tests/test_tutorials.py`` from the repository root.
@@ -142,6 +142,10 @@ def test_masking() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    not os.environ.get("CHANNELOPT_SLOW_DOCS"),
+    reason="outputs move while the engines improve; run with CHANNELOPT_SLOW_DOCS=1",
+)
 @pytest.mark.parametrize("name", NAMES)
 def test_tutorial_outputs_match(name: str, tmp_path: Path) -> None:
     page = TUTORIALS / name
