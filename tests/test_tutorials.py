@@ -7,9 +7,9 @@ from the repository root). Blocks check what they claim with ``assert``; a
 tutorial that stops working fails here. The outputs shown in the pages are
 compared by ``test_tutorial_outputs_match`` (run with
 ``CHANNELOPT_SLOW_DOCS=1``: the engines' numbers move as they improve, and a
-drift must not block every other change): each block's printed output must equal the page's ```text block
-with every number masked and spaces collapsed, so a stale plan, a renamed
-column or a missing line fails. Refresh the outputs with
+drift must not block every other change): each block's printed output must
+equal the page's ```text block with every number masked and spaces
+collapsed, so a stale plan, a renamed column or a missing line fails. Refresh the outputs with
 ``python tests/test_tutorials.py`` from the repository root.
 """
 
