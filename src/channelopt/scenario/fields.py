@@ -26,6 +26,7 @@ __all__ = [
     "Multiplier",
     "Name",
     "NonNegative",
+    "NonNegativeDuration",
     "NonNegativeInt",
     "Number",
     "OpeningHours",
@@ -239,6 +240,7 @@ NonNegativeInt = Annotated[int, PlainValidator(_non_negative_int)]
 Count = Annotated[int, PlainValidator(_count)]
 PositiveDuration = Annotated[float, PlainValidator(_positive_duration), DURATION]
 Within = Annotated[float, PlainValidator(_within), DURATION]
+NonNegativeDuration = Annotated[float, PlainValidator(_within), DURATION]
 Patience = Annotated[float | None, PlainValidator(_patience), DURATION]
 Interval = Annotated[float, PlainValidator(_interval), DURATION]
 OpeningHours = Annotated[str, PlainValidator(_opening_hours)]

@@ -14,10 +14,12 @@ tuples and mappings are read-only ``MappingProxyType`` views.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
 import math
 import os
+import typing
 from collections.abc import Iterable, Mapping
 from enum import Enum
 from pathlib import Path
@@ -27,13 +29,24 @@ import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, PrivateAttr
 
 from ..units import SECONDS_PER_DAY, format_duration, interval_grid, parse_opening_hours
+from .choices import (
+    AgentSelection,
+    AtClose,
+    ClosedHours,
+    DelayDistribution,
+    DistributionFamily,
+    OnTimeout,
+    SkillSelection,
+)
 from .fields import (
+    DURATION,
     Count,
     FrozenDict,
     Interval,
     Multiplier,
     Name,
     NonNegative,
+    NonNegativeDuration,
     NonNegativeInt,
     Number,
     OpeningHours,
@@ -53,8 +66,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Budget",
+    "Busyness",
     "Channel",
     "Cost",
+    "Distribution",
     "Economics",
     "Effect",
     "Experience",
@@ -65,10 +80,12 @@ __all__ = [
     "Pool",
     "Repeats",
     "Retrials",
+    "Route",
     "Scenario",
     "Shift",
     "Target",
     "Targets",
+    "TimeoutTo",
 ]
 
 #: working days per period for each ``periods.length`` label (default of ``periods.days``)
@@ -114,11 +131,72 @@ def _period_length(value: Any) -> str:
 
 Kind = Annotated[ChannelKind, _enum_validator(ChannelKind)]
 Mode = Annotated[TargetMode, _enum_validator(TargetMode)]
+Family = Annotated[DistributionFamily, _enum_validator(DistributionFamily)]
+AtCloseChoice = Annotated[AtClose, _enum_validator(AtClose)]
+SkillChoice = Annotated[SkillSelection, _enum_validator(SkillSelection)]
+AgentChoice = Annotated[AgentSelection, _enum_validator(AgentSelection)]
+DelayChoice = Annotated[DelayDistribution, _enum_validator(DelayDistribution)]
+ClosedChoice = Annotated[ClosedHours, _enum_validator(ClosedHours)]
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(
         frozen=True, extra="forbid", populate_by_name=True, arbitrary_types_allowed=True
+    )
+
+
+class Distribution(_Model):
+    """Shape of a handle-time or patience distribution; its mean is ``aht`` or ``patience``.
+
+    Which parameters each ``distribution`` takes is checked by the loader
+    (docs/scenario-format.md, "Distributions"). For ``uniform``, ``triangular``
+    and ``empirical`` the shape's own mean must agree with ``aht``/``patience``
+    within 1 %; the engines then scale the shape so that its mean is exactly
+    the (possibly effect-scaled) ``aht``/``patience``.
+    """
+
+    distribution: Family = DistributionFamily.EXPONENTIAL
+    cv: NonNegative | None = None  #: coefficient of variation (lognormal, gamma)
+    min: NonNegativeDuration | None = None  #: uniform, triangular (s)
+    mode: NonNegativeDuration | None = None  #: triangular (s)
+    max: NonNegativeDuration | None = None  #: uniform, triangular (s)
+    samples: tuple[NonNegativeDuration, ...] | None = None  #: empirical (s)
+
+
+class TimeoutTo(_Model):
+    """``on_timeout: {to: channel}``: a timed-out contact moves to ``to``."""
+
+    to: Name
+
+
+def _on_timeout(value: Any) -> OnTimeout | TimeoutTo:
+    if isinstance(value, OnTimeout | TimeoutTo):
+        return value
+    if isinstance(value, str) and value in (OnTimeout.LOST.value, OnTimeout.RETRY.value):
+        return OnTimeout(value)
+    if isinstance(value, Mapping):
+        return TimeoutTo.model_validate(value)
+    close = difflib.get_close_matches(str(value), ["lost", "retry"], n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise ValueError(f"expected 'lost', 'retry' or {{to: <channel>}}, got {value!r}{hint}")
+
+
+class Route(_Model):
+    """One step of a channel's ``routing``: a pool, eligible once the contact waited ``after``."""
+
+    pool: Name
+    after: NonNegativeDuration = 0.0  #: s; 0 = at once
+
+
+def _route(value: Any) -> Route:
+    if isinstance(value, Route):
+        return value
+    if isinstance(value, str):
+        return Route(pool=value)
+    if isinstance(value, Mapping):
+        return Route.model_validate(value)
+    raise ValueError(
+        f"expected a pool name or {{pool: <name>, after: <duration>}}, got {value!r}"[:200]
     )
 
 
@@ -151,6 +229,16 @@ class Channel(_Model):
     deadline: PositiveDuration | None = None  #: deferred channels (s)
     containment: Probability | None = None  #: self-service: P(contained)
     open: OpeningHours | None = None  #: overrides the scenario's opening hours
+    handle_time: Distribution | None = None  #: shape of handle time; None: from ``aht_cv``
+    wrap_up: NonNegativeDuration = 0.0  #: after-contact work (s): agent busy, customer gone
+    patience_distribution: Distribution | None = None  #: shape of patience; None: exponential
+    balking: Probability = 0.0  #: P(leaves at once when it would have to wait)
+    max_wait: PositiveDuration | None = None  #: the system ends a wait this long (s)
+    on_timeout: Annotated[OnTimeout | TimeoutTo, PlainValidator(_on_timeout)] = OnTimeout.LOST
+    lines: Count | None = None  #: trunk lines: waiting + in service; None = unlimited
+    queue_capacity: NonNegativeInt | None = None  #: most contacts waiting; None = unlimited
+    at_close: AtCloseChoice = AtClose.SERVE
+    routing: tuple[Annotated[Route, PlainValidator(_route)], ...] | None = None
 
     @property
     def staffed(self) -> bool:
@@ -161,7 +249,8 @@ class Channel(_Model):
 class Repeats(_Model):
     """Where unresolved contacts come back, and after how long."""
 
-    delay: PositiveDuration = SECONDS_PER_DAY  #: mean exponential delay (s)
+    delay: PositiveDuration = SECONDS_PER_DAY  #: mean delay (s)
+    delay_distribution: DelayChoice = DelayDistribution.EXPONENTIAL
     to: Annotated[
         dict[Name, Annotated[dict[Name, Probability], AfterValidator(_readonly)]],
         AfterValidator(_readonly),
@@ -172,7 +261,8 @@ class Retrials(_Model):
     """Abandoned contacts that try again in the same channel."""
 
     probability: Probability = 0.0
-    delay: PositiveDuration = 300.0  #: mean exponential delay (s)
+    delay: PositiveDuration = 300.0  #: mean delay (s)
+    delay_distribution: DelayChoice = DelayDistribution.EXPONENTIAL
 
 
 class Journeys(_Model):
@@ -198,6 +288,11 @@ class Pool(_Model):
     shrinkage: Shrinkage = 0.0  #: fraction of paid time not on contacts
     hires_per_period: NonNegative | None = None  #: FTE; None = no cap
     attrition: Probability = 0.0  #: fraction of FTE lost per period
+    skill_selection: SkillChoice = SkillSelection.PRIORITY
+    agent_selection: AgentChoice = AgentSelection.LONGEST_IDLE
+    handle_time_factor: Annotated[dict[Name, Multiplier], AfterValidator(_readonly)] = Field(
+        default_factory=FrozenDict
+    )  #: channel -> factor on its handle time when this pool serves it
 
 
 class Periods(_Model):
@@ -313,6 +408,12 @@ class Targets(_Model):
     penalty_per_point_below: NonNegative | None = None
 
 
+class Busyness(_Model):
+    """One day-level volume factor shared by every channel (gamma, mean 1)."""
+
+    cv: NonNegative = 0.0  #: coefficient of variation of the factor; 0 = none
+
+
 class Scenario(_Model):
     """A validated, frozen contact-centre scenario.
 
@@ -347,10 +448,13 @@ class Scenario(_Model):
     experience: Experience = Field(default_factory=Experience)
     budget: Budget = Field(default_factory=Budget)
     targets: Targets = Field(default_factory=Targets)
+    busyness: Busyness = Field(default_factory=Busyness)
+    closed_hours: ClosedChoice = ClosedHours.SPREAD
 
     _source: str | None = PrivateAttr(default=None)
     _hash: str | None = PrivateAttr(default=None)
     _base: Any = PrivateAttr(default=None)  # cached base arrivals (see resolve.py)
+    _static: Any = PrivateAttr(default=None)  # cached period-independent arrays (resolve.py)
 
     # --- identity -------------------------------------------------------------------------
 
@@ -505,21 +609,30 @@ class Scenario(_Model):
         return load_scenario(Path(path))
 
 
-#: fields holding durations (seconds inside, human strings in files), per model
-_DURATION_FIELDS = {
-    "Target": {"within", "max_wait"},
-    "Channel": {"aht", "patience", "deadline"},
-    "Repeats": {"delay"},
-    "Retrials": {"delay"},
-    "Scenario": {"interval"},
-}
+def _has_marker(annotation: Any, marker: str) -> bool:
+    """Whether ``marker`` sits in the metadata of ``annotation`` or of a type inside it."""
+    if typing.get_origin(annotation) is Annotated and marker in annotation.__metadata__:
+        return True
+    return any(_has_marker(arg, marker) for arg in typing.get_args(annotation))
 
 
+@functools.cache
 def _is_duration(model: type[BaseModel], name: str) -> bool:
-    return name in _DURATION_FIELDS.get(model.__name__, ())
+    """Whether field ``name`` of ``model`` holds durations (its type carries ``DURATION``).
+
+    The marker on the field types of :mod:`channelopt.scenario.fields` is the one
+    place that says which fields are durations: the writer turns them back into
+    strings such as ``"6min"`` and :meth:`Scenario.with_changes` scales them.
+    """
+    info = model.model_fields.get(name)
+    if info is None:
+        return False
+    return DURATION in info.metadata or _has_marker(info.annotation, DURATION)
 
 
 def _dump_value(value: Any, human: bool, duration: bool) -> Any:
+    if isinstance(value, Route) and value.after == 0:
+        return value.pool  # the short form of the file
     if isinstance(value, BaseModel):
         return _dump_model(value, human)
     if isinstance(value, Mapping):

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import Problem
-from ..units import SECONDS_PER_DAY, parse_duration, parse_opening_hours
+from ..units import SECONDS_PER_DAY, format_duration, parse_duration, parse_opening_hours
 from .resolved import ChannelKind
 
 __all__ = ["open_mask", "routing_matrix", "spectral_radius", "validate_document"]
@@ -29,6 +29,20 @@ LIVE, CONCURRENT, DEFERRED, SELF = (
     ChannelKind.SELF_SERVICE.value,
 )
 STAFFED = (LIVE, CONCURRENT, DEFERRED)
+
+_QUEUE_ONLY = "only live and concurrent channels have a queue of waiting customers"
+#: keys only the queueing kinds (live, concurrent) accept
+QUEUE_KEYS = (
+    "patience_distribution",
+    "balking",
+    "max_wait",
+    "on_timeout",
+    "lines",
+    "queue_capacity",
+    "at_close",
+    "routing",
+)
+_NO_AGENTS = "self-service channels have no agents, so no handle time"
 
 #: channel keys that do not fit a kind, and why
 NOT_FOR_KIND: dict[str, dict[str, str]] = {
@@ -47,16 +61,20 @@ NOT_FOR_KIND: dict[str, dict[str, str]] = {
         "concurrency": "only concurrent channels carry several contacts per agent",
         "concurrency_stretch": "only concurrent channels carry several contacts per agent",
         "containment": "only self-service channels contain contacts",
+        **{key: _QUEUE_ONLY + " (deferred work waits in a backlog)" for key in QUEUE_KEYS},
     },
     SELF: {
-        "aht": "self-service channels have no agents, so no handle time",
-        "aht_cv": "self-service channels have no agents, so no handle time",
+        "aht": _NO_AGENTS,
+        "aht_cv": _NO_AGENTS,
+        "handle_time": _NO_AGENTS,
+        "wrap_up": "self-service channels have no agents, so no after-contact work",
         "patience": "self-service contacts do not queue",
         "target": "self-service channels have no agents to staff to a target",
         "resolution": "a self-service contact is resolved when contained (use containment)",
         "concurrency": "only concurrent channels carry several contacts per agent",
         "concurrency_stretch": "only concurrent channels carry several contacts per agent",
         "deadline": "only deferred channels have a deadline",
+        **{key: _QUEUE_ONLY + " (self-service contacts do not queue)" for key in QUEUE_KEYS},
     },
 }
 #: keys a kind needs
@@ -93,6 +111,57 @@ def _dur(x: Any) -> float | None:
     except (ValueError, TypeError):
         return None
     return out if 0 < out < math.inf else None
+
+
+def _dur0(x: Any) -> float | None:
+    """A finite duration >= 0 in seconds, or None."""
+    try:
+        out = parse_duration(x)
+    except (ValueError, TypeError):
+        return None
+    return out if 0 <= out < math.inf else None
+
+
+def _fmt(seconds: float) -> str:
+    return format_duration(seconds) if seconds > 0 else "0s"
+
+
+#: parameters each distribution family takes (DESIGN.md "Keys for how real centres work")
+FAMILY_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "exponential": (),
+    "lognormal": ("cv",),
+    "gamma": ("cv",),
+    "uniform": ("min", "max"),
+    "constant": (),
+    "triangular": ("min", "mode", "max"),
+    "empirical": ("samples",),
+}
+#: relative tolerance between the mean of a given shape and aht/patience
+MEAN_TOLERANCE = 0.01
+
+
+def shape_mean(family: str, d: Mapping[str, Any]) -> float | None:
+    """Mean (s) of a uniform, triangular or empirical shape as written; None otherwise."""
+    if family == "uniform":
+        lo, hi = _dur0(d.get("min")), _dur0(d.get("max"))
+        return None if lo is None or hi is None else (lo + hi) / 2
+    if family == "triangular":
+        vals = [_dur0(d.get(k)) for k in ("min", "mode", "max")]
+        return None if any(v is None for v in vals) else sum(vals) / 3  # type: ignore[arg-type]
+    if family == "empirical":
+        samples = _list(d.get("samples")) or []
+        vals = [_dur0(v) for v in samples]
+        if not vals or any(v is None for v in vals):
+            return None
+        return math.fsum(vals) / len(vals)  # type: ignore[arg-type]
+    return None
+
+
+def _is_inf(x: Any) -> bool:
+    try:
+        return math.isinf(parse_duration(x))
+    except (ValueError, TypeError):
+        return False
 
 
 def _map(x: Any) -> Mapping[Any, Any]:
@@ -212,6 +281,7 @@ class _Checker:
         for key in REQUIRED_FOR_KIND[kind]:
             if ch.get(key) is None:
                 self.add(f"{path}.{key}", f"a {kind} channel needs {key!r}", None)
+        self.service_rules(path, ch)
         has_volume, has_arrivals = ch.get("volume") is not None, ch.get("arrivals") is not None
         if has_volume and has_arrivals:
             self.add(
@@ -283,6 +353,174 @@ class _Checker:
             occ = _num(target_map.get("max_occupancy"))
             if occ is not None and occ == 0:
                 self.add(f"{path}.target.max_occupancy", "expected a fraction > 0", occ)
+
+    def distribution_rules(self, path: str, dist: Any, mean_key: str, mean: float | None) -> None:
+        """Parameters of one distribution fit its family; a given shape agrees with the mean."""
+        if not isinstance(dist, Mapping):
+            return  # the model reports it
+        family = dist.get("distribution", "exponential")
+        if family not in FAMILY_PARAMETERS:
+            return  # the model reports the bad family
+        needed = FAMILY_PARAMETERS[family]
+        for key in ("cv", "min", "mode", "max", "samples"):
+            if dist.get(key) is None or key in needed:
+                continue
+            cv = _num(dist.get("cv")) if key == "cv" else None
+            if (family, cv) in (("exponential", 1.0), ("constant", 0.0)):
+                continue  # says what the family means anyway
+            takes = ", ".join(repr(k) for k in needed) or "no parameters"
+            self.add(
+                f"{path}.{key}",
+                f"{key!r} does not fit a {family} distribution (it takes {takes})",
+                dist[key],
+            )
+        for key in needed:
+            if dist.get(key) is None:
+                self.add(f"{path}.{key}", f"a {family} distribution needs {key!r}")
+        if family in ("lognormal", "gamma"):
+            cv = _num(dist.get("cv"))
+            if cv is not None and cv == 0:
+                self.add(
+                    f"{path}.cv",
+                    f"expected a cv > 0 for a {family} distribution "
+                    "(write distribution: constant for no variation)",
+                    cv,
+                )
+        if family == "uniform":
+            lo, hi = _dur0(dist.get("min")), _dur0(dist.get("max"))
+            if lo is not None and hi is not None and lo > hi:
+                self.add(f"{path}.min", f"expected min <= max ({_fmt(hi)}), got {_fmt(lo)}", lo)
+        if family == "triangular":
+            lo, mode, hi = (_dur0(dist.get(k)) for k in ("min", "mode", "max"))
+            if lo is not None and mode is not None and hi is not None and not lo <= mode <= hi:
+                self.add(
+                    f"{path}.mode",
+                    f"expected min <= mode <= max, got min {_fmt(lo)}, mode {_fmt(mode)}, "
+                    f"max {_fmt(hi)}",
+                    dist.get("mode"),
+                )
+        if family == "empirical":
+            samples = _list(dist.get("samples"))
+            if samples is not None and not samples:
+                self.add(f"{path}.samples", "expected at least one sample (seconds >= 0)", [])
+        m = shape_mean(family, dist)
+        if m is not None and m <= 0:
+            self.add(path, f"the {family} distribution has mean 0; it needs a mean > 0", m)
+        elif m is not None and mean is not None and abs(m - mean) > MEAN_TOLERANCE * mean:
+            self.add(
+                path,
+                f"the {family} distribution has mean {_fmt(m)} but {mean_key} is {_fmt(mean)}; "
+                f"{mean_key} is the mean (the shape is scaled to it), so make them agree "
+                f"within {MEAN_TOLERANCE:.0%}",
+                round(m, 6),
+            )
+
+    def service_rules(self, path: str, ch: Mapping[str, Any]) -> None:
+        """Handle-time and patience shapes, timeouts (round-2 keys of a channel)."""
+        if ch.get("handle_time") is not None:
+            if ch.get("aht_cv") is not None:
+                self.add(
+                    f"{path}.aht_cv",
+                    "give either 'aht_cv' (an alias of handle_time: {distribution: lognormal, "
+                    "cv: ...}) or 'handle_time', not both",
+                    ch["aht_cv"],
+                )
+            self.distribution_rules(
+                f"{path}.handle_time", ch["handle_time"], "aht", _dur(ch.get("aht"))
+            )
+        if ch.get("patience_distribution") is not None:
+            patience = _dur(ch.get("patience"))
+            if ch.get("patience") is None or _is_inf(ch.get("patience")):
+                self.add(
+                    f"{path}.patience_distribution",
+                    "a patience distribution needs a finite mean 'patience' (omitting "
+                    "'patience' means infinitely patient customers)",
+                )
+            self.distribution_rules(
+                f"{path}.patience_distribution", ch["patience_distribution"], "patience", patience
+            )
+        timeout = ch.get("on_timeout")
+        if timeout is not None and ch.get("max_wait") is None:
+            self.add(
+                f"{path}.on_timeout",
+                "'on_timeout' says what happens at 'max_wait'; give 'max_wait' too",
+                timeout,
+            )
+        if isinstance(timeout, Mapping) and isinstance(timeout.get("to"), str):
+            name = path.split(".", 1)[1]
+            if self.known_channel(f"{path}.on_timeout.to", timeout["to"]) and timeout["to"] == name:
+                self.add(
+                    f"{path}.on_timeout.to",
+                    "a timed-out contact cannot move to its own channel (use on_timeout: retry)",
+                    timeout["to"],
+                )
+
+    def routing_steps(self, pools: Mapping[Any, Any]) -> None:
+        """Each channel's ``routing`` names pools that serve it, every such pool once."""
+        skills_of = {
+            name: [s for s in (_list(_map(p).get("skills")) or []) if isinstance(s, str)]
+            for name, p in pools.items()
+        }
+        for ch_name, ch in self.channels.items():
+            routing = _list(_map(ch).get("routing"))
+            if routing is None:
+                continue
+            path = f"channels.{ch_name}.routing"
+            if not routing:
+                self.add(path, "expected at least one pool (or omit 'routing')", [])
+                continue
+            seen: set[str] = set()
+            delays: list[float] = []
+            for k, step in enumerate(routing):
+                pool = step if isinstance(step, str) else _map(step).get("pool")
+                if not isinstance(pool, str):
+                    continue  # the model reports it
+                after = _dur0(_map(step).get("after", 0)) if isinstance(step, Mapping) else 0.0
+                delays.append(after if after is not None else 0.0)
+                spath = f"{path}.{k}"
+                if pool not in pools:
+                    import difflib
+
+                    close = difflib.get_close_matches(pool, [str(p) for p in pools], n=1)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    self.add(
+                        spath,
+                        f"unknown pool {pool!r}{hint} (known pools: {', '.join(map(str, pools))})",
+                        pool,
+                    )
+                    continue
+                if ch_name not in skills_of[pool]:
+                    self.add(
+                        spath,
+                        f"pool {pool!r} does not list {ch_name!r} in its skills, so it cannot "
+                        "take these contacts",
+                        pool,
+                    )
+                if pool in seen:
+                    self.add(spath, f"pool {pool!r} is listed twice", pool)
+                seen.add(pool)
+            if delays and min(delays) > 0:
+                only = len(routing) == 1
+                self.add(
+                    path,
+                    (
+                        "'after' on the only pool of a channel would leave every contact waiting "
+                        "for nothing; drop it"
+                        if only
+                        else "at least one pool must take a contact at once (after: 0); "
+                        "otherwise every contact waits for nothing"
+                    ),
+                    routing,
+                )
+            for pool, skills in skills_of.items():
+                if ch_name in skills and pool not in seen:
+                    self.add(
+                        path,
+                        f"pool {pool!r} lists {ch_name!r} in its skills but is missing from the "
+                        "routing; add it (with 'after' to make it an overflow) or remove "
+                        f"{ch_name!r} from its skills",
+                        pool,
+                    )
 
     # --- journeys -------------------------------------------------------------------------
 
@@ -420,6 +658,14 @@ class _Checker:
                 self.add(
                     f"pools.{name}.skills", "a pool needs at least one channel in 'skills'", []
                 )
+            for ch_name, factor in _map(pool.get("handle_time_factor")).items():
+                if isinstance(ch_name, str) and ch_name not in skills:
+                    self.add(
+                        f"pools.{name}.handle_time_factor.{ch_name}",
+                        f"{ch_name!r} is not one of the skills of pool {name!r} "
+                        f"({', '.join(map(str, skills)) or 'none'})",
+                        factor,
+                    )
             agents, cap = _num(pool.get("agents")), _num(pool.get("max_agents"))
             if agents is not None and cap is not None and agents > cap:
                 self.add(
@@ -427,6 +673,7 @@ class _Checker:
                     f"today's roster {agents:g} exceeds max_agents {cap:g}",
                     agents,
                 )
+        self.routing_steps(pools)
         for ch, kind in self.kinds.items():
             if kind in STAFFED and ch not in served:
                 self.add(
