@@ -37,7 +37,9 @@ from . import _search as _s
 from ._validate import (
     _agents,
     _aht,
+    _as_float,
     _bad,
+    _beyond_cap,
     _check_targets,
     _flatten,
     _is_scalar,
@@ -46,7 +48,6 @@ from ._validate import (
     _patience,
     _scalar,
     _target,
-    _unreachable,
 )
 
 __all__ = [
@@ -413,8 +414,8 @@ def required_agents_array(
     if np.any(bad):
         i = int(np.argmax(bad))
         where = "" if out.size == 1 else f" (element {np.unravel_index(i, shape)})"
-        load_i = flat[0][0 if flat[0].size == 1 else i]
-        raise _unreachable(func, where, f"still not met at 1e15 agents for load {load_i!r} Erlangs")
+        cell = [float(x[0 if x.size == 1 else i]) for x in flat]
+        raise _beyond_cap(func, where, cell[0], *cell[3:])
     return out.astype(np.int64).reshape(shape)
 
 
@@ -517,7 +518,7 @@ def _required_scalar(
     def opt(name: str, value: Any, hi: float, expected: str) -> float:
         if value is None:
             return nan
-        x = float(value)
+        x = _as_float(func, name, value, expected)
         if not math.isnan(x) and not (0.0 <= x <= hi):
             raise _bad(func, name, expected, x)
         return x
@@ -537,5 +538,5 @@ def _required_scalar(
         _check_targets(func, *(np.asarray(v) for v in (a, p, sl, t, mw, mab, mocc)), ())
     n = _s.required_scalar(a, h, p, sl, t, mw, mab, mocc)
     if math.isnan(n):
-        raise _unreachable(func, "", f"still not met at 1e15 agents for load {a!r} Erlangs")
+        raise _beyond_cap(func, "", a, sl, t, mw, mab, mocc)
     return int(n)
