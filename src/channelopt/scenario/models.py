@@ -59,7 +59,7 @@ from .fields import (
     Text,
     Within,
 )
-from .resolved import ChannelKind
+from .kinds import ChannelKind, kind_spec
 
 if TYPE_CHECKING:
     from .resolved import Resolved
@@ -243,7 +243,7 @@ class Channel(_Model):
     @property
     def staffed(self) -> bool:
         """Whether agents serve this channel (every kind but self-service)."""
-        return self.kind is not ChannelKind.SELF_SERVICE
+        return kind_spec(self.kind).staffed
 
 
 class Repeats(_Model):
@@ -651,8 +651,8 @@ def _dump_value(value: Any, human: bool, duration: bool) -> Any:
 def _always_written(model: BaseModel) -> set[str]:
     """Fields written even when equal to their default, because reading them back
     without them would mean something else (a required key, a derived default)."""
-    if isinstance(model, Channel) and model.kind is ChannelKind.CONCURRENT:
-        return {"concurrency"}  # required for concurrent channels
+    if isinstance(model, Channel) and "concurrency" in kind_spec(model.kind).required:
+        return {"concurrency"}  # a required key is written even at its default
     if isinstance(model, Periods):
         return {"days", "hours_per_fte"}  # their defaults follow `length` and `days`
     return set()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -29,17 +28,12 @@ from .choices import (
     OnTimeout,
     SkillSelection,
 )
+from .kinds import ChannelKind, KindSpec, kind_spec
 
 __all__ = ["ChannelKind", "DistributionSpec", "Resolved"]
 
 
-class ChannelKind(StrEnum):
-    """How a channel serves its contacts."""
-
-    LIVE = "live"  #: voice-like: one agent per contact, customers wait and abandon
-    CONCURRENT = "concurrent"  #: chat-like: an agent carries up to ``concurrency`` contacts
-    DEFERRED = "deferred"  #: email-like: FIFO backlog, a deadline, no abandonment
-    SELF_SERVICE = "self_service"  #: bot/IVR: no agents; contained or handed off
+_BOOL_TRAITS = ("staffed", "queues", "abandons", "multi_contact", "has_deadline", "contains")
 
 
 def _readonly_array(values: Any, dtype: Any = float) -> np.ndarray:
@@ -354,7 +348,7 @@ class Resolved:
     def _fill_defaults(self) -> None:
         """Defaults of the round-2 keys for objects built by hand without them."""
         c, p = len(self.channels), len(self.pools)
-        staffed = [k != ChannelKind.SELF_SERVICE for k in self.kinds]
+        staffed = [kind_spec(k).staffed for k in self.kinds]
         put = object.__setattr__
         if self.handle_time is None:
             f = DistributionFamily
@@ -425,9 +419,30 @@ class Resolved:
         except ValueError:
             raise KeyError(f"unknown channel {name!r}; known: {', '.join(self.channels)}") from None
 
+    @property
+    def traits(self) -> tuple[KindSpec, ...]:
+        """The channel-kind registry entry of each channel (:mod:`channelopt.scenario.kinds`)."""
+        return tuple(kind_spec(k) for k in self.kinds)
+
+    def trait_mask(self, trait: str) -> np.ndarray:
+        """Boolean mask over channels of a boolean kind trait.
+
+        ``trait`` is one of ``staffed``, ``queues``, ``abandons``,
+        ``multi_contact``, ``has_deadline``, ``contains`` (see
+        :class:`channelopt.scenario.kinds.KindSpec`); e.g.
+        ``r.trait_mask("queues")`` marks live and concurrent channels.
+        """
+        if trait not in _BOOL_TRAITS:
+            raise ValueError(f"unknown kind trait {trait!r}; known: {', '.join(_BOOL_TRAITS)}")
+        return np.array([getattr(kind_spec(k), trait) for k in self.kinds], dtype=bool)
+
+    def kind_codes(self) -> np.ndarray:
+        """The simulation handler code (``KindSpec.sim_code``) of each channel, int64."""
+        return np.array([kind_spec(k).sim_code for k in self.kinds], dtype=np.int64)
+
     def staffed(self) -> np.ndarray:
         """Boolean mask of channels served by agents (all but self-service)."""
-        return np.array([k is not ChannelKind.SELF_SERVICE for k in self.kinds], dtype=bool)
+        return self.trait_mask("staffed")
 
     def pool_of_channel(self) -> np.ndarray:
         """For each channel, the index of the first pool that serves it (-1 if none)."""

@@ -18,84 +18,35 @@ import numpy as np
 
 from ..errors import Problem
 from ..units import SECONDS_PER_DAY, format_duration, parse_duration, parse_opening_hours
-from .resolved import ChannelKind
+from .kinds import KINDS, FlowBehaviour
 
 __all__ = ["open_mask", "routing_matrix", "spectral_radius", "validate_document"]
 
-LIVE, CONCURRENT, DEFERRED, SELF = (
-    ChannelKind.LIVE.value,
-    ChannelKind.CONCURRENT.value,
-    ChannelKind.DEFERRED.value,
-    ChannelKind.SELF_SERVICE.value,
-)
-STAFFED = (LIVE, CONCURRENT, DEFERRED)
-
-_QUEUE_ONLY = "only live and concurrent channels have a queue of waiting customers"
-#: keys only the queueing kinds (live, concurrent) accept
-QUEUE_KEYS = (
-    "patience_distribution",
-    "balking",
-    "max_wait",
-    "on_timeout",
-    "lines",
-    "queue_capacity",
-    "at_close",
-    "routing",
-)
-_NO_AGENTS = "self-service channels have no agents, so no handle time"
-
+#: the validation tables, generated from the channel-kind registry (scenario/kinds.py)
 #: channel keys that do not fit a kind, and why
 NOT_FOR_KIND: dict[str, dict[str, str]] = {
-    LIVE: {
-        "concurrency": "only concurrent channels carry several contacts per agent",
-        "concurrency_stretch": "only concurrent channels carry several contacts per agent",
-        "deadline": "only deferred channels have a deadline",
-        "containment": "only self-service channels contain contacts",
-    },
-    CONCURRENT: {
-        "deadline": "only deferred channels have a deadline",
-        "containment": "only self-service channels contain contacts",
-    },
-    DEFERRED: {
-        "patience": "deferred contacts wait in a backlog and never abandon",
-        "concurrency": "only concurrent channels carry several contacts per agent",
-        "concurrency_stretch": "only concurrent channels carry several contacts per agent",
-        "containment": "only self-service channels contain contacts",
-        **{key: _QUEUE_ONLY + " (deferred work waits in a backlog)" for key in QUEUE_KEYS},
-    },
-    SELF: {
-        "aht": _NO_AGENTS,
-        "aht_cv": _NO_AGENTS,
-        "handle_time": _NO_AGENTS,
-        "wrap_up": "self-service channels have no agents, so no after-contact work",
-        "patience": "self-service contacts do not queue",
-        "target": "self-service channels have no agents to staff to a target",
-        "resolution": "a self-service contact is resolved when contained (use containment)",
-        "concurrency": "only concurrent channels carry several contacts per agent",
-        "concurrency_stretch": "only concurrent channels carry several contacts per agent",
-        "deadline": "only deferred channels have a deadline",
-        **{key: _QUEUE_ONLY + " (self-service contacts do not queue)" for key in QUEUE_KEYS},
-    },
+    k.value: {key: spec.reasons[key] for key in spec.refused} for k, spec in KINDS.items()
 }
 #: keys a kind needs
-REQUIRED_FOR_KIND: dict[str, tuple[str, ...]] = {
-    LIVE: ("aht",),
-    CONCURRENT: ("aht", "concurrency"),
-    DEFERRED: ("aht", "deadline"),
-    SELF: ("containment",),
-}
+REQUIRED_FOR_KIND: dict[str, tuple[str, ...]] = {k.value: s.required for k, s in KINDS.items()}
+#: target keys that fit a kind (kinds without targets are absent)
 TARGETS_FOR_KIND: dict[str, tuple[str, ...]] = {
-    LIVE: ("service_level", "within", "max_wait", "max_abandonment", "max_occupancy"),
-    CONCURRENT: ("service_level", "within", "max_wait", "max_abandonment", "max_occupancy"),
-    DEFERRED: ("within_deadline", "max_occupancy"),
+    k.value: s.targets for k, s in KINDS.items() if s.targets
+}
+#: a target key a kind always needs
+REQUIRED_TARGET: dict[str, str] = {
+    k.value: s.required_target for k, s in KINDS.items() if s.required_target
 }
 #: which channel multipliers an effect may apply to which kind
-EFFECTS_FOR_KIND: dict[str, tuple[str, ...]] = {
-    LIVE: ("volume", "aht", "patience", "resolution"),
-    CONCURRENT: ("volume", "aht", "patience", "resolution"),
-    DEFERRED: ("volume", "aht", "resolution"),
-    SELF: ("volume", "containment"),
-}
+EFFECTS_FOR_KIND: dict[str, tuple[str, ...]] = {k.value: s.effects for k, s in KINDS.items()}
+#: kinds served by agents
+STAFFED: tuple[str, ...] = tuple(k.value for k, s in KINDS.items() if s.staffed)
+#: kinds whose contacts flow as self-service (contained, else handed off)
+_CONTAINED = {k.value for k, s in KINDS.items() if s.flow is FlowBehaviour.CONTAINED}
+#: kinds that do not repeat (what is not contained nor handed off gives up)
+_NO_REPEAT = _CONTAINED
+#: every target key of any kind
+_ALL_TARGETS = tuple(dict.fromkeys(t for s in KINDS.values() for t in s.targets))
 
 
 def _num(x: Any) -> float | None:
@@ -208,7 +159,7 @@ def routing_matrix(
     """
     m = np.zeros_like(handoff, dtype=float)
     for i, kind in enumerate(kinds):
-        if kind == SELF:
+        if kind in _CONTAINED:
             m[i] = (1.0 - containment[i]) * handoff[i]
         else:
             left = max(0.0, 1.0 - handoff[i].sum())
@@ -324,22 +275,18 @@ class _Checker:
         if kind in TARGETS_FOR_KIND:
             target_map = _map(target)
             for key in target_map:
-                if key not in TARGETS_FOR_KIND[kind] and isinstance(key, str):
-                    known = ("service_level", "within", "max_wait", "max_abandonment")
-                    if key in (*known, "max_occupancy", "within_deadline"):
-                        self.add(
-                            f"{path}.target.{key}",
-                            f"target {key!r} does not fit a {kind} channel (use one of "
-                            f"{', '.join(TARGETS_FOR_KIND[kind])})",
-                            target_map[key],
-                        )
+                if key not in TARGETS_FOR_KIND[kind] and key in _ALL_TARGETS:
+                    self.add(
+                        f"{path}.target.{key}",
+                        f"target {key!r} does not fit a {kind} channel (use one of "
+                        f"{', '.join(TARGETS_FOR_KIND[kind])})",
+                        target_map[key],
+                    )
             if isinstance(target, Mapping) or target is None:
                 useful = [k for k in TARGETS_FOR_KIND[kind] if target_map.get(k) is not None]
-                if kind == DEFERRED and target_map.get("within_deadline") is None:
-                    self.add(
-                        f"{path}.target.within_deadline",
-                        "a deferred channel needs target 'within_deadline'",
-                    )
+                needed = REQUIRED_TARGET.get(kind)
+                if needed is not None and target_map.get(needed) is None:
+                    self.add(f"{path}.target.{needed}", f"a {kind} channel needs target {needed!r}")
                 elif not useful:
                     self.add(
                         f"{path}.target",
@@ -528,7 +475,7 @@ class _Checker:
         for src, row in _map(rows).items():
             rpath = f"{path}.{src}"
             ok = self.known_channel(rpath, src)
-            if ok and path.endswith("repeats.to") and self.kinds.get(src) == SELF:
+            if ok and path.endswith("repeats.to") and self.kinds.get(src) in _NO_REPEAT:
                 self.add(
                     rpath,
                     "self-service contacts do not repeat (not contained and not "
@@ -649,10 +596,10 @@ class _Checker:
                     self.add(path, f"channel {skill!r} is listed twice", skill)
                 seen.add(skill)
                 if self.known_channel(path, skill):
-                    if self.kinds.get(skill) == SELF:
-                        self.add(
-                            path, f"{skill!r} is a self-service channel; no agents serve it", skill
-                        )
+                    kind = self.kinds.get(skill)
+                    if kind in NOT_FOR_KIND and kind not in STAFFED:
+                        label = str(kind).replace("_", "-")
+                        self.add(path, f"{skill!r} is a {label} channel; no agents serve it", skill)
                     served.add(skill)
             if not skills and isinstance(pool.get("skills"), list):
                 self.add(
