@@ -39,24 +39,37 @@ from .choices import (
     SkillSelection,
 )
 from .fields import (
+    CV,
     DURATION,
-    Count,
+    FTE,
+    Agents,
+    Concurrency,
+    Days,
     FrozenDict,
+    Growth,
+    Hours,
     Interval,
+    Lines,
+    Money,
     Multiplier,
     Name,
-    NonNegative,
     NonNegativeDuration,
-    NonNegativeInt,
-    Number,
     OpeningHours,
     Patience,
-    Positive,
+    PeriodCount,
+    PeriodOffset,
+    Places,
+    Points,
     PositiveDuration,
     Probability,
+    Rate,
     Shrinkage,
+    SignedMoney,
+    Stretch,
     TargetMode,
     Text,
+    Volume,
+    Weight,
     Within,
 )
 from .kinds import ChannelKind, kind_spec
@@ -156,7 +169,7 @@ class Distribution(_Model):
     """
 
     distribution: Family = DistributionFamily.EXPONENTIAL
-    cv: NonNegative | None = None  #: coefficient of variation (lognormal, gamma)
+    cv: CV | None = None  #: coefficient of variation (lognormal, gamma)
     min: NonNegativeDuration | None = None  #: uniform, triangular (s)
     mode: NonNegativeDuration | None = None  #: triangular (s)
     max: NonNegativeDuration | None = None  #: uniform, triangular (s)
@@ -215,17 +228,17 @@ class Channel(_Model):
     """One channel. Which keys fit which ``kind`` is listed in docs/scenario-format.md."""
 
     kind: Kind
-    volume: NonNegative | None = None  #: contacts per day
-    arrivals: tuple[NonNegative, ...] | None = None  #: contacts per interval (instead of volume)
-    profile: tuple[NonNegative, ...] | None = None  #: intraday shape (normalised)
+    volume: Volume | None = None  #: contacts per day
+    arrivals: tuple[Volume, ...] | None = None  #: contacts per interval (instead of volume)
+    profile: tuple[Weight, ...] | None = None  #: intraday shape (normalised)
     aht: PositiveDuration | None = None  #: mean handle time (s); None for self-service
-    aht_cv: NonNegative = 1.0  #: coefficient of variation of handle time (simulation)
+    aht_cv: CV = 1.0  #: coefficient of variation of handle time (simulation)
     patience: Patience = None  #: mean patience (s); None = infinitely patient
     target: Target = Field(default_factory=Target)
     resolution: Probability = 1.0  #: P(resolved | served, not handed off)
-    forecast_error: NonNegative = 0.0  #: coefficient of variation of daily volume
-    concurrency: Count = 1  #: concurrent channels: contacts an agent carries at once
-    concurrency_stretch: NonNegative = 0.0
+    forecast_error: CV = 0.0  #: coefficient of variation of daily volume
+    concurrency: Concurrency = 1  #: concurrent channels: contacts an agent carries at once
+    concurrency_stretch: Stretch = 0.0
     deadline: PositiveDuration | None = None  #: deferred channels (s)
     containment: Probability | None = None  #: self-service: P(contained)
     open: OpeningHours | None = None  #: overrides the scenario's opening hours
@@ -235,8 +248,8 @@ class Channel(_Model):
     balking: Probability = 0.0  #: P(leaves at once when it would have to wait)
     max_wait: PositiveDuration | None = None  #: the system ends a wait this long (s)
     on_timeout: Annotated[OnTimeout | TimeoutTo, PlainValidator(_on_timeout)] = OnTimeout.LOST
-    lines: Count | None = None  #: trunk lines: waiting + in service; None = unlimited
-    queue_capacity: NonNegativeInt | None = None  #: most contacts waiting; None = unlimited
+    lines: Lines | None = None  #: trunk lines: waiting + in service; None = unlimited
+    queue_capacity: Places | None = None  #: most contacts waiting; None = unlimited
     at_close: AtCloseChoice = AtClose.SERVE
     routing: tuple[Annotated[Route, PlainValidator(_route)], ...] | None = None
 
@@ -280,13 +293,11 @@ class Pool(_Model):
     """A group of agents sharing skills; ``skills`` order is routing priority."""
 
     skills: tuple[Name, ...]
-    agents: NonNegativeInt | None = (
-        None  #: today's roster on duty per open interval; None = unknown
-    )
-    max_agents: NonNegativeInt | None = None  #: headcount cap on duty; None = no cap
-    cost_per_hour: NonNegative = 0.0  #: money per paid FTE hour
+    agents: Agents | None = None  #: today's roster on duty per open interval; None = unknown
+    max_agents: Agents | None = None  #: headcount cap on duty; None = no cap
+    cost_per_hour: Money = 0.0  #: money per paid FTE hour
     shrinkage: Shrinkage = 0.0  #: fraction of paid time not on contacts
-    hires_per_period: NonNegative | None = None  #: FTE; None = no cap
+    hires_per_period: FTE | None = None  #: FTE; None = no cap
     attrition: Probability = 0.0  #: fraction of FTE lost per period
     skill_selection: SkillChoice = SkillSelection.PRIORITY
     agent_selection: AgentChoice = AgentSelection.LONGEST_IDLE
@@ -298,13 +309,11 @@ class Pool(_Model):
 class Periods(_Model):
     """The planning horizon."""
 
-    count: Count = 1
+    count: PeriodCount = 1
     length: Annotated[str, PlainValidator(_period_length)] = "quarter"
-    days: Positive = float(PERIOD_DAYS["quarter"])  #: working days per period
-    hours_per_fte: Positive = (
-        PERIOD_DAYS["quarter"] * HOURS_PER_DAY
-    )  #: paid hours per FTE per period
-    growth: Annotated[dict[Name, tuple[Positive, ...]], AfterValidator(_readonly)] = Field(
+    days: Days = float(PERIOD_DAYS["quarter"])  #: working days per period
+    hours_per_fte: Hours = PERIOD_DAYS["quarter"] * HOURS_PER_DAY  #: paid hours per FTE per period
+    growth: Annotated[dict[Name, tuple[Growth, ...]], AfterValidator(_readonly)] = Field(
         default_factory=FrozenDict
     )
 
@@ -317,8 +326,8 @@ class Periods(_Model):
 class Cost(_Model):
     """Money an initiative costs (currency of the scenario)."""
 
-    upfront: NonNegative = 0.0  #: money when the initiative starts
-    per_period: NonNegative = 0.0  #: money in every period from the start on
+    upfront: Money = 0.0  #: money when the initiative starts
+    per_period: Money = 0.0  #: money in every period from the start on
 
 
 class Shift(_Model):
@@ -359,9 +368,9 @@ class Initiative(_Model):
     """Something that can be funded: costs, timing, effects and dependencies."""
 
     cost: Cost = Field(default_factory=Cost)
-    value_per_period: Number = 0.0  #: money per period in force not captured by the model
-    lead_time: NonNegativeInt = 0  #: periods between start and first effect
-    ramp: NonNegativeInt = 0  #: periods to full effect (0 or 1: full at once)
+    value_per_period: SignedMoney = 0.0  #: money per period in force not captured by the model
+    lead_time: PeriodOffset = 0  #: periods between start and first effect
+    ramp: PeriodOffset = 0  #: periods to full effect (0 or 1: full at once)
     effects: tuple[Effect, ...] = ()
     requires: tuple[Name, ...] = ()
     excludes: tuple[Name, ...] = ()
@@ -379,39 +388,39 @@ class Initiative(_Model):
 class Economics(_Model):
     """Money per lost contact and per repeat; the annual discount rate."""
 
-    value_per_lost_contact: NonNegative = 0.0
-    value_per_repeat: NonNegative = 0.0
-    discount_rate: NonNegative = 0.0  #: per year
+    value_per_lost_contact: Money = 0.0
+    value_per_repeat: Money = 0.0
+    discount_rate: Rate = 0.0  #: per year
 
 
 class Experience(_Model):
     """Customer-effort points per minute waited, hand-off, repeat, abandonment; money per point."""
 
-    wait_minute: NonNegative = 0.0
-    handoff: NonNegative = 0.0
-    repeat: NonNegative = 0.0
-    abandoned: NonNegative = 0.0
-    value_per_point: NonNegative = 0.0
+    wait_minute: Points = 0.0
+    handoff: Points = 0.0
+    repeat: Points = 0.0
+    abandoned: Points = 0.0
+    value_per_point: Money = 0.0
 
 
 class Budget(_Model):
     """Bounds on initiative spending (None = unlimited)."""
 
-    total: NonNegative | None = None  #: None = unlimited
-    per_period: tuple[NonNegative, ...] | None = None  #: None = unlimited
+    total: Money | None = None  #: None = unlimited
+    per_period: tuple[Money, ...] | None = None  #: None = unlimited
 
 
 class Targets(_Model):
     """Whether service targets are hard constraints or priced per point missed."""
 
     mode: Mode = TargetMode.HARD
-    penalty_per_point_below: NonNegative | None = None
+    penalty_per_point_below: Money | None = None
 
 
 class Busyness(_Model):
     """One day-level volume factor shared by every channel (gamma, mean 1)."""
 
-    cv: NonNegative = 0.0  #: coefficient of variation of the factor; 0 = none
+    cv: CV = 0.0  #: coefficient of variation of the factor; 0 = none
 
 
 class Scenario(_Model):

@@ -389,7 +389,8 @@ def resolve(scenario: Scenario, period: int = 0, active: Any = None) -> Resolved
             if effect.channel is not None:
                 i = index[effect.channel]
                 for key, m in effect.multipliers().items():
-                    mult[key][i] *= _scale(fractions, m, name)
+                    with np.errstate(over="ignore"):  # overflow is reported below
+                        mult[key][i] *= _scale(fractions, m, name)
             elif effect.shift is not None:
                 s = effect.shift
                 shifts.append((index[s.from_], index[s.to], fractions[name] * s.fraction, name))

@@ -52,14 +52,17 @@ _ALL_TARGETS = tuple(dict.fromkeys(t for s in KINDS.values() for t in s.targets)
 def _num(x: Any) -> float | None:
     if isinstance(x, bool) or not isinstance(x, int | float):
         return None
-    x = float(x)
+    try:
+        x = float(x)
+    except OverflowError:  # a huge integer: the field pass reports it
+        return None
     return x if math.isfinite(x) else None
 
 
 def _dur(x: Any) -> float | None:
     try:
         out = parse_duration(x)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         return None
     return out if 0 < out < math.inf else None
 
@@ -68,7 +71,7 @@ def _dur0(x: Any) -> float | None:
     """A finite duration >= 0 in seconds, or None."""
     try:
         out = parse_duration(x)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         return None
     return out if 0 <= out < math.inf else None
 
@@ -87,6 +90,8 @@ FAMILY_PARAMETERS: dict[str, tuple[str, ...]] = {
     "triangular": ("min", "mode", "max"),
     "empirical": ("samples",),
 }
+#: smallest cv of a lognormal or gamma (a gamma's shape is 1 / cv^2)
+MIN_SHAPE_CV = 1e-6
 #: relative tolerance between the mean of a given shape and aht/patience
 MEAN_TOLERANCE = 0.01
 
@@ -111,7 +116,7 @@ def shape_mean(family: str, d: Mapping[str, Any]) -> float | None:
 def _is_inf(x: Any) -> bool:
     try:
         return math.isinf(parse_duration(x))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         return False
 
 
@@ -186,6 +191,7 @@ class _Checker:
             k: v for k, v in _map(doc.get("initiatives")).items() if isinstance(k, str)
         }
         interval = _dur(doc.get("interval", "30min"))
+        interval = interval if interval and interval >= 60.0 else None  # the model reports it
         n = SECONDS_PER_DAY / interval if interval else 0
         self.interval = interval if interval and abs(n - round(n)) < 1e-9 else None
         periods = _map(doc.get("periods"))
@@ -326,10 +332,10 @@ class _Checker:
                 self.add(f"{path}.{key}", f"a {family} distribution needs {key!r}")
         if family in ("lognormal", "gamma"):
             cv = _num(dist.get("cv"))
-            if cv is not None and cv == 0:
+            if cv is not None and cv < MIN_SHAPE_CV:
                 self.add(
                     f"{path}.cv",
-                    f"expected a cv > 0 for a {family} distribution "
+                    f"expected a cv >= {MIN_SHAPE_CV:g} for a {family} distribution "
                     "(write distribution: constant for no variation)",
                     cv,
                 )
