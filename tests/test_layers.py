@@ -27,6 +27,7 @@ RANK = {
     "staffing": 3,
     "simulation": 4,
     "scheduling": 5,
+    "data": 5.5,  # may import staffing, simulation, scenario; planning may not import it
     "planning": 6,
     "whatif": 7,
     "reporting": 8,

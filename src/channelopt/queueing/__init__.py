@@ -34,6 +34,15 @@ import numpy as np
 
 from . import _kernels as _k
 from . import _search as _s
+from ._finite_api import (
+    SL_DEFINITIONS,
+    ErlangX,
+    FiniteMeasures,
+    blocking,
+    erlang_x,
+    finite_measures,
+    required_agents_finite,
+)
 from ._validate import (
     _agents,
     _aht,
@@ -51,15 +60,22 @@ from ._validate import (
 )
 
 __all__ = [
+    "SL_DEFINITIONS",
+    "ErlangX",
+    "FiniteMeasures",
     "Measures",
     "abandonment",
     "average_wait",
+    "blocking",
     "erlang_b",
     "erlang_c",
+    "erlang_x",
+    "finite_measures",
     "measures",
     "occupancy",
     "required_agents",
     "required_agents_array",
+    "required_agents_finite",
     "service_level",
     "wait_probability",
 ]
