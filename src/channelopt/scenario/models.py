@@ -375,6 +375,27 @@ class Initiative(_Model):
     requires: tuple[Name, ...] = ()
     excludes: tuple[Name, ...] = ()
 
+    @property
+    def ramp_periods(self) -> int:
+        """Periods over which the effects grow to full size (``ramp``, at least 1)."""
+        return max(self.ramp, 1)
+
+    def first_period(self, start: int) -> int:
+        """First period in which the effects are in force when started in ``start``."""
+        return start + self.lead_time
+
+    def fractions(self, start: int | None, count: int) -> np.ndarray:
+        """Fraction in force in each period ``0 .. count-1`` when started in ``start``.
+
+        The vector form of :meth:`fraction`: ``min(1, (t - s - L + 1) / max(R, 1))``
+        for ``t >= s + L``, else 0; all zeros when ``start`` is None.
+        """
+        t = np.arange(count, dtype=float)
+        if start is None:
+            return np.zeros(count)
+        done = t - start - self.lead_time + 1
+        return np.clip(done / self.ramp_periods, 0.0, 1.0)
+
     def fraction(self, start: int | None, period: int) -> float:
         """Fraction of the effects in force in ``period`` when started in ``start``."""
         if start is None:
@@ -409,12 +430,31 @@ class Budget(_Model):
     total: Money | None = None  #: None = unlimited
     per_period: tuple[Money, ...] | None = None  #: None = unlimited
 
+    def limits(self, count: int) -> tuple[float, np.ndarray]:
+        """(total, per-period array of length ``count``); ``inf`` where unbounded."""
+        total = math.inf if self.total is None else float(self.total)
+        if self.per_period is None:
+            return total, np.full(count, math.inf)
+        return total, np.asarray(self.per_period, dtype=float)
+
 
 class Targets(_Model):
     """Whether service targets are hard constraints or priced per point missed."""
 
     mode: Mode = TargetMode.HARD
     penalty_per_point_below: Money | None = None
+
+    @property
+    def soft(self) -> bool:
+        """Whether targets are priced (``mode: soft``) rather than constraints."""
+        return self.mode is TargetMode.SOFT
+
+    @property
+    def penalty(self) -> float:
+        """Money per service-level point missed, per channel and period (0 when hard)."""
+        if not self.soft or self.penalty_per_point_below is None:
+            return 0.0
+        return float(self.penalty_per_point_below)
 
 
 class Busyness(_Model):
@@ -464,6 +504,7 @@ class Scenario(_Model):
     _hash: str | None = PrivateAttr(default=None)
     _base: Any = PrivateAttr(default=None)  # cached base arrivals (see resolve.py)
     _static: Any = PrivateAttr(default=None)  # cached period-independent arrays (resolve.py)
+    _facts: Any = PrivateAttr(default=None)  # cached planning facts (fraction_table, costs)
 
     # --- identity -------------------------------------------------------------------------
 
@@ -531,6 +572,69 @@ class Scenario(_Model):
         """
         t = np.arange(self.n_periods, dtype=float)
         return (1.0 + self.economics.discount_rate) ** (-t * self.periods.years)
+
+    # --- facts for planning -----------------------------------------------------------------
+
+    @property
+    def initiative_names(self) -> tuple[str, ...]:
+        """Initiative names in file order (the initiative order of the planning arrays)."""
+        return tuple(self.initiatives)
+
+    def budget_limits(self) -> tuple[float, np.ndarray]:
+        """(total, per-period array, shape (T,)) bounding initiative spending; ``inf`` = none."""
+        return self.budget.limits(self.n_periods)
+
+    def initiative_costs(self) -> dict[str, np.ndarray]:
+        """Per initiative (file order), read-only arrays of shape (N,).
+
+        Keys ``upfront`` (money when started), ``per_period`` (money in every
+        period from the start on), ``value_per_period`` (money per period while in
+        force, not captured by the model), ``lead_time`` and ``ramp`` (periods;
+        ``ramp`` at least 1, as the ramp rule uses it).
+        """
+        cached = self._cache("costs")
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        inis = list(self.initiatives.values())
+        out = {
+            "upfront": np.array([i.cost.upfront for i in inis], dtype=float),
+            "per_period": np.array([i.cost.per_period for i in inis], dtype=float),
+            "value_per_period": np.array([i.value_per_period for i in inis], dtype=float),
+            "lead_time": np.array([i.lead_time for i in inis], dtype=np.int64),
+            "ramp": np.array([i.ramp_periods for i in inis], dtype=np.int64),
+        }
+        for arr in out.values():
+            arr.setflags(write=False)
+        return self._store("costs", out)
+
+    def fraction_table(self) -> np.ndarray:
+        """Fraction in force, shape (N, T, T): ``[i, s, t]`` for initiative i started in s.
+
+        The ramp rule of :meth:`Initiative.fraction` for every start and period at
+        once (read-only, computed once per scenario).
+        """
+        cached = self._cache("fractions")
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        T = self.n_periods
+        costs = self.initiative_costs()
+        s = np.arange(T, dtype=float)[None, :, None]
+        t = np.arange(T, dtype=float)[None, None, :]
+        lead = costs["lead_time"].astype(float)[:, None, None]
+        ramp = costs["ramp"].astype(float)[:, None, None]
+        table = np.clip((t - s - lead + 1.0) / ramp, 0.0, 1.0)
+        table.setflags(write=False)
+        return self._store("fractions", table)
+
+    def _cache(self, key: str) -> Any:
+        facts = self._facts
+        return None if facts is None else facts.get(key)
+
+    def _store(self, key: str, value: Any) -> Any:
+        if self._facts is None:
+            self._facts = {}
+        self._facts[key] = value
+        return value
 
     # --- behaviour (implemented in sibling modules) ----------------------------------------
 
