@@ -8,9 +8,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
 
 from channelopt.errors import ScenarioError
-from channelopt.scenario import load_scenario
+from channelopt.scenario import DistributionSpec, load_scenario
 from channelopt.scenario.choices import (
     AgentSelection,
     AtClose,
@@ -369,3 +372,54 @@ def test_top_level_and_journey_choices():
     assert_problem(doc, "closed_hours", "did you mean 'spread'")
     assert_problem(doc, "busyness.cv", ">= 0")
     assert_problem(doc, "journeys.retrials.delay_distribution", "exponential, constant")
+
+
+# --- DistributionSpec against scipy.stats (independent moments) ---------------------------
+
+means = st.floats(1.0, 1e5)
+cvs = st.floats(1e-3, 20.0)
+
+
+def frozen(spec: DistributionSpec):
+    f = DistributionFamily
+    if spec.family is f.LOGNORMAL:
+        mu, sigma = spec.params
+        return stats.lognorm(s=sigma, scale=math.exp(mu))
+    if spec.family is f.GAMMA:
+        k, theta = spec.params
+        return stats.gamma(a=k, scale=theta)
+    if spec.family is f.UNIFORM:
+        lo, hi = spec.params
+        return stats.uniform(loc=lo, scale=hi - lo)
+    lo, mode, hi = spec.params
+    return stats.triang(c=(mode - lo) / (hi - lo), loc=lo, scale=hi - lo)
+
+
+@settings(max_examples=60, deadline=None)
+@given(family=st.sampled_from(["lognormal", "gamma"]), mean=means, cv=cvs)
+def test_cv_families_have_the_stated_mean_and_cv(family, mean, cv):
+    spec = DistributionSpec.build(family, mean, cv=cv)
+    d = frozen(spec)
+    assert d.mean() == pytest.approx(mean, rel=1e-9)
+    assert d.std() / d.mean() == pytest.approx(cv, rel=1e-7)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    mean=means,
+    a=st.floats(0.0, 1.0),
+    b=st.floats(0.0, 1.0),
+    c=st.floats(0.01, 1.0),
+    scale=st.floats(0.05, 50.0),
+)
+def test_shape_families_are_scaled_to_the_mean(mean, a, b, c, scale):
+    lo, mode, hi = sorted((a * scale, b * scale, (a + b + c) * scale))
+    for family, shape in (("uniform", (lo, hi)), ("triangular", (lo, mode, hi))):
+        spec = DistributionSpec.build(family, mean, shape=shape)
+        d = frozen(spec)
+        assert d.mean() == pytest.approx(mean, rel=1e-9)
+        assert spec.mean == mean
+        assert spec.cv == pytest.approx(d.std() / d.mean(), rel=1e-7, abs=1e-12)
+        # the shape keeps its proportions: every value scaled by one factor
+        k = spec.params[-1] / shape[-1]
+        assert spec.params == pytest.approx(tuple(v * k for v in shape), rel=1e-12)
