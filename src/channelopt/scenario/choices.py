@@ -21,11 +21,20 @@ __all__ = [
 ]
 
 
+#: (enum class, value) -> code; keyed by class because members of different enums
+#: compare equal as strings ("lost")
+_CODES: dict[tuple[type, str], int] = {}
+
+
 class _Coded(StrEnum):
     @property
     def code(self) -> int:
         """Stable integer code: position in the enum (0-based)."""
-        return list(type(self)).index(self)
+        key = (type(self), self._value_)
+        code = _CODES.get(key)
+        if code is None:
+            code = _CODES[key] = list(type(self)).index(self)
+        return code
 
 
 class DistributionFamily(_Coded):

@@ -186,6 +186,9 @@ def static_arrays(scenario: Scenario) -> dict[str, Any]:
     out: dict[str, Any] = {
         "handle_time": handle,
         "patience_distribution": patience,
+        "handle_time_family": ro([d.code for d in handle], np.int64),
+        "patience_family": ro([d.code for d in patience], np.int64),
+        "aht_cv": ro([d.cv if ch.staffed else 0.0 for d, ch in zip(handle, chans, strict=True)]),
         "wrap_up": ro([ch.wrap_up for ch in chans]),
         "balking": ro([ch.balking for ch in chans]),
         "max_wait": ro([math.inf if ch.max_wait is None else ch.max_wait for ch in chans]),
@@ -487,13 +490,8 @@ def resolve(scenario: Scenario, period: int = 0, active: Any = None) -> Resolved
         patience_dist = tuple(
             d.scaled(float(m)) for d, m in zip(patience_dist, mult["patience"], strict=True)
         )
-    extra = {
-        **static,
-        "handle_time": handle,
-        "patience_distribution": patience_dist,
-        "handle_time_family": np.array([d.code for d in handle], dtype=np.int64),
-        "patience_family": np.array([d.code for d in patience_dist], dtype=np.int64),
-    }
+    extra = {**static, "handle_time": handle, "patience_distribution": patience_dist}
+    aht_cv = extra.pop("aht_cv")  # scaling keeps the shape: family codes and cv are static
     nan_or = lambda v, default: default if v is None else float(v)  # noqa: E731
     journeys = scenario.journeys
     ex = scenario.experience
@@ -507,7 +505,7 @@ def resolve(scenario: Scenario, period: int = 0, active: Any = None) -> Resolved
         arrivals=external,
         open_mask=mask.copy(),
         aht=aht,
-        aht_cv=np.array([d.cv if ch.staffed else 0.0 for d, ch in zip(handle, chans, strict=True)]),
+        aht_cv=aht_cv,
         patience=patience,
         resolution=resolution,
         containment=containment,

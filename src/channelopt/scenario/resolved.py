@@ -342,7 +342,7 @@ class Resolved:
         self._fill_defaults()
         # Engines share this object; freeze the arrays so nobody edits it in place.
         for value in vars(self).values():
-            if isinstance(value, np.ndarray):
+            if isinstance(value, np.ndarray) and value.flags.writeable:
                 value.setflags(write=False)
 
     def _fill_defaults(self) -> None:
