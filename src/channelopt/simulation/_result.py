@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..scenario.kinds import kind_spec
 from ..scenario.resolved import Resolved
 from ._engine import ReplicationOutput
 from ._stats import t_quantile
@@ -194,7 +195,7 @@ def build_tables(
     """Turn raw replication outputs into the intervals, journeys and conservation tables."""
     n_i, n_c = res.n_intervals, res.n_channels
     first_pool = res.pool_of_channel()
-    traits = res.traits
+    traits = [kind_spec(k) for k in res.kinds]
     has_target = np.array(
         [
             (traits[c].queues and np.isfinite(res.target_within[c]))

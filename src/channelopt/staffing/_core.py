@@ -72,7 +72,7 @@ def flows(resolved: Resolved, abandonment: np.ndarray | None = None) -> np.ndarr
 
 
 def _only_queues(resolved: Resolved, ab: np.ndarray) -> np.ndarray:
-    queues = resolved.trait_mask("queues")
+    queues = np.array([kind_spec(k).queues for k in resolved.kinds], dtype=bool)
     return np.where(queues[None, :], ab, 0.0)
 
 

@@ -305,7 +305,7 @@ def _pool_table(
     ni = r.n_intervals
     P = len(r.pools)
     hours = r.interval_s / 3600.0
-    queues = r.trait_mask("queues")
+    queues = np.array([kind_spec(k).queues for k in r.kinds], dtype=bool)
     agents = split.sum(axis=2).astype(float)  # (I, P)
     fte = agents / (1.0 - r.pool_shrinkage[None, :])
     cost = fte * hours * r.pool_cost_per_hour[None, :]
