@@ -56,6 +56,7 @@ _LAZY: dict[str, str] = {
     "ContactRecords": "data",
     "inventory": "data",
     "calibrate": "data",
+    "forecast": "data",
 }
 
 __all__ = [
@@ -78,6 +79,7 @@ __all__ = [
     "erlang_b",
     "erlang_c",
     "evaluate",
+    "forecast",
     "inventory",
     "load_scenario",
     "occupancy",
@@ -94,7 +96,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .data import ContactRecords, calibrate, inventory, read_contacts
+    from .data import ContactRecords, calibrate, forecast, inventory, read_contacts
     from .errors import ChannelOptError, DataError, InfeasibleError, ScenarioError, SolverError
     from .planning import Plan, PlanEvaluation, evaluate, optimize, pareto
     from .queueing import (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ._records import CANONICAL, OUTCOMES, ContactRecords, QualityLog
 from .calibrate import Calibration, calibrate, observed_arrivals
+from .forecast import Forecast, daily_counts, forecast, mape
 from .inventory import Inventory, inventory
 from .readers import read_contacts, read_counts
 from .replay import replay
@@ -21,10 +22,14 @@ __all__ = [
     "OUTCOMES",
     "Calibration",
     "ContactRecords",
+    "Forecast",
     "Inventory",
     "QualityLog",
     "calibrate",
+    "daily_counts",
+    "forecast",
     "inventory",
+    "mape",
     "observed_arrivals",
     "read_contacts",
     "read_counts",
