@@ -155,8 +155,10 @@ def _profile(records_or_counts: Any, step: float, channels: Any, dates: set) -> 
             start = start.dt.tz_localize(None)
         secs = (start - start.dt.normalize()).dt.total_seconds()
         ch = c["channel"].astype(str) if "channel" in c else pd.Series("all", index=c.index)
-        t = pd.DataFrame({"channel": ch, "date": start.dt.normalize(),
-                          "slot": (secs // step).astype(int), "contacts": c["contacts"]})  # fmt: skip
+        slot = (secs // step).astype(int)
+        t = pd.DataFrame(
+            {"channel": ch, "date": start.dt.normalize(), "slot": slot, "contacts": c["contacts"]}
+        )
     t = t[t["date"].isin(dates)].dropna()
     g = t.groupby(["channel", "slot"])["contacts"].sum()
     share = g / g.groupby(level=0).transform("sum")
