@@ -11,16 +11,22 @@ estimator and its assumptions.
 from __future__ import annotations
 
 from ._records import CANONICAL, OUTCOMES, ContactRecords, QualityLog
+from .calibrate import Calibration, calibrate, observed_arrivals
 from .inventory import Inventory, inventory
 from .readers import read_contacts, read_counts
+from .replay import replay
 
 __all__ = [
     "CANONICAL",
     "OUTCOMES",
+    "Calibration",
     "ContactRecords",
     "Inventory",
     "QualityLog",
+    "calibrate",
     "inventory",
+    "observed_arrivals",
     "read_contacts",
     "read_counts",
+    "replay",
 ]
