@@ -57,6 +57,7 @@ _LAZY: dict[str, str] = {
     "inventory": "data",
     "calibrate": "data",
     "forecast": "data",
+    "actuals": "data",
 }
 
 __all__ = [
@@ -73,6 +74,7 @@ __all__ = [
     "StaffingResult",
     "__version__",
     "abandonment",
+    "actuals",
     "average_wait",
     "calibrate",
     "compare",
@@ -96,7 +98,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .data import ContactRecords, calibrate, forecast, inventory, read_contacts
+    from .data import ContactRecords, actuals, calibrate, forecast, inventory, read_contacts
     from .errors import ChannelOptError, DataError, InfeasibleError, ScenarioError, SolverError
     from .planning import Plan, PlanEvaluation, evaluate, optimize, pareto
     from .queueing import (
