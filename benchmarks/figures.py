@@ -83,6 +83,9 @@ def measure(repeat: int, calls: set[str]) -> dict[tuple[str, str], float]:
         if "sweep" in calls:
             n = 60
             out[path.stem, "sweep"] = n / cpu(sweep_cases(sc, n), 1)
+        for (name, call), value in out.items():
+            if name == path.stem:
+                print(f"# {name} {call}: {value:.4g}", file=sys.stderr, flush=True)
     return out
 
 
