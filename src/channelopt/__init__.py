@@ -55,6 +55,8 @@ _LAZY: dict[str, str] = {
     "read_contacts": "data",
     "ContactRecords": "data",
     "inventory": "data",
+    "calibrate": "data",
+    "forecast": "data",
 }
 
 __all__ = [
@@ -72,10 +74,12 @@ __all__ = [
     "__version__",
     "abandonment",
     "average_wait",
+    "calibrate",
     "compare",
     "erlang_b",
     "erlang_c",
     "evaluate",
+    "forecast",
     "inventory",
     "load_scenario",
     "occupancy",
@@ -92,7 +96,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .data import ContactRecords, inventory, read_contacts
+    from .data import ContactRecords, calibrate, forecast, inventory, read_contacts
     from .errors import ChannelOptError, DataError, InfeasibleError, ScenarioError, SolverError
     from .planning import Plan, PlanEvaluation, evaluate, optimize, pareto
     from .queueing import (

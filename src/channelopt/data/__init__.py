@@ -11,16 +11,27 @@ estimator and its assumptions.
 from __future__ import annotations
 
 from ._records import CANONICAL, OUTCOMES, ContactRecords, QualityLog
+from .calibrate import Calibration, calibrate, observed_arrivals
+from .forecast import Forecast, daily_counts, forecast, mape
 from .inventory import Inventory, inventory
 from .readers import read_contacts, read_counts
+from .replay import replay
 
 __all__ = [
     "CANONICAL",
     "OUTCOMES",
+    "Calibration",
     "ContactRecords",
+    "Forecast",
     "Inventory",
     "QualityLog",
+    "calibrate",
+    "daily_counts",
+    "forecast",
     "inventory",
+    "mape",
+    "observed_arrivals",
     "read_contacts",
     "read_counts",
+    "replay",
 ]
