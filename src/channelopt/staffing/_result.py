@@ -183,6 +183,41 @@ class StaffingResult:
         df = self.intervals
         hours = self.resolved.interval_s / 3600.0
         rows = []
+        for name, g in df.groupby("channel", sort=False):
+            offered = g["offered"].sum()
+            answered = g["answered"].sum()
+            agent_hours = (g["agents"] * hours).sum()
+            work = (g["occupancy"] * g["agents"] * hours).sum()
+
+            def weighted(col: str, w: pd.Series, g: pd.DataFrame = g) -> float:
+                ok = (w > 0) & g[col].notna()
+                total = w[ok].sum()
+                return float((g.loc[ok, col] * w[ok]).sum() / total) if total > 0 else math.nan
+
+            rows.append(
+                {
+                    "channel": name,
+                    "kind": g["kind"].iloc[0],
+                    "pool": g["pool"].iloc[0],
+                    "offered": offered,
+                    "answered": answered,
+                    "abandoned": g["abandoned"].sum(),
+                    "lost": g["lost"].sum(),
+                    "handed_off": g["handed_off"].sum(),
+                    "repeats": g["repeats"].sum(),
+                    "contained": g["contained"].sum(),
+                    "peak_agents": int(g["agents"].max()),
+                    "agent_hours": agent_hours,
+                    "service_level": weighted("service_level", g["offered"]),
+                    "average_wait": weighted("average_wait", g["answered"]),
+                    "abandonment": g["abandoned"].sum() / offered if offered > 0 else 0.0,
+                    "occupancy": work / agent_hours if agent_hours > 0 else 0.0,
+                    "within_deadline": weighted("within_deadline", g["offered"]),
+                    "fte_hours": (g["fte"] * hours).sum(),
+                    "peak_fte": g["fte"].max(),
+                    "cost": g["cost"].sum(),
+                }
+            )
         return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
     def agents(self) -> pd.DataFrame:
