@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..provenance import VERSION, Provenance
 from ..scenario.resolved import ChannelKind, Resolved
 from ._deferred import DeferredKpis
 from ._flows import FlowRates
@@ -95,6 +96,8 @@ class StaffingResult:
         Provenance: scenario name and content hash, channelopt version.
     resolved : Resolved
         The plain-array period that was staffed.
+    method : str
+        The staffing method (``"erlang"``, ``"pooled"`` or ``"simulation"``).
     """
 
     intervals: pd.DataFrame
@@ -107,6 +110,18 @@ class StaffingResult:
     scenario_hash: str
     version: str
     resolved: Resolved
+    method: str = "erlang"
+
+    @property
+    def provenance(self) -> dict[str, object]:
+        """Scenario name and hash, channelopt version, method (one :class:`Provenance` record)."""
+        return Provenance(
+            scenario=self.scenario_name,
+            content_hash=self.scenario_hash,
+            method=self.method,
+            channelopt_version=self.version,
+            extra={"period": self.period},
+        ).as_dict()
 
     def summary(self) -> pd.DataFrame:
         """One row per channel: the day's volumes, peak agents, weighted KPIs and cost.
@@ -184,8 +199,6 @@ def build_result(
     pool_lower: np.ndarray | None = None,
 ) -> StaffingResult:
     """Assemble the tables from the per-channel arrays (vectorised; no per-row Python)."""
-    from .. import __version__
-
     ni, C = r.n_intervals, r.n_channels
     hours = r.interval_s / 3600.0
     owner = r.pool_of_channel()
@@ -280,7 +293,7 @@ def build_result(
         mode=mode,
         scenario_name=r.name,
         scenario_hash=r.content_hash,
-        version=__version__,
+        version=VERSION,
         resolved=r,
     )
 
