@@ -11,6 +11,7 @@ estimator and its assumptions.
 from __future__ import annotations
 
 from ._records import CANONICAL, OUTCOMES, ContactRecords, QualityLog
+from .actuals import Actuals, actuals
 from .calibrate import Calibration, calibrate, observed_arrivals
 from .forecast import Forecast, daily_counts, forecast, mape
 from .inventory import Inventory, inventory
@@ -20,11 +21,13 @@ from .replay import replay
 __all__ = [
     "CANONICAL",
     "OUTCOMES",
+    "Actuals",
     "Calibration",
     "ContactRecords",
     "Forecast",
     "Inventory",
     "QualityLog",
+    "actuals",
     "calibrate",
     "daily_counts",
     "forecast",
