@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ChannelOptError
+from ..provenance import VERSION
 from ._common import (
     _budget,
     _initiative,
@@ -412,12 +413,10 @@ def _assemble(
     money = pd.DataFrame(money_rows)
     npv = float(money["present_value"].sum())
     objective = float(money["objective_contribution"].sum())
-    from .. import __version__
-
     provenance = {
         "scenario": base.name,
         "content_hash": key,
-        "channelopt_version": __version__,
+        "channelopt_version": VERSION,
         "plan": str(getattr(plan, "name", "") or ""),
         "seed": None,
     }

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..provenance import VERSION, Provenance
 from ..scenario.resolved import ChannelKind, Resolved
 from ._deferred import DeferredKpis
 from ._flows import FlowRates
@@ -121,6 +122,17 @@ class StaffingResult:
     exact: Mapping[str, bool] = field(default_factory=dict)
     notes: Mapping[str, str] = field(default_factory=dict)
 
+    @property
+    def provenance(self) -> dict[str, object]:
+        """Scenario name and hash, channelopt version, method (one :class:`Provenance` record)."""
+        return Provenance(
+            scenario=self.scenario_name,
+            content_hash=self.scenario_hash,
+            method=self.method,
+            channelopt_version=self.version,
+            extra={"period": self.period},
+        ).as_dict()
+
     def summary(self) -> pd.DataFrame:
         """One row per channel: the day's volumes, peak agents, weighted KPIs and cost.
 
@@ -201,8 +213,6 @@ def build_result(
 
     ``owner``: the pool booking each channel (default: the first pool serving it).
     """
-    from .. import __version__
-
     ni, C = r.n_intervals, r.n_channels
     hours = r.interval_s / 3600.0
     if owner is None:
@@ -298,7 +308,7 @@ def build_result(
         mode=mode,
         scenario_name=r.name,
         scenario_hash=r.content_hash,
-        version=__version__,
+        version=VERSION,
         resolved=r,
     )
 

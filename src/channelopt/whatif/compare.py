@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..provenance import VERSION
 from .changes import case_seed, root_seed
 from .executors import CaseStatus, Outcome, Progress, run_tasks
 from .sweep import (
@@ -544,6 +545,4 @@ def _simulated(
 
 
 def _version() -> str:
-    from .. import __version__
-
-    return __version__
+    return VERSION

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..provenance import VERSION
 from .changes import (
     MULTIPLY_SUFFIX,
     SET_SUFFIX,
@@ -66,9 +67,7 @@ _MODE_OPTIONS: dict[EvaluateMode, frozenset[str]] = {
 
 
 def _version() -> str:
-    from .. import __version__
-
-    return __version__
+    return VERSION
 
 
 def content_hash(scenario: Any) -> str:
