@@ -107,6 +107,11 @@ class StaffingResult:
         Reasons, keyed by channel name or ``"pool <name>"``: which channels are
         approximated and why, and whether a shared pool's sum is an optimistic
         or pessimistic bound.
+    simulated : pandas.DataFrame or None
+        ``method="simulation"``: the day-level KPIs per channel and target in
+        the simulation at the returned staffing (``channel, measure, target,
+        mean, ci_low, ci_high`` (95 %), ``bound`` (one-sided at the requested
+        confidence), ``meets``, ``replications``); None otherwise.
     """
 
     intervals: pd.DataFrame
@@ -122,6 +127,7 @@ class StaffingResult:
     method: str = "erlang"
     exact: Mapping[str, bool] = field(default_factory=dict)
     notes: Mapping[str, str] = field(default_factory=dict)
+    simulated: pd.DataFrame | None = None
 
     @property
     def provenance(self) -> dict[str, object]:
