@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from .._display import progress_caller
-from .model import optimize
+from .model import _optimize
 
 __all__ = ["pareto"]
 
@@ -20,7 +20,7 @@ def pareto(
     time_limit: float | None = None,
     *,
     gap: float = 0.01,
-    progress: Callable[[str, float], None] | None = None,
+    progress: Callable[..., object] | None = None,
 ) -> pd.DataFrame:
     """Non-dominated plans over the total initiative budget.
 
@@ -59,7 +59,7 @@ def pareto(
     for i, b in enumerate(budgets):
         if progress is not None:
             progress_caller(progress)(i, len(budgets), f"budget {b:,.0f}")
-        res = optimize(scenario, b, solver, time_limit, gap=gap, return_result=True)
+        res = _optimize(scenario, b, solver, time_limit, gap=gap)
         sig = tuple(sorted(res.plan.starts.items()))
         if sig in seen:
             continue

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .._display import progress_caller
+from ..provenance import VERSION
 from ..scenario.resolved import Resolved
 from ._engine import ConservationError, ReplicationOutput, run_replication
 from ._inputs import seed_sequence, staffing_array
@@ -36,9 +37,7 @@ Progress = Callable[..., object]
 
 
 def _version() -> str:
-    from .. import __version__
-
-    return __version__
+    return VERSION
 
 
 def _replicate(

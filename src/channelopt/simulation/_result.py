@@ -8,8 +8,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..scenario.resolved import ChannelKind, Resolved
-from ._engine import _KIND_CODE, CONCURRENT, DEFERRED, LIVE, ReplicationOutput
+from ..provenance import Provenance
+from ..scenario.kinds import kind_spec
+from ..scenario.resolved import Resolved
+from ._engine import ReplicationOutput
 from ._stats import t_quantile
 
 __all__ = ["INTERVAL_COLUMNS", "JOURNEY_COLUMNS", "SimulationResult", "build_tables"]
@@ -110,17 +112,20 @@ class SimulationResult:
     @property
     def provenance(self) -> dict[str, Any]:
         """Scenario name and hash, channelopt version, seed and run settings."""
-        return {
-            "scenario": self.scenario_name,
-            "content_hash": self.content_hash,
-            "version": self.version,
-            "seed": self.seed,
-            "entropy": self.entropy,
-            "replications": self.replications,
-            "days": self.days,
-            "warmup_days": self.warmup_days,
-            "period": self.period,
-        }
+        return Provenance(
+            scenario=self.scenario_name,
+            content_hash=self.content_hash,
+            seed=self.seed,
+            method="simulation",
+            channelopt_version=self.version,
+            extra={
+                "entropy": self.entropy,
+                "replications": self.replications,
+                "days": self.days,
+                "warmup_days": self.warmup_days,
+                "period": self.period,
+            },
+        ).as_dict()
 
     def _facts(self) -> dict[str, object]:
         return {
@@ -214,11 +219,11 @@ def build_tables(
     """Turn raw replication outputs into the intervals, journeys and conservation tables."""
     n_i, n_c = res.n_intervals, res.n_channels
     first_pool = res.pool_of_channel()
-    kinds = [_KIND_CODE[ChannelKind(k)] for k in res.kinds]
+    traits = [kind_spec(k) for k in res.kinds]
     has_target = np.array(
         [
-            (kinds[c] in (LIVE, CONCURRENT) and np.isfinite(res.target_within[c]))
-            or (kinds[c] == DEFERRED and np.isfinite(res.deadline[c]))
+            (traits[c].queues and np.isfinite(res.target_within[c]))
+            or (traits[c].has_deadline and np.isfinite(res.deadline[c]))
             for c in range(n_c)
         ]
     )
