@@ -196,7 +196,8 @@ class StaffingResult:
                     "cost": _sum(col["cost"][c]),
                 }
             )
-        return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+        # Indexed by channel: st.summary().loc["voice"] reads as it is meant.
+        return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)).set_index("channel")
 
     def _summary_grouped(self) -> pd.DataFrame:
         """:meth:`summary` by a pandas groupby (any row order)."""
