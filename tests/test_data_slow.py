@@ -19,7 +19,7 @@ MEMORY_SCRIPT = """
 import resource, sys
 import channelopt as co
 rec = co.read_contacts(sys.argv[1], format="anonymous_bank")
-co.calibrate(rec, "30min")
+co.calibrate(rec, "30min", {"PS": "retail"})  # NW lines are never answered
 print(len(rec), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
@@ -40,8 +40,9 @@ def test_a_million_records_fit_in_one_gigabyte(tmp_path: Path) -> None:
             fh.write("\t".join(parts) + "\n")
     out = subprocess.run(
         [sys.executable, "-c", MEMORY_SCRIPT, str(path)],
-        capture_output=True, text=True, check=True,
+        capture_output=True, text=True, check=False,
     )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
     n, peak_kb = map(int, out.stdout.split())
     assert n > 800_000  # PHANTOM lines (1 in 6) are dropped
     assert peak_kb / 1024 < 1024, f"peak resident memory {peak_kb / 1024:.0f} MB"
