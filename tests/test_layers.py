@@ -21,6 +21,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "channelopt"
 RANK = {
     "units": 0,
     "errors": 0,
+    "parallel": 0,  # the one local process pool (simulation and whatif use it)
     "queueing": 1,
     "solver": 1,
     "scenario": 2,

@@ -115,6 +115,7 @@ def guard(state: State) -> Iterator[None]:
     the traceback.
     """
     from channelopt.errors import ChannelOptError, ScenarioError
+    from channelopt.reporting._atomic import OutputPathError
 
     try:
         yield
@@ -126,7 +127,13 @@ def guard(state: State) -> Iterator[None]:
     except ScenarioError as exc:
         _report(state, exc, "invalid input")
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    except (BadInputError, FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
+    except (
+        BadInputError,
+        OutputPathError,
+        FileNotFoundError,
+        IsADirectoryError,
+        NotADirectoryError,
+    ) as exc:
         _report(state, exc, "bad input")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except ChannelOptError as exc:

@@ -8,14 +8,13 @@ common random numbers, conservation).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..parallel import CaseStatus, run_local
 from ..scenario.resolved import Resolved
 from ._engine import ConservationError, ReplicationOutput, run_replication
 from ._inputs import seed_sequence, staffing_array
@@ -48,6 +47,13 @@ def _replicate(
 ) -> ReplicationOutput:
     # module-level so that worker processes can pickle it
     return run_replication(res, staffing, seed, n_days, forecast_error)
+
+
+def _replicate_task(
+    shared: tuple[Resolved, np.ndarray, int, bool], seed: np.random.SeedSequence
+) -> ReplicationOutput:
+    resolved, staffing, n_days, forecast_error = shared
+    return _replicate(resolved, staffing, seed, n_days, forecast_error)
 
 
 def _check_int(name: str, value: Any, minimum: int) -> int:
@@ -101,24 +107,22 @@ def simulate_resolved(
     root = seed_sequence(seed)
     children = root.spawn(replications)
     n_days = days + warmup_days
-    outputs: list[ReplicationOutput | None] = [None] * replications
-    if executor == "serial" or replications == 1:
-        for r, child in enumerate(children):
-            outputs[r] = _replicate(resolved, staff, child, n_days, forecast_error)
-            if progress is not None:
-                progress(r + 1, replications)
-    else:
-        workers = max(1, min(replications, os.cpu_count() or 1))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {
-                pool.submit(_replicate, resolved, staff, child, n_days, forecast_error): r
-                for r, child in enumerate(children)
-            }
-            for done, fut in enumerate(as_completed(futures), start=1):
-                outputs[futures[fut]] = fut.result()
-                if progress is not None:
-                    progress(done, replications)
-    outs = [o for o in outputs if o is not None]
+    # The one local executor of channelopt (spawned single-thread workers that end
+    # with their parent, Ctrl-C handling); one replication per chunk.
+    run = run_local(
+        _replicate_task,
+        children,
+        shared=(resolved, staff, n_days, forecast_error),
+        executor="serial" if replications == 1 else executor,
+        chunk_size=1,
+        progress=progress,
+    )
+    if run.interrupted:
+        raise KeyboardInterrupt
+    for outcome in run.outcomes:  # all or nothing: the first failure is raised
+        if outcome.status is not CaseStatus.OK:
+            raise outcome.exception or RuntimeError(f"a replication failed: {outcome.error}")
+    outs: list[ReplicationOutput] = [o.value for o in run.outcomes]
     intervals, journeys, conservation = build_tables(resolved, outs, warmup_days, days)
     staffing_table = pd.DataFrame(
         {
