@@ -137,8 +137,11 @@ def guard(state: State) -> Iterator[None]:
         _report(state, exc, "bad input")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except ChannelOptError as exc:
-        _report(state, exc, type(exc).__name__)
-        raise typer.Exit(EXIT_FAILURE) from None
+        # errors of the library that are the user's to fix (an unreachable scheduler
+        # address, ...) say so with a class attribute ``bad_input = True``
+        bad = bool(getattr(exc, "bad_input", False))
+        _report(state, exc, "bad input" if bad else type(exc).__name__)
+        raise typer.Exit(EXIT_BAD_INPUT if bad else EXIT_FAILURE) from None
     except Exception as exc:
         _report(state, exc, f"unexpected error ({type(exc).__name__})")
         if not state.debug:

@@ -40,6 +40,8 @@ class OutputPathError(ChannelOptError):
     directory where one is needed, or a directory another ``channelopt run`` is
     writing to. The command line reports it as bad input (exit 2)."""
 
+    bad_input = True
+
 
 def _usable_destination(dest: Path) -> None:
     """Refuse a destination that cannot be written, before any work is done on it."""

@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from typing import Any
 
+from ..errors import ChannelOptError
 from ..parallel import (
     CaseStatus,
     Outcome,
@@ -40,10 +41,11 @@ from ..parallel import (
     RunResult,
     _Chunk,
     _chunks,
-    _collect,
     _default_chunk_size,
+    _fail_chunk,
     _harvest,
     _interrupted,
+    _record,
     _run_chunk,
     check_chunk_size,
     check_max_workers,
@@ -53,11 +55,13 @@ from ..parallel import (
 from ..parallel import init_worker as _init_worker
 
 __all__ = [
+    "DASK_RESUBMITS",
     "DASK_SCHEMES",
     "CaseStatus",
     "Outcome",
     "Progress",
     "RunResult",
+    "SchedulerUnreachableError",
     "describe_executor",
     "run_tasks",
     "worker_environment",
@@ -65,6 +69,19 @@ __all__ = [
 
 # Re-exported for code and tests that reach them here (one implementation: parallel).
 _PRIVATE_REEXPORTS = (_harvest, _init_worker, _run_chunk)
+
+#: Times a chunk of cases is sent to the Dask cluster again after its task was lost
+#: (its worker died, it was cancelled) or failed outside the cases, on top of Dask's
+#: own rescheduling (``distributed.scheduler.allowed-failures``); after that its
+#: cases are recorded as errors.
+DASK_RESUBMITS = 3
+
+
+class SchedulerUnreachableError(ChannelOptError, ConnectionError):
+    """The Dask scheduler address given does not answer (bad input: exit 2)."""
+
+    bad_input = True
+
 
 #: Address prefixes that name a Dask scheduler.
 DASK_SCHEMES = ("tcp://", "tls://", "ucx://", "inproc://", "ws://", "wss://")
@@ -192,6 +209,30 @@ def _import_distributed() -> Any:
     return distributed
 
 
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _future_error(future: Any) -> BaseException:
+    """What ended a Dask future that did not finish (cancelled, lost, erred)."""
+    try:
+        exc = future.exception()
+    except Exception as raised:  # a cancelled future raises CancelledError here
+        return raised
+    return exc if isinstance(exc, BaseException) else RuntimeError(f"task {future.status}")
+
+
+def _connect(distributed: Any, address: str) -> Any:
+    try:
+        return distributed.Client(address)
+    except (OSError, TimeoutError) as exc:
+        raise SchedulerUnreachableError(
+            f"cannot reach the Dask scheduler at {address!r} ({type(exc).__name__}: {exc}); "
+            "check the address and that 'dask scheduler' runs there (how long to try is "
+            "the Dask setting distributed.comm.timeouts.connect, 30 s by default)"
+        ) from None
+
+
 def _run_dask(
     fn: Callable[[Any, Any], Any],
     items: list[Any],
@@ -203,24 +244,53 @@ def _run_dask(
 ) -> RunResult:
     distributed = _import_distributed()
     own = isinstance(executor, str)
-    client = distributed.Client(executor) if own else executor
+    client = _connect(distributed, executor) if own else executor
     outcomes = _interrupted(len(items))
     interrupted = False
     size = 1
-    futures: dict[Any, _Chunk] = {}
+    futures: dict[Any, _Chunk] = {}  # live futures -> their chunk
     try:
         slots = sum(client.nthreads().values()) or 1
         size = chunk_size or _default_chunk_size(len(items), slots)
         chunks = _chunks(items, size)
-        # Send the shared object once, not with every chunk.
-        shared_ref = client.scatter(shared, broadcast=False, hash=False) if chunks else None
-        for chunk in chunks:
-            future = client.submit(_run_chunk, fn, shared_ref, chunk, pure=False)
-            futures[future] = chunk
+        # The shared object travels once, as a task (its data inside the task, kept by
+        # the scheduler), not as scattered data: if the worker holding it dies, Dask
+        # computes it again on another worker. Data scattered to one worker
+        # (broadcast=False) died with it and took every case that needed it along.
+        shared_ref = client.submit(_identity, shared, pure=False) if chunks else None
+        attempts = [0] * len(chunks)
+        number: dict[Any, int] = {}
+
+        def submit(k: int) -> Any:
+            attempts[k] += 1
+            future = client.submit(_run_chunk, fn, shared_ref, chunks[k], pure=False)
+            futures[future] = chunks[k]
+            number[future] = k
+            return future
+
+        pending = distributed.as_completed([submit(k) for k in range(len(chunks))])
+        done = 0
         try:
-            _collect(
-                outcomes, futures, distributed.as_completed(list(futures)), len(items), progress
-            )
+            for future in pending:
+                k = number.pop(future)
+                chunk = futures.pop(future)
+                if future.status == "finished":
+                    try:
+                        _record(outcomes, future.result())
+                    except Exception as exc:  # the result could not be read back
+                        _fail_chunk(outcomes, chunk, exc)
+                else:
+                    # Lost with its worker (KilledWorker after Dask's own retries,
+                    # cancelled, connection closed) or failed outside the cases:
+                    # send it again, to the workers that are left or restarted.
+                    if attempts[k] <= DASK_RESUBMITS:
+                        pending.add(submit(k))
+                        continue
+                    error = _future_error(future)
+                    _fail_chunk(outcomes, chunk, _after_attempts(error, attempts[k]))
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, len(items))
         except KeyboardInterrupt:
             interrupted = True
             _harvest(outcomes, futures)
@@ -229,3 +299,8 @@ def _run_dask(
         if own:
             client.close()
     return RunResult(tuple(outcomes), interrupted, label, size)
+
+
+def _after_attempts(error: BaseException, attempts: int) -> BaseException:
+    text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    return RuntimeError(f"{text} (after {attempts} attempts on the Dask cluster)")
