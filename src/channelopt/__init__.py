@@ -56,6 +56,8 @@ _LAZY: dict[str, str] = {
     "ContactRecords": "data",
     "inventory": "data",
     "calibrate": "data",
+    "forecast": "data",
+    "actuals": "data",
 }
 
 __all__ = [
@@ -72,12 +74,14 @@ __all__ = [
     "StaffingResult",
     "__version__",
     "abandonment",
+    "actuals",
     "average_wait",
     "calibrate",
     "compare",
     "erlang_b",
     "erlang_c",
     "evaluate",
+    "forecast",
     "inventory",
     "load_scenario",
     "occupancy",
@@ -94,7 +98,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .data import ContactRecords, calibrate, inventory, read_contacts
+    from .data import ContactRecords, actuals, calibrate, forecast, inventory, read_contacts
     from .errors import ChannelOptError, DataError, InfeasibleError, ScenarioError, SolverError
     from .planning import Plan, PlanEvaluation, evaluate, optimize, pareto
     from .queueing import (

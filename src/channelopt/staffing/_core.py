@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ from ..scenario.resolved import ChannelKind, Resolved
 from ._deferred import deferred_kpis, staff_deferred
 from ._flows import FlowRates, solve
 from ._live import ChannelSpec, LiveKpis, evaluate_live, staff_live
+from ._pools import _exactness, _live_slack, _pool_notes, booking_pools
 from ._result import StaffingResult, build_result
 
 __all__ = ["flows", "staff", "staff_resolved"]
@@ -142,7 +144,7 @@ def _agents_split(
             out[:] = arr
         _check_agents(out, "channel_agents")
         out = np.rint(out * r.open_mask * staffed[None, :]).astype(np.int64)
-        owner = r.pool_of_channel()
+        owner = booking_pools(r)
         for c in range(C):
             if owner[c] >= 0:
                 split[:, owner[c], c] = out[:, c]
@@ -349,13 +351,18 @@ def _staff(
                 default=0.0,
             ),
         )
+    owner = booking_pools(r)
     deferred = {}
+    notes: dict[str, str] = {}
     for c, kind in enumerate(r.kinds):
         if kind is not ChannelKind.DEFERRED:
             continue
         target = float(r.target_within_deadline[c])
         if math.isnan(target):
             target = 1.0
+        slack, note = _live_slack(r, c, int(owner[c]), kpis)
+        if note:
+            notes[r.channels[c]] = note
         if fixed is not None:
             staffed_c = fixed[:, c]
         else:
@@ -368,16 +375,18 @@ def _staff(
                     float(r.deadline[c]),
                     target,
                     float(r.target_max_occupancy[c]),
+                    offset=slack,
                 )
             except ValueError as exc:
                 raise InfeasibleError(
                     f"channel {r.channels[c]!r}: {exc}", conflicts=(f"channels.{r.channels[c]}",)
                 ) from exc
-        dk = deferred_kpis(x[:, c], staffed_c, float(r.aht[c]), r.interval_s, float(r.deadline[c]))
+        capacity = np.maximum(np.asarray(staffed_c, dtype=float) + slack, 0.0)
+        dk = deferred_kpis(x[:, c], capacity, float(r.aht[c]), r.interval_s, float(r.deadline[c]))
         deferred[c] = (np.asarray(staffed_c, dtype=np.int64), dk)
+    notes.update(_pool_notes(r, owner))
     if split is None:
         split = np.zeros((ni, len(r.pools), C), dtype=np.int64)
-        owner = r.pool_of_channel()
         for c in range(C):
             if owner[c] < 0:
                 continue
@@ -385,7 +394,10 @@ def _staff(
                 split[:, owner[c], c] = kpis[c].agents
             elif c in deferred:
                 split[:, owner[c], c] = deferred[c][0]
-    return build_result(r, rates, x, kpis, deferred, residual, iterations, mode, split, pool_lower)
+    result = build_result(
+        r, rates, x, kpis, deferred, residual, iterations, mode, split, pool_lower, owner=owner
+    )
+    return replace(result, method="erlang", exact=_exactness(r, notes), notes=notes)
 
 
 def staff(

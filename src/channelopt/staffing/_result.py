@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -95,6 +96,15 @@ class StaffingResult:
         Provenance: scenario name and content hash, channelopt version.
     resolved : Resolved
         The plain-array period that was staffed.
+    method : str
+        ``"erlang"``, ``"pooled"`` or ``"simulation"``.
+    exact : Mapping[str, bool]
+        Channel -> True when its numbers come from an exact model of the
+        simulation's rules; False where an approximation is used (see ``notes``).
+    notes : Mapping[str, str]
+        Reasons, keyed by channel name or ``"pool <name>"``: which channels are
+        approximated and why, and whether a shared pool's sum is an optimistic
+        or pessimistic bound.
     """
 
     intervals: pd.DataFrame
@@ -107,6 +117,9 @@ class StaffingResult:
     scenario_hash: str
     version: str
     resolved: Resolved
+    method: str = "erlang"
+    exact: Mapping[str, bool] = field(default_factory=dict)
+    notes: Mapping[str, str] = field(default_factory=dict)
 
     def summary(self) -> pd.DataFrame:
         """One row per channel: the day's volumes, peak agents, weighted KPIs and cost.
@@ -182,13 +195,18 @@ def build_result(
     mode: str,
     split: np.ndarray,
     pool_lower: np.ndarray | None = None,
+    owner: np.ndarray | None = None,
 ) -> StaffingResult:
-    """Assemble the tables from the per-channel arrays (vectorised; no per-row Python)."""
+    """Assemble the tables from the per-channel arrays (vectorised; no per-row Python).
+
+    ``owner``: the pool booking each channel (default: the first pool serving it).
+    """
     from .. import __version__
 
     ni, C = r.n_intervals, r.n_channels
     hours = r.interval_s / 3600.0
-    owner = r.pool_of_channel()
+    if owner is None:
+        owner = r.pool_of_channel()
     p_ret = rates.retrial_probability
     cols: dict[str, np.ndarray] = {
         k: np.zeros((ni, C))
