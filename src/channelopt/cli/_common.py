@@ -39,6 +39,7 @@ __all__ = [
     "frame_table",
     "guard",
     "load",
+    "positive_seconds",
     "progress_bar",
     "state_of",
     "write_frame",
@@ -320,6 +321,15 @@ def frame_table(
     if len(data) > max_rows:
         table.caption = f"{len(data) - max_rows} more rows not shown (see the CSV output)"
     return table
+
+
+def positive_seconds(value: float | None) -> float | None:
+    """Option callback: a time limit in seconds must be > 0 (omitted: no limit)."""
+    if value is not None and not value > 0:
+        raise typer.BadParameter(
+            f"must be a number of seconds > 0 (omit it for no limit); got {value}"
+        )
+    return value
 
 
 def env_single_thread() -> None:

@@ -110,7 +110,7 @@ def sweep(
     replications: Annotated[
         int, typer.Option("--replications", "-r", min=1, help="Replications (simulate).")
     ] = 10,
-    seed: Annotated[int, typer.Option("--seed", "-s", help="Root seed.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed.")] = 0,
     period: Annotated[int, typer.Option("--period", "-p", help="Period (staff, simulate).")] = 0,
     plan_file: Annotated[
         Path | None,

@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..parallel import CaseStatus, run_local
+from ..parallel import CaseStatus, available_cpus, run_local
 from ..scenario.resolved import Resolved
 from ._engine import ConservationError, ReplicationOutput, run_replication
 from ._inputs import seed_sequence, staffing_array
+from ._limits import SimulationTooLargeError, check_size
 from ._result import INTERVAL_COLUMNS, JOURNEY_COLUMNS, SimulationResult, build_tables
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "JOURNEY_COLUMNS",
     "ConservationError",
     "SimulationResult",
+    "SimulationTooLargeError",
     "simulate",
     "simulate_resolved",
 ]
@@ -103,6 +105,13 @@ def simulate_resolved(
             f"The 'executor' parameter of simulate must be 'serial' or 'processes'; "
             f"got {executor!r} instead."
         )
+    # Refuse what cannot finish (memory, time) before any work: see docs/limits.md.
+    check_size(
+        resolved,
+        days + warmup_days,
+        replications,
+        1 if executor == "serial" else available_cpus(),
+    )
     staff = staffing_array(resolved, staffing)
     root = seed_sequence(seed)
     children = root.spawn(replications)
@@ -210,6 +219,9 @@ def simulate(
         ``staffing=None`` but a pool has no roster.
     ValueError
         A bad argument (named in the message).
+    SimulationTooLargeError
+        The run would exceed the size limits of docs/limits.md (200 million
+        contact attempts, or the memory limit); estimated before it starts.
     ConservationError
         Contacts were lost or created by the engine (a bug; never expected).
 
