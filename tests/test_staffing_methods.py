@@ -7,6 +7,7 @@ import pytest
 
 import channelopt as co
 from channelopt.staffing._deferred import deferred_kpis, staff_deferred
+from multiskill import multiskill_doc
 
 
 def _email_within(sc, staffing, seed: int, replications: int = 4):
@@ -119,3 +120,35 @@ def test_shared_live_pool_sum_is_flagged_pessimistic(seed):
     }
     st = co.staff(co.load_scenario(doc))
     assert "pessimistic" in st.notes["pool all"]
+
+
+def test_unknown_method_is_rejected(retail):
+    with pytest.raises(ValueError, match="'method' argument of staff must be one of"):
+        co.staff(retail, method="exact")
+
+
+def test_pooled_equals_erlang_where_no_pool_is_shared():
+    # one pool per channel: the decomposition is the channel's own Erlang A queue
+    doc = multiskill_doc(7, 3, 3)
+    for i, pool in enumerate(doc["pools"].values()):
+        pool["skills"] = [f"s{i}"]
+    sc = co.load_scenario(doc)
+    e = co.staff(sc)
+    p = co.staff(sc, method="pooled")
+    assert p.method == "pooled"
+    assert np.array_equal(e.pools["agents"].to_numpy(), p.pools["agents"].to_numpy())
+    live = e.intervals["load"] > 0
+    np.testing.assert_allclose(
+        p.intervals.loc[live, "service_level"], e.intervals.loc[live, "service_level"], rtol=1e-9
+    )
+
+
+def test_pooled_meets_every_target_in_its_model_and_flags_shared_channels(retail):
+    p = co.staff(retail, method="pooled")
+    df = p.intervals
+    for ch, sl in (("voice", 0.8), ("chat", 0.8)):
+        rows = df[(df.channel == ch) & (df.load > 0)]
+        assert (rows["service_level"] >= sl - 1e-9).all()
+    assert p.exact["voice"] is False and "pooled approximation" in p.notes["voice"]
+    # cost: pooled never books more than the erlang staffing on this scenario
+    assert p.pools["cost"].sum() <= co.staff(retail).pools["cost"].sum() + 1e-6

@@ -15,13 +15,11 @@ their engine is first used.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("channelopt")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
+from .provenance import VERSION
+
+__version__ = VERSION
 
 # public name -> module that defines it
 _LAZY: dict[str, str] = {

@@ -110,8 +110,7 @@ def actuals(
     -------
     Actuals
     """
-    from ..queueing import abandonment, service_level
-    from ..staffing import staff
+    from ..staffing import abandonment, service_level, staff
 
     if isinstance(scenario_or_plan, tuple):
         scenario, plan = scenario_or_plan

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..parallel import CaseStatus, available_cpus, run_local
+from ..provenance import VERSION
 from ..scenario.resolved import Resolved
 from ._engine import ConservationError, ReplicationOutput, run_replication
 from ._inputs import seed_sequence, staffing_array
@@ -35,9 +36,7 @@ Progress = Callable[[int, int], object]
 
 
 def _version() -> str:
-    from .. import __version__
-
-    return __version__
+    return VERSION
 
 
 def _replicate(

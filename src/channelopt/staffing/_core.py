@@ -220,12 +220,26 @@ def _largest_remainder(n: int, weights: np.ndarray) -> np.ndarray:
     return base
 
 
+METHODS = ("erlang", "pooled", "simulation")
+
+
+def _check_method(method: Any) -> str:
+    if method not in METHODS:
+        raise ValueError(
+            f"The 'method' argument of staff must be one of {', '.join(map(repr, METHODS))}; "
+            f"got {method!r} instead."
+        )
+    return str(method)
+
+
 def staff_resolved(
     resolved: Resolved,
     *,
     agents: Any = None,
     channel_agents: Any = None,
     progress: Progress | None = None,
+    method: str = "erlang",
+    **options: Any,
 ) -> StaffingResult:
     """Staff one resolved period: agents per interval and channel, and their KPIs.
 
@@ -245,7 +259,14 @@ def staff_resolved(
         Evaluate these agents per channel (``channel -> number or list``, or an
         array of shape ``(I, C)``). Takes precedence over ``agents``.
     progress : callable, optional
-        Called as ``progress(done, total)`` after each round of the fixed point.
+        Called as ``progress(done, total)`` after each round of the fixed point
+        (``method="simulation"``: ``progress(done, total, message)``).
+    method : {"erlang", "pooled", "simulation"}
+        How requirements are found (see :func:`staff`); ignored when
+        ``agents`` or ``channel_agents`` are given (evaluation).
+    **options
+        ``method="simulation"`` only: ``replications``, ``seed``,
+        ``time_limit``, ``confidence``.
 
     Returns
     -------
@@ -278,8 +299,22 @@ def staff_resolved(
     0.7956
     """
     _check_resolved(resolved)
-    required = _staff(resolved, None, progress)
+    method = _check_method(method)
+    if method == "simulation" and agents is None and channel_agents is None:
+        from ._simopt import staff_simulation
+
+        return staff_simulation(resolved, staff_resolved, progress=progress, **options)
+    if options:
+        raise TypeError(
+            f"staff_resolved got options {', '.join(sorted(options))} that only "
+            "method='simulation' takes"
+        )
+    required = _staff(resolved, None, None if method == "simulation" else progress)
     if agents is None and channel_agents is None:
+        if method == "pooled":
+            from ._pooled import staff_pooled
+
+            return staff_pooled(resolved, required, staff_resolved)
         return required
     req = required.intervals
     ni, C = resolved.n_intervals, resolved.n_channels
@@ -404,8 +439,10 @@ def staff(
     scenario: Any,
     period: int = 0,
     plan: Any = None,
+    method: str = "erlang",
     *,
     progress: Progress | None = None,
+    **options: Any,
 ) -> StaffingResult:
     """Agents per interval and channel for one period of a scenario.
 
@@ -421,8 +458,21 @@ def staff(
         passed to ``scenario.resolve(period, plan)``. When the plan fixes agents
         per pool (``plan.agents``: pool -> number or per-period list), those
         agents are evaluated instead of the requirement.
+    method : {"erlang", "pooled", "simulation"}, default "erlang"
+        ``"erlang"``: each channel sized on its own (Erlang C/A, concurrency,
+        fluid deadlines), booked to the pool that gives it the most time; a
+        pool's agents are the sum of its channels'. ``"pooled"``: pools that
+        share skills sized together per interval by a decomposition by
+        priority with effective capacity (``docs/staffing.md``).
+        ``"simulation"``: the cheapest pool agents per interval such that
+        every target holds in the simulation at ``confidence``.
     progress : callable, optional
-        ``progress(done, total)`` after each round of the fixed point.
+        ``progress(done, total)`` after each round of the fixed point;
+        ``progress(done, total, message)`` for ``method="simulation"``.
+    **options
+        ``method="simulation"``: ``replications`` (default 20), ``seed``
+        (default 0), ``time_limit`` (CPU seconds, default none),
+        ``confidence`` (default 0.95).
 
     Returns
     -------
@@ -443,8 +493,9 @@ def staff(
     >>> int(row["peak_agents"]), round(float(row["service_level"]), 4)
     (14, 0.8884)
     """
+    method = _check_method(method)
     if isinstance(scenario, Resolved):
-        return staff_resolved(scenario, progress=progress)
+        return staff_resolved(scenario, progress=progress, method=method, **options)
     if not hasattr(scenario, "resolve"):
         raise TypeError(
             f"staff() expects a channelopt Scenario or Resolved, got {type(scenario).__name__}"
@@ -453,7 +504,7 @@ def staff(
         raise ValueError(f"period must be an integer >= 0, got {period!r}")
     resolved = scenario.resolve(int(period), plan)
     agents = _plan_agents(plan, int(period))
-    return staff_resolved(resolved, agents=agents, progress=progress)
+    return staff_resolved(resolved, agents=agents, progress=progress, method=method, **options)
 
 
 def _plan_agents(plan: Any, period: int) -> dict[str, Any] | None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..provenance import VERSION, Provenance
 from ..scenario.resolved import ChannelKind, Resolved
 from ._deferred import DeferredKpis
 from ._flows import FlowRates
@@ -121,6 +122,17 @@ class StaffingResult:
     exact: Mapping[str, bool] = field(default_factory=dict)
     notes: Mapping[str, str] = field(default_factory=dict)
 
+    @property
+    def provenance(self) -> dict[str, object]:
+        """Scenario name and hash, channelopt version, method (one :class:`Provenance` record)."""
+        return Provenance(
+            scenario=self.scenario_name,
+            content_hash=self.scenario_hash,
+            method=self.method,
+            channelopt_version=self.version,
+            extra={"period": self.period},
+        ).as_dict()
+
     def summary(self) -> pd.DataFrame:
         """One row per channel: the day's volumes, peak agents, weighted KPIs and cost.
 
@@ -137,6 +149,49 @@ class StaffingResult:
             (deferred, weighted by offered), ``fte_hours`` (paid hours per day:
             agent hours / (1 - shrinkage)), ``peak_fte`` and ``cost`` per day.
         """
+        df = self.intervals
+        hours = self.resolved.interval_s / 3600.0
+        blocks = _channel_blocks(df, self.resolved)
+        if blocks is None:  # rows not in the order build_result writes them
+            return self._summary_grouped()
+        col, names, C = blocks
+        rows = []
+        for c in range(C):
+            offered = _sum(col["offered"][c])
+            answered = _sum(col["answered"][c])
+            agents = col["agents"][c]
+            agent_hours = _sum(agents * hours)
+            work = _sum(col["occupancy"][c] * agents * hours)
+            abandoned = _sum(col["abandoned"][c])
+            fte = col["fte"][c]
+            rows.append(
+                {
+                    "channel": names[c],
+                    "kind": col["kind"][c][0],
+                    "pool": col["pool"][c][0],
+                    "offered": offered,
+                    "answered": answered,
+                    "abandoned": abandoned,
+                    "lost": _sum(col["lost"][c]),
+                    "handed_off": _sum(col["handed_off"][c]),
+                    "repeats": _sum(col["repeats"][c]),
+                    "contained": _sum(col["contained"][c]),
+                    "peak_agents": int(agents.max()),
+                    "agent_hours": agent_hours,
+                    "service_level": _weighted(col["service_level"][c], col["offered"][c]),
+                    "average_wait": _weighted(col["average_wait"][c], col["answered"][c]),
+                    "abandonment": abandoned / offered if offered > 0 else 0.0,
+                    "occupancy": work / agent_hours if agent_hours > 0 else 0.0,
+                    "within_deadline": _weighted(col["within_deadline"][c], col["offered"][c]),
+                    "fte_hours": _sum(fte * hours),
+                    "peak_fte": np.nanmax(fte) if fte.size else math.nan,
+                    "cost": _sum(col["cost"][c]),
+                }
+            )
+        return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+    def _summary_grouped(self) -> pd.DataFrame:
+        """:meth:`summary` by a pandas groupby (any row order)."""
         df = self.intervals
         hours = self.resolved.interval_s / 3600.0
         rows = []
@@ -184,6 +239,64 @@ class StaffingResult:
         ]
 
 
+_SUMMARY_INPUTS = (
+    "kind",
+    "pool",
+    "offered",
+    "answered",
+    "abandoned",
+    "lost",
+    "handed_off",
+    "repeats",
+    "contained",
+    "agents",
+    "occupancy",
+    "service_level",
+    "average_wait",
+    "within_deadline",
+    "fte",
+    "cost",
+)
+
+
+def _channel_blocks(
+    df: pd.DataFrame, r: Resolved
+) -> tuple[dict[str, np.ndarray], list[str], int] | None:
+    """The summary's columns as (channels, intervals) arrays, when rows are channel-major.
+
+    ``build_result`` writes one block of ``I`` rows per channel, in channel
+    order; the same row subsets the groupby would take, without pandas per group.
+    """
+    C, ni = r.n_channels, r.n_intervals
+    if len(df) != C * ni:
+        return None
+    channel = df["channel"].to_numpy()
+    names = [str(v) for v in channel[::ni]] if ni else []
+    if list(r.channels) != names or not (channel == np.repeat(np.asarray(names, object), ni)).all():
+        return None
+    col = {}
+    for name in _SUMMARY_INPUTS:
+        values = df[name].to_numpy()
+        col[name] = values.reshape(C, ni)
+    return col, names, C
+
+
+def _sum(values: np.ndarray) -> float:
+    """Sum skipping nan, as pandas' ``Series.sum`` does (same pairwise NumPy sum)."""
+    if values.dtype.kind == "f":
+        nan = np.isnan(values)
+        if nan.any():
+            values = np.where(nan, 0.0, values)
+    return values.sum()
+
+
+def _weighted(values: np.ndarray, w: np.ndarray) -> float:
+    """Mean of ``values`` weighted by ``w`` over entries with ``w > 0`` and a value."""
+    ok = (w > 0) & ~np.isnan(values)
+    total = _sum(w[ok])
+    return float(_sum(values[ok] * w[ok]) / total) if total > 0 else math.nan
+
+
 def build_result(
     r: Resolved,
     rates: FlowRates,
@@ -201,8 +314,6 @@ def build_result(
 
     ``owner``: the pool booking each channel (default: the first pool serving it).
     """
-    from .. import __version__
-
     ni, C = r.n_intervals, r.n_channels
     hours = r.interval_s / 3600.0
     if owner is None:
@@ -298,7 +409,7 @@ def build_result(
         mode=mode,
         scenario_name=r.name,
         scenario_hash=r.content_hash,
-        version=__version__,
+        version=VERSION,
         resolved=r,
     )
 
