@@ -152,3 +152,67 @@ def test_pooled_meets_every_target_in_its_model_and_flags_shared_channels(retail
     assert p.exact["voice"] is False and "pooled approximation" in p.notes["voice"]
     # cost: pooled never books more than the erlang staffing on this scenario
     assert p.pools["cost"].sum() <= co.staff(retail).pools["cost"].sum() + 1e-6
+
+
+@pytest.fixture(scope="module")
+def two_skills():
+    return co.load_scenario(multiskill_doc(1, 2, 2))
+
+
+@pytest.fixture(scope="module")
+def by_simulation(two_skills):
+    calls = []
+    st = co.staff(
+        two_skills,
+        method="simulation",
+        replications=8,
+        seed=1,
+        progress=lambda done, total, message: calls.append((done, total, message)),
+    )
+    return st, calls
+
+
+def _sl(sc, staffing, seed):
+    s = co.simulate(sc, staffing, replications=8, seed=seed).summary()
+    return s[s.measure == "service_level"].set_index("channel")
+
+
+def test_simulation_staffing_meets_every_target_in_an_independent_simulation(
+    two_skills, by_simulation
+):
+    st, _ = by_simulation
+    assert st.method == "simulation"
+    assert bool(st.simulated["meets"].all())
+    check = _sl(two_skills, st, seed=99)  # new seeds
+    for ch in ("s0", "s1"):
+        assert check.loc[ch, "ci_low"] >= 0.8, check
+    # power: the erlang staffing (each skill sized alone) misses s1 in the same check
+    erlang = _sl(two_skills, co.staff(two_skills), seed=99)
+    assert erlang.loc["s1", "ci_high"] < 0.8, erlang
+
+
+def test_simulation_staffing_is_cheaper_than_pooled_and_reports_its_cost(two_skills, by_simulation):
+    st, calls = by_simulation
+    pooled = co.staff(two_skills, method="pooled")
+    assert st.pools["cost"].sum() < pooled.pools["cost"].sum()
+    assert "method='erlang'" in st.notes["method"]
+    assert calls and all(len(c) == 3 and isinstance(c[2], str) for c in calls)
+    assert calls[-1][0] <= calls[-1][1]
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(replications=1), "'replications' argument of staff must be an integer >= 2"),
+        (dict(confidence=1.5), "'confidence' argument of staff"),
+        (dict(time_limit=0), "'time_limit' argument of staff"),
+    ],
+)
+def test_simulation_options_are_checked(two_skills, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        co.staff(two_skills, method="simulation", **kwargs)
+
+
+def test_simulation_options_need_the_simulation_method(two_skills):
+    with pytest.raises(TypeError, match="only method='simulation' takes"):
+        co.staff(two_skills, replications=5)
