@@ -19,7 +19,7 @@ from channelopt.simulation import (
     simulate,
     simulate_resolved,
 )
-from channelopt.simulation._engine import _check_conservation
+from channelopt.simulation._recorder import check_conservation as _check_conservation
 from channelopt.simulation._stats import t_quantile
 from test_simulation import omni_resolved
 from test_simulation_helpers import make_resolved, voice
@@ -33,6 +33,10 @@ FIXED_COLUMNS = [
     "answered",
     "answered_within_target",
     "abandoned",
+    "blocked",
+    "balked",
+    "timed_out",
+    "disconnected",
     "lost",
     "contained",
     "handed_off",
@@ -119,11 +123,11 @@ def test_conservation_balances_hold_and_a_broken_balance_raises(omni_run):
         + c["waiting_end"]
     )
     assert (lhs == rhs).all()
-    assert (c["abandoned"] == c["retrials_scheduled"] + c["lost"]).all()
+    assert (c["abandoned"] + c["closed_lost"] == c["retrials_scheduled"] + c["lost"]).all()
     assert (c["retrials_scheduled"] > 0).all() and (c["repeats_scheduled"] > 0).all()
     broken = c.iloc[0].drop("replication").to_dict()
     broken["lost"] += 1
-    with pytest.raises(ConservationError, match="abandoned = retrials \\+ lost"):
+    with pytest.raises(ConservationError, match="retrials \\+ moved on timeout \\+ lost"):
         _check_conservation(broken)
     assert issubclass(ConservationError, ChannelOptError)
 

@@ -19,15 +19,28 @@ import pandas as pd
 from ..scenario.resolved import Resolved
 from ._engine import ConservationError, ReplicationOutput, run_replication
 from ._inputs import seed_sequence, staffing_array
-from ._result import INTERVAL_COLUMNS, JOURNEY_COLUMNS, SimulationResult, build_tables
+from ._random import volume_factors
+from ._recorder import Outcome
+from ._result import (
+    INTERVAL_COLUMNS,
+    JOURNEY_COLUMNS,
+    POOL_COLUMNS,
+    SimulationResult,
+    build_tables,
+)
+from ._stats import mean_interval
 
 __all__ = [
     "INTERVAL_COLUMNS",
     "JOURNEY_COLUMNS",
+    "POOL_COLUMNS",
     "ConservationError",
+    "Outcome",
     "SimulationResult",
+    "mean_interval",
     "simulate",
     "simulate_resolved",
+    "volume_factors",
 ]
 
 Progress = Callable[[int, int], object]
@@ -119,7 +132,7 @@ def simulate_resolved(
                 if progress is not None:
                     progress(done, replications)
     outs = [o for o in outputs if o is not None]
-    intervals, journeys, conservation = build_tables(resolved, outs, warmup_days, days)
+    intervals, journeys, conservation, pools = build_tables(resolved, outs, warmup_days, days)
     staffing_table = pd.DataFrame(
         {
             "pool": np.repeat(np.array(resolved.pools, dtype=object), staff.shape[0]),
@@ -142,6 +155,7 @@ def simulate_resolved(
         staffing=staffing_table,
         conservation=conservation,
         channels=resolved.channels,
+        pools=pools,
     )
 
 
