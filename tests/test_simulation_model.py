@@ -223,9 +223,9 @@ def test_missing_roster_tells_the_user_to_pass_staffing():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"staffing": np.ones((3, 1))}, "'staffing' array must have shape"),
+        ({"staffing": np.ones((3, 1))}, "'staffing' parameter .*array must have shape"),
         ({"staffing": {"nobody": 3}}, "unknown pool"),
-        ({"staffing": {"agents": -1}}, "agents >= 0"),
+        ({"staffing": {"agents": -1}}, "agents must be a number >= 0"),
         ({"staffing": pd.DataFrame({"pool": ["agents"], "agent": [1]})}, "columns pool, interval"),
         ({"replications": 0}, "'replications' parameter"),
         ({"days": 1.5}, "'days' parameter"),
@@ -300,7 +300,8 @@ def test_summary_intervals_use_the_t_distribution(omni_run):
     assert row["mean"] == pytest.approx(x.mean())
     assert row["ci_high"] - row["mean"] == pytest.approx(half)
     assert set(s["measure"]) == {
-        "offered", "answered", "abandoned", "lost", "contained", "handed_off",
+        "offered", "answered", "abandoned", "blocked", "balked", "timed_out",
+        "disconnected", "lost", "contained", "handed_off",
         "service_level", "average_wait", "abandonment", "occupancy",
     }  # fmt: skip
 

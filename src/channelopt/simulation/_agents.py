@@ -30,8 +30,9 @@ class Agents:
     Parameters
     ----------
     model : Model
-    staffing : ndarray of int, shape (I, P)
-        Agents on duty per interval of the day and pool.
+    staffing : ndarray of int, shape (D, I, P)
+        Agents on duty per day of the week, interval of the day and pool;
+        day ``d`` of the run uses ``staffing[(d - first_day) % D]``.
     recorder : Recorder
         Receives the time on duty per pool.
     u : callable
@@ -39,13 +40,22 @@ class Agents:
     """
 
     def __init__(
-        self, model: Model, staffing: np.ndarray, recorder: Recorder, u: Callable[[], float]
+        self,
+        model: Model,
+        staffing: np.ndarray,
+        recorder: Recorder,
+        u: Callable[[], float],
+        first_day: int = 0,
     ) -> None:
         P, C = model.P, model.C
         self.P = P
         self.conc = model.conc
-        self.staffing = np.asarray(staffing, dtype=np.int64).tolist()
-        cap = [max((row[p] for row in self.staffing), default=0) for p in range(P)]
+        table = np.asarray(staffing, dtype=np.int64)
+        if table.ndim == 2:
+            table = table[None]
+        self.staffing = table.tolist()
+        self.first_day = first_day
+        cap = [int(table[:, :, p].max(initial=0)) for p in range(P)]
         self.pool: list[int] = [p for p in range(P) for _ in range(cap[p])]
         n = len(self.pool)
         self.members = [[a for a in range(n) if self.pool[a] == p] for p in range(P)]
@@ -90,11 +100,12 @@ class Agents:
     def set_staffing(
         self,
         now: float,
+        day: int,
         i: int,
         free: Callable[[float, int], None],
         top_up: Callable[[float, int, int], None],
     ) -> None:
-        """Bring each pool to its staffing of interval ``i`` of the day.
+        """Bring each pool to its staffing of interval ``i`` of run day ``day``.
 
         More agents: agents on their way out are called back first, then new
         ones come on duty (``free(now, a)`` gives them work or makes them
@@ -102,9 +113,10 @@ class Agents:
         busy ones are marked leaving and go when they are done.
         """
         conc, load, channel = self.conc, self.load, self.channel
+        row = self.staffing[(day - self.first_day) % len(self.staffing)][i]
         for p in range(self.P):
             self.flush_duty(p, now)
-            target = self.staffing[i][p]
+            target = row[p]
             partial = self.partial[p]
             while self.available[p] < target:
                 self.available[p] += 1

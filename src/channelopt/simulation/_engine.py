@@ -95,6 +95,7 @@ def run_replication(
     seed: np.random.SeedSequence,
     n_days: int,
     forecast_error: bool = False,
+    first_day: int = 0,
 ) -> ReplicationOutput:
     """Simulate ``n_days`` days of one replication.
 
@@ -102,8 +103,8 @@ def run_replication(
     ----------
     res : Resolved
         The resolved scenario period.
-    staffing : ndarray of int, shape (I, P)
-        Agents on duty per interval of the day and pool (same every day).
+    staffing : ndarray of int, shape (D, I, P) or (I, P)
+        Agents on duty per day of the week, interval of the day and pool.
     seed : numpy.random.SeedSequence
         Seed of this replication; eight independent streams (one per purpose)
         are spawned from it.
@@ -112,6 +113,9 @@ def run_replication(
     forecast_error : bool
         Scale each day's volume of a channel by a gamma factor with mean 1 and
         the channel's ``forecast_error`` as coefficient of variation.
+    first_day : int
+        The run day that uses the first day of ``staffing`` (the number of
+        warm-up days: the first reported day is the table's first day).
 
     Returns
     -------
@@ -122,7 +126,8 @@ def run_replication(
     enabled = gc.isenabled()
     gc.disable()
     try:
-        engine = Engine(Model.from_resolved(res), staffing, seed, n_days, forecast_error)
+        model = Model.from_resolved(res)
+        engine = Engine(model, staffing, seed, n_days, forecast_error, first_day)
         return engine.run()
     finally:
         if enabled:
@@ -139,6 +144,7 @@ class Engine:
         seed: np.random.SeedSequence,
         n_days: int,
         forecast_error: bool,
+        first_day: int = 0,
     ) -> None:
         m = self.m = model
         C, P = m.C, m.P
@@ -181,7 +187,7 @@ class Engine:
         self.c_gave_up = cnt["gave_up"]
 
         self.queues = Queues(C, self.expire)
-        self.agents = Agents(m, staffing, rec, self.u_route)
+        self.agents = Agents(m, staffing, rec, self.u_route, first_day)
         self.router = Router(m.routing, self.agents.selection, self.agents.partial)
         # per pool: its live skills with their overflow delays; its deferred skills
         skills = [
@@ -626,7 +632,7 @@ class Engine:
             for c in range(self.C):
                 if self.m.clear_at_close[c] and self.open[c][prev] and not self.open[c][i]:
                     self.disconnect(now, c)
-        self.agents.set_staffing(now, i, self.agent_free, self.top_up)
+        self.agents.set_staffing(now, g // self.I, i, self.agent_free, self.top_up)
         self.feed.load(*self.source.generate(g))
         if g + 1 < self.G:
             self.schedule((g + 1) * self.L, self.on_boundary, g + 1)
