@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 
 import channelopt as co
-from channelopt.planning import _pulp, optimize
+from channelopt.planning import optimize
 from channelopt.planning.evaluate import clear_cache
+from channelopt.solver import _pulp
 from conftest import assert_ratio
 
 CHANNELS = ("voice", "chat", "messaging", "email", "bot")

@@ -22,19 +22,22 @@ RANK = {
     "units": 0,
     "errors": 0,
     "queueing": 1,
+    "solver": 1,
     "scenario": 2,
     "staffing": 3,
     "simulation": 4,
-    "planning": 5,
-    "whatif": 6,
-    "reporting": 7,
-    "cli": 8,
+    "scheduling": 5,
+    "data": 5.5,  # may import staffing, simulation, scenario; planning may not import it
+    "planning": 6,
+    "whatif": 7,
+    "reporting": 8,
+    "cli": 9,
 }
 #: third-party packages only one module may import
 EXCLUSIVE = {
     "simpy": {"simulation"},
-    "pulp": {"planning"},
-    "highspy": {"planning"},
+    "pulp": {"solver"},
+    "highspy": {"solver"},
     "pydantic": {"scenario"},
     "yaml": {"scenario"},
 }

@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import channelopt as co
-from channelopt.errors import InfeasibleError, SolverError
-from channelopt.planning import Plan, _pulp, evaluate, marginal_values, optimize, pareto
+from channelopt.errors import InfeasibleError
+from channelopt.planning import Plan, evaluate, marginal_values, optimize, pareto
+from channelopt.solver import _pulp
 from channelopt.staffing import staff
 
 # A small bank: voice, chat and a bot, coupled by hand-offs; a 3 h interval keeps staffing cheap.
@@ -168,30 +169,6 @@ def brute_force(sc: co.Scenario, total: float, per: list[float]) -> tuple[float,
         if ev.objective > best:
             best, best_starts = ev.objective, starts
     return best, best_starts
-
-
-# --------------------------------------------------------------------------- adapter
-def test_adapter_solves_a_knapsack_with_both_solvers() -> None:
-    # max 5a + 4b + 3c s.t. 2a + 3b + c <= 4, binaries: optimum a = c = 1 (8) by inspection.
-    for solver in _pulp.available_solvers():
-        m = _pulp.Model("knap")
-        a, b, c = m.binary("a"), m.binary("b"), m.binary("c")
-        m.add(_pulp.lin([2 * a, 3 * b, c]) <= 4, "cap")
-        m.set_objective(_pulp.lin([5 * a, 4 * b, 3 * c]))
-        info = m.solve(solver, gap_rel=0.0)
-        assert info.status == "optimal" and info.has_solution
-        assert info.objective == pytest.approx(8.0)
-        assert (m.value(a), m.value(b), m.value(c)) == (1.0, 0.0, 1.0)
-
-
-def test_adapter_reports_infeasible_and_rejects_unknown_solver() -> None:
-    m = _pulp.Model("bad")
-    a = m.binary("a")
-    m.add(a >= 2, "impossible")
-    m.set_objective(_pulp.lin([a]))
-    assert m.solve("highs").status == "infeasible"
-    with pytest.raises(SolverError, match="'solver' parameter"):
-        m.solve("gurobi")
 
 
 # --------------------------------------------------------------------------- money by hand
@@ -400,54 +377,6 @@ def test_evaluation_flags_exactly_the_broken_rules(sc: co.Scenario, choice: list
     assert ev.npv == pytest.approx((m["discount_factor"] * m["net_cash"]).sum(), rel=1e-12)
     penalty = (m["discount_factor"] * (m["effort_cost"] + m["target_penalty"])).sum()
     assert ev.objective == pytest.approx(ev.npv - penalty, rel=1e-12)
-
-
-class _StatusObject:
-    """Stands in for PuLP 4's status objects (an integer code behind an attribute)."""
-
-    def __init__(self, value: int) -> None:
-        self.value = value
-
-
-def test_adapter_reads_status_objects_and_ints() -> None:
-    assert _pulp._code(1) == 1
-    assert _pulp._code(_StatusObject(-1)) == -1
-    with pytest.raises(SolverError, match="unrecognised PuLP status"):
-        _pulp._code(object())
-
-
-def _knapsack() -> tuple[_pulp.Model, object]:
-    m = _pulp.Model("knap")
-    a = m.binary("a")
-    m.add(_pulp.lin([2 * a]) <= 4, "cap")
-    m.set_objective(_pulp.lin([5 * a]))
-    return m, a
-
-
-def test_adapter_does_not_trust_an_optimal_status_without_a_solution(monkeypatch) -> None:
-    # PuLP 3 reports a CBC time-out as status 1 ("Optimal"); only sol_status tells whether a
-    # solution exists. Simulate both reports on a real model.
-    m, a = _knapsack()
-
-    def timed_out_with_incumbent(solver: object) -> int:
-        a.varValue = 1.0
-        m.problem.sol_status = 2  # integer feasible, not proven
-        return 1
-
-    monkeypatch.setattr(m.problem, "solve", timed_out_with_incumbent)
-    info = m.solve("cbc" if "cbc" in _pulp.available_solvers() else "highs")
-    assert info.status == "feasible" and info.has_solution
-
-    m2, a2 = _knapsack()
-
-    def timed_out_without_solution(solver: object) -> int:
-        a2.varValue = None
-        m2.problem.sol_status = 0  # no solution found
-        return 1
-
-    monkeypatch.setattr(m2.problem, "solve", timed_out_without_solution)
-    with pytest.raises(SolverError, match="no solution"):
-        m2.solve("highs", time_limit=1.0)
 
 
 def test_soft_targets_are_priced_not_violated() -> None:

@@ -26,6 +26,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 # public name -> module that defines it
 _LAZY: dict[str, str] = {
     "ChannelOptError": "errors",
+    "DataError": "errors",
     "InfeasibleError": "errors",
     "ScenarioError": "errors",
     "SolverError": "errors",
@@ -51,10 +52,15 @@ _LAZY: dict[str, str] = {
     "sweep": "whatif",
     "compare": "whatif",
     "report": "reporting",
+    "read_contacts": "data",
+    "ContactRecords": "data",
+    "inventory": "data",
 }
 
 __all__ = [
     "ChannelOptError",
+    "ContactRecords",
+    "DataError",
     "InfeasibleError",
     "Plan",
     "PlanEvaluation",
@@ -70,10 +76,12 @@ __all__ = [
     "erlang_b",
     "erlang_c",
     "evaluate",
+    "inventory",
     "load_scenario",
     "occupancy",
     "optimize",
     "pareto",
+    "read_contacts",
     "report",
     "required_agents",
     "service_level",
@@ -84,7 +92,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .errors import ChannelOptError, InfeasibleError, ScenarioError, SolverError
+    from .data import ContactRecords, inventory, read_contacts
+    from .errors import ChannelOptError, DataError, InfeasibleError, ScenarioError, SolverError
     from .planning import Plan, PlanEvaluation, evaluate, optimize, pareto
     from .queueing import (
         abandonment,

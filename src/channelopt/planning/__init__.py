@@ -1,6 +1,6 @@
 """Plans, their exact evaluation, the portfolio MILP and the Pareto frontier.
 
-The only module of channelopt that imports PuLP (through :mod:`._pulp`).
+Models are built and solved through :mod:`channelopt.solver` (the one PuLP adapter).
 """
 
 from __future__ import annotations

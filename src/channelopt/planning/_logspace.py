@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _pulp
+from ..solver import _pulp
 from ._common import _initiative, _lead_ramp
 from ._structure import _Structure, traffic_proxy
 from .measure import measure_period, measure_starts

@@ -167,7 +167,7 @@ def _reduce(resolved: Any, result: Any, *, given: bool) -> PeriodMeasure:
     # channels). An email's time to response is its deadline's business, not
     # minutes of a customer's effort: counted per minute it would swamp every
     # other weight (docs/semantics.md, "Customer effort").
-    queue_wait = np.array([str(k) in ("live", "concurrent") for k in resolved.kinds], dtype=float)
+    queue_wait = resolved.trait_mask("queues").astype(float)
     effort = (
         resolved.effort_wait_minute * np.where(queue_wait > 0, wait_min_c, 0.0)
         + resolved.effort_handoff * handed_c

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InfeasibleError, SolverError
-from . import _pulp
+from ..solver import _pulp
 from ._common import (
     _budget,
     _initiative,

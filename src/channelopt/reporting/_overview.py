@@ -32,7 +32,7 @@ def describe_targets(resolved: Resolved, c: int) -> str:
     dl = float(r.target_within_deadline[c])
     if not math.isnan(dl):
         parts.append(f"{dl:.0%} within {format_duration(float(r.deadline[c]))}")
-    if str(r.kinds[c]) == "self_service":
+    if r.traits[c].contains:
         parts.append(f"contains {float(r.containment[c]):.0%}")
     return ", ".join(parts) or "-"
 

@@ -124,7 +124,7 @@ class Model:
     def from_resolved(cls, res: Resolved) -> Model:
         """Read the plain values of ``res`` (defaults for keys a hand-built object omits)."""
         C, I, P = res.n_channels, res.n_intervals, len(res.pools)  # noqa: E741
-        kind = [KIND_CODE[ChannelKind(k)] for k in res.kinds]
+        kind = [int(x) for x in res.kind_codes()]  # the registry's simulation codes
         queued = [k in (LIVE, CONCURRENT) for k in kind]
         specs = _get(res, "handle_time", None)
         handle = [sampler(specs[c] if specs else _default_handle(res, c)) for c in range(C)]

@@ -8,9 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..scenario.resolved import ChannelKind, Resolved
+from ..scenario.resolved import Resolved
 from ._engine import ReplicationOutput
-from ._model import CONCURRENT, DEFERRED, KIND_CODE, LIVE
 from ._stats import mean_interval
 
 __all__ = [
@@ -230,11 +229,11 @@ def build_tables(
     """Raw replication outputs as the intervals, journeys, conservation and pools tables."""
     n_i, n_c = res.n_intervals, res.n_channels
     first_pool = res.pool_of_channel()
-    kinds = [KIND_CODE[ChannelKind(k)] for k in res.kinds]
+    traits = res.traits
     has_target = np.array(
         [
-            (kinds[c] in (LIVE, CONCURRENT) and np.isfinite(res.target_within[c]))
-            or (kinds[c] == DEFERRED and np.isfinite(res.deadline[c]))
+            (traits[c].queues and np.isfinite(res.target_within[c]))
+            or (traits[c].has_deadline and np.isfinite(res.deadline[c]))
             for c in range(n_c)
         ]
     )

@@ -20,7 +20,8 @@ import math
 
 import numpy as np
 
-from ..scenario.resolved import ChannelKind, Resolved
+from ..scenario.kinds import FlowBehaviour
+from ..scenario.resolved import Resolved
 
 __all__ = ["FlowRates", "carry_matrix", "delay_kernel", "delay_weights", "flow_rates", "solve"]
 
@@ -177,7 +178,7 @@ class FlowRates:
         r = resolved
         C = r.n_channels
         ni = r.n_intervals
-        self.self_service = np.array([k is ChannelKind.SELF_SERVICE for k in r.kinds])
+        self.self_service = np.array([t.flow is FlowBehaviour.CONTAINED for t in r.traits])
         handoff_sum = r.handoff.sum(axis=1)
         # Share of *served* contacts (not self-service) that are handed off, resolved or repeat.
         self.handoff_sum = handoff_sum

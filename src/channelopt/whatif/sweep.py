@@ -210,13 +210,11 @@ def _simulate_rows(
 
 def queue_channels(scenario: Any) -> list[str]:
     """Names of the live and concurrent channels: the ones with a service level and abandonment."""
-    from ..scenario import ChannelKind
-
     resolved = scenario.resolve(0)
     return [
         name
-        for name, kind in zip(resolved.channels, resolved.kinds, strict=True)
-        if kind in (ChannelKind.LIVE, ChannelKind.CONCURRENT)
+        for name, traits in zip(resolved.channels, resolved.traits, strict=True)
+        if traits.queues
     ]
 
 

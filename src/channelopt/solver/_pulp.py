@@ -6,7 +6,7 @@ Every PuLP call of the library lives in this module, so that both PuLP 3.x
 through ``pulp[cbc]`` / ``COIN_CMD``) work. Features are detected, never
 inferred from a version string.
 
-Two rules the rest of :mod:`channelopt.planning` relies on:
+Two rules planning and scheduling rely on:
 
 * expressions are built with :func:`lin` (``pulp.lpSum`` / affine
   expressions), never Python's ``sum()``, which is quadratic in PuLP;
@@ -84,7 +84,11 @@ def available_solvers() -> list[str]:
 
 
 def _make_solver(
-    solver: str, time_limit: float | None, gap_rel: float | None, gap_abs: float | None
+    solver: str,
+    time_limit: float | None,
+    gap_rel: float | None,
+    gap_abs: float | None,
+    mip: bool = True,
 ) -> Any:
     key = solver.lower()
     if key == "highs":
@@ -93,7 +97,7 @@ def _make_solver(
                 f"solver 'highs' is not available in PuLP {pulp_version}; install highspy"
             )
         return pulp.HiGHS(
-            msg=False, timeLimit=time_limit, gapRel=gap_rel, gapAbs=gap_abs, threads=1
+            mip=mip, msg=False, timeLimit=time_limit, gapRel=gap_rel, gapAbs=gap_abs, threads=1
         )
     if key == "cbc":
         names = set(pulp.listSolvers(onlyAvailable=True))
@@ -102,11 +106,11 @@ def _make_solver(
             warnings.simplefilter("ignore", DeprecationWarning)
             if "PULP_CBC_CMD" in names:
                 return pulp.PULP_CBC_CMD(
-                    msg=False, timeLimit=time_limit, gapRel=gap_rel, gapAbs=gap_abs
+                    mip=mip, msg=False, timeLimit=time_limit, gapRel=gap_rel, gapAbs=gap_abs
                 )
             if "COIN_CMD" in names:
                 return pulp.COIN_CMD(
-                    msg=False, timeLimit=time_limit, gapRel=gap_rel, gapAbs=gap_abs
+                    mip=mip, msg=False, timeLimit=time_limit, gapRel=gap_rel, gapAbs=gap_abs
                 )
         raise SolverError(
             f"solver 'cbc' is not available in PuLP {pulp_version}; "
@@ -132,6 +136,10 @@ class SolveInfo:
         Best bound the solver proved (nan when the solver does not report it).
     seconds : float
         Wall time of the solver call (s).
+    cpu_seconds : float
+        CPU time of this process during the solver call (s); HiGHS runs
+        in-process with one thread, so this is the solver's CPU time (CBC runs
+        as a child process and is not counted).
     """
 
     solver: str
@@ -139,6 +147,7 @@ class SolveInfo:
     objective: float
     bound: float
     seconds: float
+    cpu_seconds: float = float("nan")
 
     @property
     def has_solution(self) -> bool:
@@ -179,6 +188,10 @@ class Model:
         """A new continuous variable in ``[low, up]`` (``None``: unbounded)."""
         return self._var(name, low, up, pulp.LpContinuous)
 
+    def integer(self, name: str, low: float | None = 0.0, up: float | None = None) -> Any:
+        """A new integer variable in ``[low, up]`` (``None``: unbounded)."""
+        return self._var(name, low, up, pulp.LpInteger)
+
     @property
     def n_variables(self) -> int:
         """Variables created so far."""
@@ -218,6 +231,7 @@ class Model:
         time_limit: float | None = None,
         gap_rel: float | None = None,
         gap_abs: float | None = None,
+        relax: bool = False,
     ) -> SolveInfo:
         """Solve and classify the outcome.
 
@@ -229,6 +243,9 @@ class Model:
             Seconds of solver time.
         gap_rel, gap_abs : float, optional
             Relative and absolute MIP gaps on the objective.
+        relax : bool, default False
+            Solve the LP relaxation (integrality dropped): its objective is the
+            LP bound of the integer model. Variable values are then fractional.
 
         Returns
         -------
@@ -240,8 +257,9 @@ class Model:
         SolverError
             When the solver fails or stops without any solution.
         """
-        backend = _make_solver(solver, time_limit, gap_rel, gap_abs)
+        backend = _make_solver(solver, time_limit, gap_rel, gap_abs, mip=not relax)
         t0 = time.perf_counter()
+        c0 = time.process_time()
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
@@ -249,11 +267,13 @@ class Model:
         except pulp.PulpSolverError as exc:
             raise SolverError(f"solver {solver!r} failed: {exc}") from exc
         seconds = time.perf_counter() - t0
+        cpu = time.process_time() - c0
+        nan = float("nan")
         sol = _code(getattr(self.problem, "sol_status", status))
         if status == _STATUS_INFEASIBLE or sol == _SOL_INFEASIBLE:
-            return SolveInfo(solver, "infeasible", float("nan"), float("nan"), seconds)
+            return SolveInfo(solver, "infeasible", nan, nan, seconds, cpu)
         if status == _STATUS_UNBOUNDED or sol == _SOL_UNBOUNDED:
-            return SolveInfo(solver, "unbounded", float("nan"), float("nan"), seconds)
+            return SolveInfo(solver, "unbounded", nan, nan, seconds, cpu)
         has_values = all(v.varValue is not None for v in self.problem.variables())
         if sol not in (_SOL_OPTIMAL, _SOL_FEASIBLE) or not has_values:
             raise SolverError(
@@ -261,9 +281,11 @@ class Model:
                 f"{sol}); raise time_limit (got {time_limit!r}) or simplify the request"
             )
         objective = float(pulp.value(self.problem.objective) or 0.0)
-        bound = self._bound(solver)
         proven = sol == _SOL_OPTIMAL and status == _STATUS_OPTIMAL
-        return SolveInfo(solver, "optimal" if proven else "feasible", objective, bound, seconds)
+        # An LP optimum is its own bound; a MIP's bound comes from the solver.
+        bound = objective if (relax and proven) else self._bound(solver)
+        status_name = "optimal" if proven else "feasible"
+        return SolveInfo(solver, status_name, objective, bound, seconds, cpu)
 
     def _bound(self, solver: str) -> float:
         """Best bound on the objective in PuLP's sense (HiGHS only; nan otherwise)."""

@@ -1,0 +1,463 @@
+"""Staffing a resolved period: the traffic/abandonment fixed point and the result tables."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from channelopt.errors import InfeasibleError
+from channelopt.scenario.resolved import ChannelKind, Resolved
+from channelopt.staffing._deferred import deferred_kpis, staff_deferred
+from channelopt.staffing._flows import FlowRates, solve
+
+from ._live import ChannelSpec, LiveKpis, evaluate_live, staff_live
+from ._result import StaffingResult, build_result
+
+__all__ = ["flows", "staff", "staff_resolved"]
+
+#: Cap on the rounds of the retrial/abandonment fixed point across channels.
+MAX_ITERATIONS = 50
+#: After this many rounds agents may only grow, so integer staffing cannot cycle.
+_MONOTONE_AFTER = 10
+_TOL = 1e-9
+
+Progress = Callable[[int, int], object]
+
+
+def flows(resolved: Resolved, abandonment: np.ndarray | None = None) -> np.ndarray:
+    """Offered contacts per interval and channel (the traffic equations).
+
+    Parameters
+    ----------
+    resolved : Resolved
+        One period of a scenario.
+    abandonment : ndarray, shape (I, C), optional
+        Fraction of the contacts offered to each channel and interval that
+        abandon (default: none). Deferred and self-service entries are ignored.
+
+    Returns
+    -------
+    ndarray, shape (I, C)
+        Contacts offered per interval: external arrivals plus hand-offs (same
+        interval), repeats and retrials (spread over the following intervals by
+        their exponential delays, wrapping round midnight), with whatever
+        reaches a closed channel carried to its next open interval. Solved
+        exactly as one linear system over the day.
+
+    Examples
+    --------
+    >>> import channelopt as co
+    >>> sc = co.load_scenario({
+    ...     "name": "demo", "interval": "30min",
+    ...     "channels": {"voice": {"kind": "live", "arrivals": [100] * 48, "aht": "3min",
+    ...                            "target": {"service_level": 0.8, "within": "20s"}}}})
+    >>> flows(sc.resolve(0))[:2]
+    array([[100.],
+           [100.]])
+    """
+    _check_resolved(resolved)
+    ni, C = resolved.n_intervals, resolved.n_channels
+    ab = np.zeros((ni, C)) if abandonment is None else np.asarray(abandonment, dtype=float)
+    if ab.shape != (ni, C):
+        raise ValueError(
+            f"abandonment must have shape (intervals, channels) = {(ni, C)}, got {ab.shape}"
+        )
+    if not np.all((ab >= 0) & (ab <= 1)):
+        raise ValueError("abandonment fractions must lie in [0, 1]")
+    ab = _only_queues(resolved, ab)
+    return solve(resolved, FlowRates(resolved), ab)
+
+
+def _only_queues(resolved: Resolved, ab: np.ndarray) -> np.ndarray:
+    queues = np.array([k in (ChannelKind.LIVE, ChannelKind.CONCURRENT) for k in resolved.kinds])
+    return np.where(queues[None, :], ab, 0.0)
+
+
+def _check_resolved(resolved: Any) -> None:
+    if not isinstance(resolved, Resolved):
+        raise TypeError(
+            f"expected a channelopt Resolved (from Scenario.resolve), got {type(resolved).__name__}"
+        )
+
+
+def _specs(resolved: Resolved, rates: FlowRates) -> dict[int, ChannelSpec]:
+    r = resolved
+    w0 = float(rates.k_retrial[0, 0])
+    out = {}
+    for c, kind in enumerate(r.kinds):
+        if kind not in (ChannelKind.LIVE, ChannelKind.CONCURRENT):
+            continue
+        patience = float(r.patience[c])
+        out[c] = ChannelSpec(
+            name=r.channels[c],
+            aht=float(r.aht[c]),
+            patience=patience,
+            concurrency=int(r.concurrency[c]) if kind is ChannelKind.CONCURRENT else 1,
+            stretch=float(r.concurrency_stretch[c]) if kind is ChannelKind.CONCURRENT else 0.0,
+            service_level=float(r.target_service_level[c]),
+            within=float(r.target_within[c]),
+            max_wait=float(r.target_max_wait[c]),
+            max_abandonment=float(r.target_max_abandonment[c]),
+            max_occupancy=float(r.target_max_occupancy[c]),
+            same_interval_retrial=rates.retrial_probability * w0 if math.isfinite(patience) else 0,
+            interval_s=float(r.interval_s),
+        )
+    return out
+
+
+def _agents_split(
+    resolved: Resolved,
+    required: np.ndarray,
+    load: np.ndarray,
+    agents: Any,
+    channel_agents: Any,
+) -> np.ndarray:
+    """Whole agents per interval, pool and channel, shape (I, P, C), from the caller's spec.
+
+    Pool agents go to the pool's open skills: specialist pools (fewer skills)
+    first, each filling what its channels still lack of their requirement in
+    proportion to that shortfall; agents left over are spread in proportion to
+    the requirement (or the load when nothing is required). Channel agents
+    are booked to the channel's first pool (for FTE and cost).
+    """
+    r = resolved
+    ni, C, P = r.n_intervals, r.n_channels, len(r.pools)
+    staffed = r.staffed()
+    split = np.zeros((ni, P, C), dtype=np.int64)
+    if channel_agents is not None:
+        out = np.zeros((ni, C))
+        if isinstance(channel_agents, Mapping):
+            for name, value in channel_agents.items():
+                c = r.channel_index(name)
+                out[:, c] = _per_interval(value, ni, f"channel_agents[{name!r}]")
+        else:
+            arr = np.asarray(channel_agents, dtype=float)
+            if arr.shape != (ni, C):
+                raise ValueError(
+                    f"channel_agents must be a mapping channel -> agents or an array of shape "
+                    f"(intervals, channels) = {(ni, C)}, got shape {arr.shape}"
+                )
+            out[:] = arr
+        _check_agents(out, "channel_agents")
+        out = np.rint(out * r.open_mask * staffed[None, :]).astype(np.int64)
+        owner = r.pool_of_channel()
+        for c in range(C):
+            if owner[c] >= 0:
+                split[:, owner[c], c] = out[:, c]
+        return split
+    pool_agents = np.zeros((ni, P))
+    if isinstance(agents, Mapping):
+        for name, value in agents.items():
+            if name not in r.pools:
+                raise KeyError(f"unknown pool {name!r} in agents; known: {', '.join(r.pools)}")
+            pool_agents[:, r.pools.index(name)] = _per_interval(value, ni, f"agents[{name!r}]")
+    else:
+        arr = np.asarray(agents, dtype=float)
+        if arr.shape == (P,):
+            arr = np.broadcast_to(arr, (ni, P))
+        if arr.shape != (ni, P):
+            raise ValueError(
+                f"agents must be a mapping pool -> agents, an array of shape (pools,) = ({P},) "
+                f"or (intervals, pools) = {(ni, P)}, got shape {arr.shape}"
+            )
+        pool_agents[:] = arr
+    _check_agents(pool_agents, "agents")
+    order = sorted(range(P), key=lambda p: (len(r.pool_skills[p]), p))
+    for t in range(ni):
+        short = required[t].astype(float).copy()
+        for p in order:
+            total = round(float(pool_agents[t, p]))
+            members = [c for c in r.pool_skills[p] if staffed[c] and r.open_mask[t, c]]
+            if total <= 0 or not members:
+                continue
+            need = short[members]
+            fill = min(total, int(need.sum()))
+            if fill > 0:
+                part = _largest_remainder(fill, need)
+                split[t, p, members] += part
+                short[members] -= part
+            left = total - fill
+            if left > 0:
+                weights = required[t, members].astype(float)
+                if weights.sum() <= 0:
+                    weights = load[t, members].astype(float)
+                if weights.sum() <= 0:
+                    weights = np.ones(len(members))
+                split[t, p, members] += _largest_remainder(left, weights)
+    return split
+
+
+def _per_interval(value: Any, n: int, what: str) -> np.ndarray:
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim == 0:
+        return np.full(n, float(arr))
+    if arr.shape != (n,):
+        raise ValueError(
+            f"{what} must be a number or {n} values (one per interval), got {arr.shape}"
+        )
+    return arr
+
+
+def _check_agents(arr: np.ndarray, what: str) -> np.ndarray:
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        bad = arr[~(np.isfinite(arr) & (arr >= 0))][0]
+        raise ValueError(f"{what} must be finite and >= 0, got {float(bad):g}")
+    return arr
+
+
+def _largest_remainder(n: int, weights: np.ndarray) -> np.ndarray:
+    """Split ``n`` whole agents in proportion to ``weights`` (Hamilton's method)."""
+    share = n * weights / weights.sum()
+    base = np.floor(share).astype(np.int64)
+    left = n - base.sum()
+    if left > 0:
+        order = np.argsort(-(share - base), kind="stable")
+        base[order[:left]] += 1
+    return base
+
+
+def staff_resolved(
+    resolved: Resolved,
+    *,
+    agents: Any = None,
+    channel_agents: Any = None,
+    progress: Progress | None = None,
+) -> StaffingResult:
+    """Staff one resolved period: agents per interval and channel, and their KPIs.
+
+    Parameters
+    ----------
+    resolved : Resolved
+        One period of a scenario (``Scenario.resolve(period, plan)``).
+    agents : mapping or ndarray, optional
+        Evaluate these agents instead of computing the requirement: per pool,
+        as a mapping ``pool -> number or per-interval list``, an array of shape
+        ``(P,)`` (the same in every interval) or ``(I, P)``. Each pool's agents
+        go to its open skills: specialist pools (fewer skills) first, each
+        filling what its channels still lack of their requirement in
+        proportion to that shortfall, any surplus in proportion to the
+        requirement (whole agents, largest remainder).
+    channel_agents : mapping or ndarray, optional
+        Evaluate these agents per channel (``channel -> number or list``, or an
+        array of shape ``(I, C)``). Takes precedence over ``agents``.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each round of the fixed point.
+
+    Returns
+    -------
+    StaffingResult
+        Tables per interval x channel and per pool x interval, the fixed-point
+        residual (contacts per interval) and iteration count.
+
+    Raises
+    ------
+    TypeError
+        When ``resolved`` is not a :class:`~channelopt.scenario.Resolved`.
+    ValueError
+        For malformed ``agents``.
+    KeyError
+        For an unknown pool or channel name in ``agents`` / ``channel_agents``.
+    InfeasibleError
+        For a channel whose targets no number of agents can meet (the message
+        names the channel and says why).
+
+    Examples
+    --------
+    >>> import channelopt as co
+    >>> sc = co.load_scenario({
+    ...     "name": "demo", "interval": "30min",
+    ...     "channels": {"voice": {"kind": "live", "arrivals": [100] * 48, "aht": "3min",
+    ...                            "target": {"service_level": 0.8, "within": "20s"}}}})
+    >>> resolved = sc.resolve(0)
+    >>> fewer = staff_resolved(resolved, channel_agents={"voice": 13})
+    >>> round(float(fewer.intervals["service_level"].iloc[0]), 4)
+    0.7956
+    """
+    _check_resolved(resolved)
+    required = _staff(resolved, None, progress)
+    if agents is None and channel_agents is None:
+        return required
+    req = required.intervals
+    ni, C = resolved.n_intervals, resolved.n_channels
+    req_agents = req["agents"].to_numpy().reshape(C, ni).T
+    req_load = req["load"].to_numpy().reshape(C, ni).T
+    split = _agents_split(resolved, req_agents, req_load, agents, channel_agents)
+    lower = required.pools["agents_lower_bound"].to_numpy().reshape(len(resolved.pools), ni).T
+    return _staff(resolved, split, progress, mode="evaluated", pool_lower=lower)
+
+
+def _staff(
+    resolved: Resolved,
+    split: np.ndarray | None,
+    progress: Progress | None,
+    mode: str = "required",
+    pool_lower: np.ndarray | None = None,
+) -> StaffingResult:
+    r = resolved
+    fixed = None if split is None else split.sum(axis=1)
+    ni, C = r.n_intervals, r.n_channels
+    rates = FlowRates(r)
+    specs = _specs(r, rates)
+    p = rates.retrial_probability
+    ab = np.zeros((ni, C))
+    n = np.zeros((ni, C), dtype=np.int64)
+    kpis: dict[int, LiveKpis] = {}
+    residual = 0.0
+    iterations = 0
+    needs_loop = any(math.isfinite(s.patience) for s in specs.values())
+    cap = MAX_ITERATIONS if needs_loop else 1
+    x = None
+    for it in range(1, cap + 1):
+        iterations = it
+        x = solve(r, rates, ab, x)
+        new_ab = np.zeros_like(ab)
+        new_n = n.copy()
+        residual = 0.0
+        for c, spec in specs.items():
+            base = x[:, c] - spec.same_interval_retrial * ab[:, c] * x[:, c]
+            base = np.maximum(base, 0.0)
+            if fixed is not None:
+                kp = evaluate_live(spec, base, fixed[:, c], x[:, c])
+            else:
+                floor = n[:, c] if it > _MONOTONE_AFTER else None
+                try:
+                    kp = staff_live(spec, base, floor, x[:, c], n[:, c] if it > 1 else None)
+                except ValueError as exc:
+                    raise InfeasibleError(
+                        str(exc), conflicts=(f"channels.{spec.name}.target",)
+                    ) from exc
+            kpis[c] = kp
+            new_ab[:, c] = kp.abandonment
+            new_n[:, c] = kp.agents
+            residual = max(residual, float(np.max(np.abs(kp.offered - x[:, c]), initial=0.0)))
+        scale = max(1.0, float(x.max(initial=0.0)))
+        converged = residual <= _TOL * scale and np.array_equal(new_n, n) and it > 1
+        ab, n = new_ab, new_n
+        if progress is not None:
+            progress(it, cap)
+        if converged or not needs_loop:
+            break
+    # Final flows at the final abandonment, and the KPIs there.
+    x = solve(r, rates, ab, x)
+    if p > 0 and needs_loop:
+        residual = max(
+            residual,
+            max(
+                (float(np.max(np.abs(kpis[c].offered - x[:, c]), initial=0.0)) for c in specs),
+                default=0.0,
+            ),
+        )
+    deferred = {}
+    for c, kind in enumerate(r.kinds):
+        if kind is not ChannelKind.DEFERRED:
+            continue
+        target = float(r.target_within_deadline[c])
+        if math.isnan(target):
+            target = 1.0
+        if fixed is not None:
+            staffed_c = fixed[:, c]
+        else:
+            try:
+                staffed_c = staff_deferred(
+                    x[:, c],
+                    r.open_mask[:, c],
+                    float(r.aht[c]),
+                    r.interval_s,
+                    float(r.deadline[c]),
+                    target,
+                    float(r.target_max_occupancy[c]),
+                )
+            except ValueError as exc:
+                raise InfeasibleError(
+                    f"channel {r.channels[c]!r}: {exc}", conflicts=(f"channels.{r.channels[c]}",)
+                ) from exc
+        dk = deferred_kpis(x[:, c], staffed_c, float(r.aht[c]), r.interval_s, float(r.deadline[c]))
+        deferred[c] = (np.asarray(staffed_c, dtype=np.int64), dk)
+    if split is None:
+        split = np.zeros((ni, len(r.pools), C), dtype=np.int64)
+        owner = r.pool_of_channel()
+        for c in range(C):
+            if owner[c] < 0:
+                continue
+            if c in kpis:
+                split[:, owner[c], c] = kpis[c].agents
+            elif c in deferred:
+                split[:, owner[c], c] = deferred[c][0]
+    return build_result(r, rates, x, kpis, deferred, residual, iterations, mode, split, pool_lower)
+
+
+def staff(
+    scenario: Any,
+    period: int = 0,
+    plan: Any = None,
+    *,
+    progress: Progress | None = None,
+) -> StaffingResult:
+    """Agents per interval and channel for one period of a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario or Resolved
+        A loaded scenario (``channelopt.load_scenario``), or an already resolved
+        period (then ``period`` and ``plan`` are ignored).
+    period : int, default 0
+        Period to staff (0-based).
+    plan : Plan, optional
+        Initiatives in force (``plan.starts``: initiative -> start period),
+        passed to ``scenario.resolve(period, plan)``. When the plan fixes agents
+        per pool (``plan.agents``: pool -> number or per-period list), those
+        agents are evaluated instead of the requirement.
+    progress : callable, optional
+        ``progress(done, total)`` after each round of the fixed point.
+
+    Returns
+    -------
+    StaffingResult
+        See :class:`StaffingResult` and ``docs/staffing.md``.
+
+    Examples
+    --------
+    100 calls per half hour, 3 minutes each, 80 % answered within 20 s:
+
+    >>> import channelopt as co
+    >>> sc = co.load_scenario({
+    ...     "name": "demo", "interval": "30min",
+    ...     "channels": {"voice": {"kind": "live", "arrivals": [100] * 48, "aht": "3min",
+    ...                            "target": {"service_level": 0.8, "within": "20s"}}}})
+    >>> result = staff(sc)
+    >>> row = result.summary().iloc[0]
+    >>> int(row["peak_agents"]), round(float(row["service_level"]), 4)
+    (14, 0.8884)
+    """
+    if isinstance(scenario, Resolved):
+        return staff_resolved(scenario, progress=progress)
+    if not hasattr(scenario, "resolve"):
+        raise TypeError(
+            f"staff() expects a channelopt Scenario or Resolved, got {type(scenario).__name__}"
+        )
+    if isinstance(period, bool) or not isinstance(period, int | np.integer) or period < 0:
+        raise ValueError(f"period must be an integer >= 0, got {period!r}")
+    resolved = scenario.resolve(int(period), plan)
+    agents = _plan_agents(plan, int(period))
+    return staff_resolved(resolved, agents=agents, progress=progress)
+
+
+def _plan_agents(plan: Any, period: int) -> dict[str, Any] | None:
+    raw = getattr(plan, "agents", None)
+    if raw is None:
+        return None
+    out = {}
+    for pool, value in dict(raw).items():
+        if isinstance(value, int | float | np.integer | np.floating):
+            out[pool] = float(value)
+        else:
+            seq = list(value)
+            if period >= len(seq):
+                raise ValueError(
+                    f"plan.agents[{pool!r}] has {len(seq)} periods; period {period} requested"
+                )
+            out[pool] = seq[period]
+    return out

@@ -1,0 +1,333 @@
+"""The :class:`StaffingResult` and the tidy tables it holds (columns: ``docs/staffing.md``)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from channelopt.scenario.resolved import ChannelKind, Resolved
+from channelopt.staffing._deferred import DeferredKpis
+from channelopt.staffing._flows import FlowRates
+
+from ._live import LiveKpis
+
+__all__ = ["INTERVAL_COLUMNS", "POOL_COLUMNS", "SUMMARY_COLUMNS", "StaffingResult", "build_result"]
+
+INTERVAL_COLUMNS = (
+    "interval",
+    "start",
+    "channel",
+    "kind",
+    "pool",
+    "external",
+    "offered",
+    "load",
+    "agents",
+    "slots",
+    "service_level",
+    "average_wait",
+    "abandonment",
+    "occupancy",
+    "within_deadline",
+    "fte",
+    "cost",
+    "answered",
+    "abandoned",
+    "lost",
+    "handed_off",
+    "repeats",
+    "resolved",
+    "unresolved",
+    "contained",
+    "gave_up",
+    "wait_minutes",
+)
+POOL_COLUMNS = ("pool", "interval", "agents", "agents_lower_bound", "fte", "cost")
+SUMMARY_COLUMNS = (
+    "channel",
+    "kind",
+    "pool",
+    "offered",
+    "answered",
+    "abandoned",
+    "lost",
+    "handed_off",
+    "repeats",
+    "contained",
+    "peak_agents",
+    "agent_hours",
+    "service_level",
+    "average_wait",
+    "abandonment",
+    "occupancy",
+    "within_deadline",
+    "fte_hours",
+    "peak_fte",
+    "cost",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class StaffingResult:
+    """Staffing of one period: per interval x channel, per pool x interval.
+
+    Attributes
+    ----------
+    intervals : pandas.DataFrame
+        One row per interval x channel (columns in ``docs/staffing.md``).
+    pools : pandas.DataFrame
+        One row per pool x interval: ``agents`` (sum of its channels: an upper
+        bound on what the pool needs), ``agents_lower_bound``, ``fte``, ``cost``.
+    residual : float
+        Largest difference (contacts per interval) between the offered volume of
+        the day's traffic equations and the per-interval fixed point at the end
+        of the iteration; 0 when nothing abandons and retries.
+    iterations : int
+        Rounds of the retrial/abandonment fixed point across channels.
+    period : int
+        The period staffed.
+    mode : str
+        ``"required"`` (agents computed to meet the targets) or ``"evaluated"``
+        (agents given by the caller).
+    scenario_name, scenario_hash, version : str
+        Provenance: scenario name and content hash, channelopt version.
+    resolved : Resolved
+        The plain-array period that was staffed.
+    """
+
+    intervals: pd.DataFrame
+    pools: pd.DataFrame
+    residual: float
+    iterations: int
+    period: int
+    mode: str
+    scenario_name: str
+    scenario_hash: str
+    version: str
+    resolved: Resolved
+
+    def summary(self) -> pd.DataFrame:
+        """One row per channel: the day's volumes, peak agents, weighted KPIs and cost.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns: ``channel, kind, pool``; daily sums of ``offered, answered,
+            abandoned, lost, handed_off, repeats, contained``; ``peak_agents``
+            (max over intervals); ``agent_hours`` (agents x interval hours,
+            summed); ``service_level`` (weighted by offered contacts),
+            ``average_wait`` (s, weighted by answered contacts; deferred: mean
+            delay to completion), ``abandonment`` (abandoned / offered),
+            ``occupancy`` (carried work / agent time), ``within_deadline``
+            (deferred, weighted by offered), ``fte_hours`` (paid hours per day:
+            agent hours / (1 - shrinkage)), ``peak_fte`` and ``cost`` per day.
+        """
+        df = self.intervals
+        hours = self.resolved.interval_s / 3600.0
+        rows = []
+        for name, g in df.groupby("channel", sort=False):
+            offered = g["offered"].sum()
+            answered = g["answered"].sum()
+            agent_hours = (g["agents"] * hours).sum()
+            work = (g["occupancy"] * g["agents"] * hours).sum()
+
+            def weighted(col: str, w: pd.Series, g: pd.DataFrame = g) -> float:
+                ok = (w > 0) & g[col].notna()
+                total = w[ok].sum()
+                return float((g.loc[ok, col] * w[ok]).sum() / total) if total > 0 else math.nan
+
+            rows.append(
+                {
+                    "channel": name,
+                    "kind": g["kind"].iloc[0],
+                    "pool": g["pool"].iloc[0],
+                    "offered": offered,
+                    "answered": answered,
+                    "abandoned": g["abandoned"].sum(),
+                    "lost": g["lost"].sum(),
+                    "handed_off": g["handed_off"].sum(),
+                    "repeats": g["repeats"].sum(),
+                    "contained": g["contained"].sum(),
+                    "peak_agents": int(g["agents"].max()),
+                    "agent_hours": agent_hours,
+                    "service_level": weighted("service_level", g["offered"]),
+                    "average_wait": weighted("average_wait", g["answered"]),
+                    "abandonment": g["abandoned"].sum() / offered if offered > 0 else 0.0,
+                    "occupancy": work / agent_hours if agent_hours > 0 else 0.0,
+                    "within_deadline": weighted("within_deadline", g["offered"]),
+                    "fte_hours": (g["fte"] * hours).sum(),
+                    "peak_fte": g["fte"].max(),
+                    "cost": g["cost"].sum(),
+                }
+            )
+        return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+    def agents(self) -> pd.DataFrame:
+        """Agents as a wide table: one row per interval, one column per channel."""
+        return self.intervals.pivot(index="interval", columns="channel", values="agents")[
+            list(self.resolved.channels)
+        ]
+
+
+def build_result(
+    r: Resolved,
+    rates: FlowRates,
+    x: np.ndarray,
+    live: dict[int, LiveKpis],
+    deferred: dict[int, tuple[np.ndarray, DeferredKpis]],
+    residual: float,
+    iterations: int,
+    mode: str,
+    split: np.ndarray,
+    pool_lower: np.ndarray | None = None,
+) -> StaffingResult:
+    """Assemble the tables from the per-channel arrays (vectorised; no per-row Python)."""
+    from channelopt import __version__
+
+    ni, C = r.n_intervals, r.n_channels
+    hours = r.interval_s / 3600.0
+    owner = r.pool_of_channel()
+    p_ret = rates.retrial_probability
+    cols: dict[str, np.ndarray] = {
+        k: np.zeros((ni, C))
+        for k in INTERVAL_COLUMNS
+        if k not in ("interval", "start", "channel", "kind", "pool")
+    }
+    for k in ("service_level", "within_deadline", "average_wait"):
+        cols[k][:] = np.nan
+    cols["external"] = rates.external.copy()
+    for c, kind in enumerate(r.kinds):
+        xc = x[:, c]
+        if kind is ChannelKind.SELF_SERVICE:
+            cols["offered"][:, c] = xc
+            cols["contained"][:, c] = xc * r.containment[c]
+            cols["handed_off"][:, c] = xc * (1 - r.containment[c]) * rates.handoff_sum[c]
+            cols["gave_up"][:, c] = xc * (1 - r.containment[c]) * (1 - rates.handoff_sum[c])
+            cols["average_wait"][:, c] = 0.0
+            continue
+        if kind is ChannelKind.DEFERRED:
+            agents, dk = deferred[c]
+            cols["offered"][:, c] = xc
+            cols["load"][:, c] = xc * r.aht[c] / r.interval_s
+            cols["agents"][:, c] = agents
+            cols["slots"][:, c] = agents
+            cols["within_deadline"][:, c] = dk.within_deadline
+            cols["average_wait"][:, c] = dk.mean_delay
+            work = dk.completed * r.aht[c] / r.interval_s
+            cols["occupancy"][:, c] = np.where(agents > 0, work / np.maximum(agents, 1), 0.0)
+            answered = xc
+            cols["wait_minutes"][:, c] = xc * dk.mean_delay / 60.0
+        else:
+            kp = live[c]
+            k = int(r.concurrency[c]) if kind is ChannelKind.CONCURRENT else 1
+            cols["offered"][:, c] = xc
+            # The load at the final flows (the KPIs were computed at the fixed point).
+            cols["load"][:, c] = xc * kp.aht / r.interval_s
+            cols["agents"][:, c] = kp.agents
+            cols["slots"][:, c] = kp.agents * k
+            cols["service_level"][:, c] = kp.service_level
+            cols["average_wait"][:, c] = kp.average_wait
+            cols["abandonment"][:, c] = kp.abandonment
+            cols["occupancy"][:, c] = kp.occupancy
+            abandoned = xc * kp.abandonment
+            answered = xc - abandoned
+            cols["abandoned"][:, c] = abandoned
+            cols["lost"][:, c] = abandoned * (1.0 - p_ret)
+            if math.isfinite(r.patience[c]):
+                # Little's law in the queue: abandonment rate = E[queue] / patience,
+                # so the mean wait of all arrivals is P(abandon) x mean patience.
+                cols["wait_minutes"][:, c] = abandoned * r.patience[c] / 60.0
+            else:
+                # an unstable Erlang C interval (evaluated agents <= load) waits forever
+                waits = answered > 0
+                cols["wait_minutes"][:, c] = np.where(
+                    waits, answered * np.where(waits, kp.average_wait, 0.0) / 60.0, 0.0
+                )
+        cols["answered"][:, c] = answered
+        cols["handed_off"][:, c] = answered * rates.handoff_sum[c]
+        cols["repeats"][:, c] = answered * rates.repeat_share[c] * rates.repeat_sum[c]
+        cols["resolved"][:, c] = answered * rates.resolved_share[c]
+        cols["unresolved"][:, c] = answered * rates.repeat_share[c] * (1.0 - rates.repeat_sum[c])
+    # FTE and cost from the pools the agents come from (split[t, p, c]).
+    paid = split / (1.0 - r.pool_shrinkage[None, :, None])
+    cols["fte"] = paid.sum(axis=1)
+    cols["cost"] = (paid * (hours * r.pool_cost_per_hour)[None, :, None]).sum(axis=1)
+
+    kinds = np.array([str(k) for k in r.kinds], dtype=object)
+    pool_names = np.array([r.pools[p] if p >= 0 else "" for p in owner], dtype=object)
+    data: dict[str, np.ndarray] = {
+        "interval": np.tile(np.arange(ni), C),
+        "start": np.tile(np.arange(ni) * r.interval_s, C),
+        "channel": np.repeat(np.array(r.channels, dtype=object), ni),
+        "kind": np.repeat(kinds, ni),
+        "pool": np.repeat(pool_names, ni),
+    }
+    for k, arr in cols.items():
+        data[k] = arr.T.reshape(-1)
+    intervals = pd.DataFrame(data, columns=list(INTERVAL_COLUMNS))
+    intervals["agents"] = intervals["agents"].astype(np.int64)
+    intervals["slots"] = intervals["slots"].astype(np.int64)
+
+    pools = _pool_table(r, cols, owner, split, pool_lower)
+    return StaffingResult(
+        intervals=intervals,
+        pools=pools,
+        residual=float(residual),
+        iterations=int(iterations),
+        period=int(r.period),
+        mode=mode,
+        scenario_name=r.name,
+        scenario_hash=r.content_hash,
+        version=__version__,
+        resolved=r,
+    )
+
+
+def _pool_table(
+    r: Resolved,
+    cols: dict[str, np.ndarray],
+    owner: np.ndarray,
+    split: np.ndarray,
+    pool_lower: np.ndarray | None,
+) -> pd.DataFrame:
+    """Per pool x interval: sum of channel agents and a lower bound on the pooled need.
+
+    Lower bound per interval, over the pool's live and concurrent channels:
+    ``max(max_c agents_c, ceil(sum_c carried_c))``. Any channel served by the
+    pool sees at most the pool's agents (other work only takes agents away), so
+    the pool needs at least each channel's own requirement; and it must carry
+    the busy time of all of them (carried load = occupancy x agents). Deferred
+    work can move to other intervals, so it does not enter the per-interval bound.
+    """
+    ni = r.n_intervals
+    P = len(r.pools)
+    hours = r.interval_s / 3600.0
+    queues = np.array([k in (ChannelKind.LIVE, ChannelKind.CONCURRENT) for k in r.kinds])
+    agents = split.sum(axis=2).astype(float)  # (I, P)
+    fte = agents / (1.0 - r.pool_shrinkage[None, :])
+    cost = fte * hours * r.pool_cost_per_hour[None, :]
+    if pool_lower is not None:
+        lower = pool_lower
+    else:
+        lower = np.zeros((ni, P))
+        for p in range(P):
+            live = (owner == p) & queues
+            if live.any():
+                carried = (cols["occupancy"][:, live] * cols["agents"][:, live]).sum(axis=1)
+                lower[:, p] = np.maximum(
+                    cols["agents"][:, live].max(axis=1), np.ceil(carried - 1e-9)
+                )
+    return pd.DataFrame(
+        {
+            "pool": np.repeat(np.array(r.pools, dtype=object), ni),
+            "interval": np.tile(np.arange(ni), P),
+            "agents": agents.T.reshape(-1).astype(np.int64),
+            "agents_lower_bound": lower.T.reshape(-1).astype(np.int64),
+            "fte": fte.T.reshape(-1),
+            "cost": cost.T.reshape(-1),
+        },
+        columns=list(POOL_COLUMNS),
+    )
