@@ -185,6 +185,7 @@ class Engine:
         self.c_handed_off = cnt["handed_off"]
         self.c_contained = cnt["contained"]
         self.c_gave_up = cnt["gave_up"]
+        self.c_resolved = cnt["resolved"]
 
         self.queues = Queues(C, self.expire)
         self.agents = Agents(m, staffing, rec, self.u_route, first_day)
@@ -231,6 +232,12 @@ class Engine:
         self.within = m.within
         self.conc = m.conc
         self.handle_factor = m.handle_factor
+        self.handoff_rows = m.handoff_rows
+        self.resolution = m.resolution
+        self.j_contacts = rec.j_contacts
+        self.j_mask = rec.j_mask
+        self.j_end = rec.j_end
+        self.j_resolved = rec.j_resolved
         self.source = ArrivalSource(
             m, rec, rng_arrivals, rng_first_handle, rng_first_patience, forecast_error
         )
@@ -277,11 +284,10 @@ class Engine:
 
     def enter(self, now: float, c: int, j: int, work: float, patience: float) -> None:
         """A contact is offered to channel ``c`` (open) now."""
-        rec = self.rec
         slot = int(now / self.L) * self.C + c
         self.c_offered[slot] += 1
-        rec.j_contacts[j] += 1
-        rec.j_mask[j] |= self.bit[c]
+        self.j_contacts[j] += 1
+        self.j_mask[j] |= self.bit[c]
         kind = self.kind[c]
         if kind == SELF_SERVICE:
             self.self_service(now, c, j, slot)
@@ -588,29 +594,29 @@ class Engine:
 
     def finish(self, now: float, contact: Contact) -> None:
         """The customer's part is over: hand-off, resolution or repeat."""
-        m = self.m
-        rec = self.rec
         c = contact[F_CHANNEL]
         slot = contact[F_SLOT]
         j = contact[F_JOURNEY]
         self.c_completed[slot] += 1
-        if m.kind[c] == DEFERRED and now - contact[F_ARRIVAL] <= m.deadline[c]:
+        if self.kind[c] == DEFERRED and now - contact[F_ARRIVAL] <= self.m.deadline[c]:
             self.c_within[slot] += 1
-        rows = m.handoff_rows[c]
-        if rows and rows[-1][0] > 0.0:
+        rows = self.handoff_rows[c]
+        if rows:
             u = self.u_route()
             if u < rows[-1][0]:
                 target = next(t for cum, t in rows if u < cum)
                 self.c_handed_off[slot] += 1
-                rec.j_handoffs[j] += 1
+                self.rec.j_handoffs[j] += 1
                 self.arrive(now, target, j, self.draw_work[target](), self.draw_patience[target]())
                 return
-        r = m.resolution[c]
+        r = self.resolution[c]
         if r >= 1.0 or (r > 0.0 and self.u_route() < r):
-            rec.tally["resolved"] += 1
-            rec.j_end[j] = now
-            rec.j_resolved[j] = 1
+            self.c_resolved[slot] += 1
+            self.j_end[j] = now
+            self.j_resolved[j] = 1
             return
+        m = self.m
+        rec = self.rec
         u = self.u_route() if m.repeat_rows[c] else 1.0
         for cum, target in m.repeat_rows[c]:
             if u < cum:

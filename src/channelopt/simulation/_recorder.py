@@ -50,6 +50,7 @@ COUNTERS = (
     "lost",
     "handed_off",
     "completed",
+    "resolved",
 )
 
 
@@ -98,7 +99,6 @@ class Recorder:
                 "retrials_scheduled",
                 "timeouts_moved",
                 "closed_lost",
-                "resolved",
                 "scheduled",
                 "fired",
             ),
@@ -201,6 +201,7 @@ class Recorder:
             "completed": sum(cnt["completed"]),
             "served_handed_off": sum(ho) - ss_handoffs,
             "lost": sum(cnt["lost"]),
+            "resolved": sum(cnt["resolved"]),
             **self.tally,
             "waiting_end": waiting_end,
             "in_service_end": in_service_end,
