@@ -25,22 +25,17 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import channelopt as co  # noqa: E402
-import channelopt.staffing as staffing_module  # noqa: E402
 
 SCENARIOS = sorted((HERE.parent / "scenarios").glob("*.yaml"))
 
 
 @contextlib.contextmanager
 def baseline_staffing() -> Iterator[None]:
-    """Swap the frozen pre-round-2 ``staff`` / ``staff_resolved`` in (serial calls only)."""
+    """The frozen pre-round-2 staffing search and summary (this process only)."""
     import _baseline_staffing as base
 
-    saved = staffing_module.staff, staffing_module.staff_resolved
-    staffing_module.staff, staffing_module.staff_resolved = base.staff, base.staff_resolved
-    try:
+    with base.frozen():
         yield
-    finally:
-        staffing_module.staff, staffing_module.staff_resolved = saved
 
 
 def clear_caches() -> None:
@@ -83,6 +78,9 @@ def measure(repeat: int, calls: set[str]) -> dict[tuple[str, str], float]:
         if "sweep" in calls:
             n = 60
             out[path.stem, "sweep"] = n / cpu(sweep_cases(sc, n), 1)
+        for (name, call), value in out.items():
+            if name == path.stem:
+                print(f"# {name} {call}: {value:.4g}", file=sys.stderr, flush=True)
     return out
 
 

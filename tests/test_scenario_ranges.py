@@ -100,7 +100,7 @@ def test_huge_values_in_every_numeric_field_name_the_field(value):
     ("path", "value", "fragment"),
     [
         ("channels.voice.volume", 1e308, "expected contacts in [0, 1e8], got 1e+308"),
-        ("channels.voice.volume", HUGE_INT, "an integer with 401 digits"),
+        ("channels.voice.volume", HUGE_INT, "401 digits"),
         ("pools.voice_team.agents", 10**8, "a whole number of agents in [0, 1e7]"),
         ("pools.voice_team.hires_per_period", 1e9, "FTE in [0, 1e7]"),
         ("channels.voice.aht", 1e-320, "between 1ms and 365d"),
@@ -109,7 +109,7 @@ def test_huge_values_in_every_numeric_field_name_the_field(value):
         ("channels.chat.patience", 1e-320, "between 1ms and 365d"),
         ("interval", 1e-320, "at least 1min"),
         ("periods.count", 1e308, "a whole number of periods in [1, 10000]"),
-        ("periods.count", HUGE_INT, "a whole number of periods in [1, 10000]"),
+        ("periods.count", HUGE_INT, "401 digits"),
         ("initiatives.crm.lead_time", 20_000, "a whole number of periods in [0, 10000]"),
         ("channels.chat.concurrency", 5000, "a whole number of contacts in [1, 1000]"),
         ("channels.voice.lines", 10**8, "lines in [1, 1e7]"),

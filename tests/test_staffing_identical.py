@@ -1,8 +1,9 @@
 """The compiled staffing path gives bit-identical results to the pre-round-2 path.
 
-``benchmarks/_baseline_staffing`` is a frozen copy of ``staff()`` as it was
-before the speed work (NumPy-vectorised search and fixed point). Every table,
-the residual and the iteration count must be equal to the last bit, on the
+``benchmarks/_baseline_staffing`` runs ``staff()`` with a frozen copy of the
+search as it was before the speed work (NumPy-vectorised search and fixed
+point) and the original pandas ``summary()``. Every table, the summary, the
+residual and the iteration count must be equal to the last bit, on the
 bundled scenarios (every period, required and evaluated agents) and on
 hypothesis-generated periods with every channel kind, retrials, hand-offs,
 repeats, stretch, closed hours and shared pools.
@@ -47,8 +48,11 @@ def _libm_baseline():  # type: ignore[no-untyped-def]
 
 def assert_identical(new: object, old: object) -> None:
     """Every table equal to the last bit (nan == nan), and the loop's bookkeeping."""
-    for name in ("intervals", "pools"):
-        a, b = getattr(new, name), getattr(old, name)
+    for name in ("intervals", "pools", "summary"):
+        if name == "summary":
+            a, b = new.summary(), old._summary_grouped()
+        else:
+            a, b = getattr(new, name), getattr(old, name)
         assert list(a.columns) == list(b.columns)
         pd.testing.assert_frame_equal(a, b, check_exact=True)
         for col in a.columns:

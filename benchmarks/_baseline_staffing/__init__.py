@@ -1,10 +1,15 @@
-"""Frozen copy of the staffing path as it was before the round-2 speed work.
+"""The staffing path as it was before the round-2 speed work, for same-run comparisons.
 
-``staff()`` / ``staff_resolved()`` of channelopt at commit b679ad9 (the
-``_core``, ``_live`` and ``_result`` modules, with their relative imports made
-absolute). The traffic equations (``_flows``) and deferred channels
-(``_deferred``) are imported from the live package, so changes to their
-semantics (closed hours, for example) reach both paths alike.
+``_live.py`` is a frozen copy of ``channelopt/staffing/_live.py`` at commit
+b679ad9: the per-channel staffing search and same-interval retrial fixed
+point, vectorised with NumPy over the intervals (10-40 NumPy round trips per
+channel and round). :func:`staff_resolved` / :func:`staff` run today's
+``channelopt.staffing`` with that search swapped in for the compiled one
+(``_live_kernels``), and ``StaffingResult.summary`` with its original pandas
+groupby. Everything around the search (traffic equations, deferred channels,
+pools, the result tables) is today's code in both paths, so semantic changes
+made there since (pool sharing, closed hours, ...) reach both alike and the
+comparison isolates what the speed work changed.
 
 Two uses, both same-run comparisons:
 
@@ -32,9 +37,38 @@ from typing import Any
 import numpy as np
 
 from . import _live
-from ._core import flows, staff, staff_resolved
 
-__all__ = ["flows", "libm", "staff", "staff_resolved"]
+__all__ = ["frozen", "libm", "staff", "staff_resolved"]
+
+
+@contextlib.contextmanager
+def frozen() -> Iterator[None]:
+    """Inside this block ``channelopt.staffing`` uses the frozen NumPy search and summary."""
+    from channelopt.staffing import _core, _result
+
+    saved = _core.staff_live, _core.evaluate_live, _result.StaffingResult.summary
+    _core.staff_live, _core.evaluate_live = _live.staff_live, _live.evaluate_live
+    _result.StaffingResult.summary = _result.StaffingResult._summary_grouped  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        _core.staff_live, _core.evaluate_live, _result.StaffingResult.summary = saved
+
+
+def staff_resolved(resolved: Any, **options: Any) -> Any:
+    """``channelopt.staffing.staff_resolved`` on the pre-round-2 search."""
+    from channelopt.staffing import staff_resolved as live
+
+    with frozen():
+        return live(resolved, **options)
+
+
+def staff(scenario: Any, *args: Any, **options: Any) -> Any:
+    """``channelopt.staffing.staff`` on the pre-round-2 search."""
+    from channelopt.staffing import staff as live
+
+    with frozen():
+        return live(scenario, *args, **options)
 
 
 def _elementwise(f: Callable[[float], float], special: Callable[[float], float]) -> Any:

@@ -15,13 +15,11 @@ their engine is first used.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("channelopt")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
+from .provenance import VERSION
+
+__version__ = VERSION
 
 # public name -> module that defines it
 _LAZY: dict[str, str] = {
@@ -55,6 +53,9 @@ _LAZY: dict[str, str] = {
     "read_contacts": "data",
     "ContactRecords": "data",
     "inventory": "data",
+    "calibrate": "data",
+    "forecast": "data",
+    "actuals": "data",
 }
 
 __all__ = [
@@ -71,11 +72,14 @@ __all__ = [
     "StaffingResult",
     "__version__",
     "abandonment",
+    "actuals",
     "average_wait",
+    "calibrate",
     "compare",
     "erlang_b",
     "erlang_c",
     "evaluate",
+    "forecast",
     "inventory",
     "load_scenario",
     "occupancy",
@@ -92,7 +96,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .data import ContactRecords, inventory, read_contacts
+    from .data import ContactRecords, actuals, calibrate, forecast, inventory, read_contacts
     from .errors import ChannelOptError, DataError, InfeasibleError, ScenarioError, SolverError
     from .planning import Plan, PlanEvaluation, evaluate, optimize, pareto
     from .queueing import (

@@ -11,16 +11,30 @@ estimator and its assumptions.
 from __future__ import annotations
 
 from ._records import CANONICAL, OUTCOMES, ContactRecords, QualityLog
+from .actuals import Actuals, actuals
+from .calibrate import Calibration, calibrate, observed_arrivals
+from .forecast import Forecast, daily_counts, forecast, mape
 from .inventory import Inventory, inventory
 from .readers import read_contacts, read_counts
+from .replay import replay
 
 __all__ = [
     "CANONICAL",
     "OUTCOMES",
+    "Actuals",
+    "Calibration",
     "ContactRecords",
+    "Forecast",
     "Inventory",
     "QualityLog",
+    "actuals",
+    "calibrate",
+    "daily_counts",
+    "forecast",
     "inventory",
+    "mape",
+    "observed_arrivals",
     "read_contacts",
     "read_counts",
+    "replay",
 ]

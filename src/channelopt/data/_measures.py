@@ -18,7 +18,7 @@ __all__ = [
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: gap between two services of one agent that ends a spell on duty (documented rule)
-DUTY_GAP = 1800.0
+DUTY_GAP = 600.0
 
 
 def queue_time(frame: pd.DataFrame) -> pd.Series:

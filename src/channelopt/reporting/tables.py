@@ -147,11 +147,13 @@ def service_level_curves(
     """
     from channelopt import queueing as q
 
+    from ..scenario.kinds import kind_spec
+
     r = resolved
     table = staffing_intervals(staffing) if staffing is not None else None
     rows: list[dict[str, Any]] = []
     for c, name in enumerate(r.channels):
-        if not r.traits[c].queues:
+        if not kind_spec(r.kinds[c]).queues:
             continue
         aht = float(r.aht[c])
         conc = int(r.concurrency[c])
@@ -236,12 +238,14 @@ def journey_flows(resolved: Resolved, staffing: Any = None) -> pd.DataFrame:
         have the outcome as ``target``. Per channel, the outgoing rows add up
         to its offered volume.
     """
+    from ..scenario.kinds import kind_spec
+
     r = resolved
     C = r.n_channels
     external = r.arrivals.sum(axis=0)
     H = np.asarray(r.handoff, float)
     R = np.asarray(r.repeat_to, float)
-    is_self = r.trait_mask("contains")
+    is_self = np.array([kind_spec(k).contains for k in r.kinds], dtype=bool)
     cont = np.where(is_self, np.asarray(r.containment, float), 0.0)
     res = np.asarray(r.resolution, float)
     p_retry = float(r.retrial_probability)

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..provenance import Provenance
+from ..scenario.kinds import kind_spec
 from ..scenario.resolved import Resolved
 from ._engine import ReplicationOutput
 from ._stats import mean_interval
@@ -152,17 +154,20 @@ class SimulationResult:
     @property
     def provenance(self) -> dict[str, Any]:
         """Scenario name and hash, channelopt version, seed and run settings."""
-        return {
-            "scenario": self.scenario_name,
-            "content_hash": self.content_hash,
-            "version": self.version,
-            "seed": self.seed,
-            "entropy": self.entropy,
-            "replications": self.replications,
-            "days": self.days,
-            "warmup_days": self.warmup_days,
-            "period": self.period,
-        }
+        return Provenance(
+            scenario=self.scenario_name,
+            content_hash=self.content_hash,
+            seed=self.seed,
+            method="simulation",
+            channelopt_version=self.version,
+            extra={
+                "entropy": self.entropy,
+                "replications": self.replications,
+                "days": self.days,
+                "warmup_days": self.warmup_days,
+                "period": self.period,
+            },
+        ).as_dict()
 
     def per_replication(self) -> pd.DataFrame:
         """Per replication and channel: counts per day and the rates over all reported days.
@@ -229,7 +234,7 @@ def build_tables(
     """Raw replication outputs as the intervals, journeys, conservation and pools tables."""
     n_i, n_c = res.n_intervals, res.n_channels
     first_pool = res.pool_of_channel()
-    traits = res.traits
+    traits = [kind_spec(k) for k in res.kinds]
     has_target = np.array(
         [
             (traits[c].queues and np.isfinite(res.target_within[c]))

@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from ..scenario.kinds import FlowBehaviour
+from ..scenario.kinds import FlowBehaviour, kind_spec
 from ..scenario.resolved import Resolved
 
 __all__ = ["FlowRates", "carry_matrix", "delay_kernel", "delay_weights", "flow_rates", "solve"]
@@ -178,7 +178,9 @@ class FlowRates:
         r = resolved
         C = r.n_channels
         ni = r.n_intervals
-        self.self_service = np.array([t.flow is FlowBehaviour.CONTAINED for t in r.traits])
+        self.self_service = np.array(
+            [kind_spec(k).flow is FlowBehaviour.CONTAINED for k in r.kinds]
+        )
         handoff_sum = r.handoff.sum(axis=1)
         # Share of *served* contacts (not self-service) that are handed off, resolved or repeat.
         self.handoff_sum = handoff_sum

@@ -373,3 +373,18 @@ def staff_cells(
         cand = (known_pass[idx] + known_fail[idx]) // 2
         _probe(prm, base, x0, idx, cand, known_pass, known_fail, cache)
     return known_pass, evaluate_cells(prm, base, known_pass, x0, cache), True
+
+
+@numba.njit(cache=True, error_model="numpy")
+def replay_cells(prm, agents, x, cache):  # type: ignore[no-untyped-def]
+    """Measures of independent cells ``(agents[i], x[i])`` in one call, shape ``(N_OUT, n)``.
+
+    The bare kernel work of a staffing run (``benchmarks/``: the cells a
+    ``staff()`` call evaluated, replayed without the search around them).
+    """
+    n = x.shape[0]
+    out = np.empty((N_OUT, n))
+    m = np.empty(5)
+    for i in range(n):
+        _cell(prm, agents[i], x[i], m, out, i, cache)
+    return out
