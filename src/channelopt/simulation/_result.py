@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 
 from ..provenance import Provenance
-from ..scenario.resolved import ChannelKind, Resolved
-from ._engine import _KIND_CODE, CONCURRENT, DEFERRED, LIVE, ReplicationOutput
+from ..scenario.kinds import kind_spec
+from ..scenario.resolved import Resolved
+from ._engine import ReplicationOutput
 from ._stats import t_quantile
 
 __all__ = ["INTERVAL_COLUMNS", "JOURNEY_COLUMNS", "SimulationResult", "build_tables"]
@@ -198,11 +199,11 @@ def build_tables(
     """Turn raw replication outputs into the intervals, journeys and conservation tables."""
     n_i, n_c = res.n_intervals, res.n_channels
     first_pool = res.pool_of_channel()
-    kinds = [_KIND_CODE[ChannelKind(k)] for k in res.kinds]
+    traits = [kind_spec(k) for k in res.kinds]
     has_target = np.array(
         [
-            (kinds[c] in (LIVE, CONCURRENT) and np.isfinite(res.target_within[c]))
-            or (kinds[c] == DEFERRED and np.isfinite(res.deadline[c]))
+            (traits[c].queues and np.isfinite(res.target_within[c]))
+            or (traits[c].has_deadline and np.isfinite(res.deadline[c]))
             for c in range(n_c)
         ]
     )

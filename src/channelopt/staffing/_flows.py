@@ -17,7 +17,8 @@ import math
 
 import numpy as np
 
-from ..scenario.resolved import ChannelKind, Resolved
+from ..scenario.kinds import FlowBehaviour, kind_spec
+from ..scenario.resolved import Resolved
 
 __all__ = ["FlowRates", "carry_matrix", "delay_kernel", "delay_weights", "flow_rates", "solve"]
 
@@ -122,7 +123,9 @@ class FlowRates:
         r = resolved
         C = r.n_channels
         ni = r.n_intervals
-        self.self_service = np.array([k is ChannelKind.SELF_SERVICE for k in r.kinds])
+        self.self_service = np.array(
+            [kind_spec(k).flow is FlowBehaviour.CONTAINED for k in r.kinds]
+        )
         handoff_sum = r.handoff.sum(axis=1)
         # Share of *served* contacts (not self-service) that are handed off, resolved or repeat.
         self.handoff_sum = handoff_sum

@@ -222,12 +222,12 @@ class _Shared:
 
 def _misses(kpis: pd.DataFrame, resolved: Any) -> dict[str, bool]:
     """Which channels miss one of their targets (live and concurrent channels only)."""
-    from ..scenario import ChannelKind
+    from ..scenario.kinds import kind_spec
 
     out = {}
     by_channel = kpis.set_index("channel")
     for c, name in enumerate(resolved.channels):
-        if resolved.kinds[c] not in (ChannelKind.LIVE, ChannelKind.CONCURRENT):
+        if not kind_spec(resolved.kinds[c]).queues:
             continue
         if name not in by_channel.index:
             continue

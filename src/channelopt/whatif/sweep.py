@@ -169,13 +169,13 @@ def _simulate_rows(
 
 def queue_channels(scenario: Any) -> list[str]:
     """Names of the live and concurrent channels: the ones with a service level and abandonment."""
-    from ..scenario import ChannelKind
+    from ..scenario.kinds import kind_spec
 
     resolved = scenario.resolve(0)
     return [
         name
         for name, kind in zip(resolved.channels, resolved.kinds, strict=True)
-        if kind in (ChannelKind.LIVE, ChannelKind.CONCURRENT)
+        if kind_spec(kind).queues
     ]
 
 
