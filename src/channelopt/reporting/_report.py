@@ -226,7 +226,8 @@ def report(
             title=FIGURE_TITLES["intervals"],
         ),
         "Per interval at the required staffing: share of contacts answered within the "
-        "target (dashed: the target) and the share of agents' time busy with contacts.",
+        "channel's target time, and the share of agents' time busy with contacts "
+        "(intervals without contacts left out).",
     )
     roster = dict(zip(resolved.pools, resolved.pool_agents, strict=True))
     pool_frame = getattr(staffing, "pools", None)
