@@ -47,6 +47,7 @@ from .fields import (
     Within,
 )
 from .resolved import ChannelKind
+from .shifts import SHIFT_DURATION_FIELDS, ShiftTemplate, Week
 
 if TYPE_CHECKING:
     from .resolved import Resolved
@@ -347,6 +348,8 @@ class Scenario(_Model):
     experience: Experience = Field(default_factory=Experience)
     budget: Budget = Field(default_factory=Budget)
     targets: Targets = Field(default_factory=Targets)
+    shifts: Annotated[dict[Name, ShiftTemplate], AfterValidator(_readonly)] | None = None
+    week: Week | None = None  #: the planning week for scheduling (see scenario/shifts.py)
 
     _source: str | None = PrivateAttr(default=None)
     _hash: str | None = PrivateAttr(default=None)
@@ -512,6 +515,7 @@ _DURATION_FIELDS = {
     "Repeats": {"delay"},
     "Retrials": {"delay"},
     "Scenario": {"interval"},
+    **SHIFT_DURATION_FIELDS,
 }
 
 
