@@ -46,6 +46,8 @@ _LAZY: dict[str, str] = {
     "required_agents": "queueing",
     "staff": "staffing",
     "StaffingResult": "staffing",
+    "schedule": "scheduling",
+    "Schedule": "scheduling",
     "simulate": "simulation",
     "SimulationResult": "simulation",
     "sweep": "whatif",
@@ -60,6 +62,7 @@ __all__ = [
     "PlanEvaluation",
     "Scenario",
     "ScenarioError",
+    "Schedule",
     "SimulationResult",
     "SolverError",
     "StaffingResult",
@@ -76,6 +79,7 @@ __all__ = [
     "pareto",
     "report",
     "required_agents",
+    "schedule",
     "service_level",
     "simulate",
     "staff",
@@ -98,6 +102,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .reporting import report
     from .scenario import Scenario, load_scenario
+    from .scheduling import Schedule, schedule
     from .simulation import SimulationResult, simulate
     from .staffing import StaffingResult, staff
     from .whatif import compare, sweep

@@ -9,6 +9,7 @@ value and what was expected (docs/scenario-format.md, "Shifts and week").
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from typing import Annotated, Any
@@ -112,7 +113,9 @@ def parse_start_window(value: str) -> tuple[float, float]:
         return 0.0, SECONDS_PER_DAY
     parts = text.split("-")
     if len(parts) != 2:
-        raise ValueError(f"expected start times 'HH:MM-HH:MM' (first and last start), got {value!r}")
+        raise ValueError(
+            f"expected start times 'HH:MM-HH:MM' (first and last start), got {value!r}"
+        )
     return parse_clock(parts[0]), parse_clock(parts[1])
 
 
@@ -224,8 +227,10 @@ def shift_rules(doc: Mapping[str, Any]) -> list[Problem]:
             block = week.get(key)
             if isinstance(block, Mapping):
                 for day in block:
-                    if isinstance(day, str) and day.lower() in DAY_NAMES and (
-                        day.lower() not in week_days
+                    if (
+                        isinstance(day, str)
+                        and day.lower() in DAY_NAMES
+                        and (day.lower() not in week_days)
                     ):
                         out.append(
                             Problem(
@@ -298,8 +303,11 @@ def shift_rules(doc: Mapping[str, Any]) -> list[Problem]:
                     )
                     break
         dpw = tpl.get("days_per_week", 5)
-        if isinstance(dpw, int) and not isinstance(dpw, bool) and 1 <= dpw <= 7 and dpw > len(
-            week_days
+        if (
+            isinstance(dpw, int)
+            and not isinstance(dpw, bool)
+            and 1 <= dpw <= 7
+            and dpw > len(week_days)
         ):
             out.append(
                 Problem(
@@ -397,7 +405,7 @@ def _break_rules(path: str, breaks: Any, length: float | None, interval: float) 
                 )
         spans.append((lo, hi, i))
     spans.sort()
-    for (lo1, hi1, i1), (lo2, _hi2, i2) in zip(spans, spans[1:], strict=False):
+    for (_lo1, hi1, i1), (lo2, _hi2, i2) in itertools.pairwise(spans):
         if lo2 < hi1 - 1e-9:
             out.append(
                 Problem(

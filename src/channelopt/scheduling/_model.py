@@ -136,6 +136,22 @@ def _profile(length: float, interval: float) -> np.ndarray:
     return np.clip((length - j * interval) / interval, 0.0, 1.0)
 
 
+def _round_up_to_grain(need: np.ndarray, floor: sp.csr_matrix) -> np.ndarray:
+    """Round the requirement up to what integer agents can reach (a valid, tighter LP).
+
+    Agents on the floor are integers times the coverage coefficients; when every
+    coefficient is a multiple of ``1/q`` (q = 1 without partial intervals, 2 with
+    15-minute breaks in 30-minute intervals), so is the floor, and a requirement
+    of 10.67 agents really needs 11 (or 11.0 with q = 2). Rounding the right-hand
+    side up tightens the LP relaxation without cutting off any integer schedule.
+    """
+    data = np.abs(floor.data)
+    for q in range(1, 13):
+        if np.allclose(data * q, np.rint(data * q), atol=1e-9):
+            return np.ceil(need * q - 1e-7) / q
+    return need
+
+
 def build_pool_model(
     cover: np.ndarray,
     templates: list[TemplateSpec],
@@ -152,8 +168,8 @@ def build_pool_model(
     ``cover`` (shape ``(7, T)``) is the requirement on the floor after
     shrinkage: required agents / (1 - shrinkage).
     """
-    T = cover.shape[1]
-    G = DAYS * T
+    n_days, T = cover.shape
+    G = n_days * T  # cyclic: the last day runs into the first
     # money per paid hour in the objective; a pool without a cost still minimises hours
     scale = cost_per_hour if cost_per_hour > 0 else 1.0
     c: list[float] = []
@@ -199,7 +215,9 @@ def build_pool_model(
         prof = _profile(tpl.length, interval)
         span = np.arange(prof.size)
         floor_hours = (tpl.length - sum(b.length for b in tpl.breaks)) / 3600.0
-        x_cost = scale * tpl.paid / 3600.0 + over_cover_penalty * scale * on_floor_share * floor_hours
+        x_cost = (
+            scale * tpl.paid / 3600.0 + over_cover_penalty * scale * on_floor_share * floor_hours
+        )
         starts = np.array(sorted(tpl.starts), dtype=int)
         for d in work_days:
             cols_d = []
@@ -235,17 +253,19 @@ def build_pool_model(
                 bcols = np.arange(first_col, first_col + positions.size)
                 # every shift takes this break exactly once
                 new_row([(cc, 1.0) for cc in cols_d] + [(int(bc), -1.0) for bc in bcols], 0.0, 0.0)
+                # Hall's condition for matching shifts to break times (Bechtold & Jacobs
+                # 1990); with equal totals, prefixes and suffixes of the start order suffice.
                 # forward: shifts starting at or before s_j break no later than s_j + last
                 for j in range(len(starts) - 1):
                     reach = starts[j] + brk.last
                     ents = [(cols_d[i], 1.0) for i in range(j + 1)]
-                    ents += [(int(bc), -1.0) for bc, u in zip(bcols, positions) if u <= reach]
+                    ents += [(int(bc), -1.0) for bc in bcols[positions <= reach]]
                     new_row(ents, -math.inf, 0.0)
                 # backward: shifts starting at or after s_j break no earlier than s_j + first
                 for j in range(1, len(starts)):
                     reach = starts[j] + brk.first
                     ents = [(cols_d[i], 1.0) for i in range(j, len(starts))]
-                    ents += [(int(bc), -1.0) for bc, u in zip(bcols, positions) if u >= reach]
+                    ents += [(int(bc), -1.0) for bc in bcols[positions >= reach]]
                     new_row(ents, -math.inf, 0.0)
         # weekly patterns: headcount and days off
         week_pay = scale * tpl.paid / 3600.0 * tpl.days_per_week
@@ -260,7 +280,7 @@ def build_pool_model(
         z_cols[ti] = zc
         for d in work_days:
             ents = [(cc, 1.0) for cc in x_cols[(ti, d)]]
-            ents += [(zc[i], -1.0) for i, (_, pat) in enumerate(z_index[-len(zc):]) if d in pat]
+            ents += [(zc[i], -1.0) for i, (_, pat) in enumerate(z_index[-len(zc) :]) if d in pat]
             new_row(ents, 0.0, 0.0)
     # largest share of the pool's headcount per template
     all_z = [col for zc in z_cols.values() for col in zc]
@@ -281,7 +301,7 @@ def build_pool_model(
         ),
         shape=(G, n),
     )
-    need = cover.reshape(-1)
+    need = _round_up_to_grain(cover.reshape(-1), floor)
     active = np.flatnonzero(need > 1e-9)
     other = sp.csr_matrix((vals, (rows, cols)), shape=(len(rlo), n))
     a = sp.vstack([floor[active], other], format="csr")
@@ -325,12 +345,12 @@ def solve_pool(
     if mip.status == "infeasible":
         return None
     v = np.maximum(np.rint(mip.x), 0.0)
-    x = {key: int(v[j]) for key, j in zip(model.x_index, model.x_cols) if v[j] > 0}
+    x = {key: int(v[j]) for key, j in zip(model.x_index, model.x_cols, strict=True) if v[j] > 0}
     breaks: dict[tuple[int, int, int], dict[int, int]] = {}
     for key, (first, positions) in model.b_index.items():
         counts = v[first : first + positions.size]
-        breaks[key] = {int(u): int(k) for u, k in zip(positions, counts) if k > 0}
-    pats = {key: int(v[j]) for key, j in zip(model.z_index, model.z_cols) if v[j] > 0}
+        breaks[key] = {int(u): int(k) for u, k in zip(positions, counts, strict=True) if k > 0}
+    pats = {key: int(v[j]) for key, j in zip(model.z_index, model.z_cols, strict=True) if v[j] > 0}
     on_floor = model.floor @ v
     objective = float(model.c @ v)
     lp_value = lp.objective if lp is not None else float("nan")
@@ -352,4 +372,3 @@ def solve_pool(
         variables=int(model.c.size),
         constraints=int(model.a.shape[0]),
     )
-

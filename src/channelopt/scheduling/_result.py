@@ -37,7 +37,7 @@ _EPS = 1e-6
 
 
 def _clock(seconds: float) -> str:
-    s = int(round(seconds)) % int(SECONDS_PER_DAY)
+    s = round(seconds) % int(SECONDS_PER_DAY)
     return f"{s // 3600:02d}:{(s % 3600) // 60:02d}"
 
 
@@ -127,7 +127,7 @@ class PoolResult:
                         f"{_clock((d * T + u) * interval)}-"
                         f"{_clock((d * T + u) * interval + b.length)}"
                         + ("" if b.paid else " unpaid")
-                        for u, b in zip(key, spec.breaks)
+                        for u, b in zip(key, spec.breaks, strict=True)
                     )
                     rows.append(
                         {

@@ -33,7 +33,7 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
 
 
 def _clock(seconds: float) -> str:
-    s = int(round(seconds)) % int(SECONDS_PER_DAY)
+    s = round(seconds) % int(SECONDS_PER_DAY)
     return f"{s // 3600:02d}:{(s % 3600) // 60:02d}"
 
 

@@ -236,7 +236,10 @@ def _solve_cbc(
     csr = csc.tocsr()
     for i in range(csr.shape[0]):
         lo_i, hi_i = csr.indptr[i], csr.indptr[i + 1]
-        expr = lin(float(v) * xs[j] for j, v in zip(csr.indices[lo_i:hi_i], csr.data[lo_i:hi_i]))
+        expr = lin(
+            float(v) * xs[j]
+            for j, v in zip(csr.indices[lo_i:hi_i], csr.data[lo_i:hi_i], strict=True)
+        )
         if np.isfinite(row_lower[i]) and row_lower[i] == row_upper[i]:
             m.add(expr == float(row_lower[i]), f"r{i}")
             continue
