@@ -32,7 +32,7 @@ def test_frozen_and_read_only():
     [
         Plan(),
         Plan(starts={"crm": 0, "chatbot": 2}),
-        Plan(starts={"crm": 0}, agents={"phone": [55, 60, 62.5, 70], "back_office": 12}, name="x"),
+        Plan(starts={"crm": 0}, agents={"phone": [55, 60, 62, 70], "back_office": 12}, name="x"),
         Plan(name="yes"),  # a YAML 1.1 boolean word stays text
     ],
 )
@@ -87,7 +87,11 @@ def test_plan_file_errors_have_lines():
 
 
 def test_validate_against_scenario(retail):
-    good = Plan(starts={"crm_unification": 0}, agents={"phone": [50, 55, 60, 60], "digital": 20})
+    # agents, when given, are given for every pool (a partial plan is refused: issue 16)
+    good = Plan(
+        starts={"crm_unification": 0},
+        agents={"phone": [50, 55, 60, 60], "digital": 20, "generalists": 40, "back_office": 10},
+    )
     assert good.validate_against(retail) is good
     bad = Plan(starts={"crm_unifcation": 0, "nlu_chatbot": 4}, agents={"phone": [1, 2], "fones": 3})
     with pytest.raises(ScenarioError) as info:

@@ -126,3 +126,113 @@ def test_mutated_yaml_text_loads_or_raises_scenario_error(data):
 def test_odd_documents(doc):
     with pytest.raises(ScenarioError):
         load_scenario(doc if not isinstance(doc, int) else "3\n")
+
+
+# --------------------------------------------------------------------------- hostile text
+# The fuzz target of issue 16: YAML built to hurt the reader (aliases, deep nesting,
+# huge numbers, odd bytes), alone or spliced into a valid scenario. The loaders
+# (load_scenario, Plan.from_yaml) must end with a ScenarioError that says where,
+# never another exception or the catch-all "could not be checked" problem, and
+# within the stated budget per document: HOSTILE_CPU_SECONDS of CPU time and
+# HOSTILE_MEMORY_BYTES of Python allocations (tracemalloc peak). The budget for
+# the whole test is fixed by max_examples (derandomized in CI, see conftest).
+HOSTILE_CPU_SECONDS = 5.0
+HOSTILE_MEMORY_BYTES = 200 * 1024 * 1024
+
+
+@st.composite
+def laughs(draw) -> str:
+    levels = draw(st.integers(1, 12))
+    fan = draw(st.integers(1, 12))
+    flow = draw(st.booleans())
+    lines = [f"a0: &a0 [{', '.join(['lol'] * fan)}]"]
+    for i in range(1, levels):
+        refs = [f"*a{i - 1}"] * fan
+        if flow:
+            lines.append(f"a{i}: &a{i} [{', '.join(refs)}]")
+        else:
+            lines.append(f"a{i}: &a{i}\n" + "".join(f"  - {r}\n" for r in refs).rstrip("\n"))
+    return "\n".join(lines) + "\n"
+
+
+@st.composite
+def nesting(draw) -> str:
+    depth = draw(st.integers(1, 3000))
+    kind = draw(st.sampled_from(["flow_list", "flow_map", "block_list", "block_map", "mixed"]))
+    if kind == "flow_list":
+        return "x: " + "[" * depth + "1" + "]" * depth + "\n"
+    if kind == "flow_map":
+        return "x: " + "{a: " * depth + "1" + "}" * depth + "\n"
+    depth = min(depth, 300)  # block styles grow quadratically in text
+    if kind == "block_list":
+        return "x:\n" + "".join(" " * i + "- \n" for i in range(1, depth)) + " " * depth + "- 1\n"
+    if kind == "block_map":
+        return "".join(" " * i + "a:\n" for i in range(depth)) + " " * depth + "b: 1\n"
+    return "x: " + "[{a: " * (depth // 2) + "1" + "}]" * (depth // 2) + "\n"
+
+
+huge_number = st.one_of(
+    st.integers(300, 6000).map(lambda n: "9" * n),
+    st.integers(300, 6000).map(lambda n: "-1" + "0" * n),
+    st.integers(100, 3000).map(lambda n: "0x" + "f" * n),
+    st.integers(100, 3000).map(lambda n: "0o" + "7" * n),
+    st.sampled_from(["1e400", "-1e400", "1e-400", "1e308", ".inf", "-.inf", ".nan", "1_0_0"]),
+)
+odd_text = st.text(
+    alphabet=st.sampled_from([*"ab1:-[]{}&*!%|>'\" \n\t#,?@`", "\x00", "\ufeff", "\x85"]),
+    max_size=300,
+)
+
+
+@st.composite
+def hostile_document(draw) -> str:
+    """YAML text: a hostile piece alone, or spliced into a valid scenario."""
+    piece = draw(st.one_of(laughs(), nesting(), huge_number.map(lambda n: f"x: {n}\n"), odd_text))
+    if draw(st.booleans()):
+        return piece
+    text = dump_yaml(make_minimal_doc())
+    lines = text.splitlines(keepends=True)
+    if draw(st.booleans()):
+        # a number of the scenario replaced by a huge one
+        numeric = [i for i, line in enumerate(lines) if line.rstrip()[-1:].isdigit()]
+        i = draw(st.sampled_from(numeric))
+        key = lines[i].rsplit(":", 1)[0]
+        lines[i] = f"{key}: {draw(huge_number)}\n"
+        return "".join(lines)
+    return "".join(lines) + piece
+
+
+def _within_budget(load: Any, text: str) -> None:
+    import time
+    import tracemalloc
+
+    from channelopt.scenario.io import UNCHECKED
+
+    tracemalloc.start()
+    start = time.process_time()
+    try:
+        load(text)
+    except ScenarioError as exc:
+        assert exc.problems
+        for p in exc.problems:
+            assert UNCHECKED not in p.message, p  # a gap in the checks, not a clear error
+    finally:
+        cpu = time.process_time() - start
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert cpu < HOSTILE_CPU_SECONDS, f"{cpu:.1f} CPU s for a {len(text)}-character document"
+    assert peak < HOSTILE_MEMORY_BYTES, f"{peak / 1e6:.0f} MB for a {len(text)}-character document"
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=hostile_document())
+def test_hostile_yaml_ends_in_scenario_error_within_budget(text: str) -> None:
+    _within_budget(load_scenario, text if "\n" in text else text + "\n")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=hostile_document())
+def test_hostile_plan_yaml_ends_in_scenario_error_within_budget(text: str) -> None:
+    from channelopt.scenario.plan import Plan
+
+    _within_budget(Plan.from_yaml, text)

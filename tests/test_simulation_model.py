@@ -248,7 +248,8 @@ def test_simulate_reads_the_scenario_through_resolve(omni):
     assert res.provenance["scenario"] == omni.name
     assert res.provenance["content_hash"] == omni.content_hash
     assert res.provenance["seed"] == 1
-    assert isinstance(res.provenance["version"], str)
+    assert isinstance(res.provenance["channelopt_version"], str)
+    assert res.provenance["method"] == "simulation"
 
 
 def test_agents_leaving_at_a_change_finish_their_contacts():

@@ -509,36 +509,6 @@ def test_stretch_model_is_exact_for_one_agent(stretch: float) -> None:
     assert rows["occupancy"][0] == pytest.approx(busy, rel=1e-9)
 
 
-def test_staffing_imports_only_lower_layers() -> None:
-    import ast
-
-    # DESIGN.md layers: staffing may import queueing, scenario and the base layer.
-    internal = {"queueing", "scenario", "errors", "units", "__version__"}
-    external = {
-        "__future__",
-        "collections",
-        "dataclasses",
-        "enum",
-        "math",
-        "typing",
-        "numba",
-        "numpy",
-        "pandas",
-    }
-    for path in (Path(co.__file__).parent / "staffing").glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                continue  # within channelopt.staffing
-            if isinstance(node, ast.ImportFrom) and node.level == 2:
-                target = node.module.split(".")[0] if node.module else node.names[0].name
-                assert target in internal, f"{path.name} imports channelopt.{target}"
-            elif isinstance(node, ast.ImportFrom):
-                assert (node.module or "").split(".")[0] in external, f"{path.name}: {node.module}"
-            elif isinstance(node, ast.Import):
-                for alias in node.names:
-                    assert alias.name.split(".")[0] in external, f"{path.name}: {alias.name}"
-
-
 def test_docstring_examples_run() -> None:
     import doctest
 

@@ -15,17 +15,16 @@ their engine is first used.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("channelopt")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
+from .provenance import VERSION
+
+__version__ = VERSION
 
 # public name -> module that defines it
 _LAZY: dict[str, str] = {
     "ChannelOptError": "errors",
+    "DataError": "errors",
     "InfeasibleError": "errors",
     "ScenarioError": "errors",
     "SolverError": "errors",
@@ -53,10 +52,18 @@ _LAZY: dict[str, str] = {
     "sweep": "whatif",
     "compare": "whatif",
     "report": "reporting",
+    "read_contacts": "data",
+    "ContactRecords": "data",
+    "inventory": "data",
+    "calibrate": "data",
+    "forecast": "data",
+    "actuals": "data",
 }
 
 __all__ = [
     "ChannelOptError",
+    "ContactRecords",
+    "DataError",
     "InfeasibleError",
     "Plan",
     "PlanEvaluation",
@@ -68,15 +75,20 @@ __all__ = [
     "StaffingResult",
     "__version__",
     "abandonment",
+    "actuals",
     "average_wait",
+    "calibrate",
     "compare",
     "erlang_b",
     "erlang_c",
     "evaluate",
+    "forecast",
+    "inventory",
     "load_scenario",
     "occupancy",
     "optimize",
     "pareto",
+    "read_contacts",
     "report",
     "required_agents",
     "schedule",
@@ -88,7 +100,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .errors import ChannelOptError, InfeasibleError, ScenarioError, SolverError
+    from .data import ContactRecords, actuals, calibrate, forecast, inventory, read_contacts
+    from .errors import ChannelOptError, DataError, InfeasibleError, ScenarioError, SolverError
     from .planning import Plan, PlanEvaluation, evaluate, optimize, pareto
     from .queueing import (
         abandonment,

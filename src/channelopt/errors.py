@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "ChannelOptError",
+    "DataError",
     "InfeasibleError",
     "Problem",
     "ScenarioError",
@@ -92,3 +93,48 @@ class InfeasibleError(ChannelOptError):
 
 class SolverError(ChannelOptError):
     """The solver failed, is unavailable, or returned no solution."""
+
+
+class DataError(ChannelOptError, ValueError):
+    """Contact records or counts cannot be read; names the file, line and field.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong and what was expected.
+    file : str, optional
+        The file (or ``"<DataFrame>"``) being read.
+    line : int, optional
+        1-based line of the file (the header is line 1).
+    field : str, optional
+        The column or field.
+    value : object, optional
+        The offending value as read.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        value: object = None,
+    ) -> None:
+        self.file = file
+        self.line = line
+        self.field = field
+        self.value = value
+        where = ", ".join(
+            part
+            for part in (
+                f"{file}" if file else "",
+                f"line {line}" if line is not None else "",
+                f"field {field!r}" if field else "",
+            )
+            if part
+        )
+        text = f"{where}: {message}" if where else message
+        if value is not None:
+            text += f" (got {value!r})"
+        super().__init__(text)

@@ -15,6 +15,7 @@ from __future__ import annotations
 # Importing the command modules registers their commands, in this order in --help.
 from . import _validate  # noqa: F401  # isort: skip
 from . import _analysis, _planning, _run, _sweep  # noqa: F401  # isort: skip
+from . import _data  # noqa: F401  # isort: skip
 from ._app import app
 
 __all__ = ["app", "main"]

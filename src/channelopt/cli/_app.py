@@ -28,9 +28,9 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        from channelopt import __version__
+        from ..provenance import VERSION
 
-        typer.echo(f"channelopt {__version__}")
+        typer.echo(f"channelopt {VERSION}")
         raise typer.Exit(0)
 
 

@@ -6,7 +6,14 @@ Models are built and solved through :mod:`channelopt.solver` (the one PuLP adapt
 from __future__ import annotations
 
 from ..scenario import Plan
-from .evaluate import PlanEvaluation, Violation, clear_cache, discount_factors, evaluate
+from .evaluate import (
+    PlanEvaluation,
+    Violation,
+    ViolationKind,
+    clear_cache,
+    discount_factors,
+    evaluate,
+)
 from .marginal import marginal_values
 from .model import OptimizationResult, optimize, plan_timeline
 from .pareto import pareto
@@ -16,6 +23,7 @@ __all__ = [
     "Plan",
     "PlanEvaluation",
     "Violation",
+    "ViolationKind",
     "clear_cache",
     "discount_factors",
     "evaluate",

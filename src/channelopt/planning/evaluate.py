@@ -33,12 +33,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ChannelOptError
+from ..provenance import VERSION
 from ._common import (
     _budget,
     _initiative,
@@ -55,6 +57,7 @@ __all__ = [
     "PeriodMeasure",
     "PlanEvaluation",
     "Violation",
+    "ViolationKind",
     "clear_cache",
     "discount_factors",
     "evaluate",
@@ -66,15 +69,28 @@ __all__ = [
 _TOL = 1e-6
 
 
+class ViolationKind(StrEnum):
+    """What kind of rule a :class:`Violation` breaks (compares equal to its text)."""
+
+    BUDGET = "budget"
+    HEADCOUNT = "headcount"
+    HIRING = "hiring"
+    TARGETS = "targets"
+    REQUIRES = "requires"
+    EXCLUDES = "excludes"
+    PLAN = "plan"  # a start outside the horizon or of an unknown initiative
+
+
 @dataclass(frozen=True)
 class Violation:
     """One broken rule of a plan.
 
     Attributes
     ----------
-    kind : str
+    kind : ViolationKind
         ``budget``, ``headcount``, ``hiring``, ``targets``, ``requires``,
-        ``excludes`` or ``plan``.
+        ``excludes`` or ``plan`` (a :class:`ViolationKind`, equal to those
+        strings).
     message : str
         What is broken, with the numbers.
     period : int or None
@@ -85,7 +101,7 @@ class Violation:
         By how much the limit is exceeded, in the limit's unit (0 when not numeric).
     """
 
-    kind: str
+    kind: ViolationKind
     message: str
     period: int | None = None
     subject: str = ""
@@ -361,11 +377,11 @@ def _assemble(
             )
         if not soft:
             for miss in m.target_misses:
-                violations.append(Violation("targets", f"period {t}: {miss}", t))
+                violations.append(Violation(ViolationKind.TARGETS, f"period {t}: {miss}", t))
             for c in np.flatnonzero(m.sl_points_below > 1e-7):
                 violations.append(
                     Violation(
-                        "targets",
+                        ViolationKind.TARGETS,
                         f"period {t}: channel {m.channels[c]} reaches service level "
                         f"{m.service_level[c]:.4f} over the day; target "
                         f"{base.target_service_level[c]:g}",
@@ -380,7 +396,7 @@ def _assemble(
     if spending.sum() > total_budget * (1 + 1e-9) + _TOL:
         violations.append(
             Violation(
-                "budget",
+                ViolationKind.BUDGET,
                 f"initiative spending {spending.sum():,.0f} exceeds budget.total "
                 f"{total_budget:,.0f}",
                 None,
@@ -392,7 +408,7 @@ def _assemble(
         if spending[t] > per_budget[t] * (1 + 1e-9) + _TOL:
             violations.append(
                 Violation(
-                    "budget",
+                    ViolationKind.BUDGET,
                     f"initiative spending {spending[t]:,.0f} in period {t} exceeds "
                     f"budget.per_period[{t}] {per_budget[t]:,.0f}",
                     t,
@@ -401,23 +417,15 @@ def _assemble(
                 )
             )
     for problem in _check_starts(scenario, starts):
-        if "exclude" in problem:
-            kind = "excludes"
-        elif "requires" in problem:
-            kind = "requires"
-        else:
-            kind = "plan"
-        violations.append(Violation(kind, problem))
+        violations.append(Violation(_rule_kind(problem), problem))
 
     money = pd.DataFrame(money_rows)
     npv = float(money["present_value"].sum())
     objective = float(money["objective_contribution"].sum())
-    from .. import __version__
-
     provenance = {
         "scenario": base.name,
         "content_hash": key,
-        "channelopt_version": __version__,
+        "channelopt_version": VERSION,
         "plan": str(getattr(plan, "name", "") or ""),
         "seed": None,
     }
@@ -476,7 +484,7 @@ def _pool_rows(
             if m.pool_peak_agents[p] > cap[p] + 1e-9:
                 violations.append(
                     Violation(
-                        "headcount",
+                        ViolationKind.HEADCOUNT,
                         f"period {t}: pool {pool} needs {m.pool_peak_agents[p]:.0f} agents on "
                         f"duty at the peak; max_agents is {cap[p]:.0f}",
                         t,
@@ -487,7 +495,7 @@ def _pool_rows(
             if need[p] > hires[p] + 1e-6:
                 violations.append(
                     Violation(
-                        "hiring",
+                        ViolationKind.HIRING,
                         f"period {t}: pool {pool} needs {need[p]:.1f} FTE of hires "
                         f"({fte[p]:.1f} FTE needed, {available[p]:.1f} left after attrition); "
                         f"hires_per_period is {hires[p]:g}",
@@ -498,6 +506,20 @@ def _pool_rows(
                 )
         prev = fte
     return np.array(fte_all)
+
+
+def _rule_kind(problem: str) -> ViolationKind:
+    """Kind of a :meth:`Scenario.check_starts` message.
+
+    The scenario layer reports these rules as text only; its messages name
+    the rule (``"... excludes ..."``, ``"... requires ..."``), anything else
+    is a start outside the horizon or of an unknown initiative.
+    """
+    if "exclude" in problem:
+        return ViolationKind.EXCLUDES
+    if "requires" in problem:
+        return ViolationKind.REQUIRES
+    return ViolationKind.PLAN
 
 
 def _check_starts(scenario: Any, starts: Mapping[str, int]) -> list[str]:

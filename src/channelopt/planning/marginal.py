@@ -10,7 +10,7 @@ import pandas as pd
 
 from ._common import _budget, _n_periods
 from .evaluate import PlanEvaluation
-from .model import Progress, optimize
+from .model import Progress, _optimize
 
 __all__ = ["marginal_values"]
 
@@ -79,7 +79,7 @@ def marginal_values(
         else:
             budget_step = 100_000.0
         budget_step = max(budget_step, 1.0)
-    ref = optimize(scenario, budget, solver, gap=gap, return_result=True)
+    ref = _optimize(scenario, budget, solver, None, gap=gap)
     obj = ref.evaluation.objective
     rows = []
     cases: list[tuple[str, int | None, str, float, Any, Any]] = []
@@ -125,7 +125,7 @@ def marginal_values(
         used = _usage(ref.evaluation, limit, t, subject)
         binding = used >= value - 1e-6 * max(1.0, abs(value))
         if binding:
-            res = optimize(scenario, b, solver, gap=gap, return_result=True, _cap_delta=cap_delta)
+            res = _optimize(scenario, b, solver, None, gap=gap, cap_delta=cap_delta)
             relaxed = res.evaluation.objective
         else:
             # A limit with slack at the optimum does not move it: no re-solve needed.

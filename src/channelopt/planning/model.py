@@ -50,7 +50,7 @@ from ._common import (
 from ._logspace import _log_space_group
 from ._refine import _polish
 from ._structure import _Structure, _structure
-from .evaluate import evaluate
+from .evaluate import PlanEvaluation, ViolationKind, evaluate
 from .measure import _scenario_key, measure_starts
 from .result import OptimizationResult, plan_timeline
 
@@ -94,24 +94,42 @@ def _period_money(
     return money, m.pool_peak_agents[pools], fte
 
 
-def _build(
-    scenario: Any,
-    st: _Structure,
-    *,
-    budget: Any,
-    max_configs: int,
-    mode: str,
-    elastic: bool,
-    cap_delta: Mapping[tuple[str, int], float] | None,
-    progress: Progress | None,
-    tighten: Mapping[tuple[str, str, int], float] | None = None,
-    calibrate: bool = False,
-) -> _Built:
-    names, T, base = st.names, st.T, st.base
-    key = _scenario_key(scenario)
-    df_t = discount_factors(scenario)
+class _Limits:
+    """Adds ``expr <= limit`` constraints; elastic: with a priced slack, for diagnosis."""
+
+    def __init__(self, model: _pulp.Model, elastic: bool) -> None:
+        self.model = model
+        self.elastic = elastic
+        self.slacks: dict[str, tuple[Any, str, float]] = {}
+        self.slack_terms: list[Any] = []
+
+    def add(self, expr: Any, limit: float, label: str, what: str, scale: float) -> None:
+        if not math.isfinite(limit):
+            return
+        if self.elastic:
+            sv = self.model.continuous(f"slack_{len(self.slacks)}", 0.0)
+            self.slacks[label] = (sv, what, limit)
+            self.slack_terms.append(sv * (1.0 / max(scale, 1.0)))
+            self.model.add(expr - sv <= limit, label)
+        else:
+            self.model.add(expr <= limit, label)
+
+
+@dataclass
+class _Terms:
+    """Expressions collected while the model is built."""
+
+    objective: list[Any]
+    pool_peak: dict[tuple[int, int], list[Any]]  # (pool, period) -> agents on duty at the peak
+    pool_fte: dict[tuple[int, int], list[Any]]  # (pool, period) -> FTE
+    calls: int = 0  # staffing calls spent
+    base_money: float = 0.0  # discounted operating money of doing nothing
+
+
+def _money_context(scenario: Any, base: Any, calibrate: bool) -> dict[str, Any]:
+    """The money and time constants every group's operating money needs."""
     soft, penalty = _target_mode(scenario)
-    ctx = {
+    return {
         "days": float(scenario.periods.days),
         "hours_per_fte": float(scenario.periods.hours_per_fte),
         "cost_h": np.asarray(base.pool_cost_per_hour, dtype=float),
@@ -120,23 +138,26 @@ def _build(
         "vpp": float(base.value_per_point),
         "soft": soft,
         "penalty": penalty,
-        "key": key,
+        "key": _scenario_key(scenario),
         "calibrate": calibrate,
     }
-    total_budget, per_budget = _budget(scenario, budget)
-    cap = np.asarray(base.pool_max_agents, dtype=float).copy()
-    hires = np.asarray(base.pool_hires_per_period, dtype=float)
-    attrition = np.asarray(base.pool_attrition, dtype=float)
 
-    model = _pulp.Model("channelopt_plan")
-    lin = _pulp.lin
+
+def _start_variables(model: _pulp.Model, names: list[str], T: int) -> dict[tuple[str, int], Any]:
+    """Binary ``x[k, s]``: initiative k starts in period s; at most one start each."""
     x: dict[tuple[str, int], Any] = {}
     for i, k in enumerate(names):
         for s in range(T):
             x[k, s] = model.binary(f"x_{i}_{s}")
-        model.add(lin(x[k, s] for s in range(T)) <= 1, f"one_start_{i}")
+        model.add(_pulp.lin(x[k, s] for s in range(T)) <= 1, f"one_start_{i}")
+    return x
 
-    # requires: B may start in s only if A started by s - lead(A); excludes: not both.
+
+def _add_rules(
+    model: _pulp.Model, scenario: Any, names: list[str], x: dict[tuple[str, int], Any], T: int
+) -> None:
+    """requires: B may start in s only if A started by s - lead(A); excludes: not both."""
+    lin = _pulp.lin
     index = {k: i for i, k in enumerate(names)}
     for k in names:
         ini = _initiative(scenario, k)
@@ -156,22 +177,20 @@ def _build(
         both = [x[names[a], s] for s in range(T)] + [x[names[b], s] for s in range(T)]
         model.add(lin(both) <= 1, f"excludes_{a}_{b}")
 
-    slacks: dict[str, tuple[Any, str, float]] = {}
-    objective_terms: list[Any] = []
-    slack_terms: list[Any] = []
 
-    def limited(expr: Any, limit: float, label: str, what: str, scale: float) -> None:
-        if not math.isfinite(limit):
-            return
-        if elastic:
-            sv = model.continuous(f"slack_{len(slacks)}", 0.0)
-            slacks[label] = (sv, what, limit)
-            slack_terms.append(sv * (1.0 / max(scale, 1.0)))
-            model.add(expr - sv <= limit, label)
-        else:
-            model.add(expr <= limit, label)
-
-    # money of the starts themselves (exact)
+def _add_initiative_money(
+    scenario: Any,
+    names: list[str],
+    x: dict[tuple[str, int], Any],
+    T: int,
+    df_t: np.ndarray,
+    budget: Any,
+    limits: _Limits,
+    terms: _Terms,
+) -> None:
+    """Costs and ``value_per_period`` of the starts (exact), and the budgets on them."""
+    lin = _pulp.lin
+    total_budget, per_budget = _budget(scenario, budget)
     spend_total = []
     spend_t: list[list[Any]] = [[] for _ in range(T)]
     for k in names:
@@ -188,88 +207,176 @@ def _build(
             if up + run * (T - s):
                 spend_total.append((up + run * (T - s)) * x[k, s])
             if coef:
-                objective_terms.append(coef * x[k, s])
+                terms.objective.append(coef * x[k, s])
     scale = max(1.0, total_budget if math.isfinite(total_budget) else 1.0)
-    limited(lin(spend_total), total_budget, "budget_total", "budget.total", scale)
+    limits.add(lin(spend_total), total_budget, "budget_total", "budget.total", scale)
     for t in range(T):
-        limited(lin(spend_t[t]), per_budget[t], f"budget_t{t}", f"budget.per_period[{t}]", scale)
+        limits.add(lin(spend_t[t]), per_budget[t], f"budget_t{t}", f"budget.per_period[{t}]", scale)
+
+
+def _level_sets(scenario: Any, inits: list[str], T: int) -> list[dict[str, dict[float, list[int]]]]:
+    """Per period: initiative -> fraction in force -> the start periods giving it."""
+    out = []
+    for t in range(T):
+        lv = {}
+        for k in inits:
+            levels = _levels(_initiative(scenario, k), t)
+            if levels:
+                lv[k] = levels
+        out.append(lv)
+    return out
+
+
+def _add_exact_group(
+    scenario: Any,
+    model: _pulp.Model,
+    x: dict[tuple[str, int], Any],
+    g: int,
+    chans: list[int],
+    pools: list[int],
+    level_sets: list[dict[str, dict[float, list[int]]]],
+    ctx: dict[str, Any],
+    df_t: np.ndarray,
+    terms: _Terms,
+) -> None:
+    """Exact mode: one binary per configuration of fractions in force, staffed exactly."""
+    lin = _pulp.lin
+    for t, lv in enumerate(level_sets):
+        ks = list(lv)
+        choices = [[0.0, *lv[k].keys()] for k in ks]
+        configs = list(itertools.product(*choices))
+        y = []
+        data = []
+        for conf in configs:
+            starts = {k: lv[k][f][0] for k, f in zip(ks, conf, strict=True) if f > 0}
+            m = measure_starts(scenario, starts, t, key=ctx["key"])
+            terms.calls += 1
+            data.append(_period_money(m, chans, pools, ctx))
+            y.append(model.binary(f"y_{g}_{t}_{len(y)}") if len(configs) > 1 else None)
+        zero_money = data[0][0]  # the first configuration starts nothing
+        terms.base_money += df_t[t] * zero_money
+        if len(configs) == 1:
+            _, peak, fte = data[0]
+            for j, p in enumerate(pools):
+                terms.pool_peak.setdefault((p, t), []).append(float(peak[j]))
+                terms.pool_fte.setdefault((p, t), []).append(float(fte[j]))
+            continue
+        model.add(lin(y) == 1, f"config_{g}_{t}")
+        for j_k, k in enumerate(ks):
+            for f, ss in lv[k].items():
+                chosen = [y[ci] for ci, conf in enumerate(configs) if conf[j_k] == f]
+                model.add(lin(chosen) == lin(x[k, s] for s in ss), f"link_{g}_{t}_{j_k}_{f}")
+        terms.objective.extend(
+            -df_t[t] * (d[0] - zero_money) * y[ci]
+            for ci, d in enumerate(data)
+            if d[0] != zero_money
+        )
+        for j, p in enumerate(pools):
+            terms.pool_peak.setdefault((p, t), []).append(
+                lin(float(d[1][j]) * y[ci] for ci, d in enumerate(data))
+            )
+            terms.pool_fte.setdefault((p, t), []).append(
+                lin(float(d[2][j]) * y[ci] for ci, d in enumerate(data))
+            )
+
+
+def _add_pool_limits(
+    base: Any,
+    T: int,
+    ctx: dict[str, Any],
+    terms: _Terms,
+    limits: _Limits,
+    cap_delta: Mapping[tuple[str, int], float] | None,
+    tighten: Mapping[tuple[str, str, int], float] | None,
+) -> None:
+    """Headcount caps (``max_agents``) and hiring limits per pool and period."""
+    lin = _pulp.lin
+    cap = np.asarray(base.pool_max_agents, dtype=float)
+    hires = np.asarray(base.pool_hires_per_period, dtype=float)
+    attrition = np.asarray(base.pool_attrition, dtype=float)
+    fte0 = initial_fte(base, ctx["days"], ctx["hours_per_fte"], _pool_open_hours(base))
+    for p, pool in enumerate(base.pools):
+        for t in range(T):
+            limit = cap[p] + (cap_delta or {}).get((pool, t), 0.0)
+            limit += (tighten or {}).get(("headcount", pool, t), 0.0)
+            peak = terms.pool_peak.get((p, t))
+            if peak is not None:
+                limits.add(
+                    lin(peak),
+                    limit,
+                    f"headcount_{p}_t{t}",
+                    f"service targets in period {t} need {{need:.0f}} agents on duty in pool "
+                    f"{pool}; max_agents is {limit:.0f}",
+                    max(limit, 1.0),
+                )
+            now = terms.pool_fte.get((p, t))
+            if not math.isfinite(hires[p]) or now is None:
+                continue
+            if t == 0:
+                if math.isnan(fte0[p]):
+                    continue  # today's roster unknown: nothing to hire against
+                before: Any = (1 - attrition[p]) * fte0[p]
+            else:
+                before = (1 - attrition[p]) * lin(terms.pool_fte[(p, t - 1)])
+            hire_limit = float(hires[p]) + (tighten or {}).get(("hiring", pool, t), 0.0)
+            limits.add(
+                lin(now) - before,
+                hire_limit,
+                f"hiring_{p}_t{t}",
+                f"period {t} needs {{need:.1f}} FTE of hires in pool {pool} after "
+                f"attrition; hires_per_period is {hires[p]:g}",
+                max(float(hires[p]), 1.0),
+            )
+
+
+def _build(
+    scenario: Any,
+    st: _Structure,
+    *,
+    budget: Any,
+    max_configs: int,
+    mode: str,
+    elastic: bool,
+    cap_delta: Mapping[tuple[str, int], float] | None,
+    progress: Progress | None,
+    tighten: Mapping[tuple[str, str, int], float] | None = None,
+    calibrate: bool = False,
+) -> _Built:
+    """The MILP: start variables, rules, initiative money and budgets, each group's
+    operating money (exact or log space), then the pools' headcount and hiring limits."""
+    names, T, base = st.names, st.T, st.base
+    df_t = discount_factors(scenario)
+    ctx = _money_context(scenario, base, calibrate)
+    model = _pulp.Model("channelopt_plan")
+    x = _start_variables(model, names, T)
+    _add_rules(model, scenario, names, x, T)
+    limits = _Limits(model, elastic)
+    terms = _Terms(objective=[], pool_peak={}, pool_fte={})
+    _add_initiative_money(scenario, names, x, T, df_t, budget, limits, terms)
 
     # fraction in force of k in period t, linear in x
     def frac_expr(k: str, t: int) -> Any:
         ini = _initiative(scenario, k)
-        return lin(ini.fraction(s, t) * x[k, s] for s in range(t + 1) if ini.fraction(s, t) > 0)
+        return _pulp.lin(
+            ini.fraction(s, t) * x[k, s] for s in range(t + 1) if ini.fraction(s, t) > 0
+        )
 
-    # operating money, headcount, FTE per group and period
-    pool_peak_terms: dict[tuple[int, int], list[Any]] = {}
-    pool_fte_terms: dict[tuple[int, int], list[Any]] = {}
     modes: dict[str, str] = {}
-    calls = 0
-    base_money = 0.0
     n_groups = len(st.groups)
     for g, (chans, pools, inits) in enumerate(
         zip(st.groups, st.group_pools, st.group_inits, strict=True)
     ):
         label = "+".join(base.channels[c] for c in chans)
-        level_sets = []
-        for t in range(T):
-            lv = {}
-            for k in inits:
-                levels = _levels(_initiative(scenario, k), t)
-                if levels:
-                    lv[k] = levels
-            level_sets.append(lv)
+        level_sets = _level_sets(scenario, inits, T)
         per_period = [math.prod(len(v) + 1 for v in lv.values()) for lv in level_sets]
         # Each configuration costs one staffing call: bound the worst period and the total.
         small = max(per_period, default=1) <= max_configs and sum(per_period) <= 3 * max_configs
         use_exact = mode == "exact" or (mode == "auto" and small)
         modes[label] = "exact" if use_exact else "log-space"
         if use_exact:
-            for t in range(T):
-                lv = level_sets[t]
-                ks = list(lv)
-                choices = [[0.0, *lv[k].keys()] for k in ks]
-                configs = list(itertools.product(*choices))
-                y = []
-                zero_money = None
-                data = []
-                for ci, conf in enumerate(configs):
-                    starts = {k: lv[k][f][0] for k, f in zip(ks, conf, strict=True) if f > 0}
-                    m = measure_starts(scenario, starts, t, key=key)
-                    calls += 1
-                    money, peak, fte = _period_money(m, chans, pools, ctx)
-                    if ci == 0:
-                        zero_money = money
-                    data.append((money, peak, fte))
-                    y.append(model.binary(f"y_{g}_{t}_{ci}") if len(configs) > 1 else None)
-                assert zero_money is not None
-                base_money += df_t[t] * zero_money
-                if len(configs) == 1:
-                    money, peak, fte = data[0]
-                    for j, p in enumerate(pools):
-                        pool_peak_terms.setdefault((p, t), []).append(float(peak[j]))
-                        pool_fte_terms.setdefault((p, t), []).append(float(fte[j]))
-                    continue
-                model.add(lin(y) == 1, f"config_{g}_{t}")
-                for j_k, k in enumerate(ks):
-                    for f, ss in lv[k].items():
-                        chosen = [y[ci] for ci, conf in enumerate(configs) if conf[j_k] == f]
-                        model.add(
-                            lin(chosen) == lin(x[k, s] for s in ss), f"link_{g}_{t}_{j_k}_{f}"
-                        )
-                objective_terms.extend(
-                    -df_t[t] * (d[0] - zero_money) * y[ci]
-                    for ci, d in enumerate(data)
-                    if d[0] != zero_money
-                )
-                for j, p in enumerate(pools):
-                    pool_peak_terms.setdefault((p, t), []).append(
-                        lin(float(d[1][j]) * y[ci] for ci, d in enumerate(data))
-                    )
-                    pool_fte_terms.setdefault((p, t), []).append(
-                        lin(float(d[2][j]) * y[ci] for ci, d in enumerate(data))
-                    )
+            _add_exact_group(scenario, model, x, g, chans, pools, level_sets, ctx, df_t, terms)
         else:
-            money0 = _log_space_group(
+            money0, calls = _log_space_group(
                 scenario,
                 st,
                 g,
@@ -280,58 +387,21 @@ def _build(
                 ctx,
                 df_t,
                 frac_expr,
-                objective_terms,
-                pool_peak_terms,
-                pool_fte_terms,
+                terms.objective,
+                terms.pool_peak,
+                terms.pool_fte,
             )
-            calls += money0[1]
-            base_money += money0[0]
+            terms.calls += calls
+            terms.base_money += money0
         if progress is not None:
             progress(f"modelled channels {label}", 0.1 + 0.6 * (g + 1) / max(n_groups, 1))
 
-    # headcount caps and hiring per pool and period
-    days, hpf = ctx["days"], ctx["hours_per_fte"]
-    open_hours = _pool_open_hours(base)
-    fte0 = initial_fte(base, days, hpf, open_hours)
-    for p, pool in enumerate(base.pools):
-        for t in range(T):
-            limit = cap[p] + (cap_delta or {}).get((pool, t), 0.0)
-            limit += (tighten or {}).get(("headcount", pool, t), 0.0)
-            terms = pool_peak_terms.get((p, t))
-            if terms is not None:
-                limited(
-                    lin(terms),
-                    limit,
-                    f"headcount_{p}_t{t}",
-                    f"service targets in period {t} need {{need:.0f}} agents on duty in pool "
-                    f"{pool}; max_agents is {limit:.0f}",
-                    max(limit, 1.0),
-                )
-            if math.isfinite(hires[p]):
-                now = pool_fte_terms.get((p, t))
-                if now is None:
-                    continue
-                if t == 0:
-                    before: Any = 0.0 if math.isnan(fte0[p]) else (1 - attrition[p]) * fte0[p]
-                    if math.isnan(fte0[p]):
-                        continue
-                else:
-                    before = (1 - attrition[p]) * lin(pool_fte_terms[(p, t - 1)])
-                hire_limit = float(hires[p]) + (tighten or {}).get(("hiring", pool, t), 0.0)
-                limited(
-                    lin(now) - before,
-                    hire_limit,
-                    f"hiring_{p}_t{t}",
-                    f"period {t} needs {{need:.1f}} FTE of hires in pool {pool} after "
-                    f"attrition; hires_per_period is {hires[p]:g}",
-                    max(float(hires[p]), 1.0),
-                )
-
+    _add_pool_limits(base, T, ctx, terms, limits, cap_delta, tighten)
     if elastic:
-        model.set_objective(-lin(slack_terms))
+        model.set_objective(-_pulp.lin(limits.slack_terms))
     else:
-        model.set_objective(lin(objective_terms))
-    return _Built(model, x, slacks, modes, calls, base_money)
+        model.set_objective(_pulp.lin(terms.objective))
+    return _Built(model, x, limits.slacks, modes, terms.calls, terms.base_money)
 
 
 def _pool_open_hours(base: Any) -> np.ndarray:
@@ -366,6 +436,19 @@ def _validate(solver: str, gap: float, time_limit: float | None) -> None:
         )
 
 
+#: At most this many solves: the first, and re-solves after the exact
+#: re-measurement broke a headcount or hiring cap the log-space model thought it met.
+CAP_ROUNDS = 4
+#: A broken cap is tightened by this multiple of its excess ...
+CAP_TIGHTEN_FACTOR = 1.05
+#: ... plus this margin (agents or FTE), so a re-solve does not land on the edge again.
+CAP_TIGHTEN_MARGIN = 0.5
+#: Exact evaluations the polish may spend by default (small portfolios only).
+POLISH_EVALUATIONS = 40
+#: Portfolios up to this many initiatives are polished by default.
+POLISH_MAX_INITIATIVES = 12
+
+
 def optimize(
     scenario: Any,
     budget: Any = None,
@@ -379,7 +462,6 @@ def optimize(
     max_configs: int = 64,
     polish: int | None = None,
     calibrate: bool | None = None,
-    _cap_delta: Mapping[tuple[str, int], float] | None = None,
 ) -> Any:
     """Choose which initiatives to start and when, to maximise the objective.
 
@@ -413,8 +495,10 @@ def optimize(
         When some group is modelled in log space, at most this many exact
         evaluations are spent on single moves (drop a started initiative with
         those that require it; start one a period earlier or later) while that
-        raises the exact objective and keeps the plan feasible. Default: 40 for
-        portfolios of at most 12 initiatives, else 0.
+        raises the exact objective and keeps the plan feasible. Default:
+        :data:`POLISH_EVALUATIONS` (40) for portfolios of at most
+        :data:`POLISH_MAX_INITIATIVES` (12) initiatives, else 0 (larger
+        portfolios would spend more on the moves than they gain).
     calibrate : bool, optional
         Log-space mode: staff each initiative alone once and calibrate its log
         workload and volume changes to reproduce that exact run (one staffing
@@ -424,6 +508,18 @@ def optimize(
     Returns
     -------
     Plan or OptimizationResult
+        The plan; with ``return_result=True`` the :class:`OptimizationResult`
+        that holds it (``.plan``) with its exact evaluation, the model's
+        estimate, the gap and timings.
+
+    Notes
+    -----
+    Steps: analyse which initiatives touch which channels; build and solve
+    the model (:func:`_build`); re-measure the plan exactly (:func:`evaluate`);
+    when the log-space approximation broke a headcount or hiring cap, tighten
+    that cap by :data:`CAP_TIGHTEN_FACTOR` x the excess +
+    :data:`CAP_TIGHTEN_MARGIN` and solve again, at most :data:`CAP_ROUNDS`
+    solves; then polish with exact single moves.
 
     Raises
     ------
@@ -433,24 +529,135 @@ def optimize(
     SolverError
         When the solver fails or stops without a solution.
     """
+    result = _optimize(
+        scenario,
+        budget,
+        solver,
+        time_limit,
+        gap=gap,
+        progress=progress,
+        mode=mode,
+        max_configs=max_configs,
+        polish=polish,
+        calibrate=calibrate,
+        estimate=return_result,
+    )
+    return result if return_result else result.plan
+
+
+@dataclass
+class _Solved:
+    """The last model solved, its plan and that plan's exact evaluation."""
+
+    built: _Built
+    info: Any
+    starts: dict[str, int]
+    plan: Any
+    evaluation: PlanEvaluation
+    baseline: PlanEvaluation
+    wall: dict[str, float]
+    cpu: dict[str, float]
+
+
+def _optimize(
+    scenario: Any,
+    budget: Any,
+    solver: str,
+    time_limit: float | None,
+    *,
+    gap: float = 0.01,
+    progress: Progress | None = None,
+    mode: str = "auto",
+    max_configs: int = 64,
+    polish: int | None = None,
+    calibrate: bool | None = None,
+    cap_delta: Mapping[tuple[str, int], float] | None = None,
+    estimate: bool = True,
+) -> OptimizationResult:
+    """:func:`optimize`, with headcount caps moved by ``cap_delta`` ((pool, period) ->
+    agents; the marginal value of headcount); ``estimate=False`` skips the re-solve
+    that prices a polished plan in the model (``estimate`` is then nan)."""
     _validate(solver, gap, time_limit)
     if mode not in ("auto", "exact", "log-space"):
         raise ValueError(
             "The 'mode' parameter of optimize must be 'auto', 'exact' or 'log-space'; "
             f"got {mode!r} instead."
         )
-    from ..scenario import Plan
-
-    t0 = time.perf_counter()
     names = list(scenario.initiatives.keys())
     T = _n_periods(scenario)
     _progress(progress, "analysing initiatives", 0.0)
     st = _structure(scenario, names, T)
+    solved = _solve_with_cap_repair(
+        scenario,
+        st,
+        budget,
+        solver,
+        time_limit,
+        gap,
+        progress,
+        mode,
+        max_configs,
+        bool(calibrate),
+        cap_delta,
+    )
+    plan, ev, polished = solved.plan, solved.evaluation, 0
+    if polish is None:
+        polish = POLISH_EVALUATIONS if len(names) <= POLISH_MAX_INITIATIVES else 0
+    if polish > 0 and any(m != "exact" for m in solved.built.modes.values()):
+        _progress(progress, "polishing the plan with exact evaluations", 0.9)
+        c1, t1 = time.process_time(), time.perf_counter()
+        plan, ev, polished = _polish(scenario, plan, ev, budget, polish)
+        solved.wall["evaluate"] += time.perf_counter() - t1
+        solved.cpu["evaluate"] += time.process_time() - c1
+    _progress(progress, "done", 1.0)
+    model_objective = solved.info.objective
+    if dict(plan.starts) != solved.starts:
+        model_objective = (
+            _model_value(solved.built, names, plan, solver, time_limit) if estimate else math.nan
+        )
+    return OptimizationResult(
+        plan=plan,
+        evaluation=ev,
+        estimate=solved.baseline.objective + model_objective,
+        baseline=solved.baseline.objective,
+        gap=_improvement_gap(solved.info),
+        status=solved.info.status,
+        modes=solved.built.modes,
+        seconds={**solved.wall, **{f"{k}_cpu": v for k, v in solved.cpu.items()}},
+        size={
+            "variables": solved.built.model.n_variables,
+            "constraints": solved.built.model.n_constraints,
+            "staffing_calls": solved.built.staffing_calls,
+            "polish_evaluations": polished,
+            "initiatives": len(names),
+            "periods": T,
+        },
+        solver=solver,
+    )
+
+
+def _solve_with_cap_repair(
+    scenario: Any,
+    st: _Structure,
+    budget: Any,
+    solver: str,
+    time_limit: float | None,
+    gap: float,
+    progress: Progress | None,
+    mode: str,
+    max_configs: int,
+    calibrate: bool,
+    cap_delta: Mapping[tuple[str, int], float] | None,
+) -> _Solved:
+    """Build, solve and re-measure; re-solve with tightened caps while the exact
+    re-measurement breaks a headcount or hiring cap (log-space groups only)."""
+    from ..scenario import Plan
+
     tighten: dict[tuple[str, str, int], float] = {}
-    t_build = t_solve = t_eval = 0.0
+    wall = {"build": 0.0, "solve": 0.0, "evaluate": 0.0}
     cpu = {"build": 0.0, "solve": 0.0, "evaluate": 0.0}
     baseline = None
-    for _round in range(4):
+    for _round in range(CAP_ROUNDS):
         t0, c0 = time.perf_counter(), time.process_time()
         built = _build(
             scenario,
@@ -459,20 +666,20 @@ def optimize(
             max_configs=max_configs,
             mode=mode,
             elastic=False,
-            cap_delta=_cap_delta,
+            cap_delta=cap_delta,
             tighten=tighten,
             progress=progress,
-            calibrate=bool(calibrate),
+            calibrate=calibrate,
         )
-        t_build += time.perf_counter() - t0
+        wall["build"] += time.perf_counter() - t0
         cpu["build"] += time.process_time() - c0
         c0 = time.process_time()
         _progress(progress, "solving", 0.7)
         info = built.model.solve(solver, time_limit=time_limit, gap_rel=gap, gap_abs=1e-6)
-        t_solve += info.seconds
+        wall["solve"] += info.seconds
         cpu["solve"] += time.process_time() - c0
         if info.status == "infeasible":
-            raise _diagnose(scenario, st, budget, max_configs, mode, _cap_delta, solver, time_limit)
+            raise _diagnose(scenario, st, budget, max_configs, mode, cap_delta, solver, time_limit)
         if info.status == "unbounded":  # pragma: no cover - every variable is bounded
             raise SolverError("the planning model is unbounded; please report this scenario")
         starts = {k: s for (k, s), v in built.x.items() if built.model.value(v) > 0.5}
@@ -484,69 +691,41 @@ def optimize(
             baseline = evaluate(
                 scenario, Plan(starts={}, agents=None, name="do nothing"), budget=budget
             )
-        t_eval += time.perf_counter() - t1
+        wall["evaluate"] += time.perf_counter() - t1
         cpu["evaluate"] += time.process_time() - c1
         # The log-space model approximates headcount and FTE; when the exact re-measurement
         # breaks a cap the model's limit is tightened by the excess and the model solved again.
         broken = [
-            v for v in ev.violations if v.kind in ("headcount", "hiring") and v.period is not None
+            v
+            for v in ev.violations
+            if v.kind in (ViolationKind.HEADCOUNT, ViolationKind.HIRING) and v.period is not None
         ]
         if not broken or all(m == "exact" for m in built.modes.values()):
             break
         for v in broken:
-            k = (v.kind, v.subject, int(v.period))  # type: ignore[arg-type]
-            tighten[k] = tighten.get(k, 0.0) - v.excess * 1.05 - 0.5
-    polished = 0
-    if polish is None:
-        polish = 40 if len(names) <= 12 else 0
-    if polish > 0 and any(m != "exact" for m in built.modes.values()):
-        _progress(progress, "polishing the plan with exact evaluations", 0.9)
-        c1 = time.process_time()
-        t1 = time.perf_counter()
-        plan, ev, polished = _polish(scenario, plan, ev, budget, polish)
-        t_eval += time.perf_counter() - t1
-        cpu["evaluate"] += time.process_time() - c1
-    _progress(progress, "done", 1.0)
-    if not return_result:
-        return plan
-    model_objective = info.objective
-    if dict(plan.starts) != starts:
-        # Polish changed the plan: the estimate must be the model's value of the plan returned.
-        for (k, s), var in built.x.items():
-            i = names.index(k)
-            built.model.add(var == (1 if plan.starts.get(k) == s else 0), f"fixed_{i}_{s}")
-        fixed = built.model.solve(solver, time_limit=time_limit, gap_rel=1e-9)
-        model_objective = fixed.objective if fixed.has_solution else float("nan")
-    estimate = baseline.objective + model_objective
-    bound_gap = float("nan")
-    if math.isfinite(info.bound):
-        # The objective is the improvement over doing nothing: this is the gap on it.
-        excess = info.bound - info.objective
-        bound_gap = 0.0 if excess <= 1e-6 else excess / max(abs(info.objective), 1e-9)
-    return OptimizationResult(
-        plan=plan,
-        evaluation=ev,
-        estimate=estimate,
-        baseline=baseline.objective,
-        gap=bound_gap,
-        status=info.status,
-        modes=built.modes,
-        seconds={
-            "build": t_build,
-            "solve": t_solve,
-            "evaluate": t_eval,
-            **{f"{k}_cpu": v for k, v in cpu.items()},
-        },
-        size={
-            "variables": built.model.n_variables,
-            "constraints": built.model.n_constraints,
-            "staffing_calls": built.staffing_calls,
-            "polish_evaluations": polished,
-            "initiatives": len(names),
-            "periods": T,
-        },
-        solver=solver,
-    )
+            k = (str(v.kind), v.subject, int(v.period))  # type: ignore[arg-type]
+            tighten[k] = tighten.get(k, 0.0) - v.excess * CAP_TIGHTEN_FACTOR - CAP_TIGHTEN_MARGIN
+    assert baseline is not None
+    return _Solved(built, info, starts, plan, ev, baseline, wall, cpu)
+
+
+def _model_value(
+    built: _Built, names: list[str], plan: Any, solver: str, time_limit: float | None
+) -> float:
+    """The model's objective at ``plan`` (the starts fixed), for the estimate."""
+    for (k, s), var in built.x.items():
+        i = names.index(k)
+        built.model.add(var == (1 if plan.starts.get(k) == s else 0), f"fixed_{i}_{s}")
+    fixed = built.model.solve(solver, time_limit=time_limit, gap_rel=1e-9)
+    return fixed.objective if fixed.has_solution else float("nan")
+
+
+def _improvement_gap(info: Any) -> float:
+    """The solver's proven gap on the improvement over doing nothing (nan: no bound)."""
+    if not math.isfinite(info.bound):
+        return float("nan")
+    excess = info.bound - info.objective
+    return 0.0 if excess <= 1e-6 else excess / max(abs(info.objective), 1e-9)
 
 
 def _diagnose(

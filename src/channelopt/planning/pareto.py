@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from .model import optimize
+from .model import _optimize
 
 __all__ = ["pareto"]
 
@@ -58,7 +58,7 @@ def pareto(
     for i, b in enumerate(budgets):
         if progress is not None:
             progress(f"budget {b:,.0f}", i / len(budgets))
-        res = optimize(scenario, b, solver, time_limit, gap=gap, return_result=True)
+        res = _optimize(scenario, b, solver, time_limit, gap=gap)
         sig = tuple(sorted(res.plan.starts.items()))
         if sig in seen:
             continue

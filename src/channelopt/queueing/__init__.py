@@ -34,10 +34,21 @@ import numpy as np
 
 from . import _kernels as _k
 from . import _search as _s
+from ._finite_api import (
+    SL_DEFINITIONS,
+    ErlangX,
+    FiniteMeasures,
+    blocking,
+    erlang_x,
+    finite_measures,
+    required_agents_finite,
+)
 from ._validate import (
     _agents,
     _aht,
+    _as_float,
     _bad,
+    _beyond_cap,
     _check_targets,
     _flatten,
     _is_scalar,
@@ -46,19 +57,25 @@ from ._validate import (
     _patience,
     _scalar,
     _target,
-    _unreachable,
 )
 
 __all__ = [
+    "SL_DEFINITIONS",
+    "ErlangX",
+    "FiniteMeasures",
     "Measures",
     "abandonment",
     "average_wait",
+    "blocking",
     "erlang_b",
     "erlang_c",
+    "erlang_x",
+    "finite_measures",
     "measures",
     "occupancy",
     "required_agents",
     "required_agents_array",
+    "required_agents_finite",
     "service_level",
     "wait_probability",
 ]
@@ -413,8 +430,8 @@ def required_agents_array(
     if np.any(bad):
         i = int(np.argmax(bad))
         where = "" if out.size == 1 else f" (element {np.unravel_index(i, shape)})"
-        load_i = flat[0][0 if flat[0].size == 1 else i]
-        raise _unreachable(func, where, f"still not met at 1e15 agents for load {load_i!r} Erlangs")
+        cell = [float(x[0 if x.size == 1 else i]) for x in flat]
+        raise _beyond_cap(func, where, cell[0], *cell[3:])
     return out.astype(np.int64).reshape(shape)
 
 
@@ -517,7 +534,7 @@ def _required_scalar(
     def opt(name: str, value: Any, hi: float, expected: str) -> float:
         if value is None:
             return nan
-        x = float(value)
+        x = _as_float(func, name, value, expected)
         if not math.isnan(x) and not (0.0 <= x <= hi):
             raise _bad(func, name, expected, x)
         return x
@@ -537,5 +554,5 @@ def _required_scalar(
         _check_targets(func, *(np.asarray(v) for v in (a, p, sl, t, mw, mab, mocc)), ())
     n = _s.required_scalar(a, h, p, sl, t, mw, mab, mocc)
     if math.isnan(n):
-        raise _unreachable(func, "", f"still not met at 1e15 agents for load {a!r} Erlangs")
+        raise _beyond_cap(func, "", a, sl, t, mw, mab, mocc)
     return int(n)

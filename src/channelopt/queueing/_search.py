@@ -29,6 +29,12 @@ _INV_SQRT2 = 0.70710678118654752440084436210485
 _R1 = _SQRT_HALF_PI * math.exp(0.5) * math.erfc(-_INV_SQRT2)
 _LOG_Q1 = math.log(1.0 + _R1)
 _DF1 = -(2.0 * _R1 + 1.0) / (1.0 + _R1)
+#: The largest staffing answer any search returns (1e15 agents). Beyond it the
+#: searches return nan, which the public wrappers turn into a ValueError naming
+#: the target. Floats are exact integers only up to 2^53 (about 9.007e15), where
+#: ``n - 1 == n``; a cap below that keeps every ``n += 1`` / ``n -= 1`` step real,
+#: so every loop here ends.
+MAX_AGENTS = 1e15
 
 
 # --------------------------------------------------------------------------- staffing search
@@ -91,9 +97,15 @@ def required_c(a: float, h: float, sl: float, t: float, max_wait: float, max_occ
     """
     if a == 0.0:
         return 0.0
+    if not a < MAX_AGENTS:
+        return math.nan  # stability alone needs more than the cap
     n_min = np.floor(a) + 1.0
     if not math.isnan(max_occ):
         k = np.ceil(a / max_occ)
+        if not k <= MAX_AGENTS:
+            return math.nan  # a tiny max_occupancy: a / max_occ agents are needed
+        # ceil(a / max_occ) may be off by one in rounding: settle it exactly (at most
+        # a couple of steps each way; k stays far below 2^53, so each step moves).
         while k > 1.0 and a / (k - 1.0) <= max_occ:
             k -= 1.0
         while a / k > max_occ:
@@ -173,11 +185,11 @@ def _gallop_c(a: float, h: float, sl: float, t: float, max_wait: float, start: f
     step = 64.0
     hi = start
     while not _meets_c_at(hi, a, h, sl, t, max_wait, m):
-        lo = hi
-        hi = hi + step
-        step *= 2.0
-        if hi > 1e15:
+        if hi >= MAX_AGENTS:
             return math.nan
+        lo = hi
+        hi = min(hi + step, MAX_AGENTS)  # the cap itself is tried last
+        step *= 2.0
     return _bisect_c(a, h, sl, t, max_wait, lo + 1.0, hi)
 
 
@@ -243,6 +255,8 @@ def required_a(
     """
     if a == 0.0:
         return 0.0
+    if not a < MAX_AGENTS:
+        return math.nan  # beyond the documented cap (see MAX_AGENTS)
     if math.isnan(t):
         t = 0.0  # no service-level target: the threshold is unused
     m = np.empty(5)
@@ -254,6 +268,7 @@ def required_a(
         n0 = np.floor(a)
     if n0 < 0.0:
         n0 = 0.0
+    n0 = min(n0, MAX_AGENTS)
     lo = -1.0  # largest n known to fail (-1: none yet)
     hi = _INF  # smallest n known to meet
     g_lo = math.nan
@@ -297,7 +312,7 @@ def required_a(
             guess = math.nan
             if math.isfinite(g) and math.isfinite(prev_g) and g != prev_g:
                 r = cur - g * (cur - prev_n) / (g - prev_g)
-                if math.isfinite(r) and abs(r) < 1e15:
+                if math.isfinite(r) and abs(r) < MAX_AGENTS:
                     guess = np.ceil(r)
             span = 1.0 if math.isnan(prev_n) else max(1.0, abs(cur - prev_n))
             if math.isinf(hi):
@@ -306,8 +321,10 @@ def required_a(
                 elif math.isnan(guess) or guess <= lo:
                     guess = lo + 2.0 * span
                 guess = min(guess, lo + 64.0 * span)
-                if guess > 1e15:
-                    return math.nan
+                if guess > MAX_AGENTS:
+                    if lo >= MAX_AGENTS:
+                        return math.nan  # fails at the cap: no answer within it
+                    guess = MAX_AGENTS  # try the cap itself before giving up
             else:
                 # From above, the secant of the convex deficit stops short: aim one
                 # lower; once it points at hi itself, test hi - 1 (the decisive check).
@@ -363,8 +380,11 @@ def required_scalar(
     max_occ: float,
 ) -> float:
     if math.isinf(p):
-        return required_c(a, h, sl, t, max_wait, max_occ)
-    return required_a(a, h, p, sl, t, max_wait, max_ab, max_occ)
+        n = required_c(a, h, sl, t, max_wait, max_occ)
+    else:
+        n = required_a(a, h, p, sl, t, max_wait, max_ab, max_occ)
+    # Every search ends (each is bounded); an answer above the cap is not given.
+    return n if n <= MAX_AGENTS else math.nan
 
 
 # --------------------------------------------------------------------------- array loops

@@ -16,8 +16,30 @@ import numpy as np
 _INF = math.inf
 
 
+#: The largest staffing answer (agents) the searches give; see ``_search.MAX_AGENTS``.
+#: Kept here as a plain float so that messages need not import the Numba module.
+MAX_AGENTS = 1e15
+
+
+def _shown(value: Any) -> str:
+    """repr of a bad value, shortened: a 400-digit integer is not read by anyone."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:25]}...{text[-10:]} ({len(text)} characters)"
+
+
 def _bad(func: str, name: str, expected: str, value: Any) -> ValueError:
-    return ValueError(f"The {name!r} argument of {func} must be {expected}; got {value!r} instead.")
+    return ValueError(
+        f"The {name!r} argument of {func} must be {expected}; got {_shown(value)} instead."
+    )
+
+
+def _as_float(func: str, name: str, value: Any, expected: str) -> float:
+    """float(value), with an integer too large for a double (``10**400``) a ValueError
+    naming the argument instead of Python's bare OverflowError."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise _bad(func, name, f"{expected} (at most about 1.8e308)", value) from None
 
 
 def _first_bad(arr: np.ndarray, mask: np.ndarray) -> Any:
@@ -35,6 +57,10 @@ def _to_float(func: str, name: str, value: Any) -> np.ndarray:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise _bad(func, name, "a number or an array of numbers", value) from None
+    except OverflowError:  # a Python int beyond the double range, such as 10**400
+        raise _bad(
+            func, name, "a number or an array of numbers of at most about 1.8e308", value
+        ) from None
     return arr
 
 
@@ -105,8 +131,8 @@ def _is_scalar(value: Any) -> bool:
 
 
 def _scalar(func: str, name: str, value: Any) -> float:
-    x = float(value)
     bad, expected = _SCALAR_RULES[name]
+    x = _as_float(func, name, value, expected)
     if bad(x):
         raise _bad(func, name, expected, x)
     return x
@@ -125,6 +151,50 @@ def _opt(func: str, name: str, value: Any, lo: float, hi: float, expected: str) 
 
 def _unreachable(func: str, where: str, why: str) -> ValueError:
     return ValueError(f"{func}: the targets cannot be met by any number of agents{where}: {why}")
+
+
+def _beyond_cap(
+    func: str,
+    where: str,
+    load: float,
+    service_level: float = math.nan,
+    target: float = math.nan,
+    max_wait: float = math.nan,
+    max_abandonment: float = math.nan,
+    max_occupancy: float = math.nan,
+) -> ValueError:
+    """The error for a search that found no answer up to :data:`MAX_AGENTS`, naming
+    the target that needs more agents (or the load, when stability alone does)."""
+    nan = math.isnan
+    if load >= MAX_AGENTS:
+        why = (
+            f"a load of {load!r} Erlangs is at or above {MAX_AGENTS:.0e}, the largest "
+            "load (and answer, in agents) required_agents handles"
+        )
+    elif not nan(max_occupancy) and load / max_occupancy > MAX_AGENTS:
+        why = (
+            f"max_occupancy {max_occupancy!r} at load {load!r} Erlangs needs "
+            f"load / max_occupancy = {load / max_occupancy:.3g} agents, more than "
+            f"{MAX_AGENTS:.0e}, the largest answer required_agents gives; "
+            "raise max_occupancy"
+        )
+    else:
+        given = [
+            f"{name} {value!r}"
+            for name, value in (
+                ("service_level", service_level),
+                ("target", target),
+                ("max_wait", max_wait),
+                ("max_abandonment", max_abandonment),
+                ("max_occupancy", max_occupancy),
+            )
+            if not nan(value)
+        ]
+        why = (
+            f"{', '.join(given)} still not met at {MAX_AGENTS:.0e} agents "
+            f"(the largest answer required_agents gives) for load {load!r} Erlangs"
+        )
+    return _unreachable(func, where, why)
 
 
 def _check_targets(

@@ -13,6 +13,7 @@ import contextlib
 import copy
 import difflib
 import os
+import sys
 import tempfile
 import typing
 from collections.abc import Mapping
@@ -22,12 +23,15 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, ScenarioError
-from ._yaml import Document, load_yaml
+from ._yaml import MAX_DEPTH, Document, load_yaml, read_text_limited
 from .models import HOURS_PER_DAY, PERIOD_DAYS, Scenario
 from .resolved import ChannelKind
 from .validate import validate_document
 
 __all__ = ["atomic_write", "load_scenario", "scenario_from_data", "scenario_from_text"]
+
+#: Start of the problem reported when a check failed in an unforeseen way.
+UNCHECKED = "the document could not be checked"
 
 
 def load_scenario(source: str | os.PathLike[str] | Mapping[str, Any]) -> Scenario:
@@ -73,12 +77,7 @@ def load_scenario(source: str | os.PathLike[str] | Mapping[str, Any]) -> Scenari
             ]
         )
     path = Path(source)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(
-            [Problem("", f"cannot read the scenario file: {exc}", str(path))]
-        ) from None
+    text = read_text_limited(path, "scenario")
     scenario = scenario_from_text(text, str(path))
     scenario._source = str(path)
     return scenario
@@ -123,23 +122,79 @@ def scenario_from_data(
             )
         )
         raise ScenarioError(problems, source)
-    data = normalise(data)
+    outside = _outside_limits(data)
+    if outside:
+        raise ScenarioError(_finish(problems + outside, document), source)
     scenario: Scenario | None = None
     try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as exc:
-        problems.extend(translate(exc, Scenario))
-    try:
-        problems.extend(validate_document(data))
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError):
-        # The cross-field rules read the raw document defensively; should one still trip
-        # over a badly typed value, the field pass has already named that value.
-        if not problems:
+        data = normalise(data)
+        try:
+            scenario = Scenario.model_validate(data)
+        except ValidationError as exc:
+            problems.extend(translate(exc, Scenario))
+        try:
+            problems.extend(validate_document(data))
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError):
+            # The cross-field rules read the raw document defensively; should one still
+            # trip over a badly typed value, the field pass has already named that value.
+            if not problems:
+                raise
+    except (ArithmeticError, RecursionError, MemoryError, TypeError, ValueError) as exc:
+        if isinstance(exc, ScenarioError):
             raise
+        # The promise of load_scenario: bad input raises ScenarioError, nothing else.
+        # A value the checks above did not foresee (an integer too large for a
+        # float, ...) still ends here, with what went wrong; the fuzz tests look
+        # for this message, so a gap in the checks is found, not hidden.
+        problems.append(
+            Problem(
+                "",
+                f"{UNCHECKED}: {type(exc).__name__}: {str(exc)[:200]}; a value is far outside "
+                "what any field takes (see docs/limits.md)",
+            )
+        )
+        scenario = None
     if problems:
         raise ScenarioError(_finish(problems, document), source)
     assert scenario is not None
     return scenario
+
+
+def _outside_limits(data: Any) -> list[Problem]:
+    """Values no check can handle, found before any check runs: integers beyond the
+    range of a double (``10**400`` from Python; the YAML reader stops them in files)
+    and nesting deeper than :data:`MAX_DEPTH` (or a mapping that contains itself)."""
+    out: list[Problem] = []
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            out.append(Problem(path, f"document nested more than {MAX_DEPTH} levels deep"))
+            break
+        if isinstance(value, Mapping):
+            stack.extend(
+                (v, f"{path}.{k}" if path else str(k), depth + 1) for k, v in value.items()
+            )
+        elif isinstance(value, list | tuple):
+            stack.extend(
+                (v, f"{path}.{i}" if path else str(i), depth + 1) for i, v in enumerate(value)
+            )
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > _FLOAT_MAX:
+            # str() of an int over 4,300 digits raises ValueError: never call it there
+            text = str(value) if abs(value) < 10**4000 else ""
+            digits = f"{len(text.lstrip('-'))}" if text else "over 4,000"
+            out.append(
+                Problem(
+                    path,
+                    f"integer of {digits} digits is beyond any number a field takes "
+                    "(at most about 1.8e308)",
+                    f"{text[:20]}..." if text else None,
+                )
+            )
+    return out
+
+
+_FLOAT_MAX = sys.float_info.max
 
 
 def _finish(problems: list[Problem], document: Document | None) -> list[Problem]:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import Problem, ScenarioError
-from ._yaml import dump_yaml, load_yaml
+from ._yaml import dump_yaml, load_yaml, read_text_limited
 
 if TYPE_CHECKING:
     from .models import Scenario
@@ -38,11 +38,44 @@ def _is_int(x: Any) -> bool:
     return isinstance(x, int | np.integer) and not isinstance(x, bool)
 
 
-def _agent_number(x: Any) -> float | None:
+#: Most agents a plan may put on duty in one pool and period (the scenario's
+#: plausible range for agents, docs/limits.md).
+MAX_PLAN_AGENTS = 10_000_000
+
+
+def _agent_number(x: Any) -> float | str:
+    """The number of agents ``x`` as a float, or what is wrong with it.
+
+    **Decision:** agents on duty are whole agents. A fractional number (``62.5``)
+    is refused with the field named rather than rounded silently: the plan
+    author chooses 62 or 63 (half-agents are not an average the evaluation
+    would honour, since the staffing layer works with whole agents).
+    """
     if isinstance(x, bool) or not isinstance(x, int | float | np.integer | np.floating):
-        return None
-    x = float(x)
-    return x if math.isfinite(x) and x >= 0 else None
+        return f"expected a whole number of agents >= 0, got {type(x).__name__} {x!r}"[:120]
+    if isinstance(x, int) and abs(x) > MAX_PLAN_AGENTS:  # no float() of a 400-digit int
+        digits = int(abs(x).bit_length() * 0.30103) + 1
+        return (
+            f"expected at most {MAX_PLAN_AGENTS:,} agents, got an integer of about {digits} digits"
+        )
+    v = float(x)
+    if not math.isfinite(v) or v < 0:
+        return f"expected a whole number of agents >= 0, got {x!r}"
+    if v > MAX_PLAN_AGENTS:
+        return f"expected at most {MAX_PLAN_AGENTS:,} agents, got {x!r}"
+    if not v.is_integer():
+        return (
+            f"expected a whole number of agents, got {x!r} (agents on duty are whole agents; "
+            f"write {math.floor(v)} or {math.ceil(v)})"
+        )
+    return v
+
+
+def _shown(value: Any) -> Any:
+    """A value for a Problem: huge integers shortened (their str() may even fail)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**30:
+        return "an integer of over 30 digits"
+    return value
 
 
 class Plan:
@@ -111,21 +144,27 @@ class Plan:
                 path = f"agents.{key}"
                 if isinstance(value, list | tuple | np.ndarray):
                     nums = [_agent_number(v) for v in value]
-                    if not nums or any(v is None for v in nums):
+                    if not nums:
                         problems.append(
                             Problem(path, "expected a non-empty list of agent numbers >= 0", value)
                         )
-                    else:
-                        clean_agents[str(key)] = tuple(float(v) for v in nums if v is not None)
-                else:
-                    num = _agent_number(value)
-                    if num is None:
+                    bad = [(i, v) for i, v in enumerate(nums) if isinstance(v, str)]
+                    for i, why in bad:
                         problems.append(
                             Problem(
                                 path,
-                                f"expected agents >= 0 or a list per period, got {value!r}",
-                                value,
+                                "expected a list of agent numbers >= 0, one per period; "
+                                f"item {i} (period {i}): {why}",
+                                _shown(value[i]),
                             )
+                        )
+                    if nums and not bad:
+                        clean_agents[str(key)] = tuple(float(v) for v in nums)
+                else:
+                    num = _agent_number(value)
+                    if isinstance(num, str):
+                        problems.append(
+                            Problem(path, f"{num} (or a list, one per period)", _shown(value))
                         )
                     else:
                         clean_agents[str(key)] = num
@@ -225,6 +264,20 @@ class Plan:
                         f"starts.{key}",
                         f"start period {start} is outside [0, {count}) of {scenario.name!r}",
                         start,
+                    )
+                )
+        if self._agents is not None:
+            missing = [pool for pool in scenario.pools if pool not in self._agents]
+            if missing:
+                given = [pool for pool in self._agents if pool in scenario.pools]
+                out.append(
+                    Problem(
+                        "agents",
+                        f"agents are given for {', '.join(given) or 'no pool of the scenario'} "
+                        f"but not for {', '.join(missing)}; give agents for every pool of "
+                        f"{scenario.name!r} ({', '.join(scenario.pools)}) or leave 'agents' out "
+                        "to staff every channel to its targets",
+                        sorted(self._agents),
                     )
                 )
         for pool, value in (self._agents or {}).items():
@@ -338,12 +391,7 @@ class Plan:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Plan:
         """Read a plan file."""
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ScenarioError(
-                [Problem("", f"cannot read the plan file: {exc}", str(path))]
-            ) from None
+        text = read_text_limited(path, "plan")
         return cls.from_yaml(text, str(path))
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..provenance import VERSION
 from ..scenario.resolved import Resolved
 from ._engine import ConservationError, ReplicationOutput, run_replication
 from ._inputs import seed_sequence, staffing_array
@@ -34,9 +35,7 @@ Progress = Callable[[int, int], object]
 
 
 def _version() -> str:
-    from .. import __version__
-
-    return __version__
+    return VERSION
 
 
 def _replicate(

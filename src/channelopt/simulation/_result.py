@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..provenance import Provenance
 from ..scenario.resolved import ChannelKind, Resolved
 from ._engine import _KIND_CODE, CONCURRENT, DEFERRED, LIVE, ReplicationOutput
 from ._stats import t_quantile
@@ -110,17 +111,20 @@ class SimulationResult:
     @property
     def provenance(self) -> dict[str, Any]:
         """Scenario name and hash, channelopt version, seed and run settings."""
-        return {
-            "scenario": self.scenario_name,
-            "content_hash": self.content_hash,
-            "version": self.version,
-            "seed": self.seed,
-            "entropy": self.entropy,
-            "replications": self.replications,
-            "days": self.days,
-            "warmup_days": self.warmup_days,
-            "period": self.period,
-        }
+        return Provenance(
+            scenario=self.scenario_name,
+            content_hash=self.content_hash,
+            seed=self.seed,
+            method="simulation",
+            channelopt_version=self.version,
+            extra={
+                "entropy": self.entropy,
+                "replications": self.replications,
+                "days": self.days,
+                "warmup_days": self.warmup_days,
+                "period": self.period,
+            },
+        ).as_dict()
 
     def per_replication(self) -> pd.DataFrame:
         """Per replication and channel: counts per day and the rates over all reported days.

@@ -8,6 +8,9 @@ column, approximation and decision is documented in ``docs/staffing.md``.
 
 from __future__ import annotations
 
+# The per-interval measures staffing reports, re-exported for the layers above that may
+# not import the kernels directly (DESIGN.md: `data` imports staffing, not queueing).
+from ..queueing import abandonment, service_level
 from ._core import MAX_ITERATIONS, flows, staff, staff_resolved
 from ._deferred import DeferredKpis, deferred_kpis, staff_deferred
 from ._flows import carry_matrix, delay_kernel, delay_weights
@@ -20,11 +23,13 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "DeferredKpis",
     "StaffingResult",
+    "abandonment",
     "carry_matrix",
     "deferred_kpis",
     "delay_kernel",
     "delay_weights",
     "flows",
+    "service_level",
     "staff",
     "staff_deferred",
     "staff_resolved",

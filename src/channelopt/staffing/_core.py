@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ from ..scenario.resolved import ChannelKind, Resolved
 from ._deferred import deferred_kpis, staff_deferred
 from ._flows import FlowRates, solve
 from ._live import ChannelSpec, LiveKpis, evaluate_live, staff_live
+from ._pools import _exactness, _live_slack, _pool_notes, booking_pools
 from ._result import StaffingResult, build_result
 
 __all__ = ["flows", "staff", "staff_resolved"]
@@ -142,7 +144,7 @@ def _agents_split(
             out[:] = arr
         _check_agents(out, "channel_agents")
         out = np.rint(out * r.open_mask * staffed[None, :]).astype(np.int64)
-        owner = r.pool_of_channel()
+        owner = booking_pools(r)
         for c in range(C):
             if owner[c] >= 0:
                 split[:, owner[c], c] = out[:, c]
@@ -218,12 +220,26 @@ def _largest_remainder(n: int, weights: np.ndarray) -> np.ndarray:
     return base
 
 
+METHODS = ("erlang", "pooled", "simulation")
+
+
+def _check_method(method: Any) -> str:
+    if method not in METHODS:
+        raise ValueError(
+            f"The 'method' argument of staff must be one of {', '.join(map(repr, METHODS))}; "
+            f"got {method!r} instead."
+        )
+    return str(method)
+
+
 def staff_resolved(
     resolved: Resolved,
     *,
     agents: Any = None,
     channel_agents: Any = None,
     progress: Progress | None = None,
+    method: str = "erlang",
+    **options: Any,
 ) -> StaffingResult:
     """Staff one resolved period: agents per interval and channel, and their KPIs.
 
@@ -243,7 +259,14 @@ def staff_resolved(
         Evaluate these agents per channel (``channel -> number or list``, or an
         array of shape ``(I, C)``). Takes precedence over ``agents``.
     progress : callable, optional
-        Called as ``progress(done, total)`` after each round of the fixed point.
+        Called as ``progress(done, total)`` after each round of the fixed point
+        (``method="simulation"``: ``progress(done, total, message)``).
+    method : {"erlang", "pooled", "simulation"}
+        How requirements are found (see :func:`staff`); ignored when
+        ``agents`` or ``channel_agents`` are given (evaluation).
+    **options
+        ``method="simulation"`` only: ``replications``, ``seed``,
+        ``time_limit``, ``confidence``.
 
     Returns
     -------
@@ -276,8 +299,22 @@ def staff_resolved(
     0.7956
     """
     _check_resolved(resolved)
-    required = _staff(resolved, None, progress)
+    method = _check_method(method)
+    if method == "simulation" and agents is None and channel_agents is None:
+        from ._simopt import staff_simulation
+
+        return staff_simulation(resolved, staff_resolved, progress=progress, **options)
+    if options:
+        raise TypeError(
+            f"staff_resolved got options {', '.join(sorted(options))} that only "
+            "method='simulation' takes"
+        )
+    required = _staff(resolved, None, None if method == "simulation" else progress)
     if agents is None and channel_agents is None:
+        if method == "pooled":
+            from ._pooled import staff_pooled
+
+            return staff_pooled(resolved, required, staff_resolved)
         return required
     req = required.intervals
     ni, C = resolved.n_intervals, resolved.n_channels
@@ -349,13 +386,18 @@ def _staff(
                 default=0.0,
             ),
         )
+    owner = booking_pools(r)
     deferred = {}
+    notes: dict[str, str] = {}
     for c, kind in enumerate(r.kinds):
         if kind is not ChannelKind.DEFERRED:
             continue
         target = float(r.target_within_deadline[c])
         if math.isnan(target):
             target = 1.0
+        slack, note = _live_slack(r, c, int(owner[c]), kpis)
+        if note:
+            notes[r.channels[c]] = note
         if fixed is not None:
             staffed_c = fixed[:, c]
         else:
@@ -368,16 +410,18 @@ def _staff(
                     float(r.deadline[c]),
                     target,
                     float(r.target_max_occupancy[c]),
+                    offset=slack,
                 )
             except ValueError as exc:
                 raise InfeasibleError(
                     f"channel {r.channels[c]!r}: {exc}", conflicts=(f"channels.{r.channels[c]}",)
                 ) from exc
-        dk = deferred_kpis(x[:, c], staffed_c, float(r.aht[c]), r.interval_s, float(r.deadline[c]))
+        capacity = np.maximum(np.asarray(staffed_c, dtype=float) + slack, 0.0)
+        dk = deferred_kpis(x[:, c], capacity, float(r.aht[c]), r.interval_s, float(r.deadline[c]))
         deferred[c] = (np.asarray(staffed_c, dtype=np.int64), dk)
+    notes.update(_pool_notes(r, owner))
     if split is None:
         split = np.zeros((ni, len(r.pools), C), dtype=np.int64)
-        owner = r.pool_of_channel()
         for c in range(C):
             if owner[c] < 0:
                 continue
@@ -385,15 +429,20 @@ def _staff(
                 split[:, owner[c], c] = kpis[c].agents
             elif c in deferred:
                 split[:, owner[c], c] = deferred[c][0]
-    return build_result(r, rates, x, kpis, deferred, residual, iterations, mode, split, pool_lower)
+    result = build_result(
+        r, rates, x, kpis, deferred, residual, iterations, mode, split, pool_lower, owner=owner
+    )
+    return replace(result, method="erlang", exact=_exactness(r, notes), notes=notes)
 
 
 def staff(
     scenario: Any,
     period: int = 0,
     plan: Any = None,
+    method: str = "erlang",
     *,
     progress: Progress | None = None,
+    **options: Any,
 ) -> StaffingResult:
     """Agents per interval and channel for one period of a scenario.
 
@@ -409,8 +458,21 @@ def staff(
         passed to ``scenario.resolve(period, plan)``. When the plan fixes agents
         per pool (``plan.agents``: pool -> number or per-period list), those
         agents are evaluated instead of the requirement.
+    method : {"erlang", "pooled", "simulation"}, default "erlang"
+        ``"erlang"``: each channel sized on its own (Erlang C/A, concurrency,
+        fluid deadlines), booked to the pool that gives it the most time; a
+        pool's agents are the sum of its channels'. ``"pooled"``: pools that
+        share skills sized together per interval by a decomposition by
+        priority with effective capacity (``docs/staffing.md``).
+        ``"simulation"``: the cheapest pool agents per interval such that
+        every target holds in the simulation at ``confidence``.
     progress : callable, optional
-        ``progress(done, total)`` after each round of the fixed point.
+        ``progress(done, total)`` after each round of the fixed point;
+        ``progress(done, total, message)`` for ``method="simulation"``.
+    **options
+        ``method="simulation"``: ``replications`` (default 20), ``seed``
+        (default 0), ``time_limit`` (CPU seconds, default none),
+        ``confidence`` (default 0.95).
 
     Returns
     -------
@@ -431,8 +493,9 @@ def staff(
     >>> int(row["peak_agents"]), round(float(row["service_level"]), 4)
     (14, 0.8884)
     """
+    method = _check_method(method)
     if isinstance(scenario, Resolved):
-        return staff_resolved(scenario, progress=progress)
+        return staff_resolved(scenario, progress=progress, method=method, **options)
     if not hasattr(scenario, "resolve"):
         raise TypeError(
             f"staff() expects a channelopt Scenario or Resolved, got {type(scenario).__name__}"
@@ -441,7 +504,7 @@ def staff(
         raise ValueError(f"period must be an integer >= 0, got {period!r}")
     resolved = scenario.resolve(int(period), plan)
     agents = _plan_agents(plan, int(period))
-    return staff_resolved(resolved, agents=agents, progress=progress)
+    return staff_resolved(resolved, agents=agents, progress=progress, method=method, **options)
 
 
 def _plan_agents(plan: Any, period: int) -> dict[str, Any] | None:

@@ -198,6 +198,7 @@ def staff_deferred(
     deadline: float,
     target: float,
     max_occupancy: float = math.nan,
+    offset: np.ndarray | None = None,
 ) -> np.ndarray:
     """Agents per interval for a deferred channel: minimal peak, then minimal total.
 
@@ -218,6 +219,11 @@ def staff_deferred(
     max_occupancy : float, optional
         Upper bound on the day's occupancy of the channel's agents (work /
         agent time); ``nan``: none.
+    offset : ndarray, shape (I,), optional
+        Agents per interval that other work of the pool takes from the backlog
+        (<= 0; default none): the backlog is worked by ``max(agents + offset,
+        0)`` agents. The staffing layer passes what the pool's live and
+        concurrent channels take beyond their own agents.
 
     Returns
     -------
@@ -247,14 +253,18 @@ def staff_deferred(
 
     work = arrivals.sum() * aht  # agent-seconds a day
     min_time = work / max_occupancy if max_occupancy > 0 else work
+    off = np.zeros(n) if offset is None else np.minimum(np.asarray(offset, dtype=float), 0.0)
 
     def ok(agents: np.ndarray) -> bool:
-        if agents.sum() * interval_s < min_time * (1 - _REL_TOL):
+        capacity = np.maximum(agents + off, 0.0) * open_mask
+        if capacity.sum() * interval_s < min_time * (1 - _REL_TOL):
             return False
-        return _meets(deferred_kpis(arrivals, agents, aht, interval_s, deadline), target)
+        return _meets(deferred_kpis(arrivals, capacity, aht, interval_s, deadline), target)
 
     opens = open_mask.sum()
     lo = max(1, math.ceil(min_time / (opens * interval_s) * (1 - _REL_TOL)))
+    if offset is not None:
+        lo = 1  # the offset makes the occupancy bound on a flat staffing loose
     base = open_mask.astype(np.int64)
     hi = lo
     while not ok(base * hi):

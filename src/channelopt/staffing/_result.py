@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from ..provenance import VERSION, Provenance
 from ..scenario.resolved import ChannelKind, Resolved
 from ._deferred import DeferredKpis
 from ._flows import FlowRates
@@ -95,6 +97,20 @@ class StaffingResult:
         Provenance: scenario name and content hash, channelopt version.
     resolved : Resolved
         The plain-array period that was staffed.
+    method : str
+        ``"erlang"``, ``"pooled"`` or ``"simulation"``.
+    exact : Mapping[str, bool]
+        Channel -> True when its numbers come from an exact model of the
+        simulation's rules; False where an approximation is used (see ``notes``).
+    notes : Mapping[str, str]
+        Reasons, keyed by channel name or ``"pool <name>"``: which channels are
+        approximated and why, and whether a shared pool's sum is an optimistic
+        or pessimistic bound.
+    simulated : pandas.DataFrame or None
+        ``method="simulation"``: the day-level KPIs per channel and target in
+        the simulation at the returned staffing (``channel, measure, target,
+        mean, ci_low, ci_high`` (95 %), ``bound`` (one-sided at the requested
+        confidence), ``meets``, ``replications``); None otherwise.
     """
 
     intervals: pd.DataFrame
@@ -107,6 +123,21 @@ class StaffingResult:
     scenario_hash: str
     version: str
     resolved: Resolved
+    method: str = "erlang"
+    exact: Mapping[str, bool] = field(default_factory=dict)
+    notes: Mapping[str, str] = field(default_factory=dict)
+    simulated: pd.DataFrame | None = None
+
+    @property
+    def provenance(self) -> dict[str, object]:
+        """Scenario name and hash, channelopt version, method (one :class:`Provenance` record)."""
+        return Provenance(
+            scenario=self.scenario_name,
+            content_hash=self.scenario_hash,
+            method=self.method,
+            channelopt_version=self.version,
+            extra={"period": self.period},
+        ).as_dict()
 
     def summary(self) -> pd.DataFrame:
         """One row per channel: the day's volumes, peak agents, weighted KPIs and cost.
@@ -124,6 +155,49 @@ class StaffingResult:
             (deferred, weighted by offered), ``fte_hours`` (paid hours per day:
             agent hours / (1 - shrinkage)), ``peak_fte`` and ``cost`` per day.
         """
+        df = self.intervals
+        hours = self.resolved.interval_s / 3600.0
+        blocks = _channel_blocks(df, self.resolved)
+        if blocks is None:  # rows not in the order build_result writes them
+            return self._summary_grouped()
+        col, names, C = blocks
+        rows = []
+        for c in range(C):
+            offered = _sum(col["offered"][c])
+            answered = _sum(col["answered"][c])
+            agents = col["agents"][c]
+            agent_hours = _sum(agents * hours)
+            work = _sum(col["occupancy"][c] * agents * hours)
+            abandoned = _sum(col["abandoned"][c])
+            fte = col["fte"][c]
+            rows.append(
+                {
+                    "channel": names[c],
+                    "kind": col["kind"][c][0],
+                    "pool": col["pool"][c][0],
+                    "offered": offered,
+                    "answered": answered,
+                    "abandoned": abandoned,
+                    "lost": _sum(col["lost"][c]),
+                    "handed_off": _sum(col["handed_off"][c]),
+                    "repeats": _sum(col["repeats"][c]),
+                    "contained": _sum(col["contained"][c]),
+                    "peak_agents": int(agents.max()),
+                    "agent_hours": agent_hours,
+                    "service_level": _weighted(col["service_level"][c], col["offered"][c]),
+                    "average_wait": _weighted(col["average_wait"][c], col["answered"][c]),
+                    "abandonment": abandoned / offered if offered > 0 else 0.0,
+                    "occupancy": work / agent_hours if agent_hours > 0 else 0.0,
+                    "within_deadline": _weighted(col["within_deadline"][c], col["offered"][c]),
+                    "fte_hours": _sum(fte * hours),
+                    "peak_fte": np.nanmax(fte) if fte.size else math.nan,
+                    "cost": _sum(col["cost"][c]),
+                }
+            )
+        return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+    def _summary_grouped(self) -> pd.DataFrame:
+        """:meth:`summary` by a pandas groupby (any row order)."""
         df = self.intervals
         hours = self.resolved.interval_s / 3600.0
         rows = []
@@ -171,6 +245,64 @@ class StaffingResult:
         ]
 
 
+_SUMMARY_INPUTS = (
+    "kind",
+    "pool",
+    "offered",
+    "answered",
+    "abandoned",
+    "lost",
+    "handed_off",
+    "repeats",
+    "contained",
+    "agents",
+    "occupancy",
+    "service_level",
+    "average_wait",
+    "within_deadline",
+    "fte",
+    "cost",
+)
+
+
+def _channel_blocks(
+    df: pd.DataFrame, r: Resolved
+) -> tuple[dict[str, np.ndarray], list[str], int] | None:
+    """The summary's columns as (channels, intervals) arrays, when rows are channel-major.
+
+    ``build_result`` writes one block of ``I`` rows per channel, in channel
+    order; the same row subsets the groupby would take, without pandas per group.
+    """
+    C, ni = r.n_channels, r.n_intervals
+    if len(df) != C * ni:
+        return None
+    channel = df["channel"].to_numpy()
+    names = [str(v) for v in channel[::ni]] if ni else []
+    if list(r.channels) != names or not (channel == np.repeat(np.asarray(names, object), ni)).all():
+        return None
+    col = {}
+    for name in _SUMMARY_INPUTS:
+        values = df[name].to_numpy()
+        col[name] = values.reshape(C, ni)
+    return col, names, C
+
+
+def _sum(values: np.ndarray) -> float:
+    """Sum skipping nan, as pandas' ``Series.sum`` does (same pairwise NumPy sum)."""
+    if values.dtype.kind == "f":
+        nan = np.isnan(values)
+        if nan.any():
+            values = np.where(nan, 0.0, values)
+    return values.sum()
+
+
+def _weighted(values: np.ndarray, w: np.ndarray) -> float:
+    """Mean of ``values`` weighted by ``w`` over entries with ``w > 0`` and a value."""
+    ok = (w > 0) & ~np.isnan(values)
+    total = _sum(w[ok])
+    return float(_sum(values[ok] * w[ok]) / total) if total > 0 else math.nan
+
+
 def build_result(
     r: Resolved,
     rates: FlowRates,
@@ -182,13 +314,16 @@ def build_result(
     mode: str,
     split: np.ndarray,
     pool_lower: np.ndarray | None = None,
+    owner: np.ndarray | None = None,
 ) -> StaffingResult:
-    """Assemble the tables from the per-channel arrays (vectorised; no per-row Python)."""
-    from .. import __version__
+    """Assemble the tables from the per-channel arrays (vectorised; no per-row Python).
 
+    ``owner``: the pool booking each channel (default: the first pool serving it).
+    """
     ni, C = r.n_intervals, r.n_channels
     hours = r.interval_s / 3600.0
-    owner = r.pool_of_channel()
+    if owner is None:
+        owner = r.pool_of_channel()
     p_ret = rates.retrial_probability
     cols: dict[str, np.ndarray] = {
         k: np.zeros((ni, C))
@@ -280,7 +415,7 @@ def build_result(
         mode=mode,
         scenario_name=r.name,
         scenario_hash=r.content_hash,
-        version=__version__,
+        version=VERSION,
         resolved=r,
     )
 

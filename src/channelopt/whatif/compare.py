@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..provenance import VERSION
 from .changes import case_seed, root_seed
 from .executors import CaseStatus, Outcome, Progress, run_tasks
 from .sweep import (
-    PlanData,
-    as_plan,
     content_hash,
     format_starts,
     plan_measures,
@@ -260,7 +259,7 @@ def _volume_changes(scenario: Any, multipliers: np.ndarray, names: Sequence[str]
 def _task(shared: _Shared, item: tuple[str, int, int]) -> Any:
     """One unit of compare work: evaluate a plan, simulate it at the forecast, or one draw."""
     kind, p, r = item
-    scenario, plan = shared.scenario, as_plan(shared.plans[p])
+    scenario, plan = shared.scenario, shared.plans[p]
     if kind == "evaluate":
         from ..planning import evaluate
 
@@ -375,8 +374,7 @@ def compare(
     root = root_seed(seed)
     labels = list(labelled)
     # Plan objects do not pickle: workers get plain data and rebuild them.
-    plan_data = tuple(PlanData.of(plan) for plan in labelled.values())
-    shared = _Shared(scenario, plan_data, period, replications, root)
+    shared = _Shared(scenario, tuple(labelled.values()), period, replications, root)
     evaluations_items = [("evaluate", p, 0) for p in range(len(labels))]
     sim_items: list[tuple[str, int, int]] = []
     if simulate:
@@ -544,6 +542,4 @@ def _simulated(
 
 
 def _version() -> str:
-    from .. import __version__
-
-    return __version__
+    return VERSION

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..provenance import VERSION
 from .changes import (
     MULTIPLY_SUFFIX,
     SET_SUFFIX,
@@ -33,8 +34,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "PROVENANCE_COLUMNS",
     "EvaluateMode",
-    "PlanData",
-    "as_plan",
     "format_starts",
     "plan_measures",
     "queue_channels",
@@ -66,9 +65,7 @@ _MODE_OPTIONS: dict[EvaluateMode, frozenset[str]] = {
 
 
 def _version() -> str:
-    from .. import __version__
-
-    return __version__
+    return VERSION
 
 
 def content_hash(scenario: Any) -> str:
@@ -77,42 +74,6 @@ def content_hash(scenario: Any) -> str:
     if value is None:
         value = scenario.resolve(0).content_hash
     return str(value() if callable(value) else value)
-
-
-@dataclass(frozen=True)
-class PlanData:
-    """A plan as plain data, to send to worker processes.
-
-    :class:`channelopt.Plan` keeps its mappings read-only and does not pickle,
-    so plans cross process boundaries as this and are rebuilt on arrival.
-    """
-
-    starts: dict[str, int]
-    agents: dict[str, Any] | None
-    name: str
-
-    @classmethod
-    def of(cls, plan: Any) -> PlanData | None:
-        """The plain data of ``plan`` (None stays None)."""
-        if plan is None:
-            return None
-        agents = getattr(plan, "agents", None)
-        return cls(
-            starts=dict(plan.starts),
-            agents=None if agents is None else dict(agents),
-            name=str(getattr(plan, "name", "") or ""),
-        )
-
-    def to_plan(self) -> Plan:
-        """The :class:`channelopt.Plan` again."""
-        from ..planning import Plan
-
-        return Plan(starts=self.starts, agents=self.agents, name=self.name)
-
-
-def as_plan(plan: Any) -> Any:
-    """A :class:`PlanData` rebuilt as a Plan; anything else unchanged."""
-    return plan.to_plan() if isinstance(plan, PlanData) else plan
 
 
 @dataclass(frozen=True)
@@ -169,7 +130,6 @@ def simulation_wide(summary: pd.DataFrame) -> pd.DataFrame:
 def _staff_rows(scenario: Any, seed: int, *, period: int, plan: Any) -> list[dict[str, Any]]:
     from ..staffing import staff
 
-    plan = as_plan(plan)
     return _records(staff(scenario, period=period, plan=plan).summary())
 
 
@@ -185,7 +145,6 @@ def _simulate_rows(
 ) -> list[dict[str, Any]]:
     from ..simulation import simulate
 
-    plan = as_plan(plan)
     if isinstance(staffing, str):
         if staffing != "required":
             raise ValueError(
@@ -263,7 +222,6 @@ def format_starts(plan: Any) -> str:
 def _evaluate_rows(scenario: Any, seed: int, *, plan: Any) -> list[dict[str, Any]]:
     from ..planning import Plan, evaluate
 
-    plan = as_plan(plan)
     if plan is None:
         plan = Plan(starts={})
     return [{"starts": format_starts(plan), **plan_measures(evaluate(scenario, plan), scenario)}]
@@ -402,7 +360,6 @@ def sweep(
         raise ValueError(
             f"The 'period' parameter of sweep must be an int >= 0; got {period!r} instead."
         )
-    plan = PlanData.of(plan)  # Plan objects do not pickle; workers rebuild them
     if mode is EvaluateMode.STAFF:
         engine = functools.partial(_staff_rows, period=period, plan=plan)
     elif mode is EvaluateMode.SIMULATE:

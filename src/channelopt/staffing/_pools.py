@@ -1,0 +1,151 @@
+"""Which pool books each channel's agents, what live work leaves a deferred channel,
+and the notes that say where ``method="erlang"`` is an approximation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..scenario.resolved import ChannelKind, Resolved
+from ._live import LiveKpis
+
+__all__ = ["booking_pools", "is_queue"]
+
+
+def is_queue(kind: ChannelKind) -> bool:
+    """Live and concurrent channels (the ones routed before any backlog)."""
+    return kind in (ChannelKind.LIVE, ChannelKind.CONCURRENT)
+
+
+def booking_pools(r: Resolved) -> np.ndarray:
+    """Pool index that books each channel's agents (-1: no pool serves it).
+
+    **Decision** (docs/staffing.md): a channel's requirement is booked to the
+    pool that gives it the most of its time. Pools route by their skill order
+    and take backlog work only when no live or concurrent contact of theirs
+    waits, so agents booked where a channel comes second are taken by the
+    channel that comes first (in the simulation and on a real floor).
+
+    * Live and concurrent channels: the pool where the channel ranks highest
+      in the skill order; ties to the pool with fewer skills, then the first.
+    * Deferred channels: the pool with the fewest live or concurrent skills
+      (what remains is the backlog's); ties by rank, then fewer skills, then
+      the first.
+    """
+    out = r.pool_of_channel().copy()
+    for c, kind in enumerate(r.kinds):
+        best = None
+        for p, skills in enumerate(r.pool_skills):
+            if c not in skills:
+                continue
+            rank = skills.index(c)
+            if kind is ChannelKind.DEFERRED:
+                live = sum(1 for s in skills if is_queue(r.kinds[s]))
+                key: tuple[int, ...] = (live, rank, len(skills), p)
+            else:
+                key = (rank, len(skills), p)
+            if best is None or key < best:
+                best = key
+        if best is not None:
+            out[c] = best[-1]
+    return out
+
+
+def _live_slack(
+    r: Resolved, c: int, pool: int, kpis: dict[int, LiveKpis]
+) -> tuple[np.ndarray, str]:
+    """Agents per interval the pool's live work takes from deferred channel ``c``
+    beyond the live channels' own agents (<= 0), and a note when it is a guess.
+
+    For each live or concurrent channel booked to the same pool the deficit is
+    ``min(0, agents - contacts in service)``: a chat goes to an idle agent first,
+    so while chats are fewer than the pool's agents each one holds an agent
+    that could otherwise work the backlog. Idle live capacity is not credited
+    to the backlog (taking backlog work delays the next live contact), so the
+    deferred staffing errs on the safe side.
+    """
+    ni = r.n_intervals
+    slack = np.zeros(ni)
+    if pool < 0:
+        return slack, ""
+    owner = booking_pools(r)
+    elsewhere = []
+    for s in r.pool_skills[pool]:
+        if s == c or not is_queue(r.kinds[s]):
+            continue
+        if owner[s] != pool:
+            elsewhere.append(r.channels[s])
+            continue
+        kp = kpis.get(s)
+        if kp is None:
+            continue
+        in_service = kp.load * (1.0 - kp.abandonment)
+        slack += np.minimum(0.0, kp.agents - in_service)
+    note = ""
+    if elsewhere:
+        note = (
+            f"booked to pool {r.pools[pool]!r}, whose agents also take "
+            f"{', '.join(map(repr, elsewhere))} (booked to other pools) before any backlog: "
+            "the deadline figure is optimistic by what those contacts take"
+        )
+    return slack, note
+
+
+def _pool_notes(r: Resolved, owner: np.ndarray) -> dict[str, str]:
+    """Per shared pool: whether the sum of separately sized channels is a bound."""
+    out = {}
+    for p, skills in enumerate(r.pool_skills):
+        if len(skills) < 2:
+            continue
+        mine = [r.channels[s] for s in skills if owner[s] == p]
+        others = [r.channels[s] for s in skills if owner[s] != p and is_queue(r.kinds[s])]
+        if others:
+            out[f"pool {r.pools[p]}"] = (
+                f"serves {', '.join(skills_names(r, skills))} in that priority but books only "
+                f"{', '.join(mine) or 'none'}; its agents also answer "
+                f"{', '.join(others)}, so the channels it books get less than they were "
+                "sized for where those come first (optimistic) and more where they come "
+                "after (pessimistic): the sum is no bound either way; method='pooled' or "
+                "'simulation' sizes the pools together"
+            )
+        elif len(mine) > 1:
+            out[f"pool {r.pools[p]}"] = (
+                f"agents are the sum of {', '.join(mine)} sized alone: shared agents pool "
+                "their randomness, so the sum is a pessimistic bound for the live channels"
+            )
+    return out
+
+
+def skills_names(r: Resolved, skills: tuple[int, ...]) -> list[str]:
+    return [r.channels[s] for s in skills]
+
+
+def _exactness(r: Resolved, notes: dict[str, str]) -> dict[str, bool]:
+    """Channel -> True when its numbers come from an exact model of the simulation's
+    rules (one channel per pool, exponential times), else False with a note."""
+    shared = {}
+    for skills in r.pool_skills:
+        for s in skills:
+            shared[s] = shared.get(s, False) or len(skills) > 1
+    out = {}
+    for c, name in enumerate(r.channels):
+        kind = r.kinds[c]
+        exact = True
+        if kind is ChannelKind.SELF_SERVICE:
+            out[name] = True
+            continue
+        if shared.get(c, False):
+            exact = False
+            notes.setdefault(
+                name, "shares a pool with other channels: sized alone, the pool's sum approximates"
+            )
+        if kind is ChannelKind.CONCURRENT and float(r.concurrency_stretch[c]) > 0:
+            exact = False
+            notes[name] = (notes.get(name, "") + "; " if name in notes else "") + (
+                "concurrency stretch: birth-death chain with chats spread evenly below full "
+                "concurrency (1-3 points of service level from the simulation)"
+            )
+        if kind is ChannelKind.DEFERRED:
+            exact = False
+            notes.setdefault(name, "fluid FIFO model of the backlog (no randomness)")
+        out[name] = exact
+    return out

@@ -1,0 +1,51 @@
+"""The real data sets of ``../shared/data``, read once per test session.
+
+Tests that need them call :func:`bank` / :func:`us_bank`, which skip with the
+reason when the folder is absent (a fresh clone without the shared data).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+if not DATA.exists():  # worktrees live one level deeper than the main checkout
+    DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+BANK = DATA / "anonymous_bank_1999" / "calls"
+US_BANK = DATA / "us_bank_2003" / "bank_calls_5min.csv.gz"
+#: months that may be used for fitting and checks (September-October are held out)
+FIT_MONTHS = ("january", "february", "march", "april", "may", "june", "july")
+
+
+def _need(path: Path) -> None:
+    if not path.exists():
+        pytest.skip(f"real data not found at {path} (the shared data folder is absent)")
+
+
+@functools.lru_cache(maxsize=1)
+def _bank():
+    from channelopt.data import read_contacts
+
+    return read_contacts([BANK / f"{m}.txt.gz" for m in FIT_MONTHS], format="anonymous_bank")
+
+
+def bank():
+    """January-July of the Anonymous Bank (never the held-out September-October)."""
+    _need(BANK)
+    return _bank()
+
+
+@functools.lru_cache(maxsize=1)
+def _us():
+    from channelopt.data import read_counts
+
+    return read_counts(US_BANK)
+
+
+def us_bank():
+    """The US bank's 5-minute counts (all of them; tests fit before 2003-09-01)."""
+    _need(US_BANK)
+    return _us()
