@@ -60,7 +60,7 @@ def test_bundled_scenarios_are_rich_enough(name):
 def _keys(data, prefix=""):
     """Every key path of a document with channel/pool/initiative names replaced by '*'."""
     out = set()
-    named = {"channels", "pools", "initiatives", "handoffs", "to", "growth"}
+    named = {"channels", "pools", "initiatives", "handoffs", "to", "growth", "shifts"}
     if isinstance(data, dict):
         for k, v in data.items():
             if prefix.rsplit(".", 1)[-1] in named or prefix.endswith(("handoffs.*", "to.*")):

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..provenance import Provenance
 from ..units import SECONDS_PER_DAY
 from ._model import DAYS, PoolModel, PoolSolution, TemplateSpec, consecutive_off
 
@@ -319,6 +320,17 @@ class Schedule:
             solver=solver,
             _numbers=numbers,
         )
+
+    @property
+    def provenance(self) -> dict[str, object]:
+        """Scenario name and hash, channelopt version, method (one :class:`Provenance` record)."""
+        return Provenance(
+            scenario=self.scenario_name,
+            content_hash=self.scenario_hash,
+            method="schedule",
+            channelopt_version=self.version,
+            extra={"period": self.period, "solver": self.solver, "requirement": self.source},
+        ).as_dict()
 
     @property
     def pools(self) -> tuple[str, ...]:

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import __version__
 from ..errors import InfeasibleError
+from ..provenance import VERSION
 from ..scenario import Scenario
 from ..scenario.shifts import DAY_NAMES, ShiftTemplate, Week, parse_start_window
 from ..units import SECONDS_PER_DAY, format_duration
@@ -307,6 +307,6 @@ def schedule(
         source=source,
         scenario_name=scenario.name,
         scenario_hash=scenario.content_hash,
-        version=__version__,
+        version=VERSION,
         solver=solver,
     )
