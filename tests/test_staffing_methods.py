@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 
 import channelopt as co
@@ -216,3 +219,55 @@ def test_simulation_options_are_checked(two_skills, kwargs, match):
 def test_simulation_options_need_the_simulation_method(two_skills):
     with pytest.raises(TypeError, match="only method='simulation' takes"):
         co.staff(two_skills, replications=5)
+
+
+def test_cli_staff_method_pooled_writes_the_pooled_table(tmp_path):
+    from typer.testing import CliRunner
+
+    from channelopt.cli import app
+
+    bank = Path(__file__).resolve().parents[1] / "scenarios" / "retail_bank.yaml"
+    out = tmp_path / "pooled.csv"
+    res = CliRunner().invoke(app, ["staff", str(bank), "--method", "pooled", "--csv", str(out)])
+    assert res.exit_code == 0, res.output
+    written = pd.read_csv(out)
+    expected = co.staff(co.load_scenario(bank), method="pooled").intervals
+    assert written["agents"].sum() == expected["agents"].sum()
+    bad = CliRunner().invoke(app, ["staff", str(bank), "--method", "exact"])
+    assert bad.exit_code == 2
+    assert "--method must be one of erlang, pooled, simulation" in bad.stderr
+
+
+def _one_voice(volume: int) -> co.Scenario:
+    return co.load_scenario(
+        {
+            "name": "one",
+            "interval": "30min",
+            "channels": {
+                "voice": {
+                    "kind": "live",
+                    "arrivals": [0] * 16 + [volume] * 8 + [0] * 24,
+                    "aht": "3min",
+                    "patience": "4min",
+                    "target": {"service_level": 0.8, "within": "20s"},
+                }
+            },
+        }
+    )
+
+
+def test_model_agreement_agrees_where_the_model_is_exact_and_flags_a_wrong_one():
+    from channelopt.staffing import AGREEMENT_COLUMNS, model_agreement
+
+    sc = _one_voice(100)
+    table = model_agreement(sc, replications=6, seed=4)
+    assert tuple(table.columns) == AGREEMENT_COLUMNS
+    assert set(table["measure"]) == {"service_level", "abandonment", "average_wait", "occupancy"}
+    assert table["agree"].all(), table
+    assert (table["sentence"] == "").all()
+    # the same agents with analytic figures computed for 30 % more calls: the
+    # simulation (at the real volume) does better and the table says so
+    wrong = co.staff(_one_voice(130))
+    bad = model_agreement(sc, wrong, replications=6, seed=4).set_index("measure")
+    assert not bad.loc["service_level", "agree"]
+    assert "pessimistic" in bad.loc["service_level", "sentence"]
