@@ -72,12 +72,8 @@ from .fields import (
     Weight,
     Within,
 )
-<<<<<<< HEAD
-from .resolved import ChannelKind
-from .shifts import SHIFT_DURATION_FIELDS, ShiftTemplate, Week
-=======
 from .kinds import ChannelKind, kind_spec
->>>>>>> main
+from .shifts import ShiftTemplate, Week
 
 if TYPE_CHECKING:
     from .resolved import Resolved
@@ -502,13 +498,10 @@ class Scenario(_Model):
     experience: Experience = Field(default_factory=Experience)
     budget: Budget = Field(default_factory=Budget)
     targets: Targets = Field(default_factory=Targets)
-<<<<<<< HEAD
-    shifts: Annotated[dict[Name, ShiftTemplate], AfterValidator(_readonly)] | None = None
-    week: Week | None = None  #: the planning week for scheduling (see scenario/shifts.py)
-=======
     busyness: Busyness = Field(default_factory=Busyness)
     closed_hours: ClosedChoice = ClosedHours.SPREAD
->>>>>>> main
+    shifts: Annotated[dict[Name, ShiftTemplate], AfterValidator(_readonly)] | None = None
+    week: Week | None = None  #: the planning week for scheduling (see scenario/shifts.py)
 
     _source: str | None = PrivateAttr(default=None)
     _hash: str | None = PrivateAttr(default=None)
@@ -732,23 +725,11 @@ class Scenario(_Model):
         return load_scenario(Path(path))
 
 
-<<<<<<< HEAD
-#: fields holding durations (seconds inside, human strings in files), per model
-_DURATION_FIELDS = {
-    "Target": {"within", "max_wait"},
-    "Channel": {"aht", "patience", "deadline"},
-    "Repeats": {"delay"},
-    "Retrials": {"delay"},
-    "Scenario": {"interval"},
-    **SHIFT_DURATION_FIELDS,
-}
-=======
 def _has_marker(annotation: Any, marker: str) -> bool:
     """Whether ``marker`` sits in the metadata of ``annotation`` or of a type inside it."""
     if typing.get_origin(annotation) is Annotated and marker in annotation.__metadata__:
         return True
     return any(_has_marker(arg, marker) for arg in typing.get_args(annotation))
->>>>>>> main
 
 
 @functools.cache

@@ -31,7 +31,6 @@ from .fields import (
 
 __all__ = [
     "DAY_NAMES",
-    "SHIFT_DURATION_FIELDS",
     "Break",
     "ShiftTemplate",
     "Week",
@@ -41,11 +40,6 @@ __all__ = [
 
 #: the days of a week, in order (``week.days`` uses these names)
 DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-#: fields holding durations, per model (for writing files back with human units)
-SHIFT_DURATION_FIELDS: dict[str, set[str]] = {
-    "Break": {"length", "window"},
-    "ShiftTemplate": {"length", "paid", "step"},
-}
 
 
 class _Model(BaseModel):

@@ -17,14 +17,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import Problem
-<<<<<<< HEAD
-from ..units import SECONDS_PER_DAY, parse_duration, parse_opening_hours
-from .resolved import ChannelKind
-from .shifts import shift_rules
-=======
 from ..units import SECONDS_PER_DAY, format_duration, parse_duration, parse_opening_hours
 from .kinds import KINDS, FlowBehaviour
->>>>>>> main
+from .shifts import shift_rules
 
 __all__ = ["open_mask", "routing_matrix", "spectral_radius", "validate_document"]
 
