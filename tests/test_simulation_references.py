@@ -159,7 +159,7 @@ def test_single_agent_wait_is_pollaczek_khinchine(family, shape, seed):
     load, aht = 0.7, 60.0
     res = _single_server(family, load, aht, **shape)
     cv = res.handle_time[0].cv
-    out = batches(run(res, days=40, seed=seed))
+    out = batches(run(res, days=100, seed=seed))
     exact = pollaczek_khinchine_wait(load, aht, cv)
     check(
         f"M/G/1 {family} wait",
