@@ -271,3 +271,15 @@ def test_model_agreement_agrees_where_the_model_is_exact_and_flags_a_wrong_one()
     bad = model_agreement(sc, wrong, replications=6, seed=4).set_index("measure")
     assert not bad.loc["service_level", "agree"]
     assert "pessimistic" in bad.loc["service_level", "sentence"]
+
+
+def test_evaluate_with_simulation_fidelity_adds_intervals_and_miss_probabilities():
+    sc = _one_voice(100)
+    ev = co.evaluate(sc, co.Plan(starts={}), fidelity="simulation", replications=8, seed=2)
+    row = ev.periods[ev.periods.channel == "voice"].iloc[0]
+    assert row["sim_service_level_low"] <= row["sim_service_level"] <= row["sim_service_level_high"]
+    # a single exponential Erlang A channel: analytic and simulated agree
+    assert abs(row["sim_service_level"] - row["service_level"]) < 0.03, row
+    assert 0.0 <= row["miss_probability"] <= 1.0
+    with pytest.raises(ValueError, match="'fidelity' argument of evaluate"):
+        co.evaluate(sc, co.Plan(starts={}), fidelity="exact")
