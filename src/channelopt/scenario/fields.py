@@ -67,7 +67,7 @@ __all__ = [
 ]
 
 
-class FrozenDict(dict):  # type: ignore[type-arg]
+class FrozenDict(dict):
     """A read-only dict: the mappings of a scenario (picklable, unlike MappingProxyType)."""
 
     __slots__ = ()
@@ -137,7 +137,7 @@ def _number(value: Any) -> float:
         out = float(value)
     except OverflowError:  # an integer with hundreds of digits
         raise ValueError(
-            f"expected a finite number, got an integer with {_digits(value)} digits"
+            f"expected a finite number, got an integer with {_digits(int(value))} digits"
         ) from None
     if not math.isfinite(out):
         raise ValueError(f"expected a finite number, got {value!r}")

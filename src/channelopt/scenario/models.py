@@ -122,7 +122,7 @@ def _readonly(value: dict[str, Any]) -> Mapping[str, Any]:
 
 def _enum_validator(enum: type[Enum]) -> PlainValidator:
     def check(value: Any) -> Any:
-        options = [e.value for e in enum]  # type: ignore[attr-defined]
+        options = [e.value for e in enum]
         if isinstance(value, enum):
             return value
         if isinstance(value, str) and value in options:
@@ -594,7 +594,7 @@ class Scenario(_Model):
         """
         cached = self._cache("costs")
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         inis = list(self.initiatives.values())
         out = {
             "upfront": np.array([i.cost.upfront for i in inis], dtype=float),
@@ -615,7 +615,7 @@ class Scenario(_Model):
         """
         cached = self._cache("fractions")
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         T = self.n_periods
         costs = self.initiative_costs()
         s = np.arange(T, dtype=float)[None, :, None]
@@ -693,7 +693,7 @@ class Scenario(_Model):
         Keys equal to their default are left out. With ``human`` durations are
         strings such as ``"6min"``, otherwise seconds.
         """
-        return _dump_model(self, human)  # type: ignore[return-value]
+        return _dump_model(self, human)
 
     def to_yaml(self) -> str:
         """The scenario as YAML text that :func:`load_scenario` reads back equal."""

@@ -101,7 +101,7 @@ def base_arrivals(scenario: Scenario, channel: str) -> tuple[np.ndarray, np.ndar
 def _cached_base(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     cache = scenario.__pydantic_private__
     if cache is not None and cache.get("_base") is not None:
-        return cache["_base"]  # type: ignore[no-any-return]
+        return cache["_base"]
     pairs = [base_arrivals(scenario, name) for name in scenario.channels]
     base = np.stack([p[0] for p in pairs], axis=1)
     mask = np.stack([p[1] for p in pairs], axis=1)
@@ -137,7 +137,7 @@ def static_arrays(scenario: Scenario) -> dict[str, Any]:
     """
     cache = scenario.__pydantic_private__
     if cache is not None and cache.get("_static") is not None:
-        return cache["_static"]  # type: ignore[no-any-return]
+        return cache["_static"]
     names = scenario.channel_names
     index = {n: i for i, n in enumerate(names)}
     chans = [scenario.channels[n] for n in names]
@@ -297,7 +297,7 @@ def check_starts(scenario: Scenario, starts: Mapping[str, int | None]) -> list[s
     or an object with such a ``starts`` mapping (a ``Plan``).
     """
     if not isinstance(starts, Mapping) and isinstance(getattr(starts, "starts", None), Mapping):
-        starts = starts.starts  # type: ignore[attr-defined]
+        starts = starts.starts
     out: list[str] = []
     count = scenario.n_periods
     started: dict[str, int] = {}
@@ -405,18 +405,18 @@ def resolve(scenario: Scenario, period: int = 0, active: Any = None) -> Resolved
         external = base * (growth * mult["volume"])[None, :]
         before = external.copy()
         out_share = np.zeros(c)
-        for src, _dst, share, _name in shifts:
-            out_share[src] += share
-        for src in np.flatnonzero(out_share > 1.0 + 1e-12):
+        for s_i, _d_i, share, _name in shifts:
+            out_share[s_i] += share
+        for o in np.flatnonzero(out_share > 1.0 + 1e-12):
             caps.append(
-                f"shifts out of {names[src]!r} sum to {out_share[src]:.4g} of its external volume; "
+                f"shifts out of {names[o]!r} sum to {out_share[o]:.4g} of its external volume; "
                 "scaled down to move all of it"
             )
-        for src, dst, share, _name in shifts:
-            share = share / max(1.0, out_share[src])
-            moved = before[:, src] * share
-            external[:, src] -= moved
-            external[:, dst] += carry_over(moved, mask[:, dst])
+        for s_i, d_i, share, _name in shifts:
+            share = share / max(1.0, out_share[s_i])
+            moved = before[:, s_i] * share
+            external[:, s_i] -= moved
+            external[:, d_i] += carry_over(moved, mask[:, d_i])
         external[external < 0] = 0.0  # rounding only: shares of one source sum to at most 1
 
     with np.errstate(over="ignore"):  # overflow is reported below
@@ -426,8 +426,8 @@ def resolve(scenario: Scenario, period: int = 0, active: Any = None) -> Resolved
     resolution = np.array([ch.resolution for ch in chans]) * mult["resolution"]
     containment = np.array([ch.containment or 0.0 for ch in chans]) * mult["containment"]
     for label, arr in (("resolution", resolution), ("containment", containment)):
-        for i in np.flatnonzero(arr > 1.0):
-            caps.append(f"{label} of {names[i]!r} capped at 1 (effects give {arr[i]:.4g})")
+        for k in np.flatnonzero(arr > 1.0):
+            caps.append(f"{label} of {names[k]!r} capped at 1 (effects give {arr[k]:.4g})")
         np.minimum(arr, 1.0, out=arr)
     for i, j in zip(*np.nonzero(handoff > 1.0), strict=True):
         caps.append(

@@ -125,6 +125,7 @@ class DistributionSpec:
             return self
         f = DistributionFamily
         mean = self.mean * factor
+        params: tuple[float, ...]
         if self.family is f.LOGNORMAL:
             params = (self.params[0] + math.log(factor), self.params[1])
         elif self.family is f.GAMMA:

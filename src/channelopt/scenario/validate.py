@@ -124,7 +124,7 @@ def _map(x: Any) -> Mapping[Any, Any]:
     return x if isinstance(x, Mapping) else {}
 
 
-def _list(x: Any) -> list[Any] | None:
+def _list(x: Any) -> list[Any] | tuple[Any, ...] | None:
     return x if isinstance(x, list | tuple) else None
 
 
