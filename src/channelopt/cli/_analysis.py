@@ -124,7 +124,9 @@ def simulate(
     replications: Annotated[
         int, typer.Option("--replications", "-r", min=1, help="Independent replications.")
     ] = 20,
-    seed: Annotated[int, typer.Option("--seed", "-s", help="Seed of the random numbers.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", "-s", min=0, help="Seed of the random numbers.")
+    ] = 0,
     days: Annotated[int, typer.Option("--days", min=1, help="Days simulated per replication.")] = 1,
     warmup_days: Annotated[
         int, typer.Option("--warmup-days", min=0, help="Days simulated first and discarded.")
