@@ -27,21 +27,9 @@ def _need(path: Path) -> None:
 
 @functools.lru_cache(maxsize=1)
 def _bank():
-    import pandas as pd
+    from channelopt.data import read_contacts
 
-    from channelopt.data._bank import read_anonymous_bank
-    from channelopt.data._records import ContactRecords, QualityLog
-
-    log = QualityLog()
-    frames = []
-    for month in FIT_MONTHS:
-        rec = read_anonymous_bank(BANK / f"{month}.txt.gz")
-        log.merge(rec.quality_log)
-        frames.append(rec.frame)
-    frame = pd.concat(frames, ignore_index=True).sort_values("arrival", ignore_index=True)
-    for col in ("channel", "outcome", "agent"):
-        frame[col] = frame[col].astype(str).where(frame[col].notna()).astype("category")
-    return ContactRecords(frame, log, source=str(BANK), tz="Asia/Jerusalem")
+    return read_contacts([BANK / f"{m}.txt.gz" for m in FIT_MONTHS], format="anonymous_bank")
 
 
 def bank():

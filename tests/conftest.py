@@ -24,6 +24,17 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` (the seed contract sweeps) run only when ``-m`` selects them."""
+    if "slow" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="slow: run with -m slow (make test-seeds)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 BUNDLED = ("retail_bank", "telecom", "online_retailer")

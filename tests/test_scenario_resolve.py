@@ -287,13 +287,27 @@ def test_patience_multiplier_keeps_infinite_patience_infinite():
     assert math.isinf(r.patience[0]) and r.patience[1] == 180.0
 
 
-def test_overflow_is_a_scenario_error():
+def test_absurd_magnitudes_are_refused_at_load():
     d = doc()
     d["channels"]["a"]["volume"] = 1e300
     d["periods"]["growth"]["a"] = [1.0, 1e300, 1.0]
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(d)
+    assert {p.path for p in info.value.problems} == {"channels.a.volume", "periods.growth.a.1"}
+
+
+def test_overflow_is_a_scenario_error():
+    # every value in range, but 52 volume effects of x1e6 on top of 1e8 contacts and
+    # growth 1e6 overflow a float: resolve names the channel instead of returning inf
+    d = doc()
+    d["channels"]["a"]["volume"] = 1e8
+    d["periods"]["growth"]["a"] = [1.0, 1e6, 1.0]
+    d["initiatives"] = {
+        f"boost{k}": {"effects": [{"channel": "a", "volume": 1e6}]} for k in range(52)
+    }
     sc = load_scenario(d)
     assert np.isfinite(sc.resolve(0).arrivals).all()
     with pytest.raises(
         ScenarioError, match=r"channels.a: volume or handle time overflows in period 1"
     ):
-        sc.resolve(1)
+        sc.resolve(1, list(sc.initiatives))

@@ -38,12 +38,14 @@ def make_resolved(
     pools: Sequence[tuple[str, Sequence[int], float]] | None = None,
     effort: tuple[float, float, float, float] = (1.0, 5.0, 10.0, 25.0),
     name: str = "test",
+    **extra: object,
 ) -> Resolved:
     """A Resolved with C channels; ``per_interval`` is external arrivals per interval.
 
     ``per_interval`` is either one value per channel (same in every interval) or
     an array (I, C). ``pools``: (name, channel indices, agents); default one
-    dedicated pool per staffed channel with nan agents.
+    dedicated pool per staffed channel with nan agents. ``extra``: further
+    :class:`Resolved` fields (the round-2 keys), passed through as given.
     """
     n_c = len(channels)
     n_i = round(86_400.0 / interval_s)
@@ -100,6 +102,7 @@ def make_resolved(
         effort_handoff=effort[1],
         effort_repeat=effort[2],
         effort_abandoned=effort[3],
+        **extra,
     )
 
 
@@ -170,3 +173,66 @@ def erlang_a_reference(
     served_by = expm(q * target)[: jmax + 1, jmax + 1]
     sl = float(p[k < n].sum() + (p[n : n + jmax + 1] * served_by).sum())
     return {"wait_probability": wait_probability, "abandonment": abandonment, "service_level": sl}
+
+
+def birth_death(births: np.ndarray, deaths: np.ndarray) -> np.ndarray:
+    """Stationary law of a birth-death chain on 0..K (rates k -> k+1 and k -> k-1).
+
+    Computed in log space from detailed balance; ``births[K]`` and
+    ``deaths[0]`` are ignored.
+    """
+    births = np.asarray(births, dtype=float)
+    deaths = np.asarray(deaths, dtype=float)
+    logp = np.zeros(len(births))
+    with np.errstate(divide="ignore"):
+        logp[1:] = np.cumsum(np.log(births[:-1]) - np.log(deaths[1:]))
+    p = np.exp(logp - logp.max())
+    return p / p.sum()
+
+
+def finite_queue_reference(
+    n: int, capacity: int, load: float, aht: float, patience: float = math.inf, balk: float = 0.0
+) -> dict[str, float]:
+    """M/M/n/N+M with balking, exact (birth-death chain, PASTA).
+
+    ``capacity`` = N, contacts in the system (waiting + in service; ``lines``,
+    or ``n + queue_capacity``); an arrival finding all agents busy joins with
+    probability ``1 - balk``. Returns the fractions of offered contacts that
+    are blocked, balk and abandon, and the mean wait of answered contacts.
+    """
+    lam, mu = load / aht, 1.0 / aht
+    theta = 0.0 if math.isinf(patience) else 1.0 / patience
+    k = np.arange(capacity + 1)
+    births = np.where(k < n, lam, lam * (1.0 - balk))
+    deaths = np.minimum(k, n) * mu + np.maximum(k - n, 0) * theta
+    p = birth_death(births, deaths)
+    queued = np.maximum(k - n, 0)
+    blocked = float(p[capacity])
+    balked = float(balk * p[(k >= n) & (k < capacity)].sum())
+    abandoned = float((p * queued).sum() * theta / lam)
+    answered = 1.0 - blocked - balked - abandoned
+    # mean wait of answered contacts: a contact joining behind ``ahead`` others
+    # passes stages i = ahead..0, leaving stage i at rate n mu + i theta (progress)
+    # or theta (its own patience). Competing exponentials: it is served with
+    # probability prod (n mu + i theta) / out_i, and given that, it waited
+    # sum 1 / out_i (a sojourn does not depend on which clock fired).
+    joined = p * np.where(k < n, 1.0, 1.0 - balk)
+    joined[capacity] = 0.0
+    wait_served = 0.0
+    for j in range(n, capacity):
+        ahead = j - n
+        outs = [n * mu + i * theta + theta for i in range(ahead + 1)]
+        served = math.prod((o - theta) / o for o in outs)
+        wait_served += joined[j] * lam * served * sum(1.0 / o for o in outs)
+    average_wait = wait_served / (lam * answered)
+    return {
+        "blocked": blocked,
+        "balked": balked,
+        "abandoned": abandoned,
+        "average_wait": average_wait,
+    }
+
+
+def pollaczek_khinchine_wait(load: float, aht: float, cv: float) -> float:
+    """M/G/1 mean wait in queue: rho E[S] (1 + cv^2) / (2 (1 - rho))."""
+    return load * aht * (1.0 + cv * cv) / (2.0 * (1.0 - load))

@@ -19,7 +19,7 @@ from channelopt.simulation import (
     simulate,
     simulate_resolved,
 )
-from channelopt.simulation._engine import _check_conservation
+from channelopt.simulation._recorder import check_conservation as _check_conservation
 from channelopt.simulation._stats import t_quantile
 from test_simulation import omni_resolved
 from test_simulation_helpers import make_resolved, voice
@@ -33,6 +33,10 @@ FIXED_COLUMNS = [
     "answered",
     "answered_within_target",
     "abandoned",
+    "blocked",
+    "balked",
+    "timed_out",
+    "disconnected",
     "lost",
     "contained",
     "handed_off",
@@ -119,11 +123,11 @@ def test_conservation_balances_hold_and_a_broken_balance_raises(omni_run):
         + c["waiting_end"]
     )
     assert (lhs == rhs).all()
-    assert (c["abandoned"] == c["retrials_scheduled"] + c["lost"]).all()
+    assert (c["abandoned"] + c["closed_lost"] == c["retrials_scheduled"] + c["lost"]).all()
     assert (c["retrials_scheduled"] > 0).all() and (c["repeats_scheduled"] > 0).all()
     broken = c.iloc[0].drop("replication").to_dict()
     broken["lost"] += 1
-    with pytest.raises(ConservationError, match="abandoned = retrials \\+ lost"):
+    with pytest.raises(ConservationError, match="retrials \\+ moved on timeout \\+ lost"):
         _check_conservation(broken)
     assert issubclass(ConservationError, ChannelOptError)
 
@@ -219,9 +223,9 @@ def test_missing_roster_tells_the_user_to_pass_staffing():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"staffing": np.ones((3, 1))}, "'staffing' array must have shape"),
+        ({"staffing": np.ones((3, 1))}, "'staffing' parameter .*array must have shape"),
         ({"staffing": {"nobody": 3}}, "unknown pool"),
-        ({"staffing": {"agents": -1}}, "agents >= 0"),
+        ({"staffing": {"agents": -1}}, "agents must be a number >= 0"),
         ({"staffing": pd.DataFrame({"pool": ["agents"], "agent": [1]})}, "columns pool, interval"),
         ({"replications": 0}, "'replications' parameter"),
         ({"days": 1.5}, "'days' parameter"),
@@ -297,7 +301,8 @@ def test_summary_intervals_use_the_t_distribution(omni_run):
     assert row["mean"] == pytest.approx(x.mean())
     assert row["ci_high"] - row["mean"] == pytest.approx(half)
     assert set(s["measure"]) == {
-        "offered", "answered", "abandoned", "lost", "contained", "handed_off",
+        "offered", "answered", "abandoned", "blocked", "balked", "timed_out",
+        "disconnected", "lost", "contained", "handed_off",
         "service_level", "average_wait", "abandonment", "occupancy",
     }  # fmt: skip
 
@@ -356,6 +361,79 @@ def test_any_small_scenario_conserves_contacts(data, n_c, retrial):
     c = sim.conservation.iloc[0]
     assert c["attempts"] >= c["externals"]
     assert len(sim.intervals) == 24 * n_c
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), retrial=st.sampled_from([0.0, 0.6]))
+def test_any_scenario_with_the_round2_keys_conserves_contacts(data, retrial):
+    # voice (live), chat (concurrent), email (deferred), bot (self-service); two
+    # pools with overflow; every round-2 key drawn. The run raises on any broken
+    # balance (ConservationError); the tables must then agree with the balances.
+    from channelopt.scenario.choices import (
+        AgentSelection,
+        AtClose,
+        ClosedHours,
+        DelayDistribution,
+        OnTimeout,
+        SkillSelection,
+    )
+
+    draw = data.draw
+    n_c = 4
+    kinds = ["live", "concurrent", "deferred", "self_service"]
+    handoff = np.zeros((4, 4))
+    handoff[3, :2] = [0.3, 0.2]
+    handoff[0, 1] = draw(st.floats(0, 0.2))
+    open_mask = np.ones((24, n_c), dtype=bool)
+    open_mask[:8, 0] = open_mask[20:, 0] = False  # voice 08-20
+    open_mask[:6, 1] = False
+    on_timeout = draw(st.sampled_from([OnTimeout.LOST, OnTimeout.RETRY, OnTimeout.TO]))
+    after = draw(st.sampled_from([0.0, 20.0, 300.0]))
+    pools = [("phone", [0], draw(st.integers(0, 4))), ("generalists", [1, 0, 2], 3)]
+    routing = (((0, 0.0), (1, after)), ((1, 0.0),), ((1, 0.0),), ())
+    res = make_resolved(
+        [(f"c{c}", k) for c, k in enumerate(kinds)],
+        per_interval=[draw(st.floats(0.5, 10.0)) for _ in range(n_c)],
+        aht=[600.0, 900.0, 400.0, 0.0],
+        patience=[draw(st.sampled_from([60.0, 900.0, np.inf])), 600.0, np.inf, np.inf],
+        resolution=[draw(st.floats(0.3, 1.0)) for _ in range(n_c)],
+        containment=[0.0, 0.0, 0.0, 0.4],
+        concurrency=[1, 2, 1, 1],
+        stretch=[0.0, draw(st.sampled_from([0.0, 0.4])), 0.0, 0.0],
+        deadline=[np.inf, np.inf, 7200.0, np.inf],
+        open_mask=open_mask,
+        handoff=handoff,
+        repeat_to=np.eye(4) * 0.5 * (np.arange(4) < 3),
+        repeat_delay=1800.0,
+        retrial_probability=retrial,
+        pools=pools,
+        wrap_up=np.array([draw(st.sampled_from([0.0, 45.0])), 30.0, 0.0, 0.0]),
+        balking=np.array([draw(st.sampled_from([0.0, 0.2])), 0.1, 0.0, 0.0]),
+        max_wait=np.array([draw(st.sampled_from([np.inf, 120.0])), 300.0, np.inf, np.inf]),
+        on_timeout=np.array([on_timeout.code, OnTimeout.LOST.code, 0, 0]),
+        on_timeout_target=np.array([2 if on_timeout is OnTimeout.TO else -1, -1, -1, -1]),
+        lines=np.array([draw(st.sampled_from([np.inf, 6.0])), np.inf, np.inf, np.inf]),
+        queue_capacity=np.array([np.inf, draw(st.sampled_from([np.inf, 2.0])), np.inf, np.inf]),
+        at_close=np.array([draw(st.sampled_from(list(AtClose))).code, 1, 0, 0]),
+        routing=routing,
+        pool_skill_selection=np.array([0, draw(st.sampled_from(list(SkillSelection))).code]),
+        pool_agent_selection=np.array([draw(st.sampled_from(list(AgentSelection))).code, 1]),
+        pool_handle_time_factor=np.array([[1.0, 1.0, 1.0, 1.0], [1.2, 1.0, 0.9, 1.0]]),
+        repeat_delay_distribution=draw(st.sampled_from(list(DelayDistribution))),
+        retrial_delay_distribution=draw(st.sampled_from(list(DelayDistribution))),
+        busyness_cv=draw(st.sampled_from([0.0, 0.2])),
+        closed_hours=draw(st.sampled_from(list(ClosedHours))),
+    )
+    staffing = {"phone": [draw(st.integers(0, 4)) for _ in range(24)], "generalists": 3}
+    sim = simulate_resolved(res, staffing=staffing, replications=1, seed=draw(st.integers(0, 99)))
+    c = sim.conservation.iloc[0]
+    df = sim.intervals
+    for name in ("blocked", "balked", "timed_out", "disconnected", "answered", "abandoned"):
+        assert c[name] >= df[name].sum()  # the warm-up day is in the balances only
+    occ = sim.pools["occupancy"].dropna()
+    assert (occ >= 0).all()
+    assert (sim.pools.groupby(["day", "interval", "pool"], observed=True)["occupancy"].sum()
+            <= 1 + 1e-9).all()  # fmt: skip
 
 
 def test_forecast_error_draws_daily_volume_only_when_asked():

@@ -66,12 +66,39 @@ def test_zero_delay_lands_at_once() -> None:
 
 def test_carry_matrix_moves_closed_intervals_to_the_next_open_one() -> None:
     mask = np.array([False, True, False, False, True, False])
-    g = carry_matrix(mask)
+    g = carry_matrix(mask, closed_hours="next_open")
     # column s -> row t: 0->1, 1->1, 2->4, 3->4, 4->4, 5->1 (round midnight)
     want = {0: 1, 1: 1, 2: 4, 3: 4, 4: 4, 5: 1}
     for s, t in want.items():
         assert g[t, s] == 1.0
     assert g.sum() == 6
+
+
+def test_carry_matrix_spreads_closed_intervals_by_the_profile() -> None:
+    mask = np.array([False, True, True, False, True, False])
+    profile = np.array([0.0, 1.0, 3.0, 0.0, 2.0, 0.0])
+    g = carry_matrix(mask, profile)  # spread is the default
+    # 0 -> stretch (1, 2) by 1:3; 3 -> stretch (4,) ; 5 -> round midnight to (1, 2)
+    np.testing.assert_allclose(g[:, 0], [0, 0.25, 0.75, 0, 0, 0])
+    np.testing.assert_allclose(g[:, 3], [0, 0, 0, 0, 1, 0])
+    np.testing.assert_allclose(g[:, 5], [0, 0.25, 0.75, 0, 0, 0])
+    np.testing.assert_allclose(g.sum(axis=0), 1.0)
+    # no profile on the stretch: evenly; lost: closed columns are empty
+    np.testing.assert_allclose(carry_matrix(mask)[:, 0], [0, 0.5, 0.5, 0, 0, 0])
+    lost = carry_matrix(mask, profile, "lost")
+    np.testing.assert_array_equal(lost.sum(axis=0), mask.astype(float))
+    with pytest.raises(ValueError, match="closed_hours"):
+        carry_matrix(mask, profile, "later")
+
+
+@pytest.mark.parametrize(
+    ("delay", "want"),
+    [(2700.0, [0.0, 0.5, 0.5, 0.0]), (1800.0, [0.0, 1.0, 0.0, 0.0]), (6300.0, [0.5, 0, 0, 0.5])],
+)
+def test_constant_delay_lands_one_or_two_intervals_later(delay, want) -> None:
+    # leaving uniformly within a 30-minute interval, a fixed 45-minute delay lands
+    # half in the next interval and half in the one after; 105 min wraps round
+    np.testing.assert_allclose(delay_weights(delay, 1800.0, 4, "constant"), want, atol=1e-12)
 
 
 def test_two_channel_example_solved_by_hand() -> None:
@@ -150,8 +177,10 @@ def test_hand_offs_to_a_closed_channel_wait_for_it_to_open() -> None:
     )
     x = flows(r)
     handoffs = 10.0 * 0.5 * 0.4  # per interval
-    # intervals 6, 7 (evening) and 0, 1 (night) carry to 02 (the first open one)
-    want = np.array([0, 0, 5 * handoffs, handoffs, handoffs, handoffs, 0, 0])
+    # closed_hours: spread (the default): the hand-offs of intervals 6, 7 (evening)
+    # and 0, 1 (night) are spread over the next open stretch 2-5; voice has no
+    # external profile, so evenly: one more interval's worth in each
+    want = np.array([0, 0, 2 * handoffs, 2 * handoffs, 2 * handoffs, 2 * handoffs, 0, 0])
     np.testing.assert_allclose(x[:, 1], want, rtol=1e-12)
     np.testing.assert_allclose(x[:, 0], 10.0)
 

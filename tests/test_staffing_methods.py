@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 
 import channelopt as co
@@ -152,3 +155,119 @@ def test_pooled_meets_every_target_in_its_model_and_flags_shared_channels(retail
     assert p.exact["voice"] is False and "pooled approximation" in p.notes["voice"]
     # cost: pooled never books more than the erlang staffing on this scenario
     assert p.pools["cost"].sum() <= co.staff(retail).pools["cost"].sum() + 1e-6
+
+
+@pytest.fixture(scope="module")
+def two_skills():
+    return co.load_scenario(multiskill_doc(1, 2, 2))
+
+
+@pytest.fixture(scope="module")
+def by_simulation(two_skills):
+    calls = []
+    st = co.staff(
+        two_skills,
+        method="simulation",
+        replications=8,
+        seed=1,
+        progress=lambda done, total, message: calls.append((done, total, message)),
+    )
+    return st, calls
+
+
+def _sl(sc, staffing, seed):
+    s = co.simulate(sc, staffing, replications=8, seed=seed).summary()
+    return s[s.measure == "service_level"].set_index("channel")
+
+
+def test_simulation_staffing_meets_every_target_in_an_independent_simulation(
+    two_skills, by_simulation
+):
+    st, _ = by_simulation
+    assert st.method == "simulation"
+    assert bool(st.simulated["meets"].all())
+    check = _sl(two_skills, st, seed=99)  # new seeds
+    for ch in ("s0", "s1"):
+        assert check.loc[ch, "ci_low"] >= 0.8, check
+    # power: the erlang staffing (each skill sized alone) misses s1 in the same check
+    erlang = _sl(two_skills, co.staff(two_skills), seed=99)
+    assert erlang.loc["s1", "ci_high"] < 0.8, erlang
+
+
+def test_simulation_staffing_is_cheaper_than_pooled_and_reports_its_cost(two_skills, by_simulation):
+    st, calls = by_simulation
+    pooled = co.staff(two_skills, method="pooled")
+    assert st.pools["cost"].sum() < pooled.pools["cost"].sum()
+    assert "method='erlang'" in st.notes["method"]
+    assert calls and all(len(c) == 3 and isinstance(c[2], str) for c in calls)
+    assert calls[-1][0] <= calls[-1][1]
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(replications=1), "'replications' argument of staff must be an integer >= 2"),
+        (dict(confidence=1.5), "'confidence' argument of staff"),
+        (dict(time_limit=0), "'time_limit' argument of staff"),
+    ],
+)
+def test_simulation_options_are_checked(two_skills, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        co.staff(two_skills, method="simulation", **kwargs)
+
+
+def test_simulation_options_need_the_simulation_method(two_skills):
+    with pytest.raises(TypeError, match="only method='simulation' takes"):
+        co.staff(two_skills, replications=5)
+
+
+def test_cli_staff_method_pooled_writes_the_pooled_table(tmp_path):
+    from typer.testing import CliRunner
+
+    from channelopt.cli import app
+
+    bank = Path(__file__).resolve().parents[1] / "scenarios" / "retail_bank.yaml"
+    out = tmp_path / "pooled.csv"
+    res = CliRunner().invoke(app, ["staff", str(bank), "--method", "pooled", "--csv", str(out)])
+    assert res.exit_code == 0, res.output
+    written = pd.read_csv(out)
+    expected = co.staff(co.load_scenario(bank), method="pooled").intervals
+    assert written["agents"].sum() == expected["agents"].sum()
+    bad = CliRunner().invoke(app, ["staff", str(bank), "--method", "exact"])
+    assert bad.exit_code == 2
+    assert "--method must be one of erlang, pooled, simulation" in bad.stderr
+
+
+def _one_voice(volume: int) -> co.Scenario:
+    return co.load_scenario(
+        {
+            "name": "one",
+            "interval": "30min",
+            "channels": {
+                "voice": {
+                    "kind": "live",
+                    "arrivals": [0] * 16 + [volume] * 8 + [0] * 24,
+                    "aht": "3min",
+                    "patience": "4min",
+                    "target": {"service_level": 0.8, "within": "20s"},
+                }
+            },
+        }
+    )
+
+
+def test_model_agreement_agrees_where_the_model_is_exact_and_flags_a_wrong_one():
+    from channelopt.staffing import AGREEMENT_COLUMNS, model_agreement
+
+    sc = _one_voice(100)
+    table = model_agreement(sc, replications=6, seed=4)
+    assert tuple(table.columns) == AGREEMENT_COLUMNS
+    assert set(table["measure"]) == {"service_level", "abandonment", "average_wait", "occupancy"}
+    assert table["agree"].all(), table
+    assert (table["sentence"] == "").all()
+    # the same agents with analytic figures computed for 30 % more calls: the
+    # simulation (at the real volume) does better and the table says so
+    wrong = co.staff(_one_voice(130))
+    bad = model_agreement(sc, wrong, replications=6, seed=4).set_index("measure")
+    assert not bad.loc["service_level", "agree"]
+    assert "pessimistic" in bad.loc["service_level", "sentence"]

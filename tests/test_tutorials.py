@@ -20,7 +20,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TUTORIALS = ROOT / "docs" / "tutorials"
-NAMES = ["planner-what-if.md", "committee-comparison.md", "benchmarks-in-ci.md"]
+NAMES = [
+    "planner-what-if.md",
+    "committee-comparison.md",
+    "benchmarks-in-ci.md",
+    "year-of-calls.md",
+]
+#: tutorials on the real data of ../shared/data (skipped with the reason where absent)
+SHARED_DATA = ROOT.parent / "shared" / "data"
+if not SHARED_DATA.exists():  # a worktree one level deeper than the main checkout
+    SHARED_DATA = ROOT.parent.parent / "shared" / "data"
+NEEDS_DATA = {"year-of-calls.md"}
 
 _BLOCK = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
 
@@ -59,6 +69,11 @@ def test_tutorial_runs(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     import matplotlib
 
     matplotlib.use("Agg")
+    if name in NEEDS_DATA:
+        data = Path(os.environ.get("CHANNELOPT_DATA", SHARED_DATA))
+        if not data.exists():
+            pytest.skip(f"real data not found at {data} (the shared data folder is absent)")
+        monkeypatch.setenv("CHANNELOPT_DATA", str(data.resolve()))
     path = TUTORIALS / name
     blocks = python_blocks(path.read_text())
     assert blocks, f"{name} has no ```python blocks"

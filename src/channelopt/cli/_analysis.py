@@ -54,11 +54,29 @@ def staff(
         ),
     ] = None,
     parquet: ParquetOption = False,
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method",
+            help="'erlang': each channel alone; 'pooled': shared pools sized together "
+            "(analytic); 'simulation': cheapest staffing whose targets hold in the simulation.",
+        ),
+    ] = "erlang",
+    replications: Annotated[
+        int,
+        typer.Option("--replications", "-r", min=2, help="--method simulation: replications."),
+    ] = 20,
+    seed: Annotated[int, typer.Option("--seed", "-s", help="--method simulation: seed.")] = 0,
+    time_limit: Annotated[
+        float | None,
+        typer.Option("--time-limit", help="--method simulation: CPU seconds.", show_default=False),
+    ] = None,
 ) -> None:
     """Agents needed per interval and channel (Erlang C/A, concurrency, deadlines).
 
     Prints the summary per channel and the peak per pool; --csv writes the full
-    interval x channel table.
+    interval x channel table. --method pooled|simulation sizes shared pools
+    together (docs/staffing.md).
     """
     state: State = state_of(ctx)
     with guard(state):
@@ -71,7 +89,14 @@ def staff(
             plan = load_plan(plan_file, scenario)
         from channelopt.staffing import staff as run_staff
 
-        result = run_staff(scenario, period=period, plan=plan)
+        if method not in ("erlang", "pooled", "simulation"):
+            raise BadInputError(
+                f"--method must be one of erlang, pooled, simulation; got {method!r}"
+            )
+        options: dict[str, Any] = {}
+        if method == "simulation":
+            options = {"replications": replications, "seed": seed, "time_limit": time_limit}
+        result = run_staff(scenario, period=period, plan=plan, method=method, **options)
         from channelopt.reporting.tables import pool_summary, staffing_intervals, staffing_summary
 
         state.print(
@@ -80,6 +105,11 @@ def staff(
         pools = pool_summary(result)
         if pools is not None:
             state.print(frame_table(pools, "pools (peak interval)"))
+        if result.simulated is not None:
+            state.print(frame_table(result.simulated, "targets in the simulation"))
+        for key, note in dict(result.notes).items():
+            if key == "method":
+                state.print(note)
         if csv is not None:
             from ._common import write_frame
 
@@ -94,7 +124,9 @@ def simulate(
     replications: Annotated[
         int, typer.Option("--replications", "-r", min=1, help="Independent replications.")
     ] = 20,
-    seed: Annotated[int, typer.Option("--seed", "-s", help="Seed of the random numbers.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", "-s", min=0, help="Seed of the random numbers.")
+    ] = 0,
     days: Annotated[int, typer.Option("--days", min=1, help="Days simulated per replication.")] = 1,
     warmup_days: Annotated[
         int, typer.Option("--warmup-days", min=0, help="Days simulated first and discarded.")

@@ -39,6 +39,7 @@ __all__ = [
     "frame_table",
     "guard",
     "load",
+    "positive_seconds",
     "progress_bar",
     "state_of",
     "write_frame",
@@ -115,6 +116,7 @@ def guard(state: State) -> Iterator[None]:
     the traceback.
     """
     from channelopt.errors import ChannelOptError, ScenarioError
+    from channelopt.reporting._atomic import OutputPathError
 
     try:
         yield
@@ -126,12 +128,21 @@ def guard(state: State) -> Iterator[None]:
     except ScenarioError as exc:
         _report(state, exc, "invalid input")
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    except (BadInputError, FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
+    except (
+        BadInputError,
+        OutputPathError,
+        FileNotFoundError,
+        IsADirectoryError,
+        NotADirectoryError,
+    ) as exc:
         _report(state, exc, "bad input")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except ChannelOptError as exc:
-        _report(state, exc, type(exc).__name__)
-        raise typer.Exit(EXIT_FAILURE) from None
+        # errors of the library that are the user's to fix (an unreachable scheduler
+        # address, ...) say so with a class attribute ``bad_input = True``
+        bad = bool(getattr(exc, "bad_input", False))
+        _report(state, exc, "bad input" if bad else type(exc).__name__)
+        raise typer.Exit(EXIT_BAD_INPUT if bad else EXIT_FAILURE) from None
     except Exception as exc:
         _report(state, exc, f"unexpected error ({type(exc).__name__})")
         if not state.debug:
@@ -310,6 +321,15 @@ def frame_table(
     if len(data) > max_rows:
         table.caption = f"{len(data) - max_rows} more rows not shown (see the CSV output)"
     return table
+
+
+def positive_seconds(value: float | None) -> float | None:
+    """Option callback: a time limit in seconds must be > 0 (omitted: no limit)."""
+    if value is not None and not value > 0:
+        raise typer.BadParameter(
+            f"must be a number of seconds > 0 (omit it for no limit); got {value}"
+        )
+    return value
 
 
 def env_single_thread() -> None:

@@ -15,6 +15,7 @@ from ._common import (
     frame_table,
     guard,
     load,
+    positive_seconds,
     progress_bar,
     state_of,
 )
@@ -69,7 +70,12 @@ def optimize(
     ] = None,
     solver: Annotated[str, typer.Option("--solver", help="MILP solver: highs or cbc.")] = "highs",
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", min=0, help="Solver time limit in seconds.")
+        float | None,
+        typer.Option(
+            "--time-limit",
+            callback=positive_seconds,
+            help="Solver time limit in seconds (> 0).",
+        ),
     ] = None,
     output: Annotated[
         Path | None,
@@ -161,7 +167,9 @@ def compare(
     replications: Annotated[
         int, typer.Option("--replications", "-r", min=1, help="Replications when simulating.")
     ] = 10,
-    seed: Annotated[int, typer.Option("--seed", "-s", help="Seed of the random numbers.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", "-s", min=0, help="Seed of the random numbers.")
+    ] = 0,
     csv: Annotated[
         Path | None,
         typer.Option("--csv", help="Write the comparison table to this CSV.", show_default=False),

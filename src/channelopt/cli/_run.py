@@ -16,6 +16,7 @@ from ._common import (
     State,
     guard,
     load,
+    positive_seconds,
     progress_bar,
     state_of,
     write_frame,
@@ -47,7 +48,7 @@ def report(
         int, typer.Option("--replications", "-r", min=1, help="Replications when simulating.")
     ] = 5,
     days: Annotated[int, typer.Option("--days", min=1, help="Days per replication.")] = 1,
-    seed: Annotated[int, typer.Option("--seed", "-s", help="Seed of the simulation.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Seed of the simulation.")] = 0,
     period: Annotated[int, typer.Option("--period", "-p", help="Period for staffing.")] = 0,
 ) -> None:
     """Write one self-contained HTML report (figures as inline SVG, no network needed)."""
@@ -97,14 +98,19 @@ def run(
         int, typer.Option("--replications", "-r", min=1, help="Simulation replications.")
     ] = 5,
     days: Annotated[int, typer.Option("--days", min=1, help="Simulated days per replication.")] = 1,
-    seed: Annotated[int, typer.Option("--seed", "-s", help="Seed of the simulation.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Seed of the simulation.")] = 0,
     budget: Annotated[
         float | None,
         typer.Option("--budget", "-b", min=0, help="Initiative budget (default: the scenario's)."),
     ] = None,
     solver: Annotated[str, typer.Option("--solver", help="MILP solver: highs or cbc.")] = "highs",
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", min=0, help="Solver time limit in seconds.")
+        float | None,
+        typer.Option(
+            "--time-limit",
+            callback=positive_seconds,
+            help="Solver time limit in seconds (> 0).",
+        ),
     ] = None,
     pareto: Annotated[
         bool,

@@ -110,7 +110,7 @@ def sweep(
     replications: Annotated[
         int, typer.Option("--replications", "-r", min=1, help="Replications (simulate).")
     ] = 10,
-    seed: Annotated[int, typer.Option("--seed", "-s", help="Root seed.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed.")] = 0,
     period: Annotated[int, typer.Option("--period", "-p", help="Period (staff, simulate).")] = 0,
     plan_file: Annotated[
         Path | None,
@@ -121,11 +121,20 @@ def sweep(
         typer.Option("--csv", help="Write the sweep table to this CSV file.", show_default=False),
     ] = None,
     parquet: ParquetOption = False,
+    allow_failures: Annotated[
+        bool,
+        typer.Option(
+            "--allow-failures",
+            help="Exit 0 even when some cases failed (default: exit 1 after writing the table).",
+        ),
+    ] = False,
 ) -> None:
     """Run one engine over a grid of scenario changes; one row per case (x channel).
 
-    A failing case records its error in its row and the others finish; Ctrl-C
-    keeps the finished rows (written to --csv) and exits 130.
+    A failing case records its error in its row and the others finish; the
+    table is written and the command exits 1 when any case failed (0 with
+    --allow-failures). Ctrl-C keeps the finished rows (written to --csv) and
+    exits 130.
     """
     state: State = state_of(ctx)
     with guard(state):
@@ -176,6 +185,17 @@ def sweep(
         if table.attrs.get("interrupted"):
             state.err.print("[yellow]interrupted[/]: the table holds the cases finished so far")
             raise typer.Exit(130)
+        if failed and not allow_failures:
+            # A sweep with lost or failed cases is not a success (scripts and CI
+            # must notice); the table with the error rows is written above.
+            cases = table.attrs.get("failed_cases", failed)
+            state.err.print(
+                f"error: {cases} of {table['case'].nunique()} cases failed (see the error "
+                "column); exit 1 (--allow-failures to exit 0)",
+                markup=False,
+                highlight=False,
+            )
+            raise typer.Exit(1)
 
 
 _PROVENANCE = ("scenario", "content_hash", "channelopt_version", "seed", "case_seed", "changes")

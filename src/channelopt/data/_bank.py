@@ -11,7 +11,7 @@ import csv
 import gzip
 import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -285,14 +285,17 @@ def _has_pyarrow() -> bool:
 
 
 def read_anonymous_bank(
-    path: str | os.PathLike[str], *, progress: Progress | None = None
+    path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    *,
+    progress: Progress | None = None,
 ) -> ContactRecords:
     """Read the Anonymous Bank call records (a monthly ``.txt[.gz]`` file or their folder).
 
     Parameters
     ----------
-    path : path-like
-        A file, or a folder whose ``*.txt`` / ``*.txt.gz`` files are read in name order.
+    path : path-like or sequence of path-like
+        A file, a folder whose ``*.txt`` / ``*.txt.gz`` files are read in name order,
+        or a list of files (e.g. only the months used for fitting).
     progress : callable, optional
         ``progress(done, total, message)`` with compressed bytes read.
 
@@ -306,7 +309,14 @@ def read_anonymous_bank(
     DataError
         A file cannot be read; names the file, line and field.
     """
-    files = _bank_files(Path(path))
+    if isinstance(path, str | os.PathLike):
+        files = _bank_files(Path(path))
+        source = str(path)
+    else:
+        files = [f for p in path for f in _bank_files(Path(p))]
+        source = ", ".join(str(p) for p in path)
+        if not files:
+            raise DataError("no files given")
     total = sum(p.stat().st_size for p in files)
     done = 0
     log = QualityLog()
@@ -362,7 +372,7 @@ def read_anonymous_bank(
             progress(done, total, p.name)
     frame = pd.concat(parts, ignore_index=True) if parts else _empty()
     frame = frame.sort_values("arrival", kind="stable", ignore_index=True)
-    return ContactRecords(_categorise(frame), log, source=str(path), tz=BANK_TZ)
+    return ContactRecords(_categorise(frame), log, source=source, tz=BANK_TZ)
 
 
 def _line_of(message: str) -> int | None:

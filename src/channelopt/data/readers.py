@@ -45,7 +45,7 @@ OUTCOME_WORDS: dict[str, str] = {
 
 
 def read_contacts(
-    path_or_frame: str | os.PathLike[str] | pd.DataFrame,
+    path_or_frame: str | os.PathLike[str] | list[Any] | pd.DataFrame,
     mapping: Mapping[str, str] | None = None,
     format: str | None = None,
     *,
@@ -57,9 +57,9 @@ def read_contacts(
 
     Parameters
     ----------
-    path_or_frame : path-like or pandas.DataFrame
-        A CSV file (``.csv`` or ``.csv.gz``), a Parquet file, a folder (Anonymous
-        Bank format) or a DataFrame.
+    path_or_frame : path-like, list of path-like, or pandas.DataFrame
+        A CSV file (``.csv`` or ``.csv.gz``), a Parquet file, a folder or a list of
+        files (Anonymous Bank format) or a DataFrame.
     mapping : mapping, optional
         Canonical column -> column of the source, e.g. ``{"arrival": "start_time"}``.
         Columns already named canonically need no entry.
@@ -96,6 +96,8 @@ def read_contacts(
         if isinstance(path_or_frame, pd.DataFrame):
             raise DataError("format='anonymous_bank' reads files; pass a path")
         return read_anonymous_bank(path_or_frame, progress=progress)
+    if isinstance(path_or_frame, list | tuple):
+        raise DataError("a list of files is read with format='anonymous_bank' only")
     if isinstance(path_or_frame, pd.DataFrame):
         return _from_frame(path_or_frame, mapping or {}, "<DataFrame>", tz, channel)
     p = Path(path_or_frame)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..scenario.kinds import kind_spec
 from ._common import _initiative
 
 __all__ = ["PeriodMeasure", "clear_cache", "measure_period", "measure_starts"]
@@ -167,7 +168,7 @@ def _reduce(resolved: Any, result: Any, *, given: bool) -> PeriodMeasure:
     # channels). An email's time to response is its deadline's business, not
     # minutes of a customer's effort: counted per minute it would swamp every
     # other weight (docs/semantics.md, "Customer effort").
-    queue_wait = np.array([str(k) in ("live", "concurrent") for k in resolved.kinds], dtype=float)
+    queue_wait = np.array([kind_spec(k).queues for k in resolved.kinds], dtype=float)
     effort = (
         resolved.effort_wait_minute * np.where(queue_wait > 0, wait_min_c, 0.0)
         + resolved.effort_handoff * handed_c

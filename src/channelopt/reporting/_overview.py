@@ -13,6 +13,7 @@ __all__ = ["channel_overview", "describe_targets"]
 
 def describe_targets(resolved: Resolved, c: int) -> str:
     """The targets of channel ``c`` of a ``Resolved`` as short human text."""
+    from channelopt.scenario.kinds import kind_spec
     from channelopt.units import format_duration
 
     r = resolved
@@ -32,7 +33,7 @@ def describe_targets(resolved: Resolved, c: int) -> str:
     dl = float(r.target_within_deadline[c])
     if not math.isnan(dl):
         parts.append(f"{dl:.0%} within {format_duration(float(r.deadline[c]))}")
-    if str(r.kinds[c]) == "self_service":
+    if kind_spec(r.kinds[c]).contains:
         parts.append(f"contains {float(r.containment[c]):.0%}")
     return ", ".join(parts) or "-"
 

@@ -41,8 +41,6 @@ __all__ = [
     "staffing_table",
 ]
 
-_STAFFED_QUEUES = ("live", "concurrent")
-
 
 # --------------------------------------------------------------------------- staffing
 
@@ -149,11 +147,13 @@ def service_level_curves(
     """
     from channelopt import queueing as q
 
+    from ..scenario.kinds import kind_spec
+
     r = resolved
     table = staffing_intervals(staffing) if staffing is not None else None
     rows: list[dict[str, Any]] = []
     for c, name in enumerate(r.channels):
-        if str(r.kinds[c]) not in _STAFFED_QUEUES:
+        if not kind_spec(r.kinds[c]).queues:
             continue
         aht = float(r.aht[c])
         conc = int(r.concurrency[c])
@@ -238,13 +238,14 @@ def journey_flows(resolved: Resolved, staffing: Any = None) -> pd.DataFrame:
         have the outcome as ``target``. Per channel, the outgoing rows add up
         to its offered volume.
     """
+    from ..scenario.kinds import kind_spec
+
     r = resolved
     C = r.n_channels
     external = r.arrivals.sum(axis=0)
     H = np.asarray(r.handoff, float)
     R = np.asarray(r.repeat_to, float)
-    kinds = [str(k) for k in r.kinds]
-    is_self = np.array([k == "self_service" for k in kinds])
+    is_self = np.array([kind_spec(k).contains for k in r.kinds], dtype=bool)
     cont = np.where(is_self, np.asarray(r.containment, float), 0.0)
     res = np.asarray(r.resolution, float)
     p_retry = float(r.retrial_probability)
@@ -542,7 +543,9 @@ def _queue_channels(evaluation: Any, scenario: Any = None) -> set[str] | None:
     channels = getattr(sc, "channels", None)
     if channels is None:
         return None
-    return {n for n, ch in channels.items() if str(ch.kind) in _STAFFED_QUEUES}
+    from ..scenario.kinds import kind_spec
+
+    return {n for n, ch in channels.items() if kind_spec(ch.kind).queues}
 
 
 def period_overview(evaluation: Any, scenario: Any = None) -> pd.DataFrame:

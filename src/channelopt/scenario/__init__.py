@@ -9,12 +9,23 @@ initiative schedule with optional agents per pool and period.
 
 from __future__ import annotations
 
+from .choices import (
+    AgentSelection,
+    AtClose,
+    ClosedHours,
+    DelayDistribution,
+    DistributionFamily,
+    OnTimeout,
+    SkillSelection,
+)
 from .fields import TargetMode
 from .io import load_scenario
 from .models import (
     Budget,
+    Busyness,
     Channel,
     Cost,
+    Distribution,
     Economics,
     Effect,
     Experience,
@@ -25,36 +36,50 @@ from .models import (
     Pool,
     Repeats,
     Retrials,
+    Route,
     Scenario,
     Shift,
     Target,
     Targets,
+    TimeoutTo,
 )
 from .plan import Plan, load_plan
-from .resolved import ChannelKind, Resolved
+from .resolved import ChannelKind, DistributionSpec, Resolved
 
 __all__ = [
+    "AgentSelection",
+    "AtClose",
     "Budget",
+    "Busyness",
     "Channel",
     "ChannelKind",
+    "ClosedHours",
     "Cost",
+    "DelayDistribution",
+    "Distribution",
+    "DistributionFamily",
+    "DistributionSpec",
     "Economics",
     "Effect",
     "Experience",
     "HandoffFactor",
     "Initiative",
     "Journeys",
+    "OnTimeout",
     "Periods",
     "Plan",
     "Pool",
     "Repeats",
     "Resolved",
     "Retrials",
+    "Route",
     "Scenario",
     "Shift",
+    "SkillSelection",
     "Target",
     "TargetMode",
     "Targets",
+    "TimeoutTo",
     "load_plan",
     "load_scenario",
 ]

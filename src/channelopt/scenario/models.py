@@ -14,10 +14,12 @@ tuples and mappings are read-only ``MappingProxyType`` views.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
 import math
 import os
+import typing
 from collections.abc import Iterable, Mapping
 from enum import Enum
 from pathlib import Path
@@ -27,34 +29,60 @@ import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, PrivateAttr
 
 from ..units import SECONDS_PER_DAY, format_duration, interval_grid, parse_opening_hours
+from .choices import (
+    AgentSelection,
+    AtClose,
+    ClosedHours,
+    DelayDistribution,
+    DistributionFamily,
+    OnTimeout,
+    SkillSelection,
+)
 from .fields import (
-    Count,
+    CV,
+    DURATION,
+    FTE,
+    Agents,
+    Concurrency,
+    Days,
     FrozenDict,
+    Growth,
+    Hours,
     Interval,
+    Lines,
+    Money,
     Multiplier,
     Name,
-    NonNegative,
-    NonNegativeInt,
-    Number,
+    NonNegativeDuration,
     OpeningHours,
     Patience,
-    Positive,
+    PeriodCount,
+    PeriodOffset,
+    Places,
+    Points,
     PositiveDuration,
     Probability,
+    Rate,
     Shrinkage,
+    SignedMoney,
+    Stretch,
     TargetMode,
     Text,
+    Volume,
+    Weight,
     Within,
 )
-from .resolved import ChannelKind
+from .kinds import ChannelKind, kind_spec
 
 if TYPE_CHECKING:
     from .resolved import Resolved
 
 __all__ = [
     "Budget",
+    "Busyness",
     "Channel",
     "Cost",
+    "Distribution",
     "Economics",
     "Effect",
     "Experience",
@@ -65,10 +93,12 @@ __all__ = [
     "Pool",
     "Repeats",
     "Retrials",
+    "Route",
     "Scenario",
     "Shift",
     "Target",
     "Targets",
+    "TimeoutTo",
 ]
 
 #: working days per period for each ``periods.length`` label (default of ``periods.days``)
@@ -92,7 +122,7 @@ def _readonly(value: dict[str, Any]) -> Mapping[str, Any]:
 
 def _enum_validator(enum: type[Enum]) -> PlainValidator:
     def check(value: Any) -> Any:
-        options = [e.value for e in enum]  # type: ignore[attr-defined]
+        options = [e.value for e in enum]
         if isinstance(value, enum):
             return value
         if isinstance(value, str) and value in options:
@@ -114,11 +144,72 @@ def _period_length(value: Any) -> str:
 
 Kind = Annotated[ChannelKind, _enum_validator(ChannelKind)]
 Mode = Annotated[TargetMode, _enum_validator(TargetMode)]
+Family = Annotated[DistributionFamily, _enum_validator(DistributionFamily)]
+AtCloseChoice = Annotated[AtClose, _enum_validator(AtClose)]
+SkillChoice = Annotated[SkillSelection, _enum_validator(SkillSelection)]
+AgentChoice = Annotated[AgentSelection, _enum_validator(AgentSelection)]
+DelayChoice = Annotated[DelayDistribution, _enum_validator(DelayDistribution)]
+ClosedChoice = Annotated[ClosedHours, _enum_validator(ClosedHours)]
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(
         frozen=True, extra="forbid", populate_by_name=True, arbitrary_types_allowed=True
+    )
+
+
+class Distribution(_Model):
+    """Shape of a handle-time or patience distribution; its mean is ``aht`` or ``patience``.
+
+    Which parameters each ``distribution`` takes is checked by the loader
+    (docs/scenario-format.md, "Distributions"). For ``uniform``, ``triangular``
+    and ``empirical`` the shape's own mean must agree with ``aht``/``patience``
+    within 1 %; the engines then scale the shape so that its mean is exactly
+    the (possibly effect-scaled) ``aht``/``patience``.
+    """
+
+    distribution: Family = DistributionFamily.EXPONENTIAL
+    cv: CV | None = None  #: coefficient of variation (lognormal, gamma)
+    min: NonNegativeDuration | None = None  #: uniform, triangular (s)
+    mode: NonNegativeDuration | None = None  #: triangular (s)
+    max: NonNegativeDuration | None = None  #: uniform, triangular (s)
+    samples: tuple[NonNegativeDuration, ...] | None = None  #: empirical (s)
+
+
+class TimeoutTo(_Model):
+    """``on_timeout: {to: channel}``: a timed-out contact moves to ``to``."""
+
+    to: Name
+
+
+def _on_timeout(value: Any) -> OnTimeout | TimeoutTo:
+    if isinstance(value, OnTimeout | TimeoutTo):
+        return value
+    if isinstance(value, str) and value in (OnTimeout.LOST.value, OnTimeout.RETRY.value):
+        return OnTimeout(value)
+    if isinstance(value, Mapping):
+        return TimeoutTo.model_validate(value)
+    close = difflib.get_close_matches(str(value), ["lost", "retry"], n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise ValueError(f"expected 'lost', 'retry' or {{to: <channel>}}, got {value!r}{hint}")
+
+
+class Route(_Model):
+    """One step of a channel's ``routing``: a pool, eligible once the contact waited ``after``."""
+
+    pool: Name
+    after: NonNegativeDuration = 0.0  #: s; 0 = at once
+
+
+def _route(value: Any) -> Route:
+    if isinstance(value, Route):
+        return value
+    if isinstance(value, str):
+        return Route(pool=value)
+    if isinstance(value, Mapping):
+        return Route.model_validate(value)
+    raise ValueError(
+        f"expected a pool name or {{pool: <name>, after: <duration>}}, got {value!r}"[:200]
     )
 
 
@@ -137,31 +228,42 @@ class Channel(_Model):
     """One channel. Which keys fit which ``kind`` is listed in docs/scenario-format.md."""
 
     kind: Kind
-    volume: NonNegative | None = None  #: contacts per day
-    arrivals: tuple[NonNegative, ...] | None = None  #: contacts per interval (instead of volume)
-    profile: tuple[NonNegative, ...] | None = None  #: intraday shape (normalised)
+    volume: Volume | None = None  #: contacts per day
+    arrivals: tuple[Volume, ...] | None = None  #: contacts per interval (instead of volume)
+    profile: tuple[Weight, ...] | None = None  #: intraday shape (normalised)
     aht: PositiveDuration | None = None  #: mean handle time (s); None for self-service
-    aht_cv: NonNegative = 1.0  #: coefficient of variation of handle time (simulation)
+    aht_cv: CV = 1.0  #: coefficient of variation of handle time (simulation)
     patience: Patience = None  #: mean patience (s); None = infinitely patient
     target: Target = Field(default_factory=Target)
     resolution: Probability = 1.0  #: P(resolved | served, not handed off)
-    forecast_error: NonNegative = 0.0  #: coefficient of variation of daily volume
-    concurrency: Count = 1  #: concurrent channels: contacts an agent carries at once
-    concurrency_stretch: NonNegative = 0.0
+    forecast_error: CV = 0.0  #: coefficient of variation of daily volume
+    concurrency: Concurrency = 1  #: concurrent channels: contacts an agent carries at once
+    concurrency_stretch: Stretch = 0.0
     deadline: PositiveDuration | None = None  #: deferred channels (s)
     containment: Probability | None = None  #: self-service: P(contained)
     open: OpeningHours | None = None  #: overrides the scenario's opening hours
+    handle_time: Distribution | None = None  #: shape of handle time; None: from ``aht_cv``
+    wrap_up: NonNegativeDuration = 0.0  #: after-contact work (s): agent busy, customer gone
+    patience_distribution: Distribution | None = None  #: shape of patience; None: exponential
+    balking: Probability = 0.0  #: P(leaves at once when it would have to wait)
+    max_wait: PositiveDuration | None = None  #: the system ends a wait this long (s)
+    on_timeout: Annotated[OnTimeout | TimeoutTo, PlainValidator(_on_timeout)] = OnTimeout.LOST
+    lines: Lines | None = None  #: trunk lines: waiting + in service; None = unlimited
+    queue_capacity: Places | None = None  #: most contacts waiting; None = unlimited
+    at_close: AtCloseChoice = AtClose.SERVE
+    routing: tuple[Annotated[Route, PlainValidator(_route)], ...] | None = None
 
     @property
     def staffed(self) -> bool:
         """Whether agents serve this channel (every kind but self-service)."""
-        return self.kind is not ChannelKind.SELF_SERVICE
+        return kind_spec(self.kind).staffed
 
 
 class Repeats(_Model):
     """Where unresolved contacts come back, and after how long."""
 
-    delay: PositiveDuration = SECONDS_PER_DAY  #: mean exponential delay (s)
+    delay: PositiveDuration = SECONDS_PER_DAY  #: mean delay (s)
+    delay_distribution: DelayChoice = DelayDistribution.EXPONENTIAL
     to: Annotated[
         dict[Name, Annotated[dict[Name, Probability], AfterValidator(_readonly)]],
         AfterValidator(_readonly),
@@ -172,7 +274,8 @@ class Retrials(_Model):
     """Abandoned contacts that try again in the same channel."""
 
     probability: Probability = 0.0
-    delay: PositiveDuration = 300.0  #: mean exponential delay (s)
+    delay: PositiveDuration = 300.0  #: mean delay (s)
+    delay_distribution: DelayChoice = DelayDistribution.EXPONENTIAL
 
 
 class Journeys(_Model):
@@ -190,26 +293,27 @@ class Pool(_Model):
     """A group of agents sharing skills; ``skills`` order is routing priority."""
 
     skills: tuple[Name, ...]
-    agents: NonNegativeInt | None = (
-        None  #: today's roster on duty per open interval; None = unknown
-    )
-    max_agents: NonNegativeInt | None = None  #: headcount cap on duty; None = no cap
-    cost_per_hour: NonNegative = 0.0  #: money per paid FTE hour
+    agents: Agents | None = None  #: today's roster on duty per open interval; None = unknown
+    max_agents: Agents | None = None  #: headcount cap on duty; None = no cap
+    cost_per_hour: Money = 0.0  #: money per paid FTE hour
     shrinkage: Shrinkage = 0.0  #: fraction of paid time not on contacts
-    hires_per_period: NonNegative | None = None  #: FTE; None = no cap
+    hires_per_period: FTE | None = None  #: FTE; None = no cap
     attrition: Probability = 0.0  #: fraction of FTE lost per period
+    skill_selection: SkillChoice = SkillSelection.PRIORITY
+    agent_selection: AgentChoice = AgentSelection.LONGEST_IDLE
+    handle_time_factor: Annotated[dict[Name, Multiplier], AfterValidator(_readonly)] = Field(
+        default_factory=FrozenDict
+    )  #: channel -> factor on its handle time when this pool serves it
 
 
 class Periods(_Model):
     """The planning horizon."""
 
-    count: Count = 1
+    count: PeriodCount = 1
     length: Annotated[str, PlainValidator(_period_length)] = "quarter"
-    days: Positive = float(PERIOD_DAYS["quarter"])  #: working days per period
-    hours_per_fte: Positive = (
-        PERIOD_DAYS["quarter"] * HOURS_PER_DAY
-    )  #: paid hours per FTE per period
-    growth: Annotated[dict[Name, tuple[Positive, ...]], AfterValidator(_readonly)] = Field(
+    days: Days = float(PERIOD_DAYS["quarter"])  #: working days per period
+    hours_per_fte: Hours = PERIOD_DAYS["quarter"] * HOURS_PER_DAY  #: paid hours per FTE per period
+    growth: Annotated[dict[Name, tuple[Growth, ...]], AfterValidator(_readonly)] = Field(
         default_factory=FrozenDict
     )
 
@@ -222,8 +326,8 @@ class Periods(_Model):
 class Cost(_Model):
     """Money an initiative costs (currency of the scenario)."""
 
-    upfront: NonNegative = 0.0  #: money when the initiative starts
-    per_period: NonNegative = 0.0  #: money in every period from the start on
+    upfront: Money = 0.0  #: money when the initiative starts
+    per_period: Money = 0.0  #: money in every period from the start on
 
 
 class Shift(_Model):
@@ -264,12 +368,33 @@ class Initiative(_Model):
     """Something that can be funded: costs, timing, effects and dependencies."""
 
     cost: Cost = Field(default_factory=Cost)
-    value_per_period: Number = 0.0  #: money per period in force not captured by the model
-    lead_time: NonNegativeInt = 0  #: periods between start and first effect
-    ramp: NonNegativeInt = 0  #: periods to full effect (0 or 1: full at once)
+    value_per_period: SignedMoney = 0.0  #: money per period in force not captured by the model
+    lead_time: PeriodOffset = 0  #: periods between start and first effect
+    ramp: PeriodOffset = 0  #: periods to full effect (0 or 1: full at once)
     effects: tuple[Effect, ...] = ()
     requires: tuple[Name, ...] = ()
     excludes: tuple[Name, ...] = ()
+
+    @property
+    def ramp_periods(self) -> int:
+        """Periods over which the effects grow to full size (``ramp``, at least 1)."""
+        return max(self.ramp, 1)
+
+    def first_period(self, start: int) -> int:
+        """First period in which the effects are in force when started in ``start``."""
+        return start + self.lead_time
+
+    def fractions(self, start: int | None, count: int) -> np.ndarray:
+        """Fraction in force in each period ``0 .. count-1`` when started in ``start``.
+
+        The vector form of :meth:`fraction`: ``min(1, (t - s - L + 1) / max(R, 1))``
+        for ``t >= s + L``, else 0; all zeros when ``start`` is None.
+        """
+        t = np.arange(count, dtype=float)
+        if start is None:
+            return np.zeros(count)
+        done = t - start - self.lead_time + 1
+        return np.clip(done / self.ramp_periods, 0.0, 1.0)
 
     def fraction(self, start: int | None, period: int) -> float:
         """Fraction of the effects in force in ``period`` when started in ``start``."""
@@ -284,33 +409,58 @@ class Initiative(_Model):
 class Economics(_Model):
     """Money per lost contact and per repeat; the annual discount rate."""
 
-    value_per_lost_contact: NonNegative = 0.0
-    value_per_repeat: NonNegative = 0.0
-    discount_rate: NonNegative = 0.0  #: per year
+    value_per_lost_contact: Money = 0.0
+    value_per_repeat: Money = 0.0
+    discount_rate: Rate = 0.0  #: per year
 
 
 class Experience(_Model):
     """Customer-effort points per minute waited, hand-off, repeat, abandonment; money per point."""
 
-    wait_minute: NonNegative = 0.0
-    handoff: NonNegative = 0.0
-    repeat: NonNegative = 0.0
-    abandoned: NonNegative = 0.0
-    value_per_point: NonNegative = 0.0
+    wait_minute: Points = 0.0
+    handoff: Points = 0.0
+    repeat: Points = 0.0
+    abandoned: Points = 0.0
+    value_per_point: Money = 0.0
 
 
 class Budget(_Model):
     """Bounds on initiative spending (None = unlimited)."""
 
-    total: NonNegative | None = None  #: None = unlimited
-    per_period: tuple[NonNegative, ...] | None = None  #: None = unlimited
+    total: Money | None = None  #: None = unlimited
+    per_period: tuple[Money, ...] | None = None  #: None = unlimited
+
+    def limits(self, count: int) -> tuple[float, np.ndarray]:
+        """(total, per-period array of length ``count``); ``inf`` where unbounded."""
+        total = math.inf if self.total is None else float(self.total)
+        if self.per_period is None:
+            return total, np.full(count, math.inf)
+        return total, np.asarray(self.per_period, dtype=float)
 
 
 class Targets(_Model):
     """Whether service targets are hard constraints or priced per point missed."""
 
     mode: Mode = TargetMode.HARD
-    penalty_per_point_below: NonNegative | None = None
+    penalty_per_point_below: Money | None = None
+
+    @property
+    def soft(self) -> bool:
+        """Whether targets are priced (``mode: soft``) rather than constraints."""
+        return self.mode is TargetMode.SOFT
+
+    @property
+    def penalty(self) -> float:
+        """Money per service-level point missed, per channel and period (0 when hard)."""
+        if not self.soft or self.penalty_per_point_below is None:
+            return 0.0
+        return float(self.penalty_per_point_below)
+
+
+class Busyness(_Model):
+    """One day-level volume factor shared by every channel (gamma, mean 1)."""
+
+    cv: CV = 0.0  #: coefficient of variation of the factor; 0 = none
 
 
 class Scenario(_Model):
@@ -347,10 +497,14 @@ class Scenario(_Model):
     experience: Experience = Field(default_factory=Experience)
     budget: Budget = Field(default_factory=Budget)
     targets: Targets = Field(default_factory=Targets)
+    busyness: Busyness = Field(default_factory=Busyness)
+    closed_hours: ClosedChoice = ClosedHours.SPREAD
 
     _source: str | None = PrivateAttr(default=None)
     _hash: str | None = PrivateAttr(default=None)
     _base: Any = PrivateAttr(default=None)  # cached base arrivals (see resolve.py)
+    _static: Any = PrivateAttr(default=None)  # cached period-independent arrays (resolve.py)
+    _facts: Any = PrivateAttr(default=None)  # cached planning facts (fraction_table, costs)
 
     # --- identity -------------------------------------------------------------------------
 
@@ -419,6 +573,69 @@ class Scenario(_Model):
         t = np.arange(self.n_periods, dtype=float)
         return (1.0 + self.economics.discount_rate) ** (-t * self.periods.years)
 
+    # --- facts for planning -----------------------------------------------------------------
+
+    @property
+    def initiative_names(self) -> tuple[str, ...]:
+        """Initiative names in file order (the initiative order of the planning arrays)."""
+        return tuple(self.initiatives)
+
+    def budget_limits(self) -> tuple[float, np.ndarray]:
+        """(total, per-period array, shape (T,)) bounding initiative spending; ``inf`` = none."""
+        return self.budget.limits(self.n_periods)
+
+    def initiative_costs(self) -> dict[str, np.ndarray]:
+        """Per initiative (file order), read-only arrays of shape (N,).
+
+        Keys ``upfront`` (money when started), ``per_period`` (money in every
+        period from the start on), ``value_per_period`` (money per period while in
+        force, not captured by the model), ``lead_time`` and ``ramp`` (periods;
+        ``ramp`` at least 1, as the ramp rule uses it).
+        """
+        cached = self._cache("costs")
+        if cached is not None:
+            return cached
+        inis = list(self.initiatives.values())
+        out = {
+            "upfront": np.array([i.cost.upfront for i in inis], dtype=float),
+            "per_period": np.array([i.cost.per_period for i in inis], dtype=float),
+            "value_per_period": np.array([i.value_per_period for i in inis], dtype=float),
+            "lead_time": np.array([i.lead_time for i in inis], dtype=np.int64),
+            "ramp": np.array([i.ramp_periods for i in inis], dtype=np.int64),
+        }
+        for arr in out.values():
+            arr.setflags(write=False)
+        return self._store("costs", out)
+
+    def fraction_table(self) -> np.ndarray:
+        """Fraction in force, shape (N, T, T): ``[i, s, t]`` for initiative i started in s.
+
+        The ramp rule of :meth:`Initiative.fraction` for every start and period at
+        once (read-only, computed once per scenario).
+        """
+        cached = self._cache("fractions")
+        if cached is not None:
+            return cached
+        T = self.n_periods
+        costs = self.initiative_costs()
+        s = np.arange(T, dtype=float)[None, :, None]
+        t = np.arange(T, dtype=float)[None, None, :]
+        lead = costs["lead_time"].astype(float)[:, None, None]
+        ramp = costs["ramp"].astype(float)[:, None, None]
+        table = np.clip((t - s - lead + 1.0) / ramp, 0.0, 1.0)
+        table.setflags(write=False)
+        return self._store("fractions", table)
+
+    def _cache(self, key: str) -> Any:
+        facts = self._facts
+        return None if facts is None else facts.get(key)
+
+    def _store(self, key: str, value: Any) -> Any:
+        if self._facts is None:
+            self._facts = {}
+        self._facts[key] = value
+        return value
+
     # --- behaviour (implemented in sibling modules) ----------------------------------------
 
     def resolve(self, period: int = 0, active: Any = None) -> Resolved:
@@ -476,7 +693,7 @@ class Scenario(_Model):
         Keys equal to their default are left out. With ``human`` durations are
         strings such as ``"6min"``, otherwise seconds.
         """
-        return _dump_model(self, human)  # type: ignore[return-value]
+        return _dump_model(self, human)
 
     def to_yaml(self) -> str:
         """The scenario as YAML text that :func:`load_scenario` reads back equal."""
@@ -505,21 +722,30 @@ class Scenario(_Model):
         return load_scenario(Path(path))
 
 
-#: fields holding durations (seconds inside, human strings in files), per model
-_DURATION_FIELDS = {
-    "Target": {"within", "max_wait"},
-    "Channel": {"aht", "patience", "deadline"},
-    "Repeats": {"delay"},
-    "Retrials": {"delay"},
-    "Scenario": {"interval"},
-}
+def _has_marker(annotation: Any, marker: str) -> bool:
+    """Whether ``marker`` sits in the metadata of ``annotation`` or of a type inside it."""
+    if typing.get_origin(annotation) is Annotated and marker in annotation.__metadata__:
+        return True
+    return any(_has_marker(arg, marker) for arg in typing.get_args(annotation))
 
 
+@functools.cache
 def _is_duration(model: type[BaseModel], name: str) -> bool:
-    return name in _DURATION_FIELDS.get(model.__name__, ())
+    """Whether field ``name`` of ``model`` holds durations (its type carries ``DURATION``).
+
+    The marker on the field types of :mod:`channelopt.scenario.fields` is the one
+    place that says which fields are durations: the writer turns them back into
+    strings such as ``"6min"`` and :meth:`Scenario.with_changes` scales them.
+    """
+    info = model.model_fields.get(name)
+    if info is None:
+        return False
+    return DURATION in info.metadata or _has_marker(info.annotation, DURATION)
 
 
 def _dump_value(value: Any, human: bool, duration: bool) -> Any:
+    if isinstance(value, Route) and value.after == 0:
+        return value.pool  # the short form of the file
     if isinstance(value, BaseModel):
         return _dump_model(value, human)
     if isinstance(value, Mapping):
@@ -538,8 +764,8 @@ def _dump_value(value: Any, human: bool, duration: bool) -> Any:
 def _always_written(model: BaseModel) -> set[str]:
     """Fields written even when equal to their default, because reading them back
     without them would mean something else (a required key, a derived default)."""
-    if isinstance(model, Channel) and model.kind is ChannelKind.CONCURRENT:
-        return {"concurrency"}  # required for concurrent channels
+    if isinstance(model, Channel) and "concurrency" in kind_spec(model.kind).required:
+        return {"concurrency"}  # a required key is written even at its default
     if isinstance(model, Periods):
         return {"days", "hours_per_fte"}  # their defaults follow `length` and `days`
     return set()

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import Problem, ScenarioError
-from .resolved import Resolved
+from .choices import AgentSelection, DistributionFamily, OnTimeout, SkillSelection
+from .resolved import DistributionSpec, Resolved
 from .validate import open_mask, routing_matrix, spectral_radius
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ def base_arrivals(scenario: Scenario, channel: str) -> tuple[np.ndarray, np.ndar
 def _cached_base(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     cache = scenario.__pydantic_private__
     if cache is not None and cache.get("_base") is not None:
-        return cache["_base"]  # type: ignore[no-any-return]
+        return cache["_base"]
     pairs = [base_arrivals(scenario, name) for name in scenario.channels]
     base = np.stack([p[0] for p in pairs], axis=1)
     mask = np.stack([p[1] for p in pairs], axis=1)
@@ -109,6 +110,111 @@ def _cached_base(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     if cache is not None:
         cache["_base"] = (base, mask)
     return base, mask
+
+
+def _distribution(dist: Any, mean: float, aht_cv: float | None = None) -> DistributionSpec:
+    """The spec of a channel's ``handle_time``/``patience_distribution`` with mean ``mean``."""
+    f = DistributionFamily
+    if dist is None:
+        if aht_cv is not None and aht_cv != 1.0:  # `aht_cv` is an alias of lognormal cv
+            return DistributionSpec.build(f.LOGNORMAL, mean, cv=aht_cv)
+        return DistributionSpec.build(f.EXPONENTIAL, mean)
+    shape: tuple[float, ...] = ()
+    if dist.distribution is f.UNIFORM:
+        shape = (dist.min, dist.max)
+    elif dist.distribution is f.TRIANGULAR:
+        shape = (dist.min, dist.mode, dist.max)
+    return DistributionSpec.build(
+        dist.distribution, mean, cv=dist.cv, shape=shape, samples=dist.samples
+    )
+
+
+def static_arrays(scenario: Scenario) -> dict[str, Any]:
+    """What ``resolve`` returns that does not depend on the period or the initiatives.
+
+    Computed once per scenario and cached on it (``resolve`` is called thousands
+    of times by the optimiser); the arrays are read-only and shared.
+    """
+    cache = scenario.__pydantic_private__
+    if cache is not None and cache.get("_static") is not None:
+        return cache["_static"]
+    names = scenario.channel_names
+    index = {n: i for i, n in enumerate(names)}
+    chans = [scenario.channels[n] for n in names]
+    pools = scenario.pool_names
+    pool_index = {n: i for i, n in enumerate(pools)}
+    pool_models = [scenario.pools[p] for p in pools]
+
+    def ro(values: Any, dtype: Any = float) -> np.ndarray:
+        out = np.array(values, dtype=dtype)
+        out.setflags(write=False)
+        return out
+
+    handle = tuple(
+        _distribution(ch.handle_time, ch.aht, ch.aht_cv)
+        if ch.staffed and ch.aht is not None
+        else DistributionSpec(DistributionFamily.CONSTANT, 0.0, 0.0)
+        for ch in chans
+    )
+    patience = tuple(
+        _distribution(ch.patience_distribution, ch.patience)
+        if ch.patience is not None
+        else DistributionSpec(DistributionFamily.EXPONENTIAL, math.inf, 1.0)
+        for ch in chans
+    )
+    timeout_code, timeout_target = [], []
+    for ch in chans:
+        if isinstance(ch.on_timeout, OnTimeout):
+            timeout_code.append(ch.on_timeout.code)
+            timeout_target.append(-1)
+        else:
+            timeout_code.append(OnTimeout.TO.code)
+            timeout_target.append(index[ch.on_timeout.to])
+    routes: list[tuple[tuple[int, float], ...]] = []
+    for c, ch in enumerate(chans):
+        if ch.routing is not None:
+            routes.append(tuple((pool_index[r.pool], float(r.after)) for r in ch.routing))
+        else:
+            routes.append(
+                tuple((q, 0.0) for q, p in enumerate(pool_models) if names[c] in p.skills)
+            )
+    factor = np.ones((len(pools), len(names)))
+    for q, p in enumerate(pool_models):
+        for name, value in p.handle_time_factor.items():
+            factor[q, index[name]] = value
+    factor.setflags(write=False)
+    out: dict[str, Any] = {
+        "handle_time": handle,
+        "patience_distribution": patience,
+        "handle_time_family": ro([d.code for d in handle], np.int64),
+        "patience_family": ro([d.code for d in patience], np.int64),
+        "aht_cv": ro([d.cv if ch.staffed else 0.0 for d, ch in zip(handle, chans, strict=True)]),
+        "wrap_up": ro([ch.wrap_up for ch in chans]),
+        "balking": ro([ch.balking for ch in chans]),
+        "max_wait": ro([math.inf if ch.max_wait is None else ch.max_wait for ch in chans]),
+        "on_timeout": ro(timeout_code, np.int64),
+        "on_timeout_target": ro(timeout_target, np.int64),
+        "lines": ro([math.inf if ch.lines is None else ch.lines for ch in chans]),
+        "queue_capacity": ro(
+            [math.inf if ch.queue_capacity is None else ch.queue_capacity for ch in chans]
+        ),
+        "at_close": ro([ch.at_close.code for ch in chans], np.int64),
+        "routing": tuple(routes),
+        "pool_skill_selection": ro(
+            [SkillSelection(p.skill_selection).code for p in pool_models], np.int64
+        ),
+        "pool_agent_selection": ro(
+            [AgentSelection(p.agent_selection).code for p in pool_models], np.int64
+        ),
+        "pool_handle_time_factor": factor,
+        "repeat_delay_distribution": scenario.journeys.repeats.delay_distribution,
+        "retrial_delay_distribution": scenario.journeys.retrials.delay_distribution,
+        "busyness_cv": float(scenario.busyness.cv),
+        "closed_hours": scenario.closed_hours,
+    }
+    if cache is not None:
+        cache["_static"] = out
+    return out
 
 
 def _starts_of(active: Any) -> tuple[dict[str, int | None], bool]:
@@ -191,7 +297,7 @@ def check_starts(scenario: Scenario, starts: Mapping[str, int | None]) -> list[s
     or an object with such a ``starts`` mapping (a ``Plan``).
     """
     if not isinstance(starts, Mapping) and isinstance(getattr(starts, "starts", None), Mapping):
-        starts = starts.starts  # type: ignore[attr-defined]
+        starts = starts.starts
     out: list[str] = []
     count = scenario.n_periods
     started: dict[str, int] = {}
@@ -286,7 +392,8 @@ def resolve(scenario: Scenario, period: int = 0, active: Any = None) -> Resolved
             if effect.channel is not None:
                 i = index[effect.channel]
                 for key, m in effect.multipliers().items():
-                    mult[key][i] *= _scale(fractions, m, name)
+                    with np.errstate(over="ignore"):  # overflow is reported below
+                        mult[key][i] *= _scale(fractions, m, name)
             elif effect.shift is not None:
                 s = effect.shift
                 shifts.append((index[s.from_], index[s.to], fractions[name] * s.fraction, name))
@@ -298,18 +405,18 @@ def resolve(scenario: Scenario, period: int = 0, active: Any = None) -> Resolved
         external = base * (growth * mult["volume"])[None, :]
         before = external.copy()
         out_share = np.zeros(c)
-        for src, _dst, share, _name in shifts:
-            out_share[src] += share
-        for src in np.flatnonzero(out_share > 1.0 + 1e-12):
+        for s_i, _d_i, share, _name in shifts:
+            out_share[s_i] += share
+        for o in np.flatnonzero(out_share > 1.0 + 1e-12):
             caps.append(
-                f"shifts out of {names[src]!r} sum to {out_share[src]:.4g} of its external volume; "
+                f"shifts out of {names[o]!r} sum to {out_share[o]:.4g} of its external volume; "
                 "scaled down to move all of it"
             )
-        for src, dst, share, _name in shifts:
-            share = share / max(1.0, out_share[src])
-            moved = before[:, src] * share
-            external[:, src] -= moved
-            external[:, dst] += carry_over(moved, mask[:, dst])
+        for s_i, d_i, share, _name in shifts:
+            share = share / max(1.0, out_share[s_i])
+            moved = before[:, s_i] * share
+            external[:, s_i] -= moved
+            external[:, d_i] += carry_over(moved, mask[:, d_i])
         external[external < 0] = 0.0  # rounding only: shares of one source sum to at most 1
 
     with np.errstate(over="ignore"):  # overflow is reported below
@@ -319,8 +426,8 @@ def resolve(scenario: Scenario, period: int = 0, active: Any = None) -> Resolved
     resolution = np.array([ch.resolution for ch in chans]) * mult["resolution"]
     containment = np.array([ch.containment or 0.0 for ch in chans]) * mult["containment"]
     for label, arr in (("resolution", resolution), ("containment", containment)):
-        for i in np.flatnonzero(arr > 1.0):
-            caps.append(f"{label} of {names[i]!r} capped at 1 (effects give {arr[i]:.4g})")
+        for k in np.flatnonzero(arr > 1.0):
+            caps.append(f"{label} of {names[k]!r} capped at 1 (effects give {arr[k]:.4g})")
         np.minimum(arr, 1.0, out=arr)
     for i, j in zip(*np.nonzero(handoff > 1.0), strict=True):
         caps.append(
@@ -375,6 +482,16 @@ def resolve(scenario: Scenario, period: int = 0, active: Any = None) -> Resolved
 
     pools = scenario.pool_names
     pool_models = [scenario.pools[p] for p in pools]
+    static = static_arrays(scenario)
+    handle, patience_dist = static["handle_time"], static["patience_distribution"]
+    if (mult["aht"] != 1.0).any():
+        handle = tuple(d.scaled(float(m)) for d, m in zip(handle, mult["aht"], strict=True))
+    if (mult["patience"] != 1.0).any():
+        patience_dist = tuple(
+            d.scaled(float(m)) for d, m in zip(patience_dist, mult["patience"], strict=True)
+        )
+    extra = {**static, "handle_time": handle, "patience_distribution": patience_dist}
+    aht_cv = extra.pop("aht_cv")  # scaling keeps the shape: family codes and cv are static
     nan_or = lambda v, default: default if v is None else float(v)  # noqa: E731
     journeys = scenario.journeys
     ex = scenario.experience
@@ -388,7 +505,7 @@ def resolve(scenario: Scenario, period: int = 0, active: Any = None) -> Resolved
         arrivals=external,
         open_mask=mask.copy(),
         aht=aht,
-        aht_cv=np.array([ch.aht_cv if ch.staffed else 0.0 for ch in chans]),
+        aht_cv=aht_cv,
         patience=patience,
         resolution=resolution,
         containment=containment,
@@ -422,4 +539,5 @@ def resolve(scenario: Scenario, period: int = 0, active: Any = None) -> Resolved
         value_per_point=float(ex.value_per_point),
         fractions=dict(fractions),
         caps=tuple(f"period {period}: {note}" for note in caps),
+        **extra,
     )

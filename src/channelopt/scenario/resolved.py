@@ -13,21 +13,127 @@ All times are seconds. Absent optional values are ``nan`` (targets) or ``inf``
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from enum import StrEnum
+from typing import Any
 
 import numpy as np
 
-__all__ = ["ChannelKind", "Resolved"]
+from .choices import (
+    AgentSelection,
+    AtClose,
+    ClosedHours,
+    DelayDistribution,
+    DistributionFamily,
+    OnTimeout,
+    SkillSelection,
+)
+from .kinds import ChannelKind, KindSpec, kind_spec
+
+__all__ = ["ChannelKind", "DistributionSpec", "Resolved"]
 
 
-class ChannelKind(StrEnum):
-    """How a channel serves its contacts."""
+_BOOL_TRAITS = ("staffed", "queues", "abandons", "multi_contact", "has_deadline", "contains")
 
-    LIVE = "live"  #: voice-like: one agent per contact, customers wait and abandon
-    CONCURRENT = "concurrent"  #: chat-like: an agent carries up to ``concurrency`` contacts
-    DEFERRED = "deferred"  #: email-like: FIFO backlog, a deadline, no abandonment
-    SELF_SERVICE = "self_service"  #: bot/IVR: no agents; contained or handed off
+
+def _readonly_array(values: Any, dtype: Any = float) -> np.ndarray:
+    out = np.array(values, dtype=dtype)
+    out.setflags(write=False)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class DistributionSpec:
+    """A handle-time or patience distribution as numbers (no sampling code here).
+
+    Attributes
+    ----------
+    family : DistributionFamily
+        The shape; ``family.code`` is its stable integer code.
+    mean : float
+        Mean in seconds (``inf`` for infinite patience).
+    cv : float
+        Coefficient of variation (standard deviation / mean).
+    params : tuple of float
+        By family, in seconds unless stated: exponential and constant ``()``;
+        lognormal ``(mu, sigma)`` of the natural log of the value in seconds;
+        gamma ``(shape k, scale theta)``; uniform ``(low, high)``; triangular
+        ``(low, mode, high)``; empirical ``()`` (see ``samples``).
+    samples : ndarray or None
+        Empirical only: the values (s), scaled so that their mean is ``mean``;
+        draw one uniformly at random.
+    """
+
+    family: DistributionFamily
+    mean: float
+    cv: float
+    params: tuple[float, ...] = ()
+    samples: np.ndarray | None = None
+
+    @property
+    def code(self) -> int:
+        """Stable integer code of the family (:attr:`DistributionFamily.code`)."""
+        return self.family.code
+
+    @classmethod
+    def build(
+        cls,
+        family: DistributionFamily | str,
+        mean: float,
+        *,
+        cv: float | None = None,
+        shape: tuple[float, ...] = (),
+        samples: Any = None,
+    ) -> DistributionSpec:
+        """The distribution of ``family`` with mean ``mean`` (s).
+
+        ``cv`` for lognormal and gamma; ``shape`` for uniform ``(min, max)`` and
+        triangular ``(min, mode, max)`` and ``samples`` for empirical, both as
+        written in the file: they are scaled so that their mean is ``mean``.
+        """
+        family = DistributionFamily(family)
+        f = DistributionFamily
+        if family is f.EXPONENTIAL or not math.isfinite(mean):
+            return cls(f.EXPONENTIAL if not math.isfinite(mean) else family, float(mean), 1.0)
+        if family is f.CONSTANT:
+            return cls(family, float(mean), 0.0)
+        if family in (f.LOGNORMAL, f.GAMMA):
+            c = 1.0 if cv is None else float(cv)
+            if family is f.LOGNORMAL:
+                sigma = math.sqrt(math.log1p(c * c))
+                return cls(family, float(mean), c, (math.log(mean) - 0.5 * sigma * sigma, sigma))
+            if c == 0:
+                return cls(f.CONSTANT, float(mean), 0.0)
+            return cls(family, float(mean), c, (1.0 / (c * c), mean * c * c))
+        if family is f.EMPIRICAL:
+            raw = np.asarray(samples, dtype=float)
+            arr = raw * (mean / raw.mean())
+            std = float(arr.std())
+            return cls(family, float(mean), std / mean, (), _readonly_array(arr))
+        k = mean / (sum(shape) / len(shape))
+        vals = tuple(float(v * k) for v in shape)
+        if family is f.UNIFORM:
+            lo, hi = vals
+            return cls(family, float(mean), (hi - lo) / (math.sqrt(3.0) * (lo + hi)), vals)
+        lo, mode, hi = vals  # triangular
+        var = (lo * lo + mode * mode + hi * hi - lo * mode - lo * hi - mode * hi) / 18.0
+        return cls(family, float(mean), math.sqrt(max(var, 0.0)) / mean, vals)
+
+    def scaled(self, factor: float) -> DistributionSpec:
+        """The same shape with every value (and the mean) multiplied by ``factor`` > 0."""
+        if factor == 1.0:
+            return self
+        f = DistributionFamily
+        mean = self.mean * factor
+        params: tuple[float, ...]
+        if self.family is f.LOGNORMAL:
+            params = (self.params[0] + math.log(factor), self.params[1])
+        elif self.family is f.GAMMA:
+            params = (self.params[0], self.params[1] * factor)
+        else:
+            params = tuple(v * factor for v in self.params)
+        samples = None if self.samples is None else _readonly_array(self.samples * factor)
+        return DistributionSpec(self.family, mean, self.cv, params, samples)
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,6 +228,51 @@ class Resolved:
         Initiative -> fraction of its effect in force in this period (only > 0).
     caps : tuple of str
         Human-readable notes of probabilities capped at 1 by effects.
+
+    The keys "for how real centres work" (all with defaults that keep the
+    behaviour above when a file does not use them; ``Resolved`` objects built
+    by hand may leave them out and get those defaults):
+
+    handle_time : tuple of DistributionSpec, length C
+        Handle-time distribution per channel, mean ``aht[c]`` (exponential by
+        default; self-service: constant 0).
+    handle_time_family : ndarray of int, shape (C,)
+        ``handle_time[c].code`` (:class:`DistributionFamily` codes).
+    patience_distribution : tuple of DistributionSpec, length C
+        Patience distribution per channel, mean ``patience[c]`` (``inf``: never abandons).
+    patience_family : ndarray of int, shape (C,)
+        ``patience_distribution[c].code``.
+    wrap_up : ndarray, shape (C,)
+        After-contact work in seconds (the agent stays busy, the customer is gone).
+    balking : ndarray, shape (C,)
+        P(an arriving contact leaves at once when it would have to wait).
+    max_wait : ndarray, shape (C,)
+        Seconds after which the system ends a wait (``timed_out``); inf = never.
+    on_timeout : ndarray of int, shape (C,)
+        :class:`OnTimeout` code of what follows a timeout (lost, retry, to).
+    on_timeout_target : ndarray of int, shape (C,)
+        Channel index a timed-out contact moves to (``on_timeout`` = to); -1 otherwise.
+    lines : ndarray, shape (C,)
+        Trunk lines (waiting + in service); inf = unlimited.
+    queue_capacity : ndarray, shape (C,)
+        Most contacts waiting; inf = unlimited.
+    at_close : ndarray of int, shape (C,)
+        :class:`AtClose` code (0 serve, 1 clear: waiting contacts are disconnected).
+    routing : tuple of tuple of (int, float), length C
+        Per channel the pools that may take its contacts in preference order, as
+        ``(pool index, after seconds)``: the pool becomes eligible once the
+        contact has waited ``after``. Default: every pool whose skills list the
+        channel, in pool order, after 0. Empty for self-service channels.
+    pool_skill_selection, pool_agent_selection : ndarray of int, shape (P,)
+        :class:`SkillSelection` and :class:`AgentSelection` codes per pool.
+    pool_handle_time_factor : ndarray, shape (P, C)
+        Factor on the handle time of channel c when pool p serves it (1 by default).
+    repeat_delay_distribution, retrial_delay_distribution : DelayDistribution
+        Shape of the repeat and retrial delays (``.code`` for the integer).
+    busyness_cv : float
+        cv of the day-level volume factor shared by every channel (gamma, mean 1).
+    closed_hours : ClosedHours
+        What happens to flows that reach a closed channel (``.code`` for the integer).
     """
 
     name: str
@@ -167,12 +318,90 @@ class Resolved:
     value_per_point: float = 0.0
     fractions: dict[str, float] = field(default_factory=dict)
     caps: tuple[str, ...] = ()
+    handle_time: tuple[DistributionSpec, ...] = None  # type: ignore[assignment]
+    handle_time_family: np.ndarray = None  # type: ignore[assignment]
+    patience_distribution: tuple[DistributionSpec, ...] = None  # type: ignore[assignment]
+    patience_family: np.ndarray = None  # type: ignore[assignment]
+    wrap_up: np.ndarray = None  # type: ignore[assignment]
+    balking: np.ndarray = None  # type: ignore[assignment]
+    max_wait: np.ndarray = None  # type: ignore[assignment]
+    on_timeout: np.ndarray = None  # type: ignore[assignment]
+    on_timeout_target: np.ndarray = None  # type: ignore[assignment]
+    lines: np.ndarray = None  # type: ignore[assignment]
+    queue_capacity: np.ndarray = None  # type: ignore[assignment]
+    at_close: np.ndarray = None  # type: ignore[assignment]
+    routing: tuple[tuple[tuple[int, float], ...], ...] = None  # type: ignore[assignment]
+    pool_skill_selection: np.ndarray = None  # type: ignore[assignment]
+    pool_agent_selection: np.ndarray = None  # type: ignore[assignment]
+    pool_handle_time_factor: np.ndarray = None  # type: ignore[assignment]
+    repeat_delay_distribution: DelayDistribution = DelayDistribution.EXPONENTIAL
+    retrial_delay_distribution: DelayDistribution = DelayDistribution.EXPONENTIAL
+    busyness_cv: float = 0.0
+    closed_hours: ClosedHours = ClosedHours.SPREAD
 
     def __post_init__(self) -> None:
+        self._fill_defaults()
         # Engines share this object; freeze the arrays so nobody edits it in place.
         for value in vars(self).values():
-            if isinstance(value, np.ndarray):
+            if isinstance(value, np.ndarray) and value.flags.writeable:
                 value.setflags(write=False)
+
+    def _fill_defaults(self) -> None:
+        """Defaults of the round-2 keys for objects built by hand without them."""
+        c, p = len(self.channels), len(self.pools)
+        staffed = [kind_spec(k).staffed for k in self.kinds]
+        put = object.__setattr__
+        if self.handle_time is None:
+            f = DistributionFamily
+            put(
+                self,
+                "handle_time",
+                tuple(
+                    DistributionSpec.build(
+                        f.EXPONENTIAL if cv == 1 else f.LOGNORMAL, float(m), cv=float(cv)
+                    )
+                    if s and m > 0
+                    else DistributionSpec(f.CONSTANT, float(m), 0.0)
+                    for m, cv, s in zip(self.aht, self.aht_cv, staffed, strict=True)
+                ),
+            )
+        if self.patience_distribution is None:
+            put(
+                self,
+                "patience_distribution",
+                tuple(
+                    DistributionSpec(DistributionFamily.EXPONENTIAL, float(m), 1.0)
+                    for m in self.patience
+                ),
+            )
+        if self.handle_time_family is None:
+            put(self, "handle_time_family", np.array([d.code for d in self.handle_time]))
+        if self.patience_family is None:
+            put(self, "patience_family", np.array([d.code for d in self.patience_distribution]))
+        for name, value, dtype in (
+            ("wrap_up", 0.0, float),
+            ("balking", 0.0, float),
+            ("max_wait", math.inf, float),
+            ("on_timeout", OnTimeout.LOST.code, np.int64),
+            ("on_timeout_target", -1, np.int64),
+            ("lines", math.inf, float),
+            ("queue_capacity", math.inf, float),
+            ("at_close", AtClose.SERVE.code, np.int64),
+        ):
+            if getattr(self, name) is None:
+                put(self, name, np.full(c, value, dtype=dtype))
+        if self.routing is None:
+            routes: list[list[tuple[int, float]]] = [[] for _ in range(c)]
+            for q, skills in enumerate(self.pool_skills):
+                for ch in skills:
+                    routes[ch].append((q, 0.0))
+            put(self, "routing", tuple(tuple(r) for r in routes))
+        if self.pool_skill_selection is None:
+            put(self, "pool_skill_selection", np.full(p, SkillSelection.PRIORITY.code))
+        if self.pool_agent_selection is None:
+            put(self, "pool_agent_selection", np.full(p, AgentSelection.LONGEST_IDLE.code))
+        if self.pool_handle_time_factor is None:
+            put(self, "pool_handle_time_factor", np.ones((p, c)))
 
     @property
     def n_intervals(self) -> int:
@@ -191,9 +420,30 @@ class Resolved:
         except ValueError:
             raise KeyError(f"unknown channel {name!r}; known: {', '.join(self.channels)}") from None
 
+    @property
+    def traits(self) -> tuple[KindSpec, ...]:
+        """The channel-kind registry entry of each channel (:mod:`channelopt.scenario.kinds`)."""
+        return tuple(kind_spec(k) for k in self.kinds)
+
+    def trait_mask(self, trait: str) -> np.ndarray:
+        """Boolean mask over channels of a boolean kind trait.
+
+        ``trait`` is one of ``staffed``, ``queues``, ``abandons``,
+        ``multi_contact``, ``has_deadline``, ``contains`` (see
+        :class:`channelopt.scenario.kinds.KindSpec`); e.g.
+        ``r.trait_mask("queues")`` marks live and concurrent channels.
+        """
+        if trait not in _BOOL_TRAITS:
+            raise ValueError(f"unknown kind trait {trait!r}; known: {', '.join(_BOOL_TRAITS)}")
+        return np.array([getattr(kind_spec(k), trait) for k in self.kinds], dtype=bool)
+
+    def kind_codes(self) -> np.ndarray:
+        """The simulation handler code (``KindSpec.sim_code``) of each channel, int64."""
+        return np.array([kind_spec(k).sim_code for k in self.kinds], dtype=np.int64)
+
     def staffed(self) -> np.ndarray:
         """Boolean mask of channels served by agents (all but self-service)."""
-        return np.array([k is not ChannelKind.SELF_SERVICE for k in self.kinds], dtype=bool)
+        return self.trait_mask("staffed")
 
     def pool_of_channel(self) -> np.ndarray:
         """For each channel, the index of the first pool that serves it (-1 if none)."""

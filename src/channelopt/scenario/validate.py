@@ -17,89 +17,114 @@ from typing import Any
 import numpy as np
 
 from ..errors import Problem
-from ..units import SECONDS_PER_DAY, parse_duration, parse_opening_hours
-from .resolved import ChannelKind
+from ..units import SECONDS_PER_DAY, format_duration, parse_duration, parse_opening_hours
+from .kinds import KINDS, FlowBehaviour
 
 __all__ = ["open_mask", "routing_matrix", "spectral_radius", "validate_document"]
 
-LIVE, CONCURRENT, DEFERRED, SELF = (
-    ChannelKind.LIVE.value,
-    ChannelKind.CONCURRENT.value,
-    ChannelKind.DEFERRED.value,
-    ChannelKind.SELF_SERVICE.value,
-)
-STAFFED = (LIVE, CONCURRENT, DEFERRED)
-
+#: the validation tables, generated from the channel-kind registry (scenario/kinds.py)
 #: channel keys that do not fit a kind, and why
 NOT_FOR_KIND: dict[str, dict[str, str]] = {
-    LIVE: {
-        "concurrency": "only concurrent channels carry several contacts per agent",
-        "concurrency_stretch": "only concurrent channels carry several contacts per agent",
-        "deadline": "only deferred channels have a deadline",
-        "containment": "only self-service channels contain contacts",
-    },
-    CONCURRENT: {
-        "deadline": "only deferred channels have a deadline",
-        "containment": "only self-service channels contain contacts",
-    },
-    DEFERRED: {
-        "patience": "deferred contacts wait in a backlog and never abandon",
-        "concurrency": "only concurrent channels carry several contacts per agent",
-        "concurrency_stretch": "only concurrent channels carry several contacts per agent",
-        "containment": "only self-service channels contain contacts",
-    },
-    SELF: {
-        "aht": "self-service channels have no agents, so no handle time",
-        "aht_cv": "self-service channels have no agents, so no handle time",
-        "patience": "self-service contacts do not queue",
-        "target": "self-service channels have no agents to staff to a target",
-        "resolution": "a self-service contact is resolved when contained (use containment)",
-        "concurrency": "only concurrent channels carry several contacts per agent",
-        "concurrency_stretch": "only concurrent channels carry several contacts per agent",
-        "deadline": "only deferred channels have a deadline",
-    },
+    k.value: {key: spec.reasons[key] for key in spec.refused} for k, spec in KINDS.items()
 }
 #: keys a kind needs
-REQUIRED_FOR_KIND: dict[str, tuple[str, ...]] = {
-    LIVE: ("aht",),
-    CONCURRENT: ("aht", "concurrency"),
-    DEFERRED: ("aht", "deadline"),
-    SELF: ("containment",),
-}
+REQUIRED_FOR_KIND: dict[str, tuple[str, ...]] = {k.value: s.required for k, s in KINDS.items()}
+#: target keys that fit a kind (kinds without targets are absent)
 TARGETS_FOR_KIND: dict[str, tuple[str, ...]] = {
-    LIVE: ("service_level", "within", "max_wait", "max_abandonment", "max_occupancy"),
-    CONCURRENT: ("service_level", "within", "max_wait", "max_abandonment", "max_occupancy"),
-    DEFERRED: ("within_deadline", "max_occupancy"),
+    k.value: s.targets for k, s in KINDS.items() if s.targets
+}
+#: a target key a kind always needs
+REQUIRED_TARGET: dict[str, str] = {
+    k.value: s.required_target for k, s in KINDS.items() if s.required_target
 }
 #: which channel multipliers an effect may apply to which kind
-EFFECTS_FOR_KIND: dict[str, tuple[str, ...]] = {
-    LIVE: ("volume", "aht", "patience", "resolution"),
-    CONCURRENT: ("volume", "aht", "patience", "resolution"),
-    DEFERRED: ("volume", "aht", "resolution"),
-    SELF: ("volume", "containment"),
-}
+EFFECTS_FOR_KIND: dict[str, tuple[str, ...]] = {k.value: s.effects for k, s in KINDS.items()}
+#: kinds served by agents
+STAFFED: tuple[str, ...] = tuple(k.value for k, s in KINDS.items() if s.staffed)
+#: kinds whose contacts flow as self-service (contained, else handed off)
+_CONTAINED = {k.value for k, s in KINDS.items() if s.flow is FlowBehaviour.CONTAINED}
+#: kinds that do not repeat (what is not contained nor handed off gives up)
+_NO_REPEAT = _CONTAINED
+#: every target key of any kind
+_ALL_TARGETS = tuple(dict.fromkeys(t for s in KINDS.values() for t in s.targets))
 
 
 def _num(x: Any) -> float | None:
     if isinstance(x, bool) or not isinstance(x, int | float):
         return None
-    x = float(x)
+    try:
+        x = float(x)
+    except OverflowError:  # a huge integer: the field pass reports it
+        return None
     return x if math.isfinite(x) else None
 
 
 def _dur(x: Any) -> float | None:
     try:
         out = parse_duration(x)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         return None
     return out if 0 < out < math.inf else None
+
+
+def _dur0(x: Any) -> float | None:
+    """A finite duration >= 0 in seconds, or None."""
+    try:
+        out = parse_duration(x)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return out if 0 <= out < math.inf else None
+
+
+def _fmt(seconds: float) -> str:
+    return format_duration(seconds) if seconds > 0 else "0s"
+
+
+#: parameters each distribution family takes (DESIGN.md "Keys for how real centres work")
+FAMILY_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "exponential": (),
+    "lognormal": ("cv",),
+    "gamma": ("cv",),
+    "uniform": ("min", "max"),
+    "constant": (),
+    "triangular": ("min", "mode", "max"),
+    "empirical": ("samples",),
+}
+#: smallest cv of a lognormal or gamma (a gamma's shape is 1 / cv^2)
+MIN_SHAPE_CV = 1e-6
+#: relative tolerance between the mean of a given shape and aht/patience
+MEAN_TOLERANCE = 0.01
+
+
+def shape_mean(family: str, d: Mapping[str, Any]) -> float | None:
+    """Mean (s) of a uniform, triangular or empirical shape as written; None otherwise."""
+    if family == "uniform":
+        lo, hi = _dur0(d.get("min")), _dur0(d.get("max"))
+        return None if lo is None or hi is None else (lo + hi) / 2
+    if family == "triangular":
+        vals = [_dur0(d.get(k)) for k in ("min", "mode", "max")]
+        return None if any(v is None for v in vals) else sum(vals) / 3  # type: ignore[arg-type]
+    if family == "empirical":
+        samples = _list(d.get("samples")) or []
+        vals = [_dur0(v) for v in samples]
+        if not vals or any(v is None for v in vals):
+            return None
+        return math.fsum(vals) / len(vals)  # type: ignore[arg-type]
+    return None
+
+
+def _is_inf(x: Any) -> bool:
+    try:
+        return math.isinf(parse_duration(x))
+    except (ValueError, TypeError, OverflowError):
+        return False
 
 
 def _map(x: Any) -> Mapping[Any, Any]:
     return x if isinstance(x, Mapping) else {}
 
 
-def _list(x: Any) -> list[Any] | None:
+def _list(x: Any) -> list[Any] | tuple[Any, ...] | None:
     return x if isinstance(x, list | tuple) else None
 
 
@@ -139,7 +164,7 @@ def routing_matrix(
     """
     m = np.zeros_like(handoff, dtype=float)
     for i, kind in enumerate(kinds):
-        if kind == SELF:
+        if kind in _CONTAINED:
             m[i] = (1.0 - containment[i]) * handoff[i]
         else:
             left = max(0.0, 1.0 - handoff[i].sum())
@@ -166,6 +191,7 @@ class _Checker:
             k: v for k, v in _map(doc.get("initiatives")).items() if isinstance(k, str)
         }
         interval = _dur(doc.get("interval", "30min"))
+        interval = interval if interval and interval >= 60.0 else None  # the model reports it
         n = SECONDS_PER_DAY / interval if interval else 0
         self.interval = interval if interval and abs(n - round(n)) < 1e-9 else None
         periods = _map(doc.get("periods"))
@@ -212,6 +238,7 @@ class _Checker:
         for key in REQUIRED_FOR_KIND[kind]:
             if ch.get(key) is None:
                 self.add(f"{path}.{key}", f"a {kind} channel needs {key!r}", None)
+        self.service_rules(path, ch)
         has_volume, has_arrivals = ch.get("volume") is not None, ch.get("arrivals") is not None
         if has_volume and has_arrivals:
             self.add(
@@ -254,22 +281,18 @@ class _Checker:
         if kind in TARGETS_FOR_KIND:
             target_map = _map(target)
             for key in target_map:
-                if key not in TARGETS_FOR_KIND[kind] and isinstance(key, str):
-                    known = ("service_level", "within", "max_wait", "max_abandonment")
-                    if key in (*known, "max_occupancy", "within_deadline"):
-                        self.add(
-                            f"{path}.target.{key}",
-                            f"target {key!r} does not fit a {kind} channel (use one of "
-                            f"{', '.join(TARGETS_FOR_KIND[kind])})",
-                            target_map[key],
-                        )
+                if key not in TARGETS_FOR_KIND[kind] and key in _ALL_TARGETS:
+                    self.add(
+                        f"{path}.target.{key}",
+                        f"target {key!r} does not fit a {kind} channel (use one of "
+                        f"{', '.join(TARGETS_FOR_KIND[kind])})",
+                        target_map[key],
+                    )
             if isinstance(target, Mapping) or target is None:
                 useful = [k for k in TARGETS_FOR_KIND[kind] if target_map.get(k) is not None]
-                if kind == DEFERRED and target_map.get("within_deadline") is None:
-                    self.add(
-                        f"{path}.target.within_deadline",
-                        "a deferred channel needs target 'within_deadline'",
-                    )
+                needed = REQUIRED_TARGET.get(kind)
+                if needed is not None and target_map.get(needed) is None:
+                    self.add(f"{path}.target.{needed}", f"a {kind} channel needs target {needed!r}")
                 elif not useful:
                     self.add(
                         f"{path}.target",
@@ -284,13 +307,181 @@ class _Checker:
             if occ is not None and occ == 0:
                 self.add(f"{path}.target.max_occupancy", "expected a fraction > 0", occ)
 
+    def distribution_rules(self, path: str, dist: Any, mean_key: str, mean: float | None) -> None:
+        """Parameters of one distribution fit its family; a given shape agrees with the mean."""
+        if not isinstance(dist, Mapping):
+            return  # the model reports it
+        family = dist.get("distribution", "exponential")
+        if family not in FAMILY_PARAMETERS:
+            return  # the model reports the bad family
+        needed = FAMILY_PARAMETERS[family]
+        for key in ("cv", "min", "mode", "max", "samples"):
+            if dist.get(key) is None or key in needed:
+                continue
+            cv = _num(dist.get("cv")) if key == "cv" else None
+            if (family, cv) in (("exponential", 1.0), ("constant", 0.0)):
+                continue  # says what the family means anyway
+            takes = ", ".join(repr(k) for k in needed) or "no parameters"
+            self.add(
+                f"{path}.{key}",
+                f"{key!r} does not fit a {family} distribution (it takes {takes})",
+                dist[key],
+            )
+        for key in needed:
+            if dist.get(key) is None:
+                self.add(f"{path}.{key}", f"a {family} distribution needs {key!r}")
+        if family in ("lognormal", "gamma"):
+            cv = _num(dist.get("cv"))
+            if cv is not None and cv < MIN_SHAPE_CV:
+                self.add(
+                    f"{path}.cv",
+                    f"expected a cv >= {MIN_SHAPE_CV:g} for a {family} distribution "
+                    "(write distribution: constant for no variation)",
+                    cv,
+                )
+        if family == "uniform":
+            lo, hi = _dur0(dist.get("min")), _dur0(dist.get("max"))
+            if lo is not None and hi is not None and lo > hi:
+                self.add(f"{path}.min", f"expected min <= max ({_fmt(hi)}), got {_fmt(lo)}", lo)
+        if family == "triangular":
+            lo, mode, hi = (_dur0(dist.get(k)) for k in ("min", "mode", "max"))
+            if lo is not None and mode is not None and hi is not None and not lo <= mode <= hi:
+                self.add(
+                    f"{path}.mode",
+                    f"expected min <= mode <= max, got min {_fmt(lo)}, mode {_fmt(mode)}, "
+                    f"max {_fmt(hi)}",
+                    dist.get("mode"),
+                )
+        if family == "empirical":
+            samples = _list(dist.get("samples"))
+            if samples is not None and not samples:
+                self.add(f"{path}.samples", "expected at least one sample (seconds >= 0)", [])
+        m = shape_mean(family, dist)
+        if m is not None and m <= 0:
+            self.add(path, f"the {family} distribution has mean 0; it needs a mean > 0", m)
+        elif m is not None and mean is not None and abs(m - mean) > MEAN_TOLERANCE * mean:
+            self.add(
+                path,
+                f"the {family} distribution has mean {_fmt(m)} but {mean_key} is {_fmt(mean)}; "
+                f"{mean_key} is the mean (the shape is scaled to it), so make them agree "
+                f"within {MEAN_TOLERANCE:.0%}",
+                round(m, 6),
+            )
+
+    def service_rules(self, path: str, ch: Mapping[str, Any]) -> None:
+        """Handle-time and patience shapes, timeouts (round-2 keys of a channel)."""
+        if ch.get("handle_time") is not None:
+            if ch.get("aht_cv") is not None:
+                self.add(
+                    f"{path}.aht_cv",
+                    "give either 'aht_cv' (an alias of handle_time: {distribution: lognormal, "
+                    "cv: ...}) or 'handle_time', not both",
+                    ch["aht_cv"],
+                )
+            self.distribution_rules(
+                f"{path}.handle_time", ch["handle_time"], "aht", _dur(ch.get("aht"))
+            )
+        if ch.get("patience_distribution") is not None:
+            patience = _dur(ch.get("patience"))
+            if ch.get("patience") is None or _is_inf(ch.get("patience")):
+                self.add(
+                    f"{path}.patience_distribution",
+                    "a patience distribution needs a finite mean 'patience' (omitting "
+                    "'patience' means infinitely patient customers)",
+                )
+            self.distribution_rules(
+                f"{path}.patience_distribution", ch["patience_distribution"], "patience", patience
+            )
+        timeout = ch.get("on_timeout")
+        if timeout is not None and ch.get("max_wait") is None:
+            self.add(
+                f"{path}.on_timeout",
+                "'on_timeout' says what happens at 'max_wait'; give 'max_wait' too",
+                timeout,
+            )
+        if isinstance(timeout, Mapping) and isinstance(timeout.get("to"), str):
+            name = path.split(".", 1)[1]
+            if self.known_channel(f"{path}.on_timeout.to", timeout["to"]) and timeout["to"] == name:
+                self.add(
+                    f"{path}.on_timeout.to",
+                    "a timed-out contact cannot move to its own channel (use on_timeout: retry)",
+                    timeout["to"],
+                )
+
+    def routing_steps(self, pools: Mapping[Any, Any]) -> None:
+        """Each channel's ``routing`` names pools that serve it, every such pool once."""
+        skills_of = {
+            name: [s for s in (_list(_map(p).get("skills")) or []) if isinstance(s, str)]
+            for name, p in pools.items()
+        }
+        for ch_name, ch in self.channels.items():
+            routing = _list(_map(ch).get("routing"))
+            if routing is None:
+                continue
+            path = f"channels.{ch_name}.routing"
+            if not routing:
+                self.add(path, "expected at least one pool (or omit 'routing')", [])
+                continue
+            seen: set[str] = set()
+            delays: list[float] = []
+            for k, step in enumerate(routing):
+                pool = step if isinstance(step, str) else _map(step).get("pool")
+                if not isinstance(pool, str):
+                    continue  # the model reports it
+                after = _dur0(_map(step).get("after", 0)) if isinstance(step, Mapping) else 0.0
+                delays.append(after if after is not None else 0.0)
+                spath = f"{path}.{k}"
+                if pool not in pools:
+                    import difflib
+
+                    close = difflib.get_close_matches(pool, [str(p) for p in pools], n=1)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    self.add(
+                        spath,
+                        f"unknown pool {pool!r}{hint} (known pools: {', '.join(map(str, pools))})",
+                        pool,
+                    )
+                    continue
+                if ch_name not in skills_of[pool]:
+                    self.add(
+                        spath,
+                        f"pool {pool!r} does not list {ch_name!r} in its skills, so it cannot "
+                        "take these contacts",
+                        pool,
+                    )
+                if pool in seen:
+                    self.add(spath, f"pool {pool!r} is listed twice", pool)
+                seen.add(pool)
+            if delays and min(delays) > 0:
+                only = len(routing) == 1
+                self.add(
+                    path,
+                    (
+                        "'after' on the only pool of a channel would leave every contact waiting "
+                        "for nothing; drop it"
+                        if only
+                        else "at least one pool must take a contact at once (after: 0); "
+                        "otherwise every contact waits for nothing"
+                    ),
+                    routing,
+                )
+            for pool, skills in skills_of.items():
+                if ch_name in skills and pool not in seen:
+                    self.add(
+                        path,
+                        f"pool {pool!r} lists {ch_name!r} in its skills but is missing from the "
+                        "routing; add it (with 'after' to make it an overflow) or remove "
+                        f"{ch_name!r} from its skills",
+                        pool,
+                    )
+
     # --- journeys -------------------------------------------------------------------------
 
     def rows(self, path: str, rows: Any, allow_self: bool) -> None:
         for src, row in _map(rows).items():
             rpath = f"{path}.{src}"
             ok = self.known_channel(rpath, src)
-            if ok and path.endswith("repeats.to") and self.kinds.get(src) == SELF:
+            if ok and path.endswith("repeats.to") and self.kinds.get(src) in _NO_REPEAT:
                 self.add(
                     rpath,
                     "self-service contacts do not repeat (not contained and not "
@@ -411,15 +602,23 @@ class _Checker:
                     self.add(path, f"channel {skill!r} is listed twice", skill)
                 seen.add(skill)
                 if self.known_channel(path, skill):
-                    if self.kinds.get(skill) == SELF:
-                        self.add(
-                            path, f"{skill!r} is a self-service channel; no agents serve it", skill
-                        )
+                    kind = self.kinds.get(skill)
+                    if kind in NOT_FOR_KIND and kind not in STAFFED:
+                        label = str(kind).replace("_", "-")
+                        self.add(path, f"{skill!r} is a {label} channel; no agents serve it", skill)
                     served.add(skill)
             if not skills and isinstance(pool.get("skills"), list):
                 self.add(
                     f"pools.{name}.skills", "a pool needs at least one channel in 'skills'", []
                 )
+            for ch_name, factor in _map(pool.get("handle_time_factor")).items():
+                if isinstance(ch_name, str) and ch_name not in skills:
+                    self.add(
+                        f"pools.{name}.handle_time_factor.{ch_name}",
+                        f"{ch_name!r} is not one of the skills of pool {name!r} "
+                        f"({', '.join(map(str, skills)) or 'none'})",
+                        factor,
+                    )
             agents, cap = _num(pool.get("agents")), _num(pool.get("max_agents"))
             if agents is not None and cap is not None and agents > cap:
                 self.add(
@@ -427,6 +626,7 @@ class _Checker:
                     f"today's roster {agents:g} exceeds max_agents {cap:g}",
                     agents,
                 )
+        self.routing_steps(pools)
         for ch, kind in self.kinds.items():
             if kind in STAFFED and ch not in served:
                 self.add(

@@ -8,27 +8,41 @@ common random numbers, conservation).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..parallel import CaseStatus, available_cpus, run_local
 from ..provenance import VERSION
 from ..scenario.resolved import Resolved
 from ._engine import ConservationError, ReplicationOutput, run_replication
 from ._inputs import seed_sequence, staffing_array
-from ._result import INTERVAL_COLUMNS, JOURNEY_COLUMNS, SimulationResult, build_tables
+from ._limits import SimulationTooLargeError, check_size
+from ._random import volume_factors
+from ._recorder import Outcome
+from ._result import (
+    INTERVAL_COLUMNS,
+    JOURNEY_COLUMNS,
+    POOL_COLUMNS,
+    SimulationResult,
+    build_tables,
+)
+from ._stats import mean_interval
 
 __all__ = [
     "INTERVAL_COLUMNS",
     "JOURNEY_COLUMNS",
+    "POOL_COLUMNS",
     "ConservationError",
+    "Outcome",
     "SimulationResult",
+    "SimulationTooLargeError",
+    "mean_interval",
     "simulate",
     "simulate_resolved",
+    "volume_factors",
 ]
 
 Progress = Callable[[int, int], object]
@@ -44,9 +58,17 @@ def _replicate(
     seed: np.random.SeedSequence,
     n_days: int,
     forecast_error: bool,
+    first_day: int = 0,
 ) -> ReplicationOutput:
     # module-level so that worker processes can pickle it
-    return run_replication(res, staffing, seed, n_days, forecast_error)
+    return run_replication(res, staffing, seed, n_days, forecast_error, first_day)
+
+
+def _replicate_task(
+    shared: tuple[Resolved, np.ndarray, int, bool, int], seed: np.random.SeedSequence
+) -> ReplicationOutput:
+    resolved, staffing, n_days, forecast_error, first_day = shared
+    return _replicate(resolved, staffing, seed, n_days, forecast_error, first_day)
 
 
 def _check_int(name: str, value: Any, minimum: int) -> int:
@@ -96,36 +118,45 @@ def simulate_resolved(
             f"The 'executor' parameter of simulate must be 'serial' or 'processes'; "
             f"got {executor!r} instead."
         )
+    # Refuse what cannot finish (memory, time) before any work: see docs/limits.md.
+    check_size(
+        resolved,
+        days + warmup_days,
+        replications,
+        1 if executor == "serial" else available_cpus(),
+    )
     staff = staffing_array(resolved, staffing)
     root = seed_sequence(seed)
     children = root.spawn(replications)
     n_days = days + warmup_days
-    outputs: list[ReplicationOutput | None] = [None] * replications
-    if executor == "serial" or replications == 1:
-        for r, child in enumerate(children):
-            outputs[r] = _replicate(resolved, staff, child, n_days, forecast_error)
-            if progress is not None:
-                progress(r + 1, replications)
-    else:
-        workers = max(1, min(replications, os.cpu_count() or 1))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {
-                pool.submit(_replicate, resolved, staff, child, n_days, forecast_error): r
-                for r, child in enumerate(children)
-            }
-            for done, fut in enumerate(as_completed(futures), start=1):
-                outputs[futures[fut]] = fut.result()
-                if progress is not None:
-                    progress(done, replications)
-    outs = [o for o in outputs if o is not None]
-    intervals, journeys, conservation = build_tables(resolved, outs, warmup_days, days)
+    # The one local executor of channelopt (spawned single-thread workers that end
+    # with their parent, Ctrl-C handling); one replication per chunk.
+    run = run_local(
+        _replicate_task,
+        children,
+        shared=(resolved, staff, n_days, forecast_error, warmup_days),
+        executor="serial" if replications == 1 else executor,
+        chunk_size=1,
+        progress=progress,
+    )
+    if run.interrupted:
+        raise KeyboardInterrupt
+    for outcome in run.outcomes:  # all or nothing: the first failure is raised
+        if outcome.status is not CaseStatus.OK:
+            raise outcome.exception or RuntimeError(f"a replication failed: {outcome.error}")
+    outs: list[ReplicationOutput] = [o.value for o in run.outcomes]
+    intervals, journeys, conservation, pools = build_tables(resolved, outs, warmup_days, days)
+    n_d, n_i, n_p = staff.shape
     staffing_table = pd.DataFrame(
         {
-            "pool": np.repeat(np.array(resolved.pools, dtype=object), staff.shape[0]),
-            "interval": np.tile(np.arange(staff.shape[0]), len(resolved.pools)),
-            "agents": staff.T.ravel(),
+            "pool": np.repeat(np.array(resolved.pools, dtype=object), n_d * n_i),
+            "day": np.tile(np.repeat(np.arange(n_d), n_i), n_p),
+            "interval": np.tile(np.arange(n_i), n_d * n_p),
+            "agents": staff.transpose(2, 0, 1).ravel(),
         }
     )
+    if n_d == 1:
+        staffing_table = staffing_table.drop(columns="day")
     return SimulationResult(
         intervals=intervals,
         journeys=journeys,
@@ -141,6 +172,7 @@ def simulate_resolved(
         staffing=staffing_table,
         conservation=conservation,
         channels=resolved.channels,
+        pools=pools,
     )
 
 
@@ -165,13 +197,16 @@ def simulate(
     scenario : Scenario or Resolved
         The scenario (read only through ``scenario.resolve(period, plan)``), or
         an already resolved period.
-    staffing : None, StaffingResult, DataFrame, mapping or ndarray, optional
+    staffing : None, StaffingResult, Schedule, DataFrame, mapping or ndarray, optional
         Agents on duty per interval and pool. ``None``: today's roster
         (``pools.*.agents``) in every interval in which one of the pool's
-        channels is open. An object with a ``.pools`` table (``co.staff(sc)``)
-        or a DataFrame with columns ``pool, interval, agents``; a mapping
-        pool -> agents or pool -> list per interval; an array ``(I, P)``.
-        Fractional agents are rounded up.
+        channels is open. A ``StaffingResult`` (``co.staff(sc)``), a
+        ``Schedule`` (its ``staffing_table()``), a DataFrame with columns
+        ``pool, interval, agents`` or, per day of the week, ``pool, day,
+        interval, agents`` (the first reported day is the table's first
+        day); a mapping pool -> agents or pool -> list per interval; an array
+        ``(P,)``, ``(I, P)`` or ``(D, I, P)``. Fractional agents are rounded
+        up (the one rule of :mod:`channelopt.scenario.staffing_table`).
     replications : int
         Independent replications (default 10), seeded by ``SeedSequence(seed).spawn``.
     seed : int, Generator, SeedSequence or None
@@ -205,6 +240,9 @@ def simulate(
         ``staffing=None`` but a pool has no roster.
     ValueError
         A bad argument (named in the message).
+    SimulationTooLargeError
+        The run would exceed the size limits of docs/limits.md (200 million
+        contact attempts, or the memory limit); estimated before it starts.
     ConservationError
         Contacts were lost or created by the engine (a bug; never expected).
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ..errors import Problem, ScenarioError
 from ..scenario.resolved import Resolved
+from ..scenario.staffing_table import agents_table, whole_agents
 
 __all__ = ["seed_sequence", "staffing_array"]
 
@@ -34,118 +32,25 @@ def _roster(res: Resolved) -> np.ndarray:
     out = np.zeros((res.n_intervals, len(res.pools)), dtype=np.int64)
     for p, skills in enumerate(res.pool_skills):
         is_open = np.asarray(res.open_mask, dtype=bool)[:, list(skills)].any(axis=1)
-        out[is_open, p] = _as_agents(agents[p], f"pools.{res.pools[p]}.agents")
-    return out
-
-
-def _as_agents(value: float, where: str) -> int:
-    v = float(value)
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(
-            f"The 'staffing' parameter of simulate must hold agents >= 0; got {value!r} at {where}"
-        )
-    # staffing tables may carry fractional requirements (FTE); agents on duty are whole
-    return math.ceil(v - 1e-9)
-
-
-def _from_frame(res: Resolved, frame: pd.DataFrame) -> np.ndarray:
-    need = {"pool", "interval", "agents"}
-    if not need <= set(frame.columns):
-        raise ValueError(
-            "The 'staffing' parameter of simulate must be a table with columns pool, interval "
-            f"and agents; got columns {list(frame.columns)} instead."
-        )
-    if "period" in frame.columns:
-        frame = frame[frame["period"] == res.period]
-    out = np.zeros((res.n_intervals, len(res.pools)), dtype=np.int64)
-    seen = np.zeros_like(out, dtype=bool)
-    for pool, interval, agents in zip(
-        frame["pool"], frame["interval"], frame["agents"], strict=True
-    ):
-        if pool not in res.pools:
-            raise ValueError(
-                f"The 'staffing' table names pool {pool!r}; expected one of {', '.join(res.pools)}"
-            )
-        i = int(interval)
-        if not 0 <= i < res.n_intervals:
-            raise ValueError(
-                f"The 'staffing' table has interval {interval!r} for pool {pool!r}; expected an "
-                f"interval index in 0..{res.n_intervals - 1}"
-            )
-        p = res.pools.index(pool)
-        out[i, p] = _as_agents(agents, f"pool {pool!r}, interval {i}")
-        seen[i, p] = True
-    missing = [res.pools[p] for p in range(len(res.pools)) if not seen[:, p].any()]
-    if missing:
-        raise ValueError(
-            f"The 'staffing' table has no rows for pool(s) {', '.join(missing)}; "
-            "give agents for every pool (0 for a pool that is closed)"
-        )
+        out[is_open, p] = whole_agents(agents[p], f"pools.{res.pools[p]}.agents")
     return out
 
 
 def staffing_array(res: Resolved, staffing: Any) -> np.ndarray:
-    """Agents on duty per interval of the day and pool, shape ``(I, P)``, ints >= 0.
+    """Agents on duty per day of the week, interval and pool: ints >= 0, shape ``(D, I, P)``.
 
-    Parameters
-    ----------
-    res : Resolved
-        The resolved scenario period.
-    staffing : None, object with ``.pools``, DataFrame, mapping or ndarray
-        ``None``: today's roster (``pools.*.agents``) in every open interval. An
-        object with a ``.pools`` DataFrame (such as a ``StaffingResult``) or a
-        DataFrame with columns ``pool``, ``interval`` (index of the interval in
-        the day) and ``agents``. A mapping pool -> agents (int, all day) or
-        pool -> list of agents per interval. An array of shape ``(I, P)`` or ``(P,)``.
+    ``None``: today's roster (``pools.*.agents``) in every open interval
+    (``D = 1``); anything else is read by
+    :func:`channelopt.scenario.staffing_table.agents_table` (one parser, one
+    rounding rule: fractional agents are rounded up).
     """
-    n_i, n_p = res.n_intervals, len(res.pools)
     if staffing is None:
-        return _roster(res)
-    pools_attr = getattr(staffing, "pools", None)
-    if isinstance(pools_attr, pd.DataFrame):
-        return _from_frame(res, pools_attr)
-    if isinstance(staffing, pd.DataFrame):
-        return _from_frame(res, staffing)
-    if isinstance(staffing, Mapping):
-        out = np.zeros((n_i, n_p), dtype=np.int64)
-        unknown = [k for k in staffing if k not in res.pools]
-        if unknown:
-            raise ValueError(
-                f"The 'staffing' mapping names unknown pool(s) {', '.join(map(repr, unknown))}; "
-                f"expected pools {', '.join(res.pools)}"
-            )
-        for p, pool in enumerate(res.pools):
-            if pool not in staffing:
-                raise ValueError(
-                    f"The 'staffing' mapping has no entry for pool {pool!r}; give agents for "
-                    "every pool"
-                )
-            value = staffing[pool]
-            if np.ndim(value) == 0:
-                out[:, p] = _as_agents(value, f"pool {pool!r}")
-            else:
-                seq = list(value)
-                if len(seq) != n_i:
-                    raise ValueError(
-                        f"The 'staffing' entry for pool {pool!r} has {len(seq)} values; "
-                        f"expected one per interval ({n_i})"
-                    )
-                out[:, p] = [
-                    _as_agents(v, f"pool {pool!r}, interval {i}") for i, v in enumerate(seq)
-                ]
-        return out
-    arr = np.asarray(staffing, dtype=float)
-    if arr.shape == (n_p,):
-        arr = np.broadcast_to(arr, (n_i, n_p))
-    if arr.shape != (n_i, n_p):
-        raise ValueError(
-            f"The 'staffing' array must have shape (intervals, pools) = ({n_i}, {n_p}) or "
-            f"({n_p},); got shape {arr.shape} instead."
-        )
-    out = np.zeros((n_i, n_p), dtype=np.int64)
-    for (i, p), v in np.ndenumerate(arr):
-        out[i, p] = _as_agents(v, f"interval {i}, pool {res.pools[p]!r}")
-    return out
+        return _roster(res)[None]
+    try:
+        return agents_table(staffing, res.pools, res.n_intervals, period=res.period)
+    except ValueError as err:
+        detail = str(err).removeprefix("staffing: ")
+        raise ValueError(f"The 'staffing' parameter of simulate: {detail}") from None
 
 
 def seed_sequence(seed: Any) -> np.random.SeedSequence:

@@ -9,11 +9,18 @@ import numpy as np
 import pandas as pd
 
 from ..provenance import Provenance
-from ..scenario.resolved import ChannelKind, Resolved
-from ._engine import _KIND_CODE, CONCURRENT, DEFERRED, LIVE, ReplicationOutput
-from ._stats import t_quantile
+from ..scenario.kinds import kind_spec
+from ..scenario.resolved import Resolved
+from ._engine import ReplicationOutput
+from ._stats import mean_interval
 
-__all__ = ["INTERVAL_COLUMNS", "JOURNEY_COLUMNS", "SimulationResult", "build_tables"]
+__all__ = [
+    "INTERVAL_COLUMNS",
+    "JOURNEY_COLUMNS",
+    "POOL_COLUMNS",
+    "SimulationResult",
+    "build_tables",
+]
 
 INTERVAL_COLUMNS = (
     "replication",
@@ -24,6 +31,10 @@ INTERVAL_COLUMNS = (
     "answered",
     "answered_within_target",
     "abandoned",
+    "blocked",
+    "balked",
+    "timed_out",
+    "disconnected",
     "lost",
     "contained",
     "handed_off",
@@ -37,6 +48,18 @@ INTERVAL_COLUMNS = (
     "total_wait",
     "busy_time",
     "agent_time",
+)
+
+POOL_COLUMNS = (
+    "replication",
+    "day",
+    "interval",
+    "pool",
+    "channel",
+    "agents",
+    "busy_time",
+    "wrap_up_time",
+    "occupancy",
 )
 
 JOURNEY_COLUMNS = (
@@ -59,7 +82,18 @@ JOURNEY_COLUMNS = (
     "effort_points",
 )
 
-_COUNTS = ("offered", "answered", "abandoned", "lost", "contained", "handed_off")
+_COUNTS = (
+    "offered",
+    "answered",
+    "abandoned",
+    "blocked",
+    "balked",
+    "timed_out",
+    "disconnected",
+    "lost",
+    "contained",
+    "handed_off",
+)
 _RATES = ("service_level", "average_wait", "abandonment", "occupancy")
 
 
@@ -72,10 +106,12 @@ class SimulationResult:
     intervals : pandas.DataFrame
         One row per replication x reported day x interval x channel; columns
         ``replication, day, interval, channel, offered, answered,
-        answered_within_target, abandoned, lost, contained, handed_off,
-        service_level, average_wait, abandonment, occupancy`` followed by
-        ``gave_up, completed, total_wait, busy_time, agent_time``
-        (see ``docs/simulation.md``). Times in seconds.
+        answered_within_target, abandoned, blocked, balked, timed_out,
+        disconnected, lost, contained, handed_off, service_level,
+        average_wait, abandonment, occupancy`` followed by ``gave_up,
+        completed, total_wait, busy_time, agent_time`` (see
+        ``docs/simulation.md``). Times in seconds; ``busy_time`` includes
+        wrap-up.
     journeys : pandas.DataFrame
         One row per customer journey that started on a reported day.
     scenario_name, content_hash, version : str
@@ -91,6 +127,12 @@ class SimulationResult:
         Agents simulated per interval and pool (columns ``pool, interval, agents``).
     conservation : pandas.DataFrame
         Per replication, the contact balances checked at the end of the run.
+    pools : pandas.DataFrame
+        One row per replication x reported day x interval x pool x channel the
+        pool serves: ``agents`` (mean agents on duty in the interval),
+        ``busy_time`` (agent-seconds serving the channel, a chat counting
+        1/concurrency), ``wrap_up_time`` (agent-seconds of after-contact work),
+        ``occupancy`` ((busy + wrap-up) / time on duty of the pool).
     """
 
     intervals: pd.DataFrame
@@ -107,6 +149,7 @@ class SimulationResult:
     staffing: pd.DataFrame
     conservation: pd.DataFrame
     channels: tuple[str, ...] = field(default=())
+    pools: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=POOL_COLUMNS))
 
     @property
     def provenance(self) -> dict[str, Any]:
@@ -176,15 +219,8 @@ class SimulationResult:
             for measure in (*_COUNTS, *_RATES):
                 x = grp[measure].to_numpy(dtype=float)
                 x = x[np.isfinite(x)]
-                n = len(x)
-                mean = float(x.mean()) if n else float("nan")
-                std = float(x.std(ddof=1)) if n > 1 else float("nan")
-                half = (
-                    t_quantile(0.5 + confidence / 2, n - 1) * std / np.sqrt(n)
-                    if n > 1
-                    else float("nan")
-                )
-                rows.append((channel, measure, mean, mean - half, mean + half, std, n))
+                mean, lo, hi, std = mean_interval(x, confidence)
+                rows.append((channel, measure, mean, lo, hi, std, len(x)))
         out = pd.DataFrame(
             rows, columns=["channel", "measure", "mean", "ci_low", "ci_high", "std", "replications"]
         )
@@ -194,28 +230,36 @@ class SimulationResult:
 
 def build_tables(
     res: Resolved, outputs: list[ReplicationOutput], warmup_days: int, days: int
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Turn raw replication outputs into the intervals, journeys and conservation tables."""
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Raw replication outputs as the intervals, journeys, conservation and pools tables."""
     n_i, n_c = res.n_intervals, res.n_channels
     first_pool = res.pool_of_channel()
-    kinds = [_KIND_CODE[ChannelKind(k)] for k in res.kinds]
+    traits = [kind_spec(k) for k in res.kinds]
     has_target = np.array(
         [
-            (kinds[c] in (LIVE, CONCURRENT) and np.isfinite(res.target_within[c]))
-            or (kinds[c] == DEFERRED and np.isfinite(res.deadline[c]))
+            (traits[c].queues and np.isfinite(res.target_within[c]))
+            or (traits[c].has_deadline and np.isfinite(res.deadline[c]))
             for c in range(n_c)
         ]
     )
     lo = warmup_days * n_i
-    frames, jframes, cons = [], [], []
+    frames, jframes, cons, pframes = [], [], [], []
+    n_p = len(res.pools)
+    serves = np.zeros((n_p, n_c), dtype=bool)
+    for p, skills in enumerate(res.pool_skills):
+        serves[p, list(skills)] = True
+    pool_cat = pd.CategoricalDtype(list(res.pools))
     label_cache: dict[int, str] = {}
     cat = pd.CategoricalDtype(list(res.channels))
     for r, out in enumerate(outputs):
-        cnt = {k: v[lo:] for k, v in out.counters.items()}
+        cnt = {k: v[lo:] for k, v in out.counters.items() if v.ndim == 2 and k != "duty"}
         g = cnt["offered"].shape[0]
         pool_idx = np.where(first_pool >= 0, first_pool, 0)
-        busy = np.where(first_pool >= 0, out.busy_time[lo:][:, pool_idx], np.nan)
-        duty = np.where(first_pool >= 0, out.agent_time[lo:][:, pool_idx], np.nan)
+        pool_busy = out.counters["busy"][lo:] + out.counters["wrap"][lo:]  # (g, P, C)
+        pool_duty = out.counters["duty"][lo:]  # (g, P)
+        busy = np.where(first_pool >= 0, pool_busy.sum(axis=2)[:, pool_idx], np.nan)
+        duty = np.where(first_pool >= 0, pool_duty[:, pool_idx], np.nan)
+        pframes.append(_pool_frame(res, r, out, lo, serves, pool_cat, cat))
         offered = cnt["offered"]
         with np.errstate(divide="ignore", invalid="ignore"):
             sl = np.where(has_target, cnt["answered_within_target"] / offered, np.nan)
@@ -304,4 +348,42 @@ def build_tables(
     journeys = jframes[0] if len(jframes) == 1 else pd.concat(jframes, ignore_index=True)
     if len(jframes) > 1:  # concat of differing categories falls back to object
         journeys["channels_visited"] = journeys["channels_visited"].astype("category")
-    return intervals, journeys, pd.DataFrame(cons)
+    return intervals, journeys, pd.DataFrame(cons), pd.concat(pframes, ignore_index=True)
+
+
+def _pool_frame(
+    res: Resolved,
+    r: int,
+    out: ReplicationOutput,
+    lo: int,
+    serves: np.ndarray,
+    pool_cat: pd.CategoricalDtype,
+    channel_cat: pd.CategoricalDtype,
+) -> pd.DataFrame:
+    """The ``.pools`` rows of one replication (pool x channel pairs the pool serves)."""
+    busy = out.counters["busy"][lo:]
+    wrap = out.counters["wrap"][lo:]
+    duty = out.counters["duty"][lo:]
+    g = busy.shape[0]
+    n_i = res.n_intervals
+    pp, cc = np.nonzero(serves)
+    k = len(pp)
+    gi = np.repeat(np.arange(g), k)
+    b = busy[:, pp, cc].ravel()
+    w = wrap[:, pp, cc].ravel()
+    d = duty[:, pp].ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        occ = np.where(d > 0, (b + w) / d, np.nan)
+    return pd.DataFrame(
+        {
+            "replication": np.full(g * k, r, dtype=np.int64),
+            "day": gi // n_i,
+            "interval": gi % n_i,
+            "pool": pd.Categorical.from_codes(np.tile(pp, g), dtype=pool_cat),
+            "channel": pd.Categorical.from_codes(np.tile(cc, g), dtype=channel_cat),
+            "agents": d / res.interval_s,
+            "busy_time": b,
+            "wrap_up_time": w,
+            "occupancy": occ,
+        }
+    )

@@ -11,14 +11,17 @@ from __future__ import annotations
 # The per-interval measures staffing reports, re-exported for the layers above that may
 # not import the kernels directly (DESIGN.md: `data` imports staffing, not queueing).
 from ..queueing import abandonment, service_level
-from ._core import MAX_ITERATIONS, flows, staff, staff_resolved
+from ._agreement import AGREEMENT_COLUMNS, model_agreement
+from ._core import MAX_ITERATIONS, METHODS, flows, staff, staff_resolved
 from ._deferred import DeferredKpis, deferred_kpis, staff_deferred
 from ._flows import carry_matrix, delay_kernel, delay_weights
 from ._result import INTERVAL_COLUMNS, POOL_COLUMNS, SUMMARY_COLUMNS, StaffingResult
 
 __all__ = [
+    "AGREEMENT_COLUMNS",
     "INTERVAL_COLUMNS",
     "MAX_ITERATIONS",
+    "METHODS",
     "POOL_COLUMNS",
     "SUMMARY_COLUMNS",
     "DeferredKpis",
@@ -29,6 +32,7 @@ __all__ = [
     "delay_kernel",
     "delay_weights",
     "flows",
+    "model_agreement",
     "service_level",
     "staff",
     "staff_deferred",

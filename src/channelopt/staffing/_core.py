@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import InfeasibleError
-from ..scenario.resolved import ChannelKind, Resolved
+from ..scenario.kinds import StaffingRule, kind_spec
+from ..scenario.resolved import Resolved
 from ._deferred import deferred_kpis, staff_deferred
 from ._flows import FlowRates, solve
 from ._live import ChannelSpec, LiveKpis, evaluate_live, staff_live
@@ -73,7 +74,7 @@ def flows(resolved: Resolved, abandonment: np.ndarray | None = None) -> np.ndarr
 
 
 def _only_queues(resolved: Resolved, ab: np.ndarray) -> np.ndarray:
-    queues = np.array([k in (ChannelKind.LIVE, ChannelKind.CONCURRENT) for k in resolved.kinds])
+    queues = np.array([kind_spec(k).queues for k in resolved.kinds], dtype=bool)
     return np.where(queues[None, :], ab, 0.0)
 
 
@@ -89,15 +90,15 @@ def _specs(resolved: Resolved, rates: FlowRates) -> dict[int, ChannelSpec]:
     w0 = float(rates.k_retrial[0, 0])
     out = {}
     for c, kind in enumerate(r.kinds):
-        if kind not in (ChannelKind.LIVE, ChannelKind.CONCURRENT):
+        if not kind_spec(kind).queues:
             continue
         patience = float(r.patience[c])
         out[c] = ChannelSpec(
             name=r.channels[c],
             aht=float(r.aht[c]),
             patience=patience,
-            concurrency=int(r.concurrency[c]) if kind is ChannelKind.CONCURRENT else 1,
-            stretch=float(r.concurrency_stretch[c]) if kind is ChannelKind.CONCURRENT else 0.0,
+            concurrency=int(r.concurrency[c]) if kind_spec(kind).multi_contact else 1,
+            stretch=float(r.concurrency_stretch[c]) if kind_spec(kind).multi_contact else 0.0,
             service_level=float(r.target_service_level[c]),
             within=float(r.target_within[c]),
             max_wait=float(r.target_max_wait[c]),
@@ -390,7 +391,7 @@ def _staff(
     deferred = {}
     notes: dict[str, str] = {}
     for c, kind in enumerate(r.kinds):
-        if kind is not ChannelKind.DEFERRED:
+        if kind_spec(kind).staffing is not StaffingRule.BACKLOG:
             continue
         target = float(r.target_within_deadline[c])
         if math.isnan(target):

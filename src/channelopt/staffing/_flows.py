@@ -2,8 +2,11 @@
 
 The offered volume of each channel per interval is its external arrivals plus
 hand-offs (same interval), repeats and retrials (spread over later intervals by
-their exponential delays, wrapping round midnight). Contacts that reach a
-channel while it is closed are carried to its next open interval.
+their delays, exponential or constant, wrapping round midnight). Contacts that
+reach a channel while it is closed follow the scenario's ``closed_hours``:
+``spread`` (default) over the channel's next open stretch by its own intraday
+profile, ``next_open`` all at its next open interval, ``lost`` never offered.
+The simulation applies the same rule (``simulation._sources``).
 
 Given the abandonment fraction of every channel and interval, these flows are
 linear in the offered volume, so one dense solve gives them exactly; the
@@ -17,12 +20,15 @@ import math
 
 import numpy as np
 
-from ..scenario.resolved import ChannelKind, Resolved
+from ..scenario.kinds import FlowBehaviour, kind_spec
+from ..scenario.resolved import Resolved
 
 __all__ = ["FlowRates", "carry_matrix", "delay_kernel", "delay_weights", "flow_rates", "solve"]
 
 
-def delay_weights(mean_delay: float, interval_s: float, n_intervals: int) -> np.ndarray:
+def delay_weights(
+    mean_delay: float, interval_s: float, n_intervals: int, distribution: str = "exponential"
+) -> np.ndarray:
     """Share of a delayed flow that lands ``j`` intervals after it left, on a repeating day.
 
     A contact leaves at a time uniform within its interval and comes back after
@@ -33,6 +39,8 @@ def delay_weights(mean_delay: float, interval_s: float, n_intervals: int) -> np.
     * ``r (1 - q)^2 q^(k - 1)`` for ``k >= 1`` intervals later,
 
     and the day repeats, so shares ``k`` and ``k + I`` add up (a geometric sum).
+    A ``constant`` delay ``D = (m + f) x interval_s`` (m whole, 0 <= f < 1)
+    lands ``m`` intervals later with share ``1 - f`` and ``m + 1`` with ``f``.
 
     Parameters
     ----------
@@ -42,6 +50,8 @@ def delay_weights(mean_delay: float, interval_s: float, n_intervals: int) -> np.
         Interval length in seconds.
     n_intervals : int
         Intervals per day ``I``.
+    distribution : {"exponential", "constant"}
+        Shape of the delay.
 
     Returns
     -------
@@ -61,6 +71,11 @@ def delay_weights(mean_delay: float, interval_s: float, n_intervals: int) -> np.
         return w
     if math.isinf(mean_delay):
         raise ValueError(f"mean_delay must be finite, got {mean_delay!r} s")
+    if str(distribution) == "constant":
+        whole, frac = divmod(mean_delay / interval_s, 1.0)
+        w[int(whole) % n_intervals] += 1.0 - frac
+        w[(int(whole) + 1) % n_intervals] += frac
+        return w
     r = mean_delay / interval_s
     x = interval_s / mean_delay
     one_minus_q = -math.expm1(-x)  # 1 - q without cancellation for short intervals
@@ -78,40 +93,81 @@ def delay_weights(mean_delay: float, interval_s: float, n_intervals: int) -> np.
     return w / w.sum()
 
 
-def delay_kernel(mean_delay: float, interval_s: float, n_intervals: int) -> np.ndarray:
+def delay_kernel(
+    mean_delay: float, interval_s: float, n_intervals: int, distribution: str = "exponential"
+) -> np.ndarray:
     """Circulant matrix ``K[t, s]``: share of a flow leaving in interval s that lands in t.
 
     See :func:`delay_weights`; ``K[t, s] = w[(t - s) mod I]``.
     """
-    w = delay_weights(mean_delay, interval_s, n_intervals)
+    w = delay_weights(mean_delay, interval_s, n_intervals, distribution)
     idx = (np.arange(n_intervals)[:, None] - np.arange(n_intervals)[None, :]) % n_intervals
     return w[idx]
 
 
-def carry_matrix(open_mask: np.ndarray) -> np.ndarray:
-    """Matrix ``G[t, s]`` moving contacts that reach a closed interval s to the next open one.
+def carry_matrix(
+    open_mask: np.ndarray, profile: np.ndarray | None = None, closed_hours: str = "spread"
+) -> np.ndarray:
+    """Matrix ``G[t, s]``: share of the contacts reaching interval s that are offered in t.
 
     Parameters
     ----------
     open_mask : ndarray of bool, shape (I,)
         Whether the channel is open in each interval.
+    profile : ndarray, shape (I,), optional
+        The channel's intraday profile (its external arrivals); ``spread``
+        distributes by it. ``None`` or all zero on a stretch: evenly.
+    closed_hours : {"spread", "next_open", "lost"}
+        The rule for contacts reaching a closed interval s: ``spread`` over
+        the open stretch that starts at the next opening (at most a day),
+        in proportion to ``profile`` there; ``next_open`` all in the next open
+        interval; ``lost`` nowhere (column s is zero). Open intervals keep
+        their own contacts (``G[s, s] = 1``).
 
     Returns
     -------
     ndarray, shape (I, I)
-        ``G[t, s] = 1`` when interval s's contacts are offered in interval t (the
-        next open interval at or after s, wrapping round midnight). A channel
-        that never opens gets an all-zero matrix: nothing can be offered to it.
+        Columns sum to 1 (``lost``: 0 for closed columns). A channel that
+        never opens gets an all-zero matrix: nothing can be offered to it.
+
+    Examples
+    --------
+    >>> carry_matrix(np.array([False, True, True]), np.array([0.0, 1.0, 3.0])).round(2)
+    array([[0.  , 0.  , 0.  ],
+           [0.25, 1.  , 0.  ],
+           [0.75, 0.  , 1.  ]])
     """
+    open_mask = np.asarray(open_mask, dtype=bool)
     n = open_mask.shape[0]
     g = np.zeros((n, n))
     if not open_mask.any():
         return g
+    rule = str(closed_hours)
+    if rule not in ("spread", "next_open", "lost"):
+        raise ValueError(
+            f"closed_hours must be 'spread', 'next_open' or 'lost'; got {closed_hours!r}"
+        )
+    prof = np.zeros(n) if profile is None else np.clip(np.asarray(profile, float), 0.0, None)
     for s in range(n):
+        if open_mask[s]:
+            g[s, s] = 1.0
+            continue
+        if rule == "lost":
+            continue
         t = s
         while not open_mask[t]:
             t = (t + 1) % n
-        g[t, s] = 1.0
+        if rule == "next_open":
+            g[t, s] = 1.0
+            continue
+        stretch = []
+        for k in range(n):
+            i = (t + k) % n
+            if not open_mask[i]:
+                break
+            stretch.append(i)
+        w = prof[stretch]
+        g[stretch, s] = w / w.sum() if w.sum() > 0 else 1.0 / len(stretch)
     return g
 
 
@@ -122,7 +178,9 @@ class FlowRates:
         r = resolved
         C = r.n_channels
         ni = r.n_intervals
-        self.self_service = np.array([k is ChannelKind.SELF_SERVICE for k in r.kinds])
+        self.self_service = np.array(
+            [kind_spec(k).flow is FlowBehaviour.CONTAINED for k in r.kinds]
+        )
         handoff_sum = r.handoff.sum(axis=1)
         # Share of *served* contacts (not self-service) that are handed off, resolved or repeat.
         self.handoff_sum = handoff_sum
@@ -132,9 +190,22 @@ class FlowRates:
         self.repeat_sum = r.repeat_to.sum(axis=1)
         # Self-service: share leaving the bot that is handed on (not contained).
         self.not_contained = np.where(self.self_service, 1.0 - r.containment, 0.0)
-        self.carry = np.stack([carry_matrix(r.open_mask[:, c]) for c in range(C)])  # (C, I, I)
-        self.k_repeat = delay_kernel(r.repeat_delay, r.interval_s, ni)
-        self.k_retrial = delay_kernel(r.retrial_delay, r.interval_s, ni)
+        rule = str(getattr(r, "closed_hours", "spread"))
+        self.carry = np.stack(
+            [carry_matrix(r.open_mask[:, c], r.arrivals[:, c], rule) for c in range(C)]
+        )  # (C, I, I)
+        self.k_repeat = delay_kernel(
+            r.repeat_delay,
+            r.interval_s,
+            ni,
+            str(getattr(r, "repeat_delay_distribution", "exponential")),
+        )
+        self.k_retrial = delay_kernel(
+            r.retrial_delay,
+            r.interval_s,
+            ni,
+            str(getattr(r, "retrial_delay_distribution", "exponential")),
+        )
         self.retrial_probability = float(r.retrial_probability)
         self.external = np.einsum("cts,sc->tc", self.carry, r.arrivals)  # (I, C)
 

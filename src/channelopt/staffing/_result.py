@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from ..provenance import VERSION, Provenance
-from ..scenario.resolved import ChannelKind, Resolved
+from ..scenario.kinds import StaffingRule, kind_spec
+from ..scenario.resolved import Resolved
 from ._deferred import DeferredKpis
 from ._flows import FlowRates
 from ._live import LiveKpis
@@ -106,6 +107,11 @@ class StaffingResult:
         Reasons, keyed by channel name or ``"pool <name>"``: which channels are
         approximated and why, and whether a shared pool's sum is an optimistic
         or pessimistic bound.
+    simulated : pandas.DataFrame or None
+        ``method="simulation"``: the day-level KPIs per channel and target in
+        the simulation at the returned staffing (``channel, measure, target,
+        mean, ci_low, ci_high`` (95 %), ``bound`` (one-sided at the requested
+        confidence), ``meets``, ``replications``); None otherwise.
     """
 
     intervals: pd.DataFrame
@@ -121,6 +127,7 @@ class StaffingResult:
     method: str = "erlang"
     exact: Mapping[str, bool] = field(default_factory=dict)
     notes: Mapping[str, str] = field(default_factory=dict)
+    simulated: pd.DataFrame | None = None
 
     @property
     def provenance(self) -> dict[str, object]:
@@ -329,14 +336,14 @@ def build_result(
     cols["external"] = rates.external.copy()
     for c, kind in enumerate(r.kinds):
         xc = x[:, c]
-        if kind is ChannelKind.SELF_SERVICE:
+        if not kind_spec(kind).staffed:
             cols["offered"][:, c] = xc
             cols["contained"][:, c] = xc * r.containment[c]
             cols["handed_off"][:, c] = xc * (1 - r.containment[c]) * rates.handoff_sum[c]
             cols["gave_up"][:, c] = xc * (1 - r.containment[c]) * (1 - rates.handoff_sum[c])
             cols["average_wait"][:, c] = 0.0
             continue
-        if kind is ChannelKind.DEFERRED:
+        if kind_spec(kind).staffing is StaffingRule.BACKLOG:
             agents, dk = deferred[c]
             cols["offered"][:, c] = xc
             cols["load"][:, c] = xc * r.aht[c] / r.interval_s
@@ -350,7 +357,7 @@ def build_result(
             cols["wait_minutes"][:, c] = xc * dk.mean_delay / 60.0
         else:
             kp = live[c]
-            k = int(r.concurrency[c]) if kind is ChannelKind.CONCURRENT else 1
+            k = int(r.concurrency[c]) if kind_spec(kind).multi_contact else 1
             cols["offered"][:, c] = xc
             # The load at the final flows (the KPIs were computed at the fixed point).
             cols["load"][:, c] = xc * kp.aht / r.interval_s
@@ -433,7 +440,7 @@ def _pool_table(
     ni = r.n_intervals
     P = len(r.pools)
     hours = r.interval_s / 3600.0
-    queues = np.array([k in (ChannelKind.LIVE, ChannelKind.CONCURRENT) for k in r.kinds])
+    queues = np.array([kind_spec(k).queues for k in r.kinds], dtype=bool)
     agents = split.sum(axis=2).astype(float)  # (I, P)
     fte = agents / (1.0 - r.pool_shrinkage[None, :])
     cost = fte * hours * r.pool_cost_per_hour[None, :]

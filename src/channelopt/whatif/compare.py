@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..provenance import VERSION
+from ..simulation import mean_interval, volume_factors
 from .changes import case_seed, root_seed
 from .executors import CaseStatus, Outcome, Progress, run_tasks
 from .sweep import (
@@ -57,11 +58,12 @@ _Z95 = 1.959963984540054  # standard normal 97.5 % quantile
 
 
 def forecast_multipliers(cv: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Draw one daily volume multiplier per channel: lognormal with mean 1 and CV ``cv``.
+    """Draw one daily volume multiplier per channel: gamma with mean 1 and CV ``cv``.
 
-    ``log m ~ Normal(-s^2 / 2, s^2)`` with ``s^2 = log(1 + cv^2)``, so that
-    ``E[m] = 1`` and ``sd(m) = cv``. A channel with ``cv == 0`` gets exactly 1
-    and consumes no random numbers.
+    The project's one forecast-error distribution,
+    :func:`channelopt.simulation.volume_factors` (the simulation draws its
+    daily factors with the same function). A channel with ``cv == 0`` gets
+    exactly 1 and consumes no random numbers.
 
     Parameters
     ----------
@@ -75,13 +77,7 @@ def forecast_multipliers(cv: np.ndarray, rng: np.random.Generator) -> np.ndarray
     ndarray, shape (C,)
         Multipliers (dimensionless, > 0).
     """
-    cv = np.asarray(cv, dtype=float)
-    out = np.ones_like(cv)
-    for c, v in enumerate(cv):
-        if v > 0:
-            s2 = math.log1p(v * v)
-            out[c] = math.exp(rng.normal(-s2 / 2.0, math.sqrt(s2)))
-    return out
+    return volume_factors(np.asarray(cv, dtype=float), rng)
 
 
 def wilson_interval(successes: int, trials: int) -> tuple[float, float]:
@@ -106,18 +102,9 @@ def _clip01(interval: tuple[float, float, float]) -> tuple[float, float, float]:
 
 def _mean_interval(values: np.ndarray) -> tuple[float, float, float]:
     """Mean and 95 % Student-t interval across replications (nan width with one value)."""
-    from scipy import stats
-
     values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    n = values.size
-    if n == 0:
-        return (math.nan, math.nan, math.nan)
-    mean = float(values.mean())
-    if n == 1:
-        return (mean, math.nan, math.nan)
-    half = float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / math.sqrt(n))
-    return (mean, mean - half, mean + half)
+    mean, low, high, _ = mean_interval(values[np.isfinite(values)], 0.95)
+    return (mean, low, high)
 
 
 @dataclass(frozen=True, eq=False)
@@ -222,12 +209,12 @@ class _Shared:
 
 def _misses(kpis: pd.DataFrame, resolved: Any) -> dict[str, bool]:
     """Which channels miss one of their targets (live and concurrent channels only)."""
-    from ..scenario import ChannelKind
+    from ..scenario.kinds import kind_spec
 
     out = {}
     by_channel = kpis.set_index("channel")
     for c, name in enumerate(resolved.channels):
-        if resolved.kinds[c] not in (ChannelKind.LIVE, ChannelKind.CONCURRENT):
+        if not kind_spec(resolved.kinds[c]).queues:
             continue
         if name not in by_channel.index:
             continue
@@ -318,7 +305,7 @@ def compare(
     the plan misses its targets.
 
     Forecast error: per draw, every channel's daily external volume is
-    multiplied by a lognormal factor with mean 1 and coefficient of variation
+    multiplied by a gamma factor with mean 1 and coefficient of variation
     ``forecast_error`` (:func:`forecast_multipliers`); the plan keeps the
     staffing it planned for the forecast. A draw *misses* when some live or
     concurrent channel misses its service-level, abandonment or average-wait

@@ -1,27 +1,12 @@
 """The one executor module: run many independent cases serially, on local processes or on Dask.
 
 Every sweep and comparison of :mod:`channelopt.whatif` goes through
-:func:`run_tasks`. It owns the things that are easy to get wrong once and
-painful to get wrong in three places:
-
-* **Order and determinism.** Results come back in case order whatever order
-  the workers finish in. The task function receives everything it needs
-  (including its seed) in its arguments, so nothing depends on which worker ran
-  a case or when.
-* **Batching.** Cases are sent in chunks, so the per-task overhead of a pool or
-  of a Dask scheduler (pickling, a round trip, bookkeeping) is paid once per
-  chunk, not once per case.
-* **Failures.** An exception in one case (an invalid change, an infeasible
-  plan) is recorded in that case's :class:`Outcome`; the other cases run on.
-* **Ctrl-C.** A :class:`KeyboardInterrupt` while waiting (or raised by the
-  ``progress`` callback) cancels pending work, shuts the pool down and returns
-  the cases finished so far; the others are marked
-  :attr:`CaseStatus.INTERRUPTED`.
-* **Threads.** Local worker processes are started with ``spawn`` (no fork of a
-  process that may already run Numba, BLAS or Dask threads) and with
-  ``NUMBA_NUM_THREADS``, ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS`` and
-  ``OPENBLAS_NUM_THREADS`` set to 1, so ``k`` workers use ``k`` cores, not
-  ``k`` x cores.
+:func:`run_tasks`. Serial and process-pool runs are delegated to
+:func:`channelopt.parallel.run_local`, the one local mechanism that
+:func:`channelopt.simulation.simulate` uses for its replications as well
+(order and determinism, batching, failures per case, Ctrl-C, single-thread
+``spawn`` workers that end when their parent dies); this module adds the
+choice of executor and Dask.
 
 Executors
 ---------
@@ -44,168 +29,62 @@ an address string ``"tcp://host:8786"`` (also ``tls://``, ``ucx://``, ``inproc:/
 
 from __future__ import annotations
 
-import contextlib
-import math
-import multiprocessing
-import os
-import signal
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, Future, as_completed
-from concurrent.futures.process import ProcessPoolExecutor
-from dataclasses import dataclass
-from enum import StrEnum
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from typing import Any
 
+from ..errors import ChannelOptError
+from ..parallel import (
+    CaseStatus,
+    Outcome,
+    Progress,
+    RunResult,
+    _Chunk,
+    _chunks,
+    _default_chunk_size,
+    _fail_chunk,
+    _harvest,
+    _interrupted,
+    _record,
+    _run_chunk,
+    check_chunk_size,
+    check_max_workers,
+    run_local,
+    worker_environment,
+)
+from ..parallel import init_worker as _init_worker
+
 __all__ = [
+    "DASK_RESUBMITS",
     "DASK_SCHEMES",
     "CaseStatus",
     "Outcome",
     "Progress",
     "RunResult",
+    "SchedulerUnreachableError",
     "describe_executor",
     "run_tasks",
     "worker_environment",
 ]
 
-#: Progress callback: ``progress(done, total)`` with counts of cases.
-Progress = Callable[[int, int], object]
+# Re-exported for code and tests that reach them here (one implementation: parallel).
+_PRIVATE_REEXPORTS = (_harvest, _init_worker, _run_chunk)
+
+#: Times a chunk of cases is sent to the Dask cluster again after its task was lost
+#: (its worker died, it was cancelled) or failed outside the cases, on top of Dask's
+#: own rescheduling (``distributed.scheduler.allowed-failures``); after that its
+#: cases are recorded as errors.
+DASK_RESUBMITS = 3
+
+
+class SchedulerUnreachableError(ChannelOptError, ConnectionError):
+    """The Dask scheduler address given does not answer (bad input: exit 2)."""
+
+    bad_input = True
+
 
 #: Address prefixes that name a Dask scheduler.
 DASK_SCHEMES = ("tcp://", "tls://", "ucx://", "inproc://", "ws://", "wss://")
-
-_THREAD_VARIABLES = (
-    "NUMBA_NUM_THREADS",
-    "OMP_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-)
-
-# A chunk is the unit of dispatch: a list of (case index, item).
-_Chunk = list[tuple[int, Any]]
-
-
-class CaseStatus(StrEnum):
-    """What happened to one case."""
-
-    OK = "ok"  #: finished; ``value`` holds the result
-    ERROR = "error"  #: raised; ``error`` holds ``"ExceptionType: message"``
-    INTERRUPTED = "interrupted"  #: not finished because the run was interrupted (Ctrl-C)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The outcome of one case.
-
-    Attributes
-    ----------
-    status : CaseStatus
-        Whether the case finished, failed or was interrupted.
-    value : object
-        What the task function returned (``None`` unless ``status`` is ``ok``).
-    error : str
-        ``"ExceptionType: message"`` when ``status`` is ``error``; empty otherwise.
-    """
-
-    status: CaseStatus
-    value: Any = None
-    error: str = ""
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """All outcomes of one :func:`run_tasks` call, in case order.
-
-    Attributes
-    ----------
-    outcomes : tuple of Outcome
-        One per item, in the order of the items.
-    interrupted : bool
-        Whether the run stopped early on :class:`KeyboardInterrupt`.
-    executor : str
-        A short description of the executor used (:func:`describe_executor`).
-    chunk_size : int
-        Cases per dispatched chunk.
-    """
-
-    outcomes: tuple[Outcome, ...]
-    interrupted: bool
-    executor: str
-    chunk_size: int
-
-    @property
-    def n_finished(self) -> int:
-        """Number of cases that finished, successfully or with an error."""
-        return sum(o.status is not CaseStatus.INTERRUPTED for o in self.outcomes)
-
-
-def worker_environment() -> dict[str, str]:
-    """Environment variables set in every local worker process (all ``"1"``)."""
-    return dict.fromkeys(_THREAD_VARIABLES, "1")
-
-
-@contextlib.contextmanager
-def _spawn_environment() -> Iterator[None]:
-    """Set the single-thread variables in this process while workers are spawned.
-
-    A spawned worker imports NumPy (and with it OpenBLAS) and the user's main
-    module before any initialiser runs, so the limits must already be in the
-    environment it starts with. The previous values are restored afterwards;
-    the libraries of this process read them at import time, long before.
-    """
-    saved = {name: os.environ.get(name) for name in _THREAD_VARIABLES}
-    os.environ.update(worker_environment())
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-def _init_worker() -> None:
-    """Initialiser of local worker processes.
-
-    The environment already holds the single-thread settings (see
-    :func:`_spawn_environment`); this makes sure of them for a Numba the main
-    module imported on spawn. Ctrl-C is left to the parent, which cancels the
-    work and ends the pool; a worker that died on SIGINT would break the pool
-    and lose the results in flight.
-    """
-    os.environ.update(worker_environment())
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import sys
-
-    numba = sys.modules.get("numba")
-    if numba is not None:  # imported by the main module on spawn: limit it now
-        numba.set_num_threads(1)
-
-
-def _describe_error(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _run_one(fn: Callable[[Any, Any], Any], shared: Any, item: Any) -> Outcome:
-    try:
-        return Outcome(CaseStatus.OK, fn(shared, item))
-    except Exception as exc:  # one failing case must not stop the others
-        return Outcome(CaseStatus.ERROR, None, _describe_error(exc))
-
-
-def _run_chunk(
-    fn: Callable[[Any, Any], Any], shared: Any, chunk: _Chunk
-) -> list[tuple[int, Outcome]]:
-    """Run one chunk of cases (in a worker); exceptions are caught per case."""
-    return [(index, _run_one(fn, shared, item)) for index, item in chunk]
-
-
-def _available_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
 
 
 def _is_dask_client(executor: object) -> bool:
@@ -220,27 +99,6 @@ def describe_executor(executor: object) -> str:
         address = getattr(getattr(executor, "scheduler", None), "address", None)
         return f"dask({address})" if address else "dask"
     return type(executor).__name__
-
-
-def _chunks(items: Sequence[Any], size: int) -> list[_Chunk]:
-    indexed = list(enumerate(items))
-    return [indexed[i : i + size] for i in range(0, len(indexed), size)]
-
-
-def _default_chunk_size(n_items: int, n_slots: int) -> int:
-    # About four chunks per worker: few enough to amortise dispatch, enough to
-    # balance cases of unequal cost and to report progress.
-    return max(1, math.ceil(n_items / (4 * max(1, n_slots))))
-
-
-def _check_chunk_size(chunk_size: int | None) -> None:
-    if chunk_size is not None and (
-        isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1
-    ):
-        raise ValueError(
-            f"The 'chunk_size' parameter of run_tasks must be a positive int or None; "
-            f"got {chunk_size!r} instead."
-        )
 
 
 def run_tasks(
@@ -299,33 +157,22 @@ def run_tasks(
     >>> [o.value for o in result.outcomes]
     [10, 20, 30]
     """
-    _check_chunk_size(chunk_size)
-    if max_workers is not None and (
-        isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1
-    ):
-        raise ValueError(
-            f"The 'max_workers' parameter of run_tasks must be a positive int or None; "
-            f"got {max_workers!r} instead."
-        )
+    check_chunk_size(chunk_size)
+    check_max_workers(max_workers)
     items = list(items)
     label = describe_executor(executor)
     if isinstance(executor, str) and not executor.startswith(DASK_SCHEMES):
-        if executor == "serial":
-            outcomes, interrupted = _run_serial(fn, items, shared, progress)
-            return RunResult(tuple(outcomes), interrupted, label, 1)
-        if executor == "processes":
-            slots = max_workers or _available_cpus()
-            size = chunk_size or _default_chunk_size(len(items), slots)
-            chunks = _chunks(items, size)
-            if not chunks:
-                return RunResult((), False, label, size)
-            pool = ProcessPoolExecutor(
-                max_workers=min(slots, len(chunks)),
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker,
+        if executor in ("serial", "processes"):
+            result = run_local(
+                fn,
+                items,
+                shared=shared,
+                executor=executor,
+                chunk_size=chunk_size,
+                max_workers=max_workers,
+                progress=progress,
             )
-            outcomes, interrupted = _run_pool(fn, chunks, len(items), shared, pool, progress, True)
-            return RunResult(tuple(outcomes), interrupted, label, size)
+            return RunResult(result.outcomes, result.interrupted, label, result.chunk_size)
         raise ValueError(
             "The 'executor' parameter must be 'serial', 'processes', a "
             "concurrent.futures.Executor, a dask.distributed.Client or a scheduler "
@@ -334,125 +181,21 @@ def run_tasks(
     if isinstance(executor, str) or _is_dask_client(executor):
         return _run_dask(fn, items, shared, executor, chunk_size, progress, label)
     if isinstance(executor, Executor):
-        slots = max_workers or getattr(executor, "_max_workers", None) or _available_cpus()
-        size = chunk_size or _default_chunk_size(len(items), slots)
-        chunks = _chunks(items, size)
-        outcomes, interrupted = _run_pool(fn, chunks, len(items), shared, executor, progress, False)
-        return RunResult(tuple(outcomes), interrupted, label, size)
+        result = run_local(
+            fn,
+            items,
+            shared=shared,
+            executor=executor,
+            chunk_size=chunk_size,
+            max_workers=max_workers,
+            progress=progress,
+        )
+        return RunResult(result.outcomes, result.interrupted, label, result.chunk_size)
     raise ValueError(
         "The 'executor' parameter must be 'serial', 'processes', a "
         "concurrent.futures.Executor, a dask.distributed.Client or a scheduler "
         f"address such as 'tcp://host:8786'; got {executor!r} instead."
     )
-
-
-def _interrupted(n: int) -> list[Outcome]:
-    return [Outcome(CaseStatus.INTERRUPTED)] * n
-
-
-def _run_serial(
-    fn: Callable[[Any, Any], Any], items: list[Any], shared: Any, progress: Progress | None
-) -> tuple[list[Outcome], bool]:
-    outcomes = _interrupted(len(items))
-    try:
-        for index, item in enumerate(items):
-            outcomes[index] = _run_one(fn, shared, item)
-            if progress is not None:
-                progress(index + 1, len(items))
-    except KeyboardInterrupt:
-        return outcomes, True
-    return outcomes, False
-
-
-def _record(outcomes: list[Outcome], results: list[tuple[int, Outcome]]) -> None:
-    for index, outcome in results:
-        outcomes[index] = outcome
-
-
-def _fail_chunk(outcomes: list[Outcome], chunk: _Chunk, exc: BaseException) -> None:
-    # The chunk itself failed (a worker died, a result could not be pickled):
-    # every case in it gets the error, the other chunks are unaffected.
-    message = f"chunk failed: {_describe_error(exc)}"
-    for index, _ in chunk:
-        outcomes[index] = Outcome(CaseStatus.ERROR, None, message)
-
-
-def _harvest(outcomes: list[Outcome], futures: dict[Any, _Chunk]) -> None:
-    """Keep the results of chunks that completed while we were being interrupted."""
-    for future, _chunk in futures.items():
-        try:
-            done = future.done() and not future.cancelled()
-            if done and getattr(future, "status", "finished") == "finished":
-                # done: result() does not block (Dask rejects timeout=0 even then)
-                _record(outcomes, future.result())
-        except BaseException:  # nothing more to rescue from this chunk
-            continue
-
-
-def _run_pool(
-    fn: Callable[[Any, Any], Any],
-    chunks: list[_Chunk],
-    total: int,
-    shared: Any,
-    pool: Executor,
-    progress: Progress | None,
-    own: bool,
-) -> tuple[list[Outcome], bool]:
-    outcomes = _interrupted(total)
-    futures: dict[Future[list[tuple[int, Outcome]]], _Chunk] = {}
-    interrupted = False
-    try:
-        # Our own pool spawns its workers while we submit: they inherit the
-        # single-thread settings from the environment at that moment.
-        with _spawn_environment() if own else contextlib.nullcontext():
-            for chunk in chunks:
-                futures[pool.submit(_run_chunk, fn, shared, chunk)] = chunk
-        _collect(outcomes, futures, as_completed(futures), total, progress)
-    except KeyboardInterrupt:
-        interrupted = True
-        for future in futures:
-            future.cancel()
-        _harvest(outcomes, futures)
-        if own:
-            _terminate_workers(pool)
-    finally:
-        if own:
-            pool.shutdown(wait=True, cancel_futures=True)
-    return outcomes, interrupted
-
-
-def _collect(
-    outcomes: list[Outcome],
-    futures: Mapping[Any, _Chunk],
-    completed: Iterable[Any],
-    total: int,
-    progress: Progress | None,
-) -> None:
-    """Record each chunk's outcomes as its future completes (a failed chunk fails its
-    cases) and report ``progress(done, total)`` after every chunk."""
-    done = 0
-    for future in completed:
-        chunk = futures[future]
-        try:
-            _record(outcomes, future.result())
-        except Exception as exc:
-            _fail_chunk(outcomes, chunk, exc)
-        done += len(chunk)
-        if progress is not None:
-            progress(done, total)
-
-
-def _terminate_workers(pool: Executor) -> None:
-    """End the worker processes of a pool we own, so cases in flight stop now.
-
-    Cases already running in a worker would otherwise keep a core busy after
-    we returned, and the caller asked to stop. The pool's own manager thread
-    notices the dead workers, marks the pool broken and reaps them; the
-    ``shutdown(wait=True)`` that follows then returns at once. (Reaping them
-    here as well would race that thread for the same child processes.)
-    """
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        process.terminate()
 
 
 def _import_distributed() -> Any:
@@ -466,6 +209,30 @@ def _import_distributed() -> Any:
     return distributed
 
 
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _future_error(future: Any) -> BaseException:
+    """What ended a Dask future that did not finish (cancelled, lost, erred)."""
+    try:
+        exc = future.exception()
+    except Exception as raised:  # a cancelled future raises CancelledError here
+        return raised
+    return exc if isinstance(exc, BaseException) else RuntimeError(f"task {future.status}")
+
+
+def _connect(distributed: Any, address: str) -> Any:
+    try:
+        return distributed.Client(address)
+    except (OSError, TimeoutError) as exc:
+        raise SchedulerUnreachableError(
+            f"cannot reach the Dask scheduler at {address!r} ({type(exc).__name__}: {exc}); "
+            "check the address and that 'dask scheduler' runs there (how long to try is "
+            "the Dask setting distributed.comm.timeouts.connect, 30 s by default)"
+        ) from None
+
+
 def _run_dask(
     fn: Callable[[Any, Any], Any],
     items: list[Any],
@@ -477,24 +244,53 @@ def _run_dask(
 ) -> RunResult:
     distributed = _import_distributed()
     own = isinstance(executor, str)
-    client = distributed.Client(executor) if own else executor
+    client = _connect(distributed, executor) if own else executor
     outcomes = _interrupted(len(items))
     interrupted = False
     size = 1
-    futures: dict[Any, _Chunk] = {}
+    futures: dict[Any, _Chunk] = {}  # live futures -> their chunk
     try:
         slots = sum(client.nthreads().values()) or 1
         size = chunk_size or _default_chunk_size(len(items), slots)
         chunks = _chunks(items, size)
-        # Send the shared object once, not with every chunk.
-        shared_ref = client.scatter(shared, broadcast=False, hash=False) if chunks else None
-        for chunk in chunks:
-            future = client.submit(_run_chunk, fn, shared_ref, chunk, pure=False)
-            futures[future] = chunk
+        # The shared object travels once, as a task (its data inside the task, kept by
+        # the scheduler), not as scattered data: if the worker holding it dies, Dask
+        # computes it again on another worker. Data scattered to one worker
+        # (broadcast=False) died with it and took every case that needed it along.
+        shared_ref = client.submit(_identity, shared, pure=False) if chunks else None
+        attempts = [0] * len(chunks)
+        number: dict[Any, int] = {}
+
+        def submit(k: int) -> Any:
+            attempts[k] += 1
+            future = client.submit(_run_chunk, fn, shared_ref, chunks[k], pure=False)
+            futures[future] = chunks[k]
+            number[future] = k
+            return future
+
+        pending = distributed.as_completed([submit(k) for k in range(len(chunks))])
+        done = 0
         try:
-            _collect(
-                outcomes, futures, distributed.as_completed(list(futures)), len(items), progress
-            )
+            for future in pending:
+                k = number.pop(future)
+                chunk = futures.pop(future)
+                if future.status == "finished":
+                    try:
+                        _record(outcomes, future.result())
+                    except Exception as exc:  # the result could not be read back
+                        _fail_chunk(outcomes, chunk, exc)
+                else:
+                    # Lost with its worker (KilledWorker after Dask's own retries,
+                    # cancelled, connection closed) or failed outside the cases:
+                    # send it again, to the workers that are left or restarted.
+                    if attempts[k] <= DASK_RESUBMITS:
+                        pending.add(submit(k))
+                        continue
+                    error = _future_error(future)
+                    _fail_chunk(outcomes, chunk, _after_attempts(error, attempts[k]))
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, len(items))
         except KeyboardInterrupt:
             interrupted = True
             _harvest(outcomes, futures)
@@ -503,3 +299,8 @@ def _run_dask(
         if own:
             client.close()
     return RunResult(tuple(outcomes), interrupted, label, size)
+
+
+def _after_attempts(error: BaseException, attempts: int) -> BaseException:
+    text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    return RuntimeError(f"{text} (after {attempts} attempts on the Dask cluster)")

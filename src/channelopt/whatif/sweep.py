@@ -169,13 +169,13 @@ def _simulate_rows(
 
 def queue_channels(scenario: Any) -> list[str]:
     """Names of the live and concurrent channels: the ones with a service level and abandonment."""
-    from ..scenario import ChannelKind
+    from ..scenario.kinds import kind_spec
 
     resolved = scenario.resolve(0)
     return [
         name
         for name, kind in zip(resolved.channels, resolved.kinds, strict=True)
-        if kind in (ChannelKind.LIVE, ChannelKind.CONCURRENT)
+        if kind_spec(kind).queues
     ]
 
 
@@ -329,7 +329,9 @@ def sweep(
         (``ok``, ``error``, ``interrupted``) and ``error``; provenance
         ``scenario``, ``content_hash`` (of the changed scenario),
         ``channelopt_version``, ``seed`` (root) and ``case_seed``.
-        ``table.attrs`` holds ``interrupted`` (bool) and ``executor``.
+        ``table.attrs`` holds ``interrupted`` (bool), ``executor`` and
+        ``failed_cases`` (cases with ``status == "error"``; the command line
+        exits 1 when it is not 0).
 
     Raises
     ------
@@ -463,4 +465,7 @@ def run_sweep(
     table["case_seed"] = table["case_seed"].astype("uint64")
     table.attrs["interrupted"] = run.interrupted
     table.attrs["executor"] = run.executor
+    # cases that ended with an error (a failing change, or lost on the cluster after
+    # every resubmission): a caller checks this instead of scanning the rows
+    table.attrs["failed_cases"] = int(table.loc[table["status"] == "error", "case"].nunique())
     return table

@@ -1,0 +1,269 @@
+"""What a replication records: counters per interval, time per pool, one row per journey.
+
+Counters are flat lists indexed by ``slot = interval * C + channel`` (the
+global interval counts from the start of the run); agent time integrals are
+indexed by ``(interval * P + pool) * C + channel`` (busy and wrap-up time) and
+``interval * P + pool`` (time on duty). Journey records are typed arrays, one
+entry per external arrival, turned into NumPy arrays once at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from array import array
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+from ..errors import ChannelOptError
+
+__all__ = ["ConservationError", "Outcome", "Recorder", "check_conservation"]
+
+
+class Outcome(StrEnum):
+    """How one attempt in a channel ended (the counter columns of ``.intervals``)."""
+
+    ANSWERED = "answered"  #: an agent took it
+    ABANDONED = "abandoned"  #: its patience ran out while it waited
+    BLOCKED = "blocked"  #: all lines busy or the queue full when it arrived
+    BALKED = "balked"  #: it would have had to wait and left at once
+    TIMED_OUT = "timed_out"  #: the system ended its wait at ``max_wait``
+    DISCONNECTED = "disconnected"  #: still waiting when the channel closed (``at_close: clear``)
+    CONTAINED = "contained"  #: self-service resolved it
+    GAVE_UP = "gave_up"  #: self-service did not contain it and it was not handed off
+
+
+#: outcomes of a live or concurrent attempt that ended without service
+UNSERVED = (
+    Outcome.ABANDONED,
+    Outcome.BLOCKED,
+    Outcome.BALKED,
+    Outcome.TIMED_OUT,
+    Outcome.DISCONNECTED,
+)
+
+COUNTERS = (
+    "offered",
+    *(str(o) for o in Outcome),
+    "answered_within_target",
+    "lost",
+    "handed_off",
+    "completed",
+    "resolved",
+)
+
+
+class ConservationError(ChannelOptError, AssertionError):
+    """A simulation run lost or created contacts: an internal error, please report it."""
+
+
+class Recorder:
+    """Counters, agent-time integrals and journey records of one replication.
+
+    Parameters
+    ----------
+    G, C, P : int
+        Intervals in the run, channels, pools.
+    L : float
+        Interval length in seconds.
+    """
+
+    def __init__(self, G: int, C: int, P: int, L: float) -> None:
+        self.G, self.C, self.P, self.L = G, C, P, L
+        self.count: dict[str, list[int]] = {name: [0] * (G * C) for name in COUNTERS}
+        self.wait_sum = [0.0] * (G * C)
+        self.busy = [0.0] * (G * P * C)
+        self.wrap = [0.0] * (G * P * C)
+        self.duty = [0.0] * (G * P)
+        # per-journey records: typed arrays (compact, and NumPy reads them without a copy)
+        self.j_start = array("d")
+        self.j_first = array("i")
+        self.j_mask = array("q")
+        self.j_contacts = array("i")
+        self.j_handoffs = array("i")
+        self.j_repeats = array("i")
+        self.j_retrials = array("i")
+        self.j_abandons = array("i")
+        self.j_wait = array("d")
+        # waits in live and concurrent queues only: the customer-effort measure
+        # (an email's time in its backlog is not effort; docs/design.md)
+        self.j_qwait = array("d")
+        self.j_end = array("d")
+        self.j_resolved = array("b")
+        # rare events are tallied here; frequent ones are read off the counters
+        self.tally = dict.fromkeys(
+            (
+                "repeats_scheduled",
+                "unresolved_after_service",
+                "retrials_scheduled",
+                "timeouts_moved",
+                "closed_lost",
+                "scheduled",
+                "fired",
+            ),
+            0,
+        )
+
+    def new_journeys(self, start: list[float], first: np.ndarray) -> int:
+        """Open one journey per external arrival; returns the index of the first."""
+        n = len(start)
+        j0 = len(self.j_first)
+        self.j_start.fromlist(start)
+        self.j_first.frombytes(np.asarray(first, dtype=np.int32).tobytes())
+        for col in (
+            self.j_mask,
+            self.j_contacts,
+            self.j_handoffs,
+            self.j_repeats,
+            self.j_retrials,
+            self.j_abandons,
+            self.j_resolved,
+        ):
+            col.frombytes(bytes(col.itemsize * n))
+        zeros = [0.0] * n
+        self.j_wait.fromlist(zeros)
+        self.j_qwait.fromlist(zeros)
+        self.j_end.fromlist([float("nan")] * n)
+        return j0
+
+    def add_span(self, arr: list[float], base: int, stride: int, s: float, e: float, w: float):
+        """Add ``w`` x seconds from ``s`` to ``e`` to ``arr[g * stride + base]`` per interval g."""
+        L = self.L
+        g0 = int(s / L)
+        g1 = min(int(e / L), self.G - 1)
+        if g0 >= g1:
+            arr[g0 * stride + base] += (e - s) * w
+            return
+        arr[g0 * stride + base] += ((g0 + 1) * L - s) * w
+        for g in range(g0 + 1, g1):
+            arr[g * stride + base] += L * w
+        arr[g1 * stride + base] += (e - g1 * L) * w
+
+    def end_journey(self, j: int, t: float, resolved: int) -> None:
+        """Close journey ``j`` at time ``t``."""
+        self.j_end[j] = t
+        self.j_resolved[j] = resolved
+
+    def arrays(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Counters ``(G, C)``, time integrals and journey arrays as NumPy arrays.
+
+        The journey record lists are emptied one at a time as they are
+        converted, to keep the peak memory low.
+        """
+        G, C, P = self.G, self.C, self.P
+        out = {k: np.asarray(v, dtype=np.int64).reshape(G, C) for k, v in self.count.items()}
+        out["total_wait"] = np.asarray(self.wait_sum, dtype=float).reshape(G, C)
+        out["busy"] = np.asarray(self.busy, dtype=float).reshape(G, P, C)
+        out["wrap"] = np.asarray(self.wrap, dtype=float).reshape(G, P, C)
+        out["duty"] = np.asarray(self.duty, dtype=float).reshape(G, P)
+
+        def take(values: array, dtype: Any) -> np.ndarray:
+            arr = np.array(values, dtype=dtype)
+            # Something else may still view the record (Dask's in-process worker
+            # profiler samples frames): then keep it; it is freed when the run returns.
+            with contextlib.suppress(BufferError):
+                del values[:]
+            return arr
+
+        journeys = {
+            "start": take(self.j_start, np.float64),
+            "first_channel": take(self.j_first, np.int16),
+            "mask": take(self.j_mask, np.int64),
+            "contacts": take(self.j_contacts, np.int32),
+            "handoffs": take(self.j_handoffs, np.int32),
+            "repeats": take(self.j_repeats, np.int32),
+            "retrials": take(self.j_retrials, np.int32),
+            "abandonments": take(self.j_abandons, np.int32),
+            "total_wait": take(self.j_wait, np.float64),
+            "queue_wait": take(self.j_qwait, np.float64),
+            "end": take(self.j_end, np.float64),
+            "resolved": take(self.j_resolved, np.bool_),
+        }
+        return out, journeys
+
+    def balances(
+        self, self_service: list[bool], waiting_end: int, in_service_end: int, pending_end: int
+    ) -> dict[str, int]:
+        """The totals that :func:`check_conservation` balances."""
+        C = self.C
+        cnt = self.count
+        ho = cnt["handed_off"]
+        ss_handoffs = sum(ho[x] for x in range(len(ho)) if self_service[x % C])
+        j_end = np.frombuffer(self.j_end, dtype=np.float64) if len(self.j_end) else np.zeros(0)
+        j_res = np.frombuffer(self.j_resolved, dtype=np.int8) if len(self.j_resolved) else []
+        out = {
+            "externals": len(self.j_first),
+            "attempts": sum(cnt["offered"]),
+            **{str(o): sum(cnt[str(o)]) for o in Outcome},
+            "self_service_handed_off": ss_handoffs,
+            "self_service_gave_up": sum(cnt["gave_up"]),
+            "completed": sum(cnt["completed"]),
+            "served_handed_off": sum(ho) - ss_handoffs,
+            "lost": sum(cnt["lost"]),
+            "resolved": sum(cnt["resolved"]),
+            **self.tally,
+            "waiting_end": waiting_end,
+            "in_service_end": in_service_end,
+            "pending_end": pending_end,
+            "journeys_finished": int(np.isfinite(j_end).sum()),
+            "journeys_resolved": int(np.sum(j_res)),
+        }
+        return out
+
+
+def check_conservation(t: dict[str, int]) -> None:
+    """Raise :class:`ConservationError` when any balance of contacts does not hold."""
+    unserved = sum(t[str(o)] for o in UNSERVED)
+    checks = {
+        "attempts = answered + abandoned + blocked + balked + timed out + disconnected + "
+        "contained + self-service hand-offs + self-service gave up + still waiting": (
+            t["attempts"],
+            t["answered"]
+            + unserved
+            + t["contained"]
+            + t["self_service_handed_off"]
+            + t["gave_up"]
+            + t["waiting_end"],
+        ),
+        "answered = completed + still in service": (
+            t["answered"],
+            t["completed"] + t["in_service_end"],
+        ),
+        "completed = handed off + resolved + repeats + unresolved": (
+            t["completed"],
+            t["served_handed_off"]
+            + t["resolved"]
+            + t["repeats_scheduled"]
+            + t["unresolved_after_service"],
+        ),
+        "abandoned + blocked + balked + timed out + disconnected + lost at a closed channel = "
+        "retrials + moved on timeout + lost": (
+            unserved + t["closed_lost"],
+            t["retrials_scheduled"] + t["timeouts_moved"] + t["lost"],
+        ),
+        "attempts + pending + lost at a closed channel = external + hand-offs + retrials + "
+        "repeats + moved on timeout": (
+            t["attempts"] + t["pending_end"] + t["closed_lost"],
+            t["externals"]
+            + t["served_handed_off"]
+            + t["self_service_handed_off"]
+            + t["retrials_scheduled"]
+            + t["repeats_scheduled"]
+            + t["timeouts_moved"],
+        ),
+        "journeys resolved = contained + resolved after service": (
+            t["journeys_resolved"],
+            t["contained"] + t["resolved"],
+        ),
+        "journeys finished = resolved + gave up + lost + unresolved after service": (
+            t["journeys_finished"],
+            t["journeys_resolved"] + t["gave_up"] + t["lost"] + t["unresolved_after_service"],
+        ),
+    }
+    broken = [f"{name}: {lhs} != {rhs}" for name, (lhs, rhs) in checks.items() if lhs != rhs]
+    if broken:
+        raise ConservationError(
+            "simulation conservation check failed (a bug in channelopt.simulation, please "
+            "report it with the scenario and seed):\n  " + "\n  ".join(broken)
+        )

@@ -1,0 +1,183 @@
+"""Routing policies as small objects, and the router that applies them.
+
+* **Agent selection** (per pool; which free agent takes an arriving contact):
+  :class:`LongestIdle` (a deque in the order agents became idle) and
+  :class:`RandomAgent` (a list; a uniform draw, swap-remove).
+* **Skill selection** (per pool; which waiting contact a freed agent takes):
+  :class:`Priority` (the first skill in the pool's order with an eligible
+  waiting contact) and :class:`LongestWaiting` (the contact that has waited
+  longest across the pool's eligible skills).
+* :class:`Router`: for an arriving contact, the pools of the channel's
+  ``routing`` in preference order whose ``after`` is 0; the first with a free
+  agent (for a concurrent channel, then an agent of those pools with a free
+  chat slot, least loaded first) takes it.
+
+Eligibility under overflow: pool ``p`` may take a contact of channel ``c``
+only once it has waited ``after[p][c]`` seconds. Queues are FIFO and
+``after`` is fixed per pool and channel, so when the head of a queue is not
+yet eligible for a pool, no contact behind it is either.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+from ._queues import F_ARRIVAL, Contact, Queues
+
+__all__ = ["LongestIdle", "LongestWaiting", "Priority", "RandomAgent", "Router"]
+
+
+class LongestIdle:
+    """``agent_selection: longest_idle``: the agent idle longest takes the contact."""
+
+    __slots__ = ("idle",)
+
+    def __init__(self) -> None:
+        self.idle: deque[int] = deque()
+
+    def take(self) -> int:
+        """Remove and return the agent that has been idle longest."""
+        return self.idle.popleft()
+
+    def put(self, a: int) -> None:
+        """Agent ``a`` becomes idle now."""
+        self.idle.append(a)
+
+    def release_one(self) -> int:
+        """Remove an idle agent going off duty: the most recently idle one."""
+        return self.idle.pop()
+
+
+class RandomAgent:
+    """``agent_selection: random``: a free agent drawn uniformly at random."""
+
+    __slots__ = ("_u", "idle")
+
+    def __init__(self, u: Callable[[], float]) -> None:
+        self.idle: list[int] = []
+        self._u = u
+
+    def take(self) -> int:
+        """Remove and return a uniformly drawn idle agent."""
+        idle = self.idle
+        i = int(self._u() * len(idle))
+        a = idle[i]
+        idle[i] = idle[-1]
+        idle.pop()
+        return a
+
+    def put(self, a: int) -> None:
+        """Agent ``a`` becomes idle."""
+        self.idle.append(a)
+
+    def release_one(self) -> int:
+        """Remove an idle agent going off duty."""
+        return self.idle.pop()
+
+
+class Priority:
+    """``skill_selection: priority``: the first skill in the pool's order with work.
+
+    Parameters
+    ----------
+    skills : list of (channel, after)
+        The pool's live and concurrent skills in priority order, with the wait
+        before the pool may take a contact of that channel.
+    queues : Queues
+    """
+
+    __slots__ = ("queues", "skills")
+
+    def __init__(self, skills: list[tuple[int, float]], queues: Queues) -> None:
+        self.skills = skills
+        self.queues = queues
+
+    def choose(self, now: float) -> Contact | None:
+        """Remove and return the contact a freed agent takes at ``now`` (or None)."""
+        queues = self.queues
+        head = queues.head
+        for c, after in self.skills:
+            x = head(c, now)
+            if x is not None and x[F_ARRIVAL] + after <= now:
+                return queues.pop_head(c)
+        return None
+
+
+class LongestWaiting:
+    """``skill_selection: longest_waiting``: the oldest eligible contact over the skills."""
+
+    __slots__ = ("queues", "skills")
+
+    def __init__(self, skills: list[tuple[int, float]], queues: Queues) -> None:
+        self.skills = skills
+        self.queues = queues
+
+    def choose(self, now: float) -> Contact | None:
+        """Remove and return the contact that has waited longest (or None)."""
+        queues = self.queues
+        head = queues.head
+        best: Contact | None = None
+        best_c = -1
+        for c, after in self.skills:
+            x = head(c, now)
+            if (
+                x is not None
+                and x[F_ARRIVAL] + after <= now
+                and (best is None or x[F_ARRIVAL] < best[F_ARRIVAL])
+            ):
+                best, best_c = x, c
+        return None if best is None else queues.pop_head(best_c)
+
+
+class Router:
+    """Finds the agent for an arriving contact (see the module docs).
+
+    Parameters
+    ----------
+    routing : list of list of (pool, after)
+        Per channel, the pools in preference order.
+    selection : list of LongestIdle or RandomAgent
+        The agent selection of each pool (holds its idle agents).
+    partial : list of list of list of set of int
+        ``partial[p][c][k]``: agents of pool p carrying k chats of concurrent
+        channel c (``0 < k < concurrency``).
+    """
+
+    __slots__ = ("immediate", "partial", "selection")
+
+    def __init__(
+        self,
+        routing: list[list[tuple[int, float]]],
+        selection: list[LongestIdle | RandomAgent],
+        partial: list[list[list[set[int]]]],
+    ) -> None:
+        self.selection = selection
+        self.partial = partial
+        # pools that may take a contact at once, in preference order
+        self.immediate = [[p for p, after in row if after <= 0.0] for row in routing]
+
+    def find_agent(self, c: int, concurrent: bool) -> int:
+        """The free agent that takes a contact of channel ``c`` now (removed), or -1."""
+        selection = self.selection
+        for p in self.immediate[c]:
+            sel = selection[p]
+            if sel.idle:
+                return sel.take()
+        if concurrent:
+            for p in self.immediate[c]:
+                for bucket in self.partial[p][c][1:]:
+                    if bucket:
+                        return bucket.pop()  # the caller re-files it by its new load
+        return -1
+
+    def pool_agent(self, p: int, c: int, concurrent: bool) -> int:
+        """A free agent (or free chat slot) of pool ``p`` for channel ``c``; -1 if none."""
+        sel = self.selection[p]
+        if sel.idle:
+            return sel.take()
+        if concurrent:
+            for bucket in self.partial[p][c][1:]:
+                if bucket:
+                    return bucket.pop()
+        return -1
