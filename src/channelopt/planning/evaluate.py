@@ -209,7 +209,16 @@ def _plan_agents(plan: Any, scenario: Any, pools: tuple[str, ...], T: int) -> li
     return out
 
 
-def evaluate(scenario: Any, plan: Any, *, budget: Any = None) -> PlanEvaluation:
+def evaluate(
+    scenario: Any,
+    plan: Any,
+    *,
+    budget: Any = None,
+    fidelity: str = "analytic",
+    replications: int = 20,
+    seed: int = 0,
+    staffing_method: str = "erlang",
+) -> PlanEvaluation:
     """Re-measure a plan exactly: resolve, staff and price every period.
 
     Parameters
@@ -223,6 +232,16 @@ def evaluate(scenario: Any, plan: Any, *, budget: Any = None) -> PlanEvaluation:
     budget : float or mapping, optional
         Overrides the scenario's initiative budget: a number is the total; a
         mapping may give ``total`` and ``per_period``.
+    fidelity : {"analytic", "simulation"}, default "analytic"
+        ``"simulation"`` adds to ``.periods`` the KPIs measured by
+        ``simulate`` (``sim_service_level``, ``sim_abandonment``, each with a
+        95 % interval ``_low``/``_high``) and ``miss_probability`` (share of
+        simulated days, under forecast error, that miss a target); the money
+        stays analytic.
+    replications, seed : int
+        Of the simulation (``fidelity="simulation"``); period t uses seed + t.
+    staffing_method : {"erlang", "pooled"}
+        How each period's staffing is found for the simulation.
 
     Raises
     ------
@@ -253,8 +272,28 @@ def evaluate(scenario: Any, plan: Any, *, budget: Any = None) -> PlanEvaluation:
     base = scenario.resolve(0, {})
     pools = tuple(base.pools)
     agents = _plan_agents(plan, scenario, pools, T)
+    if fidelity not in ("analytic", "simulation"):
+        raise ValueError(
+            f"The 'fidelity' argument of evaluate must be 'analytic' or 'simulation'; "
+            f"got {fidelity!r} instead."
+        )
     measures = [measure_starts(scenario, starts, t, agents[t], key=key) for t in range(T)]
-    return _assemble(scenario, plan, starts, measures, base, budget=budget, key=key)
+    ev = _assemble(scenario, plan, starts, measures, base, budget=budget, key=key)
+    if fidelity == "simulation":
+        from dataclasses import replace
+
+        from ._fidelity import simulated_periods
+
+        periods = simulated_periods(
+            scenario,
+            plan if hasattr(plan, "starts") else None,
+            ev.periods,
+            replications=replications,
+            seed=seed,
+            staffing_method=staffing_method,
+        )
+        ev = replace(ev, periods=periods)
+    return ev
 
 
 def _check_plan_names(scenario: Any, starts: Mapping[str, Any], T: int) -> None:

@@ -66,10 +66,10 @@ class EventLoop:
 
     def scheduler(self) -> Callable[[float, Callback, Any], None]:
         """A fast ``schedule(time, callback, value)`` bound to this loop."""
-        queue, eid, push = self._queue, self._eid, heapq.heappush
+        queue, next_id, push = self._queue, self._eid.__next__, heapq.heappush
 
         def schedule(t: float, callback: Callback, value: Any) -> None:
-            push(queue, (t, 1, next(eid), value, callback))
+            push(queue, (t, 1, next_id(), value, callback))
 
         return schedule
 
