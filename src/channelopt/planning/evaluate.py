@@ -349,8 +349,8 @@ def _assemble(
     days = float(scenario.periods.days)
     hours_per_fte = float(scenario.periods.hours_per_fte)
     econ = scenario.economics
-    v_lost = float(getattr(econ, "value_per_lost_contact", 0.0) or 0.0)
-    v_rep = float(getattr(econ, "value_per_repeat", 0.0) or 0.0)
+    v_lost = float(econ.value_per_lost_contact)
+    v_rep = float(econ.value_per_repeat)
     vpp = float(base.value_per_point)
     soft, penalty = _target_mode(scenario)
     df_t = discount_factors(scenario)
@@ -575,7 +575,7 @@ def _dependants(scenario: Any, name: str, starts: Mapping[str, int]) -> set[str]
         for other in starts:
             if other in out:
                 continue
-            reqs = set(getattr(_initiative(scenario, other), "requires", ()) or ())
+            reqs = set(_initiative(scenario, other).requires)
             if reqs & out:
                 out.add(other)
                 changed = True

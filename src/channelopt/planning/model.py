@@ -133,8 +133,8 @@ def _money_context(scenario: Any, base: Any, calibrate: bool) -> dict[str, Any]:
         "days": float(scenario.periods.days),
         "hours_per_fte": float(scenario.periods.hours_per_fte),
         "cost_h": np.asarray(base.pool_cost_per_hour, dtype=float),
-        "v_lost": float(scenario.economics.value_per_lost_contact or 0.0),
-        "v_rep": float(scenario.economics.value_per_repeat or 0.0),
+        "v_lost": float(scenario.economics.value_per_lost_contact),
+        "v_rep": float(scenario.economics.value_per_repeat),
         "vpp": float(base.value_per_point),
         "soft": soft,
         "penalty": penalty,
@@ -347,6 +347,7 @@ def _build(
     names, T, base = st.names, st.T, st.base
     df_t = discount_factors(scenario)
     ctx = _money_context(scenario, base, calibrate)
+    ctx.update(st.memo)  # samples and offsets of an earlier round (same scenario and groups)
     model = _pulp.Model("channelopt_plan")
     x = _start_variables(model, names, T)
     _add_rules(model, scenario, names, x, T)
@@ -396,6 +397,7 @@ def _build(
         if progress is not None:
             progress(f"modelled channels {label}", 0.1 + 0.6 * (g + 1) / max(n_groups, 1))
 
+    st.memo.update({k: ctx[k] for k in ("samples", "offsets") if k in ctx})
     _add_pool_limits(base, T, ctx, terms, limits, cap_delta, tighten)
     if elastic:
         model.set_objective(-_pulp.lin(limits.slack_terms))
