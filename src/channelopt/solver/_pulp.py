@@ -83,41 +83,12 @@ def available_solvers() -> list[str]:
     return found
 
 
-_BANNER_SILENCED = False
+def _swallow_banner() -> None:
+    """Make the process's first ``highspy.Highs`` quietly (its banner goes to C stdout)."""
+    from . import _arrays
 
-
-def _silence_highs_banner() -> None:
-    """Create the process's first ``highspy.Highs()`` with stdout closed.
-
-    HiGHS prints its copyright banner from C to file descriptor 1 when the
-    first ``Highs`` object of a process is built, before PuLP can set
-    ``output_flag`` (``msg=False``): ``--quiet`` and notebooks (whose kernel
-    forwards descriptor 1) would show it. Later objects print nothing.
-    """
-    global _BANNER_SILENCED
-    if _BANNER_SILENCED:
-        return
-    _BANNER_SILENCED = True
-    try:
-        import highspy
-    except ImportError:  # pragma: no cover - PuLP reports the missing solver
-        return
-    import os
-    import sys
-
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:  # pragma: no cover - no descriptor 1 (some embedded hosts)
-        highspy.Highs()
-        return
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+    if not _arrays._BANNER_DONE:
+        _arrays.quiet_highs()
 
 
 def _make_solver(
@@ -133,7 +104,7 @@ def _make_solver(
             raise SolverError(
                 f"solver 'highs' is not available in PuLP {pulp_version}; install highspy"
             )
-        _silence_highs_banner()
+        _swallow_banner()
         return pulp.HiGHS(
             mip=mip, msg=False, timeLimit=time_limit, gapRel=gap_rel, gapAbs=gap_abs, threads=1
         )
