@@ -10,7 +10,7 @@ SCENARIO ?= scenarios/retail_bank.yaml
 export NUMBA_NUM_THREADS ?= 1
 export PYTHONHASHSEED ?= 0
 
-.PHONY: demo test test-seeds bench lint format install clean
+.PHONY: demo test test-seeds test-slow bench lint format install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: $(STAMP)
 # The simulation's seed contract: every statistical check holds for every seed 0-99.
 test-seeds: $(STAMP)
 	$(BIN)/python -m pytest tests -q -p no:cacheprovider -m slow -k seed_contract
+
+# Every test marked slow: the seed sweeps, the million-record memory check (data).
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest tests -q -p no:cacheprovider -m slow
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest benchmarks -m "not guard" --benchmark-only --benchmark-sort=name \

@@ -1,14 +1,17 @@
 """CPU-second figures of staff / evaluate / optimize / sweep on the bundled scenarios.
 
-One run measures the live path and, with ``--baseline``, the frozen pre-round-2
-staffing path (``benchmarks/_baseline_staffing``) swapped into the same
-process, so the two columns of docs/performance.md come from the same machine
-state. Medians of ``--repeat`` CPU-time (``time.process_time``) measurements.
+The live path and the pre-round-2 staffing search (``benchmarks/_baseline_staffing``,
+swapped into the same process) are measured **alternately**, call by call, so
+both columns see the same machine load. Each figure is the median of
+``--repeat`` CPU-time measurements (``time.process_time``); the planning
+cache is cleared before each call. ``staff`` is one call of period 0;
+``sweep`` is serial, 60 staffing cases (chat volume 0.8-1.2), in cases per
+CPU-second.
 
 Run::
 
-    NUMBA_NUM_THREADS=1 .venv/bin/python benchmarks/figures.py            # live path
-    NUMBA_NUM_THREADS=1 .venv/bin/python benchmarks/figures.py --baseline # both, same run
+    NUMBA_NUM_THREADS=1 .venv/bin/python benchmarks/figures.py
+    NUMBA_NUM_THREADS=1 .venv/bin/python benchmarks/figures.py --calls staff,sweep --repeat 7
 """
 
 from __future__ import annotations
@@ -18,43 +21,36 @@ import contextlib
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import _baseline_staffing as baseline  # noqa: E402
 import channelopt as co  # noqa: E402
+from channelopt.planning.evaluate import clear_cache  # noqa: E402
 
 SCENARIOS = sorted((HERE.parent / "scenarios").glob("*.yaml"))
 
 
-@contextlib.contextmanager
-def baseline_staffing() -> Iterator[None]:
-    """The frozen pre-round-2 staffing search and summary (this process only)."""
-    import _baseline_staffing as base
-
-    with base.frozen():
-        yield
-
-
-def clear_caches() -> None:
-    from channelopt.planning.evaluate import clear_cache
-
+def once(fn: Callable[[], object], frozen: bool) -> float:
     clear_cache()
-
-
-def cpu(fn: Callable[[], object], repeat: int) -> float:
-    """Median CPU seconds of ``repeat`` calls (caches cleared before each)."""
-    clear_caches()
-    fn()  # warm-up: JIT, imports
-    times = []
-    for _ in range(repeat):
-        clear_caches()
+    with baseline.frozen() if frozen else contextlib.nullcontext():
         t0 = time.process_time()
         fn()
-        times.append(time.process_time() - t0)
-    return statistics.median(times)
+        return time.process_time() - t0
+
+
+def pair(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """Median CPU seconds of ``fn`` on the live and on the frozen path, alternating."""
+    once(fn, False)
+    once(fn, True)  # warm-up: JIT, imports
+    live, base = [], []
+    for _ in range(repeat):
+        live.append(once(fn, False))
+        base.append(once(fn, True))
+    return statistics.median(live), statistics.median(base)
 
 
 def sweep_cases(scenario: co.Scenario, n: int) -> Callable[[], object]:
@@ -63,49 +59,43 @@ def sweep_cases(scenario: co.Scenario, n: int) -> Callable[[], object]:
     return lambda: co.sweep(scenario, grid, evaluate="staff", executor="serial", seed=0)
 
 
-def measure(repeat: int, calls: set[str]) -> dict[tuple[str, str], float]:
-    out = {}
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--calls", default="staff,evaluate,optimize,sweep")
+    args = ap.parse_args()
+    calls = args.calls.split(",")
+    print("| call | scenario | live | pre-round-2 search | speed-up |")
+    print("|---|---|---|---|---|")
     for path in SCENARIOS:
         sc = co.load_scenario(path)
         resolved = sc.resolve(0)
         plan = co.optimize(sc) if "evaluate" in calls else None
-        if "staff" in calls:
-            out[path.stem, "staff"] = cpu(lambda r=resolved: co.staff(r), repeat * 3)
-        if "evaluate" in calls:
-            out[path.stem, "evaluate"] = cpu(lambda s=sc, p=plan: co.evaluate(s, p), repeat)
-        if "optimize" in calls:
-            out[path.stem, "optimize"] = cpu(lambda s=sc: co.optimize(s), max(1, repeat // 2))
-        if "sweep" in calls:
-            n = 60
-            out[path.stem, "sweep"] = n / cpu(sweep_cases(sc, n), 1)
-        for (name, call), value in out.items():
-            if name == path.stem:
-                print(f"# {name} {call}: {value:.4g}", file=sys.stderr, flush=True)
-    return out
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--baseline", action="store_true", help="also measure the frozen path")
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--calls", default="staff,evaluate,optimize,sweep")
-    args = ap.parse_args()
-    calls = set(args.calls.split(","))
-    live = measure(args.repeat, calls)
-    base = None
-    if args.baseline:
-        with baseline_staffing():
-            base = measure(args.repeat, calls)
-    print("| call | scenario | live | baseline | speed-up |")
-    print("|---|---|---|---|---|")
-    for (name, call), value in live.items():
-        unit = "cases/CPU-s" if call == "sweep" else "CPU-s"
-        if base is None:
-            print(f"| {call} | {name} | {value:.4g} {unit} | | |")
-            continue
-        b = base[name, call]
-        ratio = value / b if call == "sweep" else b / value
-        print(f"| {call} | {name} | {value:.4g} {unit} | {b:.4g} {unit} | {ratio:.1f}x |")
+        for call in calls:
+            if call == "staff":
+                fn: Callable[[], object] = lambda r=resolved: co.staff(r)  # noqa: E731
+                live, base = pair(fn, args.repeat * 5)
+            elif call == "evaluate":
+                live, base = pair(lambda s=sc, p=plan: co.evaluate(s, p), args.repeat)
+            elif call == "optimize":
+                live, base = pair(lambda s=sc: co.optimize(s), args.repeat)
+            elif call == "sweep":
+                n = 60
+                live, base = pair(sweep_cases(sc, n), max(1, args.repeat // 2))
+                live, base = n / live, n / base
+                print(
+                    f"| sweep | {path.stem} | {live:.1f} cases/CPU-s | {base:.1f} cases/CPU-s "
+                    f"| {live / base:.1f}x |",
+                    flush=True,
+                )
+                continue
+            else:
+                raise SystemExit(f"unknown call {call!r}")
+            print(
+                f"| {call} | {path.stem} | {live:.4g} CPU-s | {base:.4g} CPU-s "
+                f"| {base / live:.1f}x |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

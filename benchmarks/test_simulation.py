@@ -3,8 +3,10 @@
 ``make bench`` records contacts per CPU-second on one voice channel with
 abandonment (50 and 5,000 agents) and on the bundled omni-channel scenarios,
 plus the peak memory of a day of 1,000,000 contacts (in a subprocess).
-``make test`` runs the ``guard``: the same-run ratio against the minimal SimPy
-model in ``mm50_simpy.py`` (a process per customer and a ``Resource``).
+``make test`` runs the ``guard`` tests: same-run ratios against the minimal
+SimPy model in ``mm50_simpy.py`` (a process per customer and a ``Resource``)
+and against Ciw (``ciw_mm50.py``, an independent open-network simulator), per
+contact on the same M/M/50+M queue.
 Figures are in ``docs/perf/simulation.md``.
 """
 
@@ -23,6 +25,11 @@ from channelopt.scenario.resolved import ChannelKind, Resolved
 from channelopt.simulation import simulate, simulate_resolved
 from conftest import assert_ratio
 from mm50_simpy import run_mm50
+
+try:  # Ciw is a dev dependency (benchmarks only)
+    from ciw_mm50 import run_ciw
+except ImportError:  # pragma: no cover - without the dev extra
+    run_ciw = None
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -161,4 +168,24 @@ def test_guard_faster_than_a_process_per_customer() -> None:
         work_candidate=n_engine,
         work_baseline=n_baseline,
         label="simulation vs SimPy process-per-customer M/M/50+M (per contact)",
+    )
+
+
+@pytest.mark.guard
+@pytest.mark.skipif(run_ciw is None, reason="needs ciw (the dev extra)")
+def test_guard_faster_than_ciw() -> None:
+    # The issue's target is 10x Ciw; measured 4.9-5.9x on the loaded 2-core
+    # machine of round 2 (docs/performance.md). The guard keeps what is reached,
+    # with margin for noise, so that a regression shows: at least 3x.
+    res = one_voice_channel(50, 45.0)
+    probe = simulate_resolved(res, replications=1, seed=0, days=1, warmup_days=0)
+    n_engine = contacts(probe)
+    n_baseline = 4000
+    assert_ratio(
+        lambda: simulate_resolved(res, replications=1, seed=0, days=1, warmup_days=0),
+        lambda: run_ciw(n_baseline),
+        at_least=3.0,
+        work_candidate=n_engine,
+        work_baseline=n_baseline,
+        label="simulation vs Ciw M/M/50+M (per contact)",
     )

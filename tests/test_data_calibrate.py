@@ -58,8 +58,7 @@ def test_non_exponential_patience_needs_the_censored_family_fit() -> None:
     for _ in range(R // 4):
         w, a = censored_sample(rng, rng.lognormal(mu, sigma, N))
         exp_est.append(exponential_patience(w, a)[0])
-        fits = {f.family: f for f in fit_censored(w, a)}
-        ln_est.append(fits["lognormal"].mean)
+        ln_est.append(fit_censored(w, a, families=("lognormal",))[0].mean)
     se_ln = np.std(ln_est, ddof=1) / math.sqrt(len(ln_est))
     assert abs(np.mean(ln_est) - mean) < 3 * se_ln
     se_exp = np.std(exp_est, ddof=1) / math.sqrt(len(exp_est))
@@ -209,9 +208,9 @@ def test_july_replay_matches_the_observed_centre(bank_calibration) -> None:
 
     Bounds a planner accepts: offered-weighted mean absolute error of the hourly
     abandonment below 7 points and of the mean wait below 45 s, with biases below
-    3 points and 30 s: a staffing decision moves abandonment by about 5 points per
-    agent at this centre's size (the check below), so a model within these bounds
-    ranks staffing options correctly. docs/data.md has the table.
+    3 points and 30 s: one agent more or fewer moves the hourly abandonment by 7 to
+    13 points at this centre's size (the check below fails then), so a model within
+    these bounds ranks staffing options correctly. docs/data.md has the table.
     """
     jul = bank().between("1999-07-01", "1999-08-01").on_weekdays(WEEKDAYS)
     out = replay(bank_calibration, jul, replications=2, seed=0)
@@ -220,6 +219,8 @@ def test_july_replay_matches_the_observed_centre(bank_calibration) -> None:
     assert abs(weighted(o, "abandonment_error")) < 0.03
     assert weighted(o, "abs_w") < 45.0
     assert abs(weighted(o, "wait_error_s")) < 30.0
-    # power: the same check fails when the replayed centre is one agent short per pool
-    short = replay(bank_calibration, jul, replications=2, seed=0, agent_offset=-1)
-    assert abs(weighted(short, "abandonment_error")) >= 0.03
+    # power: the same check fails with one agent fewer, or one more, in the largest pool
+    big = bank_calibration.pools.sort_values("headcount")["pool"].iloc[-1]
+    for offset in (-1, 1):
+        other = replay(bank_calibration, jul, replications=2, seed=0, agent_offset={big: offset})
+        assert abs(weighted(other, "abandonment_error")) >= 0.03

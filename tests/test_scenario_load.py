@@ -60,7 +60,10 @@ def test_bundled_scenarios_are_rich_enough(name):
 def _keys(data, prefix=""):
     """Every key path of a document with channel/pool/initiative names replaced by '*'."""
     out = set()
-    named = {"channels", "pools", "initiatives", "handoffs", "to", "growth", "handle_time_factor"}
+    named = {
+        "channels", "pools", "initiatives", "handoffs", "to", "growth", "handle_time_factor",
+        "shifts",
+    }  # fmt: skip
     if isinstance(data, dict):
         for k, v in data.items():
             if prefix.rsplit(".", 1)[-1] in named or prefix.endswith(("handoffs.*", "to.*")):

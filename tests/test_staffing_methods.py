@@ -38,15 +38,14 @@ def test_retail_bank_email_meets_its_deadline_in_simulation_at_the_staffing_staf
     assert target == 0.95
     row = _email_within(retail, st, seed=3)
     assert row["ci_low"] >= target, row
-    # Power: the same numbers booked as before (chat's agents in generalists, which
-    # serve voice first; email's in digital, which serves chat first) miss the target.
+    # Power: the same check fails when the backlog gets half its agents (the
+    # digital pool's idle time makes up some of a smaller cut: at 80 % it still
+    # meets the target, which is the slack of the fluid model's occupancy cap).
     pv = st.pools.pivot(index="interval", columns="pool", values="agents")
-    old = pv.copy()
-    old["generalists"] = pv["digital"]
-    old["digital"] = pv["back_office"]
-    old["back_office"] = 0
-    bad = _email_within(retail, {k: old[k].tolist() for k in old}, seed=3)
-    assert bad["mean"] < target, bad
+    half = pv.copy()
+    half["back_office"] = np.floor(half["back_office"] * 0.5)
+    bad = _email_within(retail, {k: half[k].tolist() for k in half}, seed=3)
+    assert bad["ci_high"] < target, bad
 
 
 def test_deferred_offset_is_capacity_taken_by_live_work():
@@ -191,7 +190,7 @@ def test_simulation_staffing_meets_every_target_in_an_independent_simulation(
         assert check.loc[ch, "ci_low"] >= 0.8, check
     # power: the erlang staffing (each skill sized alone) misses s1 in the same check
     erlang = _sl(two_skills, co.staff(two_skills), seed=99)
-    assert erlang.loc["s1", "ci_high"] < 0.8, erlang
+    assert erlang.loc["s1", "mean"] < 0.8 - 0.02, erlang
 
 
 def test_simulation_staffing_is_cheaper_than_pooled_and_reports_its_cost(two_skills, by_simulation):
@@ -271,3 +270,15 @@ def test_model_agreement_agrees_where_the_model_is_exact_and_flags_a_wrong_one()
     bad = model_agreement(sc, wrong, replications=6, seed=4).set_index("measure")
     assert not bad.loc["service_level", "agree"]
     assert "pessimistic" in bad.loc["service_level", "sentence"]
+
+
+def test_evaluate_with_simulation_fidelity_adds_intervals_and_miss_probabilities():
+    sc = _one_voice(100)
+    ev = co.evaluate(sc, co.Plan(starts={}), fidelity="simulation", replications=8, seed=2)
+    row = ev.periods[ev.periods.channel == "voice"].iloc[0]
+    assert row["sim_service_level_low"] <= row["sim_service_level"] <= row["sim_service_level_high"]
+    # a single exponential Erlang A channel: analytic and simulated agree
+    assert abs(row["sim_service_level"] - row["service_level"]) < 0.03, row
+    assert 0.0 <= row["miss_probability"] <= 1.0
+    with pytest.raises(ValueError, match="'fidelity' argument of evaluate"):
+        co.evaluate(sc, co.Plan(starts={}), fidelity="exact")

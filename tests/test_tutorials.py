@@ -25,6 +25,7 @@ NAMES = [
     "committee-comparison.md",
     "benchmarks-in-ci.md",
     "year-of-calls.md",
+    "requirements-to-shifts.md",
 ]
 #: tutorials on the real data of ../shared/data (skipped with the reason where absent)
 SHARED_DATA = ROOT.parent / "shared" / "data"

@@ -5,11 +5,12 @@ b679ad9: the per-channel staffing search and same-interval retrial fixed
 point, vectorised with NumPy over the intervals (10-40 NumPy round trips per
 channel and round). :func:`staff_resolved` / :func:`staff` run today's
 ``channelopt.staffing`` with that search swapped in for the compiled one
-(``_live_kernels``), and ``StaffingResult.summary`` with its original pandas
-groupby. Everything around the search (traffic equations, deferred channels,
-pools, the result tables) is today's code in both paths, so semantic changes
-made there since (pool sharing, closed hours, ...) reach both alike and the
-comparison isolates what the speed work changed.
+(``_live_kernels``), ``StaffingResult.summary`` with its original pandas
+groupby and the deferred channels' completion curve with its Python loop
+(``_deferred.py``, now compiled). Everything else (traffic equations, deferred
+staffing, pools, the result tables) is today's code in both paths, so semantic
+changes made there since (pool sharing, closed hours, ...) reach both alike
+and the comparison isolates what the speed work changed.
 
 Two uses, both same-run comparisons:
 
@@ -36,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _deferred as _frozen_deferred
 from . import _live
 
 __all__ = ["frozen", "libm", "staff", "staff_resolved"]
@@ -44,15 +46,18 @@ __all__ = ["frozen", "libm", "staff", "staff_resolved"]
 @contextlib.contextmanager
 def frozen() -> Iterator[None]:
     """Inside this block ``channelopt.staffing`` uses the frozen NumPy search and summary."""
-    from channelopt.staffing import _core, _result
+    from channelopt.staffing import _core, _deferred, _result
 
     saved = _core.staff_live, _core.evaluate_live, _result.StaffingResult.summary
+    saved_curve = _deferred._completion_curve
     _core.staff_live, _core.evaluate_live = _live.staff_live, _live.evaluate_live
     _result.StaffingResult.summary = _result.StaffingResult._summary_grouped  # type: ignore[method-assign]
+    _deferred._completion_curve = _frozen_deferred._completion_curve
     try:
         yield
     finally:
         _core.staff_live, _core.evaluate_live, _result.StaffingResult.summary = saved
+        _deferred._completion_curve = saved_curve
 
 
 def staff_resolved(resolved: Any, **options: Any) -> Any:

@@ -45,6 +45,8 @@ _LAZY: dict[str, str] = {
     "required_agents": "queueing",
     "staff": "staffing",
     "StaffingResult": "staffing",
+    "schedule": "scheduling",
+    "Schedule": "scheduling",
     "simulate": "simulation",
     "SimulationResult": "simulation",
     "sweep": "whatif",
@@ -67,6 +69,7 @@ __all__ = [
     "PlanEvaluation",
     "Scenario",
     "ScenarioError",
+    "Schedule",
     "SimulationResult",
     "SolverError",
     "StaffingResult",
@@ -88,6 +91,7 @@ __all__ = [
     "read_contacts",
     "report",
     "required_agents",
+    "schedule",
     "service_level",
     "simulate",
     "staff",
@@ -111,6 +115,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .reporting import report
     from .scenario import Scenario, load_scenario
+    from .scheduling import Schedule, schedule
     from .simulation import SimulationResult, simulate
     from .staffing import StaffingResult, staff
     from .whatif import compare, sweep

@@ -16,6 +16,7 @@ from __future__ import annotations
 from . import _validate  # noqa: F401  # isort: skip
 from . import _analysis, _planning, _run, _sweep  # noqa: F401  # isort: skip
 from . import _data  # noqa: F401  # isort: skip
+from . import _schedule  # noqa: F401  # isort: skip
 from ._app import app
 
 __all__ = ["app", "main"]

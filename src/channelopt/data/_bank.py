@@ -87,17 +87,10 @@ def _to_int(col: pd.Series, name: str, file: str, first_line: int) -> np.ndarray
 
 
 def _clock_seconds(col: pd.Series, name: str, file: str, first_line: int) -> np.ndarray:
-    parts = col.str.split(":", expand=True)
-    ok = parts.shape[1] == 3
-    if ok:
-        h = pd.to_numeric(parts[0], errors="coerce")
-        m = pd.to_numeric(parts[1], errors="coerce")
-        s = pd.to_numeric(parts[2], errors="coerce")
-        secs = h * 3600 + m * 60 + s
-        bad = secs.isna() | (h < 0) | (h > 47) | (m < 0) | (m > 59) | (s < 0) | (s > 60)
-    else:
-        bad = pd.Series(True, index=col.index)
-        secs = pd.Series(np.nan, index=col.index)
+    # the shape is checked first (to_timedelta alone would accept "5s" or "1 days")
+    shape = col.str.fullmatch(r"\d{1,2}:[0-5]\d:[0-5]\d").fillna(False).astype(bool)
+    secs = pd.to_timedelta(col.where(shape), errors="coerce").dt.total_seconds()
+    bad = secs.isna() | ~shape
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(

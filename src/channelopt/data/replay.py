@@ -78,7 +78,7 @@ def replay(
     replications: int = 3,
     seed: int = 0,
     duty_gap: float = 600.0,
-    agent_offset: int = 0,
+    agent_offset: int | dict[str, int] = 0,
     progress: Progress | None = None,
 ) -> pd.DataFrame:
     """Simulate each day of ``records`` with its own arrivals and agents on duty.
@@ -95,9 +95,10 @@ def replay(
         Seed of the first day; day k uses ``seed + k``.
     duty_gap : float
         Agents-on-duty rule (s), as in :func:`calibrate`.
-    agent_offset : int
-        Agents added to every pool in every interval with agents (negative: removed);
-        0 replays the centre as it was (used to show a check's power).
+    agent_offset : int or dict
+        Agents added in every interval with agents (negative: removed), to every
+        pool (an int) or per pool (a dict pool -> agents); 0 replays the centre as
+        it was (used to show a check's power).
     progress : callable, optional
         ``progress(done, total, message)`` per day.
 
@@ -187,12 +188,13 @@ def _abandon_share(calibration: Calibration) -> dict[str, float]:
 
 
 def _staffing(
-    duty: pd.DataFrame, pools: list[str], per_day: int, offset: int = 0
+    duty: pd.DataFrame, pools: list[str], per_day: int, offset: int | dict[str, int] = 0
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for pool in pools:
         v = np.zeros(per_day)
         d = duty[duty["pool"] == pool]
         np.add.at(v, d["interval"].to_numpy(dtype=int), d["agents"].to_numpy(dtype=float))
-        out[pool] = [max(round(x) + (offset if x > 0 else 0), 0) for x in v]
+        add = offset.get(pool, 0) if isinstance(offset, dict) else offset
+        out[pool] = [max(round(x) + (add if x > 0 else 0), 0) for x in v]
     return out

@@ -1,4 +1,9 @@
-"""Scenario accessors and money helpers shared by evaluation and the model."""
+"""Scenario accessors and money helpers shared by evaluation and the model.
+
+Facts about a scenario (periods, lead and ramp, budgets, discount factors,
+target mode) come from the model layer (:class:`~channelopt.scenario.Scenario`
+and its parts); this module only adds the caller's budget override.
+"""
 
 from __future__ import annotations
 
@@ -8,30 +13,26 @@ from typing import Any
 
 import numpy as np
 
-from ..scenario import Initiative
+from ..scenario import Initiative, Scenario
 
 __all__ = ["discount_factors", "fraction_in_force", "initial_fte"]
 
 
-def _n_periods(scenario: Any) -> int:
-    n = getattr(scenario, "n_periods", None)
-    if n is None:
-        n = scenario.periods.count
-    return int(n)
+def _n_periods(scenario: Scenario) -> int:
+    return int(scenario.n_periods)
 
 
-def _initiative_names(scenario: Any) -> list[str]:
-    return list(scenario.initiatives.keys())
+def _initiative_names(scenario: Scenario) -> list[str]:
+    return list(scenario.initiative_names)
 
 
-def _initiative(scenario: Any, name: str) -> Any:
+def _initiative(scenario: Scenario, name: str) -> Initiative:
     return scenario.initiatives[name]
 
 
-def _lead_ramp(ini: Any) -> tuple[int, int]:
-    lead = int(getattr(ini, "lead_time", 0) or 0)
-    ramp = int(getattr(ini, "ramp", 1) or 1)
-    return lead, max(ramp, 1)
+def _lead_ramp(ini: Initiative) -> tuple[int, int]:
+    """(lead time, ramp) in periods; the ramp at least 1, as the ramp rule uses it."""
+    return int(ini.lead_time), int(ini.ramp_periods)
 
 
 def fraction_in_force(start: int | None, period: int, lead_time: int, ramp: int) -> float:
@@ -76,17 +77,16 @@ def discount_factors(scenario: Any) -> np.ndarray:
     return np.asarray(scenario.discount_factors(), dtype=float)
 
 
-def _budget(scenario: Any, budget: Any) -> tuple[float, np.ndarray]:
-    """(total, per_period array) of the initiative budget; inf where unbounded."""
+def _budget(scenario: Scenario, budget: Any) -> tuple[float, np.ndarray]:
+    """(total, per_period array) of the initiative budget; inf where unbounded.
+
+    The scenario's :meth:`~channelopt.scenario.Scenario.budget_limits`, with
+    ``budget`` (a number: the total; a mapping: ``total`` / ``per_period``)
+    overriding them.
+    """
     T = _n_periods(scenario)
-    total, per = math.inf, np.full(T, math.inf)
-    base = getattr(scenario, "budget", None)
-    if base is not None:
-        if getattr(base, "total", None) is not None:
-            total = float(base.total)
-        pp = getattr(base, "per_period", None)
-        if pp is not None:
-            per = _per_period_array(pp, T, "budget.per_period")
+    total, per = scenario.budget_limits()
+    per = np.array(per, dtype=float)  # a copy: the override below may replace it
     if budget is not None:
         if isinstance(budget, Mapping):
             if budget.get("total") is not None:
@@ -115,14 +115,9 @@ def _per_period_array(value: Any, T: int, what: str) -> np.ndarray:
     return arr
 
 
-def _target_mode(scenario: Any) -> tuple[bool, float]:
-    targets = getattr(scenario, "targets", None)
-    if targets is None:
-        return False, 0.0
-    mode = str(getattr(getattr(targets, "mode", "hard"), "value", getattr(targets, "mode", "")))
-    soft = mode.lower() == "soft"
-    pen = float(getattr(targets, "penalty_per_point_below", 0.0) or 0.0)
-    return soft, pen
+def _target_mode(scenario: Scenario) -> tuple[bool, float]:
+    """(soft targets?, money per service-level point missed: 0 when hard)."""
+    return scenario.targets.soft, scenario.targets.penalty
 
 
 def initial_fte(base: Any, days: float, hours_per_fte: float, open_hours: np.ndarray) -> np.ndarray:

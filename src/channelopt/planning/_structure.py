@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -95,6 +95,9 @@ class _Structure:
     group_inits: list[list[str]]
     resolves: int = 0
     calibrated: bool = False
+    #: What the model's builds share across cap-repair rounds: the log-space
+    #: staffing samples and growth offsets (they do not depend on the caps).
+    memo: dict[str, Any] = field(default_factory=dict)
 
 
 def _structure(scenario: Any, names: list[str], T: int) -> _Structure:

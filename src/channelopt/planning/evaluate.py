@@ -209,7 +209,17 @@ def _plan_agents(plan: Any, scenario: Any, pools: tuple[str, ...], T: int) -> li
     return out
 
 
-def evaluate(scenario: Any, plan: Any, *, budget: Any = None) -> PlanEvaluation:
+def evaluate(
+    scenario: Any,
+    plan: Any,
+    *,
+    budget: Any = None,
+    fidelity: str = "analytic",
+    replications: int = 20,
+    seed: int = 0,
+    staffing_method: str = "erlang",
+    staffing: str = "requirement",
+) -> PlanEvaluation:
     """Re-measure a plan exactly: resolve, staff and price every period.
 
     Parameters
@@ -223,6 +233,23 @@ def evaluate(scenario: Any, plan: Any, *, budget: Any = None) -> PlanEvaluation:
     budget : float or mapping, optional
         Overrides the scenario's initiative budget: a number is the total; a
         mapping may give ``total`` and ``per_period``.
+    fidelity : {"analytic", "simulation"}, default "analytic"
+        ``"simulation"`` adds to ``.periods`` the KPIs measured by
+        ``simulate`` (``sim_service_level``, ``sim_abandonment``, each with a
+        95 % interval ``_low``/``_high``) and ``miss_probability`` (share of
+        simulated days, under forecast error, that miss a target); the money
+        stays analytic.
+    replications, seed : int
+        Of the simulation (``fidelity="simulation"``); period t uses seed + t.
+    staffing_method : {"erlang", "pooled"}
+        How each period's staffing is found for the simulation.
+    staffing : {"requirement", "schedule"}, default "requirement"
+        ``"requirement"``: agent cost = FTE (required agents / (1 -
+        shrinkage)) hour by hour. ``"schedule"``: the paid hours of a
+        :func:`channelopt.schedule` of each period's representative week
+        (what the centre really pays); the headcount cap is checked against
+        the schedule's peak and hiring against its FTE (docs/scheduling.md).
+        Needs ``plan.agents`` to be None.
 
     Raises
     ------
@@ -253,8 +280,43 @@ def evaluate(scenario: Any, plan: Any, *, budget: Any = None) -> PlanEvaluation:
     base = scenario.resolve(0, {})
     pools = tuple(base.pools)
     agents = _plan_agents(plan, scenario, pools, T)
+    if fidelity not in ("analytic", "simulation"):
+        raise ValueError(
+            f"The 'fidelity' argument of evaluate must be 'analytic' or 'simulation'; "
+            f"got {fidelity!r} instead."
+        )
+    if staffing not in ("requirement", "schedule"):
+        raise ValueError(
+            f"The 'staffing' argument of evaluate must be 'requirement' or 'schedule'; "
+            f"got {staffing!r} instead."
+        )
     measures = [measure_starts(scenario, starts, t, agents[t], key=key) for t in range(T)]
-    return _assemble(scenario, plan, starts, measures, base, budget=budget, key=key)
+    if staffing == "schedule":
+        if any(a is not None for a in agents):
+            raise ValueError(
+                "staffing='schedule' schedules the requirement; it cannot price a plan whose "
+                "agents are fixed (plan.agents); leave plan.agents None"
+            )
+        from ._scheduled import scheduled_measures
+
+        # the schedule covers the same (per-pool, erlang) requirement the measures price
+        measures, _schedules = scheduled_measures(scenario, starts, measures, "erlang")
+    ev = _assemble(scenario, plan, starts, measures, base, budget=budget, key=key)
+    if fidelity == "simulation":
+        from dataclasses import replace
+
+        from ._fidelity import simulated_periods
+
+        periods = simulated_periods(
+            scenario,
+            plan if hasattr(plan, "starts") else None,
+            ev.periods,
+            replications=replications,
+            seed=seed,
+            staffing_method=staffing_method,
+        )
+        ev = replace(ev, periods=periods)
+    return ev
 
 
 def _check_plan_names(scenario: Any, starts: Mapping[str, Any], T: int) -> None:
@@ -310,8 +372,8 @@ def _assemble(
     days = float(scenario.periods.days)
     hours_per_fte = float(scenario.periods.hours_per_fte)
     econ = scenario.economics
-    v_lost = float(getattr(econ, "value_per_lost_contact", 0.0) or 0.0)
-    v_rep = float(getattr(econ, "value_per_repeat", 0.0) or 0.0)
+    v_lost = float(econ.value_per_lost_contact)
+    v_rep = float(econ.value_per_repeat)
     vpp = float(base.value_per_point)
     soft, penalty = _target_mode(scenario)
     df_t = discount_factors(scenario)
@@ -536,7 +598,7 @@ def _dependants(scenario: Any, name: str, starts: Mapping[str, int]) -> set[str]
         for other in starts:
             if other in out:
                 continue
-            reqs = set(getattr(_initiative(scenario, other), "requires", ()) or ())
+            reqs = set(_initiative(scenario, other).requires)
             if reqs & out:
                 out.add(other)
                 changed = True

@@ -262,12 +262,8 @@ def _interval_misses(resolved: Any, df: pd.DataFrame, idx: np.ndarray) -> list[s
 
 
 def _scenario_key(scenario: Any) -> str:
-    key = getattr(scenario, "content_hash", None)
-    if callable(key):
-        key = key()
-    if key is None:
-        key = scenario.resolve(0, {}).content_hash
-    return str(key)
+    """The scenario's content hash (the planning cache key)."""
+    return str(scenario.content_hash)
 
 
 def _fractions(scenario: Any, starts: Mapping[str, int], period: int) -> dict[str, float]:

@@ -133,8 +133,8 @@ def _money_context(scenario: Any, base: Any, calibrate: bool) -> dict[str, Any]:
         "days": float(scenario.periods.days),
         "hours_per_fte": float(scenario.periods.hours_per_fte),
         "cost_h": np.asarray(base.pool_cost_per_hour, dtype=float),
-        "v_lost": float(scenario.economics.value_per_lost_contact or 0.0),
-        "v_rep": float(scenario.economics.value_per_repeat or 0.0),
+        "v_lost": float(scenario.economics.value_per_lost_contact),
+        "v_rep": float(scenario.economics.value_per_repeat),
         "vpp": float(base.value_per_point),
         "soft": soft,
         "penalty": penalty,
@@ -347,6 +347,7 @@ def _build(
     names, T, base = st.names, st.T, st.base
     df_t = discount_factors(scenario)
     ctx = _money_context(scenario, base, calibrate)
+    ctx.update(st.memo)  # samples and offsets of an earlier round (same scenario and groups)
     model = _pulp.Model("channelopt_plan")
     x = _start_variables(model, names, T)
     _add_rules(model, scenario, names, x, T)
@@ -396,6 +397,7 @@ def _build(
         if progress is not None:
             progress(f"modelled channels {label}", 0.1 + 0.6 * (g + 1) / max(n_groups, 1))
 
+    st.memo.update({k: ctx[k] for k in ("samples", "offsets") if k in ctx})
     _add_pool_limits(base, T, ctx, terms, limits, cap_delta, tighten)
     if elastic:
         model.set_objective(-_pulp.lin(limits.slack_terms))
@@ -462,6 +464,7 @@ def optimize(
     max_configs: int = 64,
     polish: int | None = None,
     calibrate: bool | None = None,
+    staffing: str = "requirement",
 ) -> Any:
     """Choose which initiatives to start and when, to maximise the objective.
 
@@ -528,7 +531,23 @@ def optimize(
         group that must be relaxed and by how much.
     SolverError
         When the solver fails or stops without a solution.
+
+    Notes
+    -----
+    ``staffing="schedule"`` prices agent hours as a schedule pays them: each
+    pool's cost per hour is scaled by the ratio of scheduled paid hours to
+    FTE hours of doing nothing (a schedule of each period's week), the model
+    is solved with those prices, and the chosen plan is re-measured with
+    ``evaluate(..., staffing="schedule")`` (the result's ``evaluation``).
     """
+    if staffing != "requirement":
+        from ._scheduled import optimize_scheduled
+
+        return optimize_scheduled(
+            scenario, staffing, budget=budget, solver=solver, time_limit=time_limit, gap=gap,
+            progress=progress, return_result=return_result, mode=mode,
+            max_configs=max_configs, polish=polish, calibrate=calibrate,
+        )  # fmt: skip
     result = _optimize(
         scenario,
         budget,

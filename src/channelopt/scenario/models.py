@@ -73,6 +73,7 @@ from .fields import (
     Within,
 )
 from .kinds import ChannelKind, kind_spec
+from .shifts import ShiftTemplate, Week
 
 if TYPE_CHECKING:
     from .resolved import Resolved
@@ -499,6 +500,8 @@ class Scenario(_Model):
     targets: Targets = Field(default_factory=Targets)
     busyness: Busyness = Field(default_factory=Busyness)
     closed_hours: ClosedChoice = ClosedHours.SPREAD
+    shifts: Annotated[dict[Name, ShiftTemplate], AfterValidator(_readonly)] | None = None
+    week: Week | None = None  #: the planning week for scheduling (see scenario/shifts.py)
 
     _source: str | None = PrivateAttr(default=None)
     _hash: str | None = PrivateAttr(default=None)

@@ -19,6 +19,7 @@ import numpy as np
 from ..errors import Problem
 from ..units import SECONDS_PER_DAY, format_duration, parse_duration, parse_opening_hours
 from .kinds import KINDS, FlowBehaviour
+from .shifts import shift_rules
 
 __all__ = ["open_mask", "routing_matrix", "spectral_radius", "validate_document"]
 
@@ -835,6 +836,7 @@ class _Checker:
         self.pools_rules()
         self.period_rules()
         self.initiative_rules()
+        self.problems.extend(shift_rules(self.doc))
         return self.problems
 
 

@@ -190,6 +190,15 @@ class Engine:
         self.queues = Queues(C, self.expire)
         self.agents = Agents(m, staffing, rec, self.u_route, first_day)
         self.router = Router(m.routing, self.agents.selection, self.agents.partial)
+        # the agents' and queues' lists read on every contact, as engine attributes
+        self.agent_pool = self.agents.pool
+        self.agent_load = self.agents.load
+        self.agent_current = self.agents.current
+        self.agent_leaving = self.agents.leaving
+        self.selection = self.agents.selection
+        self.in_system = self.queues.in_system
+        self.busy = rec.busy
+        self.find_agent = self.router.find_agent
         # per pool: its live skills with their overflow delays; its deferred skills
         skills = [
             [
@@ -292,15 +301,15 @@ class Engine:
         if kind == SELF_SERVICE:
             self.self_service(now, c, j, slot)
             return
-        queues = self.queues
-        if queues.in_system[c] >= self.lines[c]:
+        if self.in_system[c] >= self.lines[c]:
             self.unserved(now, now, c, j, slot, _BLOCKED)
             return
-        a = self.router.find_agent(c, kind == CONCURRENT)
+        a = self.find_agent(c, kind == CONCURRENT)
         if a >= 0:
-            queues.in_system[c] += 1
+            self.in_system[c] += 1
             self.start(now, a, [j, c, now, slot, _INF, IN_SERVICE, work, 0.0, -1, 0, 0.0, False])
             return
+        queues = self.queues
         if kind != DEFERRED:
             if queues.waiting[c] >= self.queue_capacity[c]:
                 self.unserved(now, now, c, j, slot, _BLOCKED)
@@ -400,7 +409,6 @@ class Engine:
     def start(self, now: float, a: int, contact: Contact, reschedule: bool = True) -> None:
         """Agent ``a`` starts serving ``contact`` now."""
         rec = self.rec
-        agents = self.agents
         c = contact[F_CHANNEL]
         slot = contact[F_SLOT]
         contact[F_STATE] = IN_SERVICE
@@ -416,15 +424,16 @@ class Engine:
             rec.j_wait[j] += wait
             if self.kind[c] != DEFERRED:
                 rec.j_qwait[j] += wait
-        p = agents.pool[a]
+        p = self.agent_pool[a]
         work = contact[F_WORK] * self.handle_factor[p][c]
         contact[F_WORK] = work
+        agents = self.agents
         agents.channel[a] = c
-        k = agents.load[a] + 1
-        agents.load[a] = k
+        k = self.agent_load[a] + 1
+        self.agent_load[a] = k
         conc = self.conc[c]
         if conc == 1:
-            agents.current[a] = contact
+            self.agent_current[a] = contact
             self.schedule(now + work, self.on_done, contact)
             return
         mine = agents.chats[a]
@@ -460,16 +469,15 @@ class Engine:
         """A one-at-a-time service ends: record, route the customer, wrap up."""
         a = contact[F_AGENT]
         c = contact[F_CHANNEL]
-        agents = self.agents
-        agents.current[a] = None
-        self.queues.in_system[c] -= 1
-        self.record_busy(self.rec.busy, agents.pool[a], c, contact[F_START], now, 1.0)
+        self.agent_current[a] = None
+        self.in_system[c] -= 1
+        self.record_busy(self.busy, self.agent_pool[a], c, contact[F_START], now, 1.0)
         self.finish(now, contact)
         w = self.wrap_up[c]
         if w > 0.0:
             self.schedule(now + w, self.on_wrap, (a, c, now))
         else:
-            agents.load[a] = 0
+            self.agent_load[a] = 0
             self.agent_free(now, a)
 
     def on_chat_done(self, now: float, value: tuple[Contact, int]) -> None:
@@ -550,10 +558,9 @@ class Engine:
 
     def agent_free(self, now: float, a: int) -> None:
         """Agent ``a`` carries nothing: leave, take the next contact, or go idle."""
-        agents = self.agents
-        p = agents.pool[a]
-        if agents.leaving[a]:
-            agents.retire(now, a)
+        p = self.agent_pool[a]
+        if self.agent_leaving[a]:
+            self.agents.retire(now, a)
             return
         nxt = self.skill_selection[p].choose(now)
         if nxt is not None:
@@ -567,7 +574,7 @@ class Engine:
             if queues.head(c, now) is not None:
                 self.start(now, a, queues.pop_head(c))
                 return
-        agents.selection[p].put(a)
+        self.selection[p].put(a)
 
     def top_up(self, now: float, a: int, c: int) -> None:
         """A chat agent takes further waiting chats up to its concurrency."""

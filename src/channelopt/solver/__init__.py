@@ -2,13 +2,24 @@
 
 Only this module imports :mod:`pulp` and :mod:`highspy`; planning (the
 portfolio MILP) and scheduling (the shift covering MILP) build their models
-through :class:`Model` and :func:`lin`. See :mod:`channelopt.solver._pulp` for
+through :class:`Model` and :func:`lin`, or, for large models assembled as
+sparse arrays (scheduling), through :func:`solve_arrays`. See :mod:`channelopt.solver._pulp` for
 the rules every caller relies on (``lpSum`` expressions, a solve accepted only
 when a solution exists).
 """
 
 from __future__ import annotations
 
+from ._arrays import ArraySolution, quiet_highs, solve_arrays
 from ._pulp import Model, SolveInfo, available_solvers, lin, pulp_version
 
-__all__ = ["Model", "SolveInfo", "available_solvers", "lin", "pulp_version"]
+__all__ = [
+    "ArraySolution",
+    "Model",
+    "SolveInfo",
+    "available_solvers",
+    "lin",
+    "pulp_version",
+    "quiet_highs",
+    "solve_arrays",
+]

@@ -83,6 +83,14 @@ def available_solvers() -> list[str]:
     return found
 
 
+def _swallow_banner() -> None:
+    """Make the process's first ``highspy.Highs`` quietly (its banner goes to C stdout)."""
+    from . import _arrays
+
+    if not _arrays._BANNER_DONE:
+        _arrays.quiet_highs()
+
+
 def _make_solver(
     solver: str,
     time_limit: float | None,
@@ -96,6 +104,7 @@ def _make_solver(
             raise SolverError(
                 f"solver 'highs' is not available in PuLP {pulp_version}; install highspy"
             )
+        _swallow_banner()
         return pulp.HiGHS(
             mip=mip, msg=False, timeLimit=time_limit, gapRel=gap_rel, gapAbs=gap_abs, threads=1
         )

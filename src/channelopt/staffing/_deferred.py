@@ -43,15 +43,43 @@ def _completion_curve(
     ``A`` is cumulative arrivals since midnight, ``Q`` the backlog; a contact
     with arrival index ``y`` is complete once ``F(t) >= y``.
     """
-    n = arrivals.shape[0]
     cum_a = np.concatenate(([0.0], np.cumsum(arrivals)))
     cum_s = np.concatenate(([0.0], np.cumsum(capacity)))
     day_a, day_s = cum_a[-1], cum_s[-1]
     # Lindley over one day suffices: with daily capacity >= arrivals an earlier
     # start only lowers (A - S) by whole days.
     backlog0 = max(0.0, float(np.max((day_a - cum_a) - (day_s - cum_s))))
-    times = [0.0]
-    values = [-backlog0]
+    times, values = _curve_loop(
+        np.ascontiguousarray(arrivals, dtype=float),
+        np.ascontiguousarray(capacity, dtype=float),
+        cum_a,
+        float(interval_s),
+        backlog0,
+    )
+    return times, np.maximum.accumulate(values), backlog0
+
+
+def _curve_loop(arrivals, capacity, cum_a, interval_s, backlog0):  # type: ignore[no-untyped-def]
+    """The interval walk of :func:`_completion_curve`, compiled on first use."""
+    global _curve_loop_jit
+    if _curve_loop_jit is None:
+        import numba
+
+        _curve_loop_jit = numba.njit(cache=True)(_curve_walk)
+    return _curve_loop_jit(arrivals, capacity, cum_a, interval_s, backlog0)
+
+
+_curve_loop_jit = None
+
+
+def _curve_walk(arrivals, capacity, cum_a, interval_s, backlog0):  # type: ignore[no-untyped-def]
+    # Scalar arithmetic only, in the order of the former Python loop: same bits.
+    n = arrivals.shape[0]
+    times = np.empty(2 * n + 1)
+    values = np.empty(2 * n + 1)
+    times[0] = 0.0
+    values[0] = -backlog0
+    k = 1
     q = backlog0
     for t in range(n):
         t0 = t * interval_s
@@ -59,16 +87,20 @@ def _completion_curve(
         if q > 0.0 and s > a:
             u = q / (s - a) * interval_s  # backlog empties after u seconds
             if u < interval_s:
-                times.append(t0 + u)
-                values.append(cum_a[t] + a * u / interval_s)
+                times[k] = t0 + u
+                values[k] = cum_a[t] + a * u / interval_s
+                k += 1
                 q = 0.0
-                times.append(t0 + interval_s)
-                values.append(cum_a[t + 1])
+                times[k] = t0 + interval_s
+                values[k] = cum_a[t + 1]
+                k += 1
                 continue
-        q = max(0.0, q + a - s)
-        times.append(t0 + interval_s)
-        values.append(cum_a[t + 1] - q)
-    return np.asarray(times), np.maximum.accumulate(np.asarray(values)), backlog0
+        v = q + a - s
+        q = v if v > 0.0 else 0.0  # max(0.0, v) as Python evaluates it
+        times[k] = t0 + interval_s
+        values[k] = cum_a[t + 1] - q
+        k += 1
+    return times[:k].copy(), values[:k].copy()
 
 
 def deferred_kpis(

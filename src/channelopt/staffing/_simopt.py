@@ -223,6 +223,7 @@ def staff_simulation(
             progress(min(sims, total_sims), total_sims, message)
 
     cuts: list[tuple[np.ndarray, float, float]] = []  # (coef (I,P), rhs, sense +1: >=)
+    latest: dict[int, list[tuple[np.ndarray, float]]] = {}  # channel -> [(gain per agent, sense)]
     best: tuple[float, np.ndarray, pd.DataFrame] | None = None
     radius = np.maximum(2.0, 0.2 * y)
     for it in range(iterations):
@@ -241,6 +242,7 @@ def staff_simulation(
             grads[p] = _simulate(r, y + step, replications, seed)
             tick(f"iteration {it + 1}: one more agent in pool {r.pools[p]!r}")
         # cuts per live channel and day-level measure
+        latest.clear()
         for c in live:
             off = base.offered[:, :, c].sum(axis=1)
             if not (off > 0).any():
@@ -260,6 +262,7 @@ def staff_simulation(
                     d = (getattr(g, measure)[:, :, c] - arr).mean(axis=0) / o  # per interval
                     coef[:, p] = np.maximum(d, 0.0) if at_least else np.minimum(d, 0.0)
                 level = float(x.mean())
+                latest.setdefault(c, []).append((coef if at_least else -coef, 1.0))
                 if at_least:
                     rhs = target + z * se - level + float((coef * y).sum())
                     cuts.append((coef, rhs, 1.0))
@@ -275,7 +278,6 @@ def staff_simulation(
             notes.append("time limit reached during the cutting-plane iterations")
             break
     # repair: add agents until every target holds (or the time runs out)
-    last_cuts = cuts
     for _ in range(6):
         run = _simulate(r, y, replications, seed)
         tick("repair: checking the rounded staffing")
@@ -287,7 +289,7 @@ def staff_simulation(
         if out_of_time():
             notes.append("time limit reached during the repair")
             break
-        y = _repair(r, y, short, last_cuts, cost, open_pool, serve, run)
+        y = _repair(r, y, short, latest, cost, open_pool, serve, run)
     if best is None:
         notes.append(
             "no staffing met every target in simulation within the limits; the last one tried "
@@ -370,17 +372,37 @@ def _repair(
     r: Resolved,
     y: np.ndarray,
     short: dict[int, float],
-    cuts: list[tuple[np.ndarray, float, float]],
+    latest: dict[int, list[tuple[np.ndarray, float]]],
     cost: np.ndarray,
     open_pool: np.ndarray,
     serve: np.ndarray,
     run: _Run,
 ) -> np.ndarray:
-    """Add agents for each channel whose bound misses: in the (interval, pool) cells
-    that serve it where its offered volume is highest (one agent per 2 % short in
-    a cell, at least one), cheapest pool first."""
+    """Add agents for each channel whose bound misses by ``gap``: in the (interval,
+    pool) cells with the best estimated gain per unit cost (the last cuts), until
+    the estimated gain covers the gap; without a usable cut, one agent per
+    2 % short in the busiest half of the channel's intervals, cheapest pool."""
     y = y.copy()
     for c, gap in short.items():
+        gains = [g for g, _s in latest.get(c, [])]
+        gain = np.maximum.reduce(gains) if gains else None
+        if gain is not None and float(gain.max(initial=0.0)) > 0:
+            ratio = gain / cost[None, :]
+            order = np.argsort(-ratio, axis=None, kind="stable")
+            need = gap
+            got = 0.0
+            for _ in range(4):  # a few passes: one agent per cell per pass
+                for flat in order:
+                    t, p = np.unravel_index(flat, gain.shape)
+                    if gain[t, p] <= 0 or not open_pool[t, p]:
+                        break
+                    y[t, p] += 1
+                    got += float(gain[t, p])
+                    if got >= need:
+                        break
+                if got >= need:
+                    break
+            continue
         pools = [p for p in range(y.shape[1]) if serve[p, c]]
         if not pools:
             continue
@@ -392,5 +414,4 @@ def _repair(
         k = max(1, math.ceil(gap / 0.02))
         order = busy[np.argsort(-offered[busy], kind="stable")]
         y[order[: max(1, len(order) // 2)], p] += k
-    del cuts
     return y

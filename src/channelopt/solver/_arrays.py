@@ -1,0 +1,266 @@
+"""Mixed-integer programs given as arrays (a sparse matrix), for large covering models.
+
+Building a model of a few hundred thousand non-zeros term by term through
+PuLP costs more than solving it; the scheduling MILP is assembled with NumPy
+and SciPy and handed to HiGHS in one call (``Highs.passModel``). CBC is
+reached through PuLP from the same arrays (slow to build, but it keeps
+``solver="cbc"`` working everywhere).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..errors import SolverError
+
+__all__ = ["ArraySolution", "quiet_highs", "solve_arrays"]
+
+_BANNER_DONE = False
+
+
+@contextlib.contextmanager
+def _stdout_to_devnull() -> Iterator[None]:
+    """Send file descriptor 1 to /dev/null (HiGHS prints from C++, below ``sys.stdout``)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # a captured or replaced stdout
+        fd = 1
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
+def quiet_highs() -> Any:
+    """A ``highspy.Highs`` with output off; the once-per-process banner is swallowed.
+
+    HiGHS prints its banner to the C ``stdout`` when the first ``Highs`` object
+    of a process is made, before any option can be set; the first one is
+    therefore made with file descriptor 1 pointed at /dev/null.
+    """
+    global _BANNER_DONE
+    import highspy
+
+    if not _BANNER_DONE:
+        try:
+            with _stdout_to_devnull():
+                h = highspy.Highs()
+        except OSError:  # pragma: no cover - no file descriptors to juggle
+            h = highspy.Highs()
+        _BANNER_DONE = True
+    else:
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+@dataclass(frozen=True)
+class ArraySolution:
+    """The outcome of :func:`solve_arrays`.
+
+    Attributes
+    ----------
+    status : str
+        ``"optimal"`` (within the requested gap), ``"feasible"`` (a solution,
+        stopped early by the time limit) or ``"infeasible"``.
+    x : numpy.ndarray
+        Variable values (empty when infeasible).
+    objective : float
+        Objective value of ``x`` (minimisation).
+    bound : float
+        Best lower bound proven by the solver (the LP optimum when ``relax``).
+    gap : float
+        ``(objective - bound) / max(|objective|, 1e-9)``: 0 when proven optimal.
+    cpu_seconds, seconds : float
+        CPU and wall time of the solve (s), model hand-over included.
+    solver : str
+        ``"highs"`` or ``"cbc"``.
+    """
+
+    status: str
+    x: np.ndarray
+    objective: float
+    bound: float
+    gap: float
+    cpu_seconds: float
+    seconds: float
+    solver: str
+
+
+def _gap(objective: float, bound: float) -> float:
+    if not (np.isfinite(objective) and np.isfinite(bound)):
+        return float("nan")
+    return max(0.0, objective - bound) / max(abs(objective), 1e-9)
+
+
+def solve_arrays(
+    c: np.ndarray,
+    a: sp.spmatrix | sp.sparray,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
+    integer: np.ndarray,
+    *,
+    solver: str = "highs",
+    time_limit: float | None = None,
+    gap_rel: float | None = None,
+    relax: bool = False,
+) -> ArraySolution:
+    """Minimise ``c @ x`` subject to ``row_lower <= a @ x <= row_upper`` and bounds.
+
+    Parameters
+    ----------
+    c : ndarray, shape (n,)
+        Objective coefficients.
+    a : sparse matrix, shape (m, n)
+        Constraint matrix.
+    row_lower, row_upper : ndarray, shape (m,)
+        Row bounds (``-inf`` / ``inf`` for none).
+    col_lower, col_upper : ndarray, shape (n,)
+        Variable bounds.
+    integer : ndarray of bool, shape (n,)
+        Which variables are integer.
+    solver : {"highs", "cbc"}
+        HiGHS in-process (default) or CBC through PuLP.
+    time_limit : float, optional
+        Seconds of solver time; stopping with a solution gives ``"feasible"``.
+    gap_rel : float, optional
+        Relative MIP gap at which to stop (HiGHS default 1e-4).
+    relax : bool, default False
+        Solve the LP relaxation instead (its optimum is the LP bound).
+
+    Returns
+    -------
+    ArraySolution
+
+    Raises
+    ------
+    SolverError
+        Unknown solver, a solver failure, or a stop without any solution.
+    """
+    key = solver.lower()
+    if key not in ("highs", "cbc"):
+        raise SolverError(
+            f"The 'solver' parameter must be 'highs' or 'cbc'; got {solver!r} instead."
+        )
+    csc = sp.csc_matrix(a)
+    csc.sort_indices()
+    n = csc.shape[1]
+    if key == "cbc":
+        return _solve_cbc(c, csc, row_lower, row_upper, col_lower, col_upper, integer,
+                          time_limit, gap_rel, relax)  # fmt: skip
+    import highspy
+
+    inf = highspy.kHighsInf
+    h = quiet_highs()
+    h.setOptionValue("threads", 1)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    if gap_rel is not None:
+        h.setOptionValue("mip_rel_gap", float(gap_rel))
+    integrality = np.where(np.asarray(integer, bool) & (not relax), 1, 0).astype(np.int32)
+    if relax:
+        # The LP bound of a large covering model: the interior-point method is several
+        # times faster than the simplex here, and only the objective is used.
+        h.setOptionValue("solver", "ipm")
+        h.setOptionValue("run_crossover", "off")
+
+    def bounds(v: np.ndarray) -> np.ndarray:
+        return np.clip(np.asarray(v, float), -inf, inf)
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    status = h.passModel(
+        int(n), int(csc.shape[0]), int(csc.nnz), highspy.MatrixFormat.kColwise,
+        highspy.ObjSense.kMinimize, 0.0, np.asarray(c, float), bounds(col_lower),
+        bounds(col_upper), bounds(row_lower), bounds(row_upper),
+        csc.indptr.astype(np.int32), csc.indices.astype(np.int32),
+        csc.data.astype(float), integrality,
+    )  # fmt: skip
+    if status == highspy.HighsStatus.kError:
+        raise SolverError("HiGHS rejected the model (passModel returned an error)")
+    h.run()
+    cpu, wall = time.process_time() - c0, time.perf_counter() - t0
+    model_status = h.getModelStatus()
+    info = h.getInfo()
+    ms = highspy.HighsModelStatus
+    if model_status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
+        nan = float("nan")
+        return ArraySolution("infeasible", np.empty(0), nan, nan, nan, cpu, wall, "highs")
+    has_solution = int(info.primal_solution_status) == 2
+    if not has_solution:
+        raise SolverError(
+            f"HiGHS returned no solution ({h.modelStatusToString(model_status)}); "
+            f"raise time_limit (got {time_limit!r}) or simplify the request"
+        )
+    x = np.asarray(h.getSolution().col_value, float)
+    objective = float(info.objective_function_value)
+    is_mip = bool(integrality.any())
+    bound = float(info.mip_dual_bound) if is_mip else objective
+    proven = model_status == ms.kOptimal
+    out_status = "optimal" if proven else "feasible"
+    return ArraySolution(out_status, x, objective, bound, _gap(objective, bound), cpu, wall,
+                         "highs")  # fmt: skip
+
+
+def _solve_cbc(
+    c: np.ndarray,
+    csc: sp.csc_matrix,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
+    integer: np.ndarray,
+    time_limit: float | None,
+    gap_rel: float | None,
+    relax: bool,
+) -> ArraySolution:
+    """The same model through PuLP and CBC (term by term; fine for small models)."""
+    from ._pulp import Model, lin
+
+    m = Model("arrays", maximize=False)
+    xs = []
+    for j in range(csc.shape[1]):
+        lo = None if not np.isfinite(col_lower[j]) else float(col_lower[j])
+        up = None if not np.isfinite(col_upper[j]) else float(col_upper[j])
+        xs.append(m.integer(f"x{j}", lo, up) if integer[j] else m.continuous(f"x{j}", lo, up))
+    csr = csc.tocsr()
+    for i in range(csr.shape[0]):
+        lo_i, hi_i = csr.indptr[i], csr.indptr[i + 1]
+        expr = lin(
+            float(v) * xs[j]
+            for j, v in zip(csr.indices[lo_i:hi_i], csr.data[lo_i:hi_i], strict=True)
+        )
+        if np.isfinite(row_lower[i]) and row_lower[i] == row_upper[i]:
+            m.add(expr == float(row_lower[i]), f"r{i}")
+            continue
+        if np.isfinite(row_lower[i]):
+            m.add(expr >= float(row_lower[i]), f"r{i}l")
+        if np.isfinite(row_upper[i]):
+            m.add(expr <= float(row_upper[i]), f"r{i}u")
+    m.set_objective(lin(float(cj) * xs[j] for j, cj in enumerate(c) if cj != 0.0))
+    info = m.solve("cbc", time_limit=time_limit, gap_rel=gap_rel, relax=relax)
+    if info.status == "infeasible":
+        nan = float("nan")
+        return ArraySolution("infeasible", np.empty(0), nan, nan, nan, info.cpu_seconds,
+                             info.seconds, "cbc")  # fmt: skip
+    x = np.array([m.value(v) for v in xs])
+    objective = float(np.dot(c, x))
+    # CBC through PuLP reports no bound: a proven optimum is its own bound.
+    bound = objective if info.status == "optimal" else float("nan")
+    return ArraySolution(info.status, x, objective, bound, _gap(objective, bound),
+                         info.cpu_seconds, info.seconds, "cbc")  # fmt: skip

@@ -1,0 +1,380 @@
+"""Tests of channelopt.scheduling against known optima and brute-force enumeration.
+
+References: the classic days-off covering problem (requirements 17, 13, 15,
+19, 14, 16, 11 with five consecutive working days: integer optimum 23, LP
+bound 67/3 = 22.33; Winston, *Operations Research*, the post-office example);
+exhaustive enumeration of every start combination (and every break placement
+per start) on small cyclic days; and the schedule's own shift table, re-read
+interval by interval, against its coverage table.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import channelopt as co
+from channelopt.errors import InfeasibleError
+from channelopt.scheduling import schedule
+
+
+def _scenario(interval: str = "1h", shifts: dict | None = None, **pool: object) -> co.Scenario:
+    doc: dict = {
+        "name": "scheduling test",
+        "interval": interval,
+        "channels": {
+            "voice": {
+                "kind": "live",
+                "volume": 100,
+                "aht": "5min",
+                "target": {"service_level": 0.8, "within": "20s"},
+            }
+        },
+        "pools": {"p": {"skills": ["voice"], "cost_per_hour": 10.0, **pool}},
+    }
+    if shifts is not None:
+        doc["shifts"] = shifts
+    return co.load_scenario(doc)
+
+
+def _req(values, day=None) -> pd.DataFrame:
+    df = pd.DataFrame({"pool": "p", "interval": range(len(values)), "agents": values})
+    if day is not None:
+        df["day"] = day
+    return df
+
+
+# --------------------------------------------------------------------------- known optimum
+def test_classic_days_off_problem_has_optimum_23_and_lp_bound_22_33() -> None:
+    need = [17, 13, 15, 19, 14, 16, 11]
+    sc = _scenario(
+        interval="24h",
+        shifts={"day": {"length": "24h", "starts": "00:00-00:00", "days_per_week": 5}},
+    )
+    req = pd.concat([_req([n], day=d) for d, n in enumerate(need)], ignore_index=True)
+    s = schedule(sc, req, gap=0.0, over_cover_penalty=0.0, split_days_off_penalty=math.inf)
+    assert s.agents_needed == {"p": 23}
+    hours = 5 * 24 * 10.0  # one agent-week in money: 5 shifts of 24 h at 10 per hour
+    assert s.lp_bound / hours == pytest.approx(67 / 3, abs=1e-6)
+    assert s.objective / hours == pytest.approx(23.0)
+    assert s.patterns["consecutive_days_off"].all()
+    cov = s.coverage
+    assert (cov["scheduled"] >= cov["required"] - 1e-9).all()
+    assert cov["required"].tolist() == need
+
+
+def test_split_days_off_allowed_when_cheaper() -> None:
+    # Requirement 1 agent on mon and thu only, 2 working days per week: one agent working
+    # mon + thu has split days off (tue, wed and fri-sun); forbidding that needs two agents.
+    sc = _scenario(interval="24h", shifts={"d": {"length": "24h", "starts": "00:00-00:00",
+                                                 "days_per_week": 2}})  # fmt: skip
+    req = pd.concat([_req([1], day=0), _req([1], day=3)], ignore_index=True)
+    cheap = schedule(sc, req, gap=0.0, split_days_off_penalty=0.05, over_cover_penalty=0.0)
+    strict = schedule(sc, req, gap=0.0, split_days_off_penalty=math.inf, over_cover_penalty=0.0)
+    assert cheap.agents_needed == {"p": 1}
+    assert not cheap.patterns["consecutive_days_off"].all()
+    assert strict.agents_needed == {"p": 2}
+    assert strict.patterns["consecutive_days_off"].all()
+    # the stated penalty: 5 % of one agent's weekly pay (2 x 24 h x 10)
+    assert cheap.objective == pytest.approx(480.0 * 1.05)
+
+
+# --------------------------------------------------------------------------- brute force
+def _brute_force(req, templates, T):
+    """Cheapest paid hours over every (starts x break placement) combination; cyclic day."""
+    options = []  # (paid hours, coverage vector) of one agent
+    for length, paid, starts, brk in templates:
+        for s in starts:
+            placements = [None] if brk is None else list(range(brk[0], brk[1] + 1))
+            for b in placements:
+                cov = np.zeros(T)
+                for j in range(length):
+                    cov[(s + j) % T] += 1
+                if b is not None:
+                    cov[(s + b) % T] -= 1
+                options.append((paid, cov))
+    best = math.inf
+    need = np.asarray(req, float)
+    k_max = int(need.max())
+    # each option used 0..k_max times
+    for counts in itertools.product(range(k_max + 1), repeat=len(options)):
+        cost = sum(c * o[0] for c, o in zip(counts, options, strict=True))
+        if cost >= best:
+            continue
+        cov = sum((c * o[1] for c, o in zip(counts, options, strict=True)), np.zeros(T))
+        if np.all(cov >= need - 1e-9):
+            best = cost
+    return best
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_small_days_match_brute_force(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    T = 8  # 3 h intervals: a cyclic day of 8 intervals
+    req = rng.integers(0, 3, size=T).tolist()
+    req[rng.integers(T)] = 2
+    # a 4-interval shift with a one-interval unpaid break in its 2nd or 3rd interval,
+    # and a 2-interval shift without a break; a few start times each
+    long_starts = sorted(rng.choice(T, size=3, replace=False).tolist())
+    short_starts = sorted(rng.choice(T, size=2, replace=False).tolist())
+    reach = {(s + j) % T for s in long_starts for j in range(4)}
+    reach |= {(s + j) % T for s in short_starts for j in range(2)}
+    req = [r if i in reach else 0 for i, r in enumerate(req)]
+    clock = [f"{3 * s:02d}:00" for s in range(T)]
+    shifts = {
+        # one start window per start (templates are separate so each gets its own start)
+        **{
+            f"long{i}": {
+                "length": "12h",
+                "paid": "9h",
+                "starts": f"{clock[s]}-{clock[s]}",
+                "days_per_week": 1,
+                "breaks": [{"length": "3h", "window": ["3h", "9h"], "paid": False}],
+            }
+            for i, s in enumerate(long_starts)
+        },
+        **{
+            f"short{i}": {"length": "6h", "starts": f"{clock[s]}-{clock[s]}", "days_per_week": 1}
+            for i, s in enumerate(short_starts)
+        },
+    }
+    sc = _scenario(interval="3h", shifts=shifts)
+    s = schedule(sc, _req(req), week=False, gap=0.0, over_cover_penalty=0.0)
+    expected = _brute_force(
+        req,
+        [(4, 9.0, long_starts, (1, 2)), (2, 6.0, short_starts, None)],
+        T,
+    )
+    assert s.paid_hours == pytest.approx(expected)
+    assert (s.coverage["under"] == 0).all()
+
+
+def test_brute_force_reference_detects_a_wrong_answer() -> None:
+    # the reference itself: requirement 1 everywhere on a 4-interval cyclic day, a
+    # 2-interval shift from any start: two shifts (4 paid units) and no fewer.
+    assert _brute_force([1, 1, 1, 1], [(2, 2.0, [0, 1, 2, 3], None)], 4) == 4.0
+    assert _brute_force([1, 2, 1, 1], [(2, 2.0, [0, 1, 2, 3], None)], 4) == 6.0
+
+
+# --------------------------------------------------------------------------- a realistic week
+SHIFTS = {
+    "full": {
+        "length": "8.5h",
+        "paid": "8h",
+        "starts": "06:00-12:00",
+        "step": "30min",
+        "breaks": [
+            {"length": "15min", "window": ["1.5h", "2.5h"]},
+            {"length": "30min", "window": ["3h", "5h"], "paid": False},
+            {"length": "15min", "window": ["6h", "7.5h"]},
+        ],
+        "days_per_week": 5,
+    },
+    "part": {"length": "4h", "starts": "10:00-16:00", "days_per_week": 4, "max_share": 0.3},
+}
+
+
+@pytest.fixture(scope="module")
+def week_schedule():
+    sc = _scenario(interval="30min", shifts=SHIFTS, shrinkage=0.25)
+    rng = np.random.default_rng(7)
+    hours = np.arange(48) / 2
+    base = np.where((hours >= 7) & (hours < 19), 6 + 5 * np.sin((hours - 7) / 12 * np.pi), 0)
+    frames = []
+    factors = [1.2, 1.0, 1.0, 1.0, 1.1, 0.6, 0.0]
+    for d, f in enumerate(factors):
+        frames.append(_req(np.ceil(base * f + rng.integers(0, 2, 48) * (base > 0)), day=d))
+    req = pd.concat(frames, ignore_index=True)
+    # three breaks, two of them 15 minutes in 30-minute intervals, make this small MILP slow
+    # to close completely; a 5 % gap keeps the test fast and is checked below
+    return sc, req, schedule(sc, req, gap=0.05)
+
+
+def _minutes(clock: str) -> int:
+    h, m = clock.split(":")
+    return int(h) * 60 + int(m)
+
+
+def test_coverage_meets_requirement_in_every_interval(week_schedule) -> None:
+    _sc, req, s = week_schedule
+    cov = s.coverage
+    assert (cov["under"] == 0).all()
+    assert (cov["scheduled"] >= cov["required"] - 1e-9).all()
+    merged = cov.merge(req, on=["pool", "day", "interval"], how="left").fillna({"agents": 0})
+    assert np.allclose(merged["required"], merged["agents"])
+    table = s.staffing_table()
+    assert (table["agents"] >= cov["required"] - 1e-9).all()
+    assert set(table.columns) >= {"pool", "day", "interval", "agents"}
+
+
+def test_shift_table_reproduces_coverage_and_breaks_lie_in_their_windows(week_schedule) -> None:
+    sc, _req_df, s = week_schedule
+    # rebuild agents on the floor minute by minute from the shift table alone
+    floor = np.zeros(7 * 1440)
+    for row in s.shifts.itertuples():
+        tpl = sc.shifts[row.template]
+        start = row.day * 1440 + _minutes(row.start)
+        length = int(tpl.length // 60)
+        idx = (start + np.arange(length)) % floor.size
+        floor[idx] += row.agents
+        spans = re.findall(r"(\d\d:\d\d)-(\d\d:\d\d)", row.breaks)
+        assert len(spans) == len(tpl.breaks)
+        for (b0, b1), brk in zip(spans, sorted(tpl.breaks, key=lambda b: b.window[0]), strict=True):
+            off = (_minutes(b0) - _minutes(row.start)) % 1440
+            dur = (_minutes(b1) - _minutes(b0)) % 1440
+            assert dur * 60 == brk.length
+            assert brk.window[0] <= off * 60 and off * 60 + brk.length <= brk.window[1]
+            floor[(start + off + np.arange(dur)) % floor.size] -= row.agents
+    per_interval = floor.reshape(7 * 48, 30).mean(axis=1)
+    assert np.allclose(per_interval, s.coverage["on_floor"].to_numpy(), atol=1e-9)
+
+
+def test_headcount_patterns_and_shares(week_schedule) -> None:
+    _sc, _req_df, s = week_schedule
+    pat = s.patterns
+    # every agent works days_per_week shifts: shifts per day equal the patterns working it
+    for tpl, dpw in (("full", 5), ("part", 4)):
+        rows = pat[pat["template"] == tpl]
+        assert all(len(d) == dpw for d in rows["days"])
+        worked = s.shifts[s.shifts["template"] == tpl]["agents"].sum()
+        assert worked == dpw * rows["agents"].sum()
+    total = pat["agents"].sum()
+    assert pat.loc[pat["template"] == "part", "agents"].sum() <= 0.3 * total + 1e-9
+    assert s.agents_needed["p"] == total
+    # no shifts start on sunday (zero requirement there; 6 days carry the work)
+    summ = s.summary()
+    assert summ.loc["p", "paid_hours"] == pytest.approx(
+        (s.shifts["agents"] * s.shifts["paid_hours"]).sum()
+    )
+    assert summ.loc["p", "cost"] == pytest.approx(summ.loc["p", "paid_hours"] * 10.0)
+
+
+def test_efficiency_and_gap_against_the_lp_bound(week_schedule) -> None:
+    _sc, _req_df, s = week_schedule
+    summ = s.summary().loc["p"]
+    assert s.lp_bound <= s.objective + 1e-6
+    assert s.gap == pytest.approx((s.objective - s.bound) / s.objective, abs=1e-9)
+    assert s.gap <= 0.05 + 1e-9  # the gap requested
+    assert s.bound >= s.lp_bound - 1e-6
+    # efficiency = required floor hours / paid hours, both recomputed here
+    req_hours = (s.coverage["required"] / 0.75).sum() * 0.5
+    assert summ["required_hours"] == pytest.approx(req_hours)
+    assert summ["efficiency"] == pytest.approx(req_hours / summ["paid_hours"])
+    # the LP bound caps the efficiency any schedule can reach (paid cost >= LP bound, and
+    # the objective's over-cover term is non-negative): efficiency <= req_hours x 10 / LP
+    assert summ["efficiency"] <= req_hours * 10.0 / s.lp_bound * (1 + 1e-9) + 0.02
+    assert 0 < summ["efficiency"] <= 1.0
+
+
+def test_min_and_max_agents_per_start() -> None:
+    shifts = {"s": {"length": "2h", "starts": "00:00-23:00", "days_per_week": 1,
+                    "min_agents": 3, "max_agents": 4}}  # fmt: skip
+    sc = _scenario(interval="1h", shifts=shifts)
+    req = [0] * 24
+    req[10] = 1
+    req[11] = 5
+    s = schedule(sc, _req(req), week=False, gap=0.0)
+    assert (s.shifts["agents"] >= 3).all() and (
+        s.shifts.groupby("start")["agents"].sum() <= 4
+    ).all()
+    # 1 then 5: brute force says starts 10 (3 agents) and 11 (3) -> 6 shifts of 2 h = 12 h
+    assert s.paid_hours == pytest.approx(12.0)
+
+
+# --------------------------------------------------------------------------- errors
+def test_uncoverable_interval_names_pool_day_interval_and_templates() -> None:
+    sc = _scenario(interval="1h", shifts={"early": {"length": "4h", "starts": "06:00-08:00"}})
+    req = [0] * 24
+    req[7] = 2
+    req[20] = 1  # 20:00 is beyond any early shift (last ends at 12:00)
+    with pytest.raises(InfeasibleError) as err:
+        schedule(sc, _req(req), week=False)
+    text = str(err.value)
+    assert "'p'" in text and "20:00-21:00" in text and "interval 20" in text
+    assert "early (starts 06:00-08:00, covers 06:00-12:00)" in text
+
+
+def test_share_limits_that_cannot_cover_raise_infeasible() -> None:
+    shifts = {"a": {"length": "2h", "max_share": 0.2}, "b": {"length": "2h", "max_share": 0.3}}
+    sc = _scenario(interval="1h", shifts=shifts)
+    with pytest.raises(InfeasibleError, match="max_share"):
+        schedule(sc, _req([1] * 24), week=False)
+
+
+@pytest.mark.parametrize(
+    ("change", "path", "needles"),
+    [
+        ({"length": "26h"}, "shifts.bad.length", ["at most 24h", "26h"]),
+        (
+            {"breaks": [{"length": "30min", "window": ["6h", "9h"]}]},
+            "shifts.bad.breaks.0.window",
+            ["[6h, 9h]", "ends after the shift (8h)", "inside [0, 8h]"],
+        ),
+        ({"days_per_week": 8}, "shifts.bad.days_per_week", ["from 1 to 7", "got 8"]),
+        ({"days_per_week": 0}, "shifts.bad.days_per_week", ["from 1 to 7", "got 0"]),
+        ({"pools": ["nope"]}, "shifts.bad.pools.0", ["unknown pool 'nope'", "expected one of p"]),
+        (
+            {"breaks": [{"length": "1h", "window": ["2h", "2.5h"]}]},
+            "shifts.bad.breaks.0.window",
+            ["shorter than the break (1h)"],
+        ),
+        ({"paid": "9h"}, "shifts.bad.paid", ["longer than the shift (8h)"]),
+        ({"step": "45min"}, "shifts.bad.step", ["multiple of the interval (30min)", "45min"]),
+    ],
+)
+def test_bad_templates_name_field_value_and_expectation(change, path, needles) -> None:
+    tpl = {"length": "8h", "starts": "08:00-10:00", **change}
+    with pytest.raises(co.ScenarioError) as err:
+        _scenario(interval="30min", shifts={"bad": tpl})
+    problems = {p.path: p for p in err.value.problems}
+    assert path in problems, problems
+    for needle in needles:
+        assert needle in problems[path].message, problems[path].message
+
+
+def test_a_pool_no_template_serves_is_named() -> None:
+    doc = {
+        "name": "two pools",
+        "channels": {
+            "voice": {
+                "kind": "live",
+                "volume": 10,
+                "aht": "5min",
+                "target": {"service_level": 0.8, "within": "20s"},
+            },
+            "email": {
+                "kind": "deferred",
+                "volume": 10,
+                "aht": "5min",
+                "deadline": "24h",
+                "target": {"within_deadline": 0.9},
+            },
+        },
+        "pools": {"phone": {"skills": ["voice"]}, "back": {"skills": ["email"]}},
+        "shifts": {"day": {"length": "8h", "pools": ["phone"]}},
+    }
+    with pytest.raises(co.ScenarioError) as err:
+        co.load_scenario(doc)
+    [problem] = [p for p in err.value.problems if p.path == "shifts"]
+    assert problem.value == "back" and "served by no shift template" in problem.message
+
+
+def test_week_keys_are_validated_and_round_trip() -> None:
+    doc = _scenario(interval="30min", shifts=SHIFTS).to_document()
+    doc["week"] = {"days": ["mon", "tue", "wed", "thu", "fri", "sat"],
+                   "volume": {"mon": 1.2, "sat": 0.5}, "open": {"sat": "09:00-13:00"}}  # fmt: skip
+    sc = co.load_scenario(doc)
+    again = co.Scenario.from_yaml(sc.to_yaml())
+    assert again == sc and again.week.factor("mon") == 1.2 and again.week.factor("tue") == 1.0
+    bad = dict(doc, week={"days": ["mon", "tue"], "volume": {"sun": 2.0}})
+    with pytest.raises(co.ScenarioError) as err:
+        co.load_scenario(bad)
+    assert any(p.path == "week.volume.sun" for p in err.value.problems)
+    with pytest.raises(co.ScenarioError) as err:
+        co.load_scenario(dict(doc, week={"days": ["mon", "funday"]}))
+    assert any(p.path == "week.days" and "funday" in p.message for p in err.value.problems)
