@@ -155,13 +155,29 @@ def test_interval_records_add_up(omni_run):
     )
 
 
-def test_closed_channel_carries_contacts_to_its_next_open_interval(omni_run):
-    df = omni_run.intervals
-    chat = df[df["channel"] == "chat"].set_index(["replication", "interval"])["offered"]
-    # chat closes at 20:00 (no external arrivals); hand-offs, repeats and retrials that
-    # reach it overnight are offered at 00:00 when it opens again
-    assert chat.loc[(slice(None), slice(20, 23))].sum() == 0
-    assert (chat.xs(0, level="interval") > chat.xs(1, level="interval")).all()
+def test_closed_hours_rules_decide_where_contacts_for_a_closed_channel_go(omni, omni_run):
+    import dataclasses
+
+    # chat closes at 20:00 (no external arrivals); hand-offs, repeats and retrials
+    # that reach it overnight follow closed_hours
+    def chat(run):
+        df = run.intervals
+        return df[df["channel"] == "chat"].groupby("interval")["offered"].sum()
+
+    spread = chat(omni_run)  # the default: spread over the next open day by chat's profile
+    assert spread.loc[20:23].sum() == 0
+    assert spread.loc[0] < 2 * spread.loc[1]  # no night's worth at 00:00
+    held = simulate_resolved(
+        dataclasses.replace(omni, closed_hours="next_open"), replications=2, seed=11
+    )
+    opening = chat(held)
+    assert opening.loc[20:23].sum() == 0
+    assert opening.loc[0] > 2 * opening.loc[1]  # the old rule: all of them at 00:00
+    lost = simulate_resolved(
+        dataclasses.replace(omni, closed_hours="lost"), replications=2, seed=11
+    )
+    assert lost.conservation["closed_lost"].gt(0).all()
+    assert chat(lost).loc[0] < 2 * chat(lost).loc[1]
 
 
 def test_journeys_measure_effort_with_the_scenario_weights(omni, omni_run):

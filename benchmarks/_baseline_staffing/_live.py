@@ -14,6 +14,9 @@ import math
 from dataclasses import dataclass
 
 import numba
+
+# the jitted helpers' NumPy: libm() swaps only `np` (Numba cannot type its stand-in)
+import numpy as _jnp
 import numpy as np
 
 __all__ = ["ChannelSpec", "LiveKpis", "evaluate_live", "staff_live"]
@@ -261,9 +264,9 @@ def _stretch_sums(agents, k, s, lam, aht):  # type: ignore[no-untyped-def]
     factorials or powers of the load.
     """
     n_cells = agents.shape[0]
-    out_s = np.empty(n_cells)
-    out_ref = np.empty(n_cells)
-    out_mean = np.empty(n_cells)
+    out_s = _jnp.empty(n_cells)
+    out_ref = _jnp.empty(n_cells)
+    out_mean = _jnp.empty(n_cells)
     full = 1.0 + s * (k - 1)
     for c in range(n_cells):
         n = agents[c]

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..scenario.kinds import kind_spec
+
 __all__ = ["simulated_periods"]
 
 _Z95 = 1.959963984540054
@@ -71,8 +73,8 @@ def simulated_periods(
                 continue
             sl = g["answered_within_target"].to_numpy(float)[good] / off[good]
             ab = g["abandoned"].to_numpy(float)[good] / off[good]
-            kind = str(resolved.kinds[c])
-            if kind == "self_service":
+            kind = kind_spec(resolved.kinds[c])
+            if not kind.staffed:
                 continue
             row: dict[str, Any] = {"period": t, "channel": name}
             for key, x in (("sim_service_level", sl), ("sim_abandonment", ab)):
@@ -81,13 +83,13 @@ def simulated_periods(
                 row[key] = mean
                 row[key + "_low"] = mean - _Z95 * se
                 row[key + "_high"] = mean + _Z95 * se
-            if kind != "deferred" and math.isnan(float(resolved.target_within[c])):
+            if not kind.has_deadline and math.isnan(float(resolved.target_within[c])):
                 for key in ("sim_service_level", "sim_service_level_low", "sim_service_level_high"):
                     row[key] = math.nan  # no threshold: nothing counts as within target
             miss = np.zeros(len(sl), dtype=bool)
             target_sl = (
                 float(resolved.target_within_deadline[c])
-                if kind == "deferred"
+                if kind.has_deadline
                 else float(resolved.target_service_level[c])
             )
             if not math.isnan(target_sl):

@@ -218,6 +218,7 @@ def evaluate(
     replications: int = 20,
     seed: int = 0,
     staffing_method: str = "erlang",
+    staffing: str = "requirement",
 ) -> PlanEvaluation:
     """Re-measure a plan exactly: resolve, staff and price every period.
 
@@ -242,6 +243,13 @@ def evaluate(
         Of the simulation (``fidelity="simulation"``); period t uses seed + t.
     staffing_method : {"erlang", "pooled"}
         How each period's staffing is found for the simulation.
+    staffing : {"requirement", "schedule"}, default "requirement"
+        ``"requirement"``: agent cost = FTE (required agents / (1 -
+        shrinkage)) hour by hour. ``"schedule"``: the paid hours of a
+        :func:`channelopt.schedule` of each period's representative week
+        (what the centre really pays); the headcount cap is checked against
+        the schedule's peak and hiring against its FTE (docs/scheduling.md).
+        Needs ``plan.agents`` to be None.
 
     Raises
     ------
@@ -277,7 +285,22 @@ def evaluate(
             f"The 'fidelity' argument of evaluate must be 'analytic' or 'simulation'; "
             f"got {fidelity!r} instead."
         )
+    if staffing not in ("requirement", "schedule"):
+        raise ValueError(
+            f"The 'staffing' argument of evaluate must be 'requirement' or 'schedule'; "
+            f"got {staffing!r} instead."
+        )
     measures = [measure_starts(scenario, starts, t, agents[t], key=key) for t in range(T)]
+    if staffing == "schedule":
+        if any(a is not None for a in agents):
+            raise ValueError(
+                "staffing='schedule' schedules the requirement; it cannot price a plan whose "
+                "agents are fixed (plan.agents); leave plan.agents None"
+            )
+        from ._scheduled import scheduled_measures
+
+        # the schedule covers the same (per-pool, erlang) requirement the measures price
+        measures, _schedules = scheduled_measures(scenario, starts, measures, "erlang")
     ev = _assemble(scenario, plan, starts, measures, base, budget=budget, key=key)
     if fidelity == "simulation":
         from dataclasses import replace

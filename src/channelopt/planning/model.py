@@ -464,6 +464,7 @@ def optimize(
     max_configs: int = 64,
     polish: int | None = None,
     calibrate: bool | None = None,
+    staffing: str = "requirement",
 ) -> Any:
     """Choose which initiatives to start and when, to maximise the objective.
 
@@ -530,7 +531,23 @@ def optimize(
         group that must be relaxed and by how much.
     SolverError
         When the solver fails or stops without a solution.
+
+    Notes
+    -----
+    ``staffing="schedule"`` prices agent hours as a schedule pays them: each
+    pool's cost per hour is scaled by the ratio of scheduled paid hours to
+    FTE hours of doing nothing (a schedule of each period's week), the model
+    is solved with those prices, and the chosen plan is re-measured with
+    ``evaluate(..., staffing="schedule")`` (the result's ``evaluation``).
     """
+    if staffing != "requirement":
+        from ._scheduled import optimize_scheduled
+
+        return optimize_scheduled(
+            scenario, staffing, budget=budget, solver=solver, time_limit=time_limit, gap=gap,
+            progress=progress, return_result=return_result, mode=mode,
+            max_configs=max_configs, polish=polish, calibrate=calibrate,
+        )  # fmt: skip
     result = _optimize(
         scenario,
         budget,

@@ -28,6 +28,7 @@ from .fields import (
     PositiveDuration,
     Probability,
 )
+from .kinds import KINDS
 
 __all__ = [
     "DAY_NAMES",
@@ -37,6 +38,10 @@ __all__ = [
     "parse_start_window",
     "shift_rules",
 ]
+
+#: kind names served by no agents (from the channel-kind registry; unknown kinds count as staffed
+#: here, the kind itself is reported by the scenario model)
+_UNSTAFFED = frozenset(k.value for k, spec in KINDS.items() if not spec.staffed)
 
 #: the days of a week, in order (``week.days`` uses these names)
 DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -204,7 +209,7 @@ def _pools_of(doc: Mapping[str, Any]) -> list[str]:
     return [
         name
         for name, ch in channels.items()
-        if isinstance(name, str) and isinstance(ch, Mapping) and ch.get("kind") != "self_service"
+        if isinstance(name, str) and isinstance(ch, Mapping) and ch.get("kind") not in _UNSTAFFED
     ]
 
 

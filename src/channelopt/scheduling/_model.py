@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from ..errors import SolverError
 from ..solver import ArraySolution, solve_arrays
 
 __all__ = ["BreakSpec", "PoolModel", "PoolSolution", "TemplateSpec", "solve_pool"]
@@ -338,8 +339,11 @@ def solve_pool(
             model.col_upper, model.integer)  # fmt: skip
     lp: ArraySolution | None = None
     if lp_bound:
-        lp = solve_arrays(*args, solver=solver, time_limit=time_limit, relax=True)
-        if lp.status == "infeasible":
+        try:
+            lp = solve_arrays(*args, solver=solver, time_limit=time_limit, relax=True)
+        except SolverError:
+            lp = None  # no LP bound within the time limit: reported as nan
+        if lp is not None and lp.status == "infeasible":
             return None
     mip = solve_arrays(*args, solver=solver, time_limit=time_limit, gap_rel=gap)
     if mip.status == "infeasible":

@@ -147,6 +147,7 @@ def schedule(
     templates: Mapping[str, Any] | None = None,
     over_cover_penalty: float = 0.01,
     split_days_off_penalty: float = 0.05,
+    staffing_method: str | None = None,
     progress: Progress | None = None,
 ) -> Schedule:
     """Shifts, breaks and days off that cover the requirement at the lowest paid cost.
@@ -187,6 +188,9 @@ def schedule(
     split_days_off_penalty : float, default 0.05
         Money per agent whose days off are not consecutive, as a fraction of
         that agent's weekly pay; ``math.inf`` forbids split days off.
+    staffing_method : str, optional
+        ``method`` of :func:`channelopt.staff` for the default requirement
+        (default ``"pooled"``).
     progress : callable, optional
         ``progress(done, total, message)`` after each pool.
 
@@ -252,6 +256,7 @@ def schedule(
         pools=pools,
         n_days=n_days,
         day_names=day_names if not one_day else ("mon",),
+        staffing_method_override=staffing_method,
     )
     results: list[PoolResult] = []
     remaining = time_limit

@@ -174,6 +174,11 @@ def solve_arrays(
     if gap_rel is not None:
         h.setOptionValue("mip_rel_gap", float(gap_rel))
     integrality = np.where(np.asarray(integer, bool) & (not relax), 1, 0).astype(np.int32)
+    if relax:
+        # The LP bound of a large covering model: the interior-point method is several
+        # times faster than the simplex here, and only the objective is used.
+        h.setOptionValue("solver", "ipm")
+        h.setOptionValue("run_crossover", "off")
 
     def bounds(v: np.ndarray) -> np.ndarray:
         return np.clip(np.asarray(v, float), -inf, inf)
