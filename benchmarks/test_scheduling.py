@@ -82,9 +82,9 @@ def week_instance(seed: int = 1) -> tuple[co.Scenario, pd.DataFrame]:
 
 
 @pytest.mark.xfail(
-    reason="issue 13 target not met yet: HiGHS finds no first schedule of this week within "
-    "the time tried (docs/performance.md, Scheduling)",
-    raises=co.SolverError,
+    reason="issue 13 target not met yet: this week does not reach a 1 % gap in the time "
+    "tried (docs/performance.md, Scheduling)",
+    raises=(co.SolverError, AssertionError),
     strict=False,
 )
 def test_week_of_shifts_to_one_percent(benchmark) -> None:
@@ -114,7 +114,7 @@ def test_week_of_shifts_to_one_percent(benchmark) -> None:
     benchmark.extra_info.update(info)
     print(info)
     assert (s.coverage["under"] == 0).all()
-    assert s.lp_bound <= s.objective + 1e-6
+    assert s.gap <= 0.01, f"gap {s.gap:.2%} after {holder['cpu']:.0f} CPU-s"
 
 
 def _small_pool_model() -> tuple:

@@ -224,3 +224,22 @@ def test_july_replay_matches_the_observed_centre(bank_calibration) -> None:
     for offset in (-1, 1):
         other = replay(bank_calibration, jul, replications=2, seed=0, agent_offset={big: offset})
         assert abs(weighted(other, "abandonment_error")) >= 0.03
+
+
+def test_retrials_in_the_same_second_still_give_a_valid_scenario() -> None:
+    # found by the million-record test: every retrial at the same second as the
+    # abandoned call made a zero delay, which the scenario rejects
+    t = pd.Timestamp("2024-03-04 09:00")
+    rows = []
+    for k in range(20):
+        at = t + pd.Timedelta(minutes=3 * k)
+        rows.append((at, "abandoned", f"c{k}", None, None, 30.0))
+        rows.append((at, "answered", f"c{k}", at, 100.0 + 7 * k, 0.0))
+    frame = pd.DataFrame(rows, columns=["arrival", "outcome", "customer_id", "service_start",
+                                        "handle_time", "wait"])  # fmt: skip
+    frame["queue_start"] = frame["arrival"]
+    frame["service_end"] = frame["service_start"] + pd.to_timedelta(frame["handle_time"], unit="s")
+    frame["agent"] = np.where(frame["outcome"] == "answered", "ann", None)
+    sc = calibrate(co.read_contacts(frame), "30min")
+    assert sc.journeys.retrials.probability == 0.99  # 1 would retry forever: capped
+    assert sc.journeys.retrials.delay == 1.0

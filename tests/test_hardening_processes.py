@@ -196,3 +196,23 @@ def test_cli_unusable_outputs_exit_2(tmp_path: Path) -> None:
         proc = subprocess.run([EXE, *args], capture_output=True, text=True, timeout=300)
         assert proc.returncode == 2, (args, proc.stderr)
         assert "unexpected" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_ctrl_c_during_simulate_on_processes_stops_its_workers(tmp_path: Path) -> None:
+    """simulate() runs its replications on the shared pool code: Ctrl-C (here raised by
+    the progress callback) stops the run and ends its workers."""
+    import multiprocessing
+
+    import channelopt as co
+
+    sc = co.load_scenario(SMALL)
+    before = {p.pid for p in multiprocessing.active_children()}
+
+    def stop(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        co.simulate(sc, replications=6, seed=0, days=2, executor="processes", progress=stop)
+    assert _wait_for(
+        lambda: not [p for p in multiprocessing.active_children() if p.pid not in before], 30
+    )

@@ -378,3 +378,26 @@ def test_week_keys_are_validated_and_round_trip() -> None:
     with pytest.raises(co.ScenarioError) as err:
         co.load_scenario(dict(doc, week={"days": ["mon", "funday"]}))
     assert any(p.path == "week.days" and "funday" in p.message for p in err.value.problems)
+
+
+def test_greedy_start_is_feasible_and_no_better_than_the_milp() -> None:
+    from channelopt.scheduling._model import build_pool_model, greedy_start
+    from channelopt.scheduling._schedule import _spec
+
+    sc = _scenario(interval="30min", shifts={"full": SHIFTS["full"]}, shrinkage=0.25)
+    hours = np.arange(48) / 2
+    base = np.where((hours >= 7) & (hours < 19), 6 + 5 * np.sin((hours - 7) / 12 * np.pi), 0)
+    need = np.array([np.ceil(base * f) for f in (1.2, 1.0, 1.0, 1.0, 1.1, 0.6, 0.0)]) / 0.75
+    specs = [_spec(n, t, 1800.0, False) for n, t in sc.shifts.items()]
+    model = build_pool_model(need, specs, tuple(range(7)), 1800.0, 10.0, 0.25,
+                             over_cover_penalty=0.0, split_days_off_penalty=0.05)  # fmt: skip
+    v = greedy_start(model, need, specs, tuple(range(7)))
+    assert v is not None
+    ax = model.a @ v  # every row of the model holds (checked here, not only inside)
+    assert np.all(ax >= model.row_lower - 1e-6) and np.all(ax <= model.row_upper + 1e-6)
+    assert np.all(np.abs(v - np.rint(v)) < 1e-9)
+    factors = (1.2, 1.0, 1.0, 1.0, 1.1, 0.6, 0.0)
+    frames = [_req(np.ceil(base * f), day=d) for d, f in enumerate(factors)]
+    req = pd.concat(frames, ignore_index=True)
+    best = schedule(sc, req, gap=0.05, over_cover_penalty=0.0)
+    assert best.objective <= float(model.c @ v) + 1e-6

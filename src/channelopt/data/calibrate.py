@@ -362,6 +362,12 @@ def calibrate(
     rep = ans & (nxt["gap"] <= rep_win)
     p_retry = float(retry.sum() / ab.sum()) if ab.any() else 0.0
     d_retry = float(nxt.loc[retry, "gap"].mean()) if retry.any() else r_win / 2
+    # a retrial in the same second (clock resolution) still has a positive delay
+    d_retry = max(d_retry, 1.0)
+    if p_retry >= 1.0:
+        # the scenario rejects 1 (a contact would retry forever); say so
+        notes.append("every identified abandoned contact retried: probability capped at 0.99")
+        p_retry = 0.99
     jrows = []
     for ch in names:
         m = f["channel"] == ch

@@ -326,6 +326,106 @@ def build_pool_model(
     )
 
 
+def greedy_start(
+    model: PoolModel,
+    cover: np.ndarray,
+    templates: list[TemplateSpec],
+    work_days: tuple[int, ...],
+) -> np.ndarray | None:
+    """A feasible schedule built greedily, to give the MILP a first incumbent (or None).
+
+    Only templates without share or per-start limits are used. Day by day, the
+    earliest interval still short is covered by agents on the latest start that
+    reaches it outside every break window (so any break placement keeps the
+    cover); breaks are taken at the start of their windows; the day counts are
+    raised until whole weekly patterns fit them and split among patterns by
+    largest remaining count. Checked against every constraint before use.
+    """
+    free = [i for i, t in enumerate(templates)
+            if t.max_share >= 1.0 and not t.min_agents and t.max_agents is None]  # fmt: skip
+    if not free:
+        return None
+    n_days, T = cover.shape
+    G = n_days * T
+    need = _round_up_to_grain(cover.reshape(-1), model.floor).reshape(n_days, T)
+    v = np.zeros(model.c.size)
+    col_of = {key: int(j) for key, j in zip(model.x_index, model.x_cols, strict=True)}
+    # sure cover of one agent of (template, start): 1 outside the break windows of the shift
+    sure: dict[tuple[int, int], np.ndarray] = {}
+    for ti in free:
+        tpl = templates[ti]
+        span = math.ceil(tpl.length / (86400.0 / T) - 1e-9)
+        for s in tpl.starts:
+            prof = np.ones(span)
+            for b in tpl.breaks:
+                prof[b.first : b.last + math.ceil(b.length / (86400.0 / T) - 1e-9)] = 0.0
+            sure[(ti, s)] = prof
+    got = np.zeros(G)
+    counts = {(ti, d): 0 for ti in free for d in work_days}
+    for d in work_days:
+        for _ in range(10 * T):
+            short = [g for g in range(d * T, (d + 1) * T) if need.reshape(-1)[g] > got[g] + 1e-9]
+            if not short:
+                break
+            g = short[0]
+            best = None
+            for (ti, s), prof in sure.items():
+                off = g - (d * T + s)
+                if 0 <= off < prof.size and prof[off] > 0 and (best is None or s > best[1]):
+                    best = (ti, s)
+            if best is None:
+                return None
+            ti, s = best
+            k = math.ceil(need.reshape(-1)[g] - got[g] - 1e-9)
+            prof = sure[best]
+            idx = (d * T + s + np.arange(prof.size)) % G
+            got[idx] += k * prof
+            v[col_of[(ti, d, s)]] += k
+            counts[(ti, d)] += k
+        else:
+            return None
+    # weekly patterns: raise day counts so that whole patterns fit, then decompose
+    z_of = {key: int(j) for key, j in zip(model.z_index, model.z_cols, strict=True)}
+    for ti in free:
+        n = templates[ti].days_per_week
+        c = np.array([counts[(ti, d)] for d in work_days], dtype=int)
+        if c.sum() == 0:
+            continue
+        heads = max(int(c.max()), math.ceil(c.sum() / n))
+        extra = n * heads - int(c.sum())
+        for j in np.argsort(c):
+            add = min(extra, heads - c[j])
+            c[j] += add
+            extra -= add
+            if add:
+                d = work_days[j]
+                v[col_of[(ti, d, templates[ti].starts[0])]] += add
+        left = c.copy()
+        for _ in range(heads):
+            days = tuple(sorted(work_days[j] for j in np.argsort(-left, kind="stable")[:n]))
+            key = (ti, days)
+            if key not in z_of or model.col_upper[z_of[key]] < 1:
+                return None
+            v[z_of[key]] += 1
+            for dd in days:
+                left[work_days.index(dd)] -= 1
+        if left.any():
+            return None
+    # breaks at the earliest position of their windows
+    for (ti, ki, d), (first, positions) in model.b_index.items():
+        if ti not in free:
+            continue
+        brk = templates[ti].breaks[ki]
+        for s in templates[ti].starts:
+            k = v[col_of[(ti, d, s)]]
+            if k:
+                v[first + int(np.searchsorted(positions, s + brk.first))] += k
+    # every constraint, checked (the start is only a hint to the solver)
+    ax = model.a @ v
+    ok = np.all(ax >= model.row_lower - 1e-6) and np.all(ax <= model.row_upper + 1e-6)
+    return v if ok else None
+
+
 def solve_pool(
     model: PoolModel,
     *,
@@ -333,6 +433,7 @@ def solve_pool(
     time_limit: float | None = None,
     gap: float = 0.01,
     lp_bound: bool = True,
+    start: np.ndarray | None = None,
 ) -> PoolSolution | None:
     """Solve the MILP (and its LP relaxation for the LP bound); None when infeasible."""
     args = (model.c, model.a, model.row_lower, model.row_upper, model.col_lower,
@@ -345,7 +446,7 @@ def solve_pool(
             lp = None  # no LP bound within the time limit: reported as nan
         if lp is not None and lp.status == "infeasible":
             return None
-    mip = solve_arrays(*args, solver=solver, time_limit=time_limit, gap_rel=gap)
+    mip = solve_arrays(*args, solver=solver, time_limit=time_limit, gap_rel=gap, start=start)
     if mip.status == "infeasible":
         return None
     v = np.maximum(np.rint(mip.x), 0.0)

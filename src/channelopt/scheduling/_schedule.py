@@ -13,7 +13,7 @@ from ..provenance import VERSION
 from ..scenario import Scenario
 from ..scenario.shifts import DAY_NAMES, ShiftTemplate, Week, parse_start_window
 from ..units import SECONDS_PER_DAY, format_duration
-from ._model import DAYS, BreakSpec, TemplateSpec, build_pool_model, solve_pool
+from ._model import DAYS, BreakSpec, TemplateSpec, build_pool_model, greedy_start, solve_pool
 from ._requirements import requirement_array, resolve_week
 from ._result import PoolResult, Schedule
 
@@ -288,7 +288,8 @@ def schedule(
         )
         left = len(pools) - done
         limit = None if remaining is None else max(remaining / left, 1e-3)
-        sol = solve_pool(model, solver=solver, time_limit=limit, gap=gap)
+        start = greedy_start(model, cover, specs, work_days) if solver == "highs" else None
+        sol = solve_pool(model, solver=solver, time_limit=limit, gap=gap, start=start)
         if sol is None:
             shares = [f"{s.name}: max_share {s.max_share:g}" for s in specs if s.max_share < 1]
             caps = [f"{s.name}: max_agents {s.max_agents}" for s in specs if s.max_agents]

@@ -120,6 +120,7 @@ def solve_arrays(
     time_limit: float | None = None,
     gap_rel: float | None = None,
     relax: bool = False,
+    start: np.ndarray | None = None,
 ) -> ArraySolution:
     """Minimise ``c @ x`` subject to ``row_lower <= a @ x <= row_upper`` and bounds.
 
@@ -143,6 +144,8 @@ def solve_arrays(
         Relative MIP gap at which to stop (HiGHS default 1e-4).
     relax : bool, default False
         Solve the LP relaxation instead (its optimum is the LP bound).
+    start : ndarray, shape (n,), optional
+        A feasible solution to start from (HiGHS only; ignored when invalid).
 
     Returns
     -------
@@ -193,6 +196,9 @@ def solve_arrays(
     )  # fmt: skip
     if status == highspy.HighsStatus.kError:
         raise SolverError("HiGHS rejected the model (passModel returned an error)")
+    if start is not None and not relax:
+        idx = np.arange(n, dtype=np.int32)
+        h.setSolution(int(n), idx, np.asarray(start, dtype=float))
     h.run()
     cpu, wall = time.process_time() - c0, time.perf_counter() - t0
     model_status = h.getModelStatus()

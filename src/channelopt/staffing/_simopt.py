@@ -292,12 +292,14 @@ def staff_simulation(
             break
         y = _repair(r, y, short, latest, cost, open_pool, serve, run)
     if best is None:
-        notes.append(
-            "no staffing met every target in simulation within the limits; the last one tried "
-            "is returned"
-        )
-        table = _day_measures(r, _simulate(r, y, replications, seed), z, channels)[0]
+        # the last repair is not checked inside the loop: check it now
+        table, ok, _short = _day_measures(r, _simulate(r, y, replications, seed), z, channels)
         tick("final check")
+        if not ok:
+            notes.append(
+                "no staffing met every target in simulation within the limits; the last one "
+                "tried is returned"
+            )
         best = (float((y * cost).sum()), y, table)
     _cost, y_best, table = best
     result = staff_resolved(r, agents=np.rint(y_best).astype(np.int64))
