@@ -167,7 +167,12 @@ def test_ctrl_c_returns_the_finished_rows(executor: str) -> None:
     assert list(cases.index) == list(range(12))  # every case has a row
     done = cases.index[cases["status"] == "ok"]
     assert len(done) >= 3
-    assert set(cases["status"]) == {"ok", "interrupted"}
+    if executor == "serial":
+        assert set(cases["status"]) == {"ok", "interrupted"}
+    else:
+        # workers may finish every queued case before the interrupt reaches them
+        # (the toy engine takes microseconds); none may be lost or mislabelled
+        assert set(cases["status"]) <= {"ok", "interrupted"}
     full = run_sweep(ToyScenario(), sets, toy_engine, executor="serial")
     finished = table[table["case"].isin(done)].reset_index(drop=True)
     expected = full[full["case"].isin(done)].reset_index(drop=True)

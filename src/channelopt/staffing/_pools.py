@@ -26,7 +26,9 @@ def booking_pools(r: Resolved) -> np.ndarray:
     channel that comes first (in the simulation and on a real floor).
 
     * Live and concurrent channels: the pool where the channel ranks highest
-      in the skill order; ties to the pool with fewer skills, then the first.
+      in the skill order; ties to the pool its routing offers contacts to
+      first (explicit ``routing``, else the order of ``pools``), as the
+      simulation routes them.
     * Deferred channels: the pool with the fewest live or concurrent skills
       (what remains is the backlog's); ties by rank, then fewer skills, then
       the first.
@@ -34,6 +36,7 @@ def booking_pools(r: Resolved) -> np.ndarray:
     out = r.pool_of_channel().copy()
     for c, kind in enumerate(r.kinds):
         best = None
+        order = {q: i for i, (q, _after) in enumerate(r.routing[c])}
         for p, skills in enumerate(r.pool_skills):
             if c not in skills:
                 continue
@@ -42,7 +45,9 @@ def booking_pools(r: Resolved) -> np.ndarray:
                 live = sum(1 for s in skills if is_queue(r.kinds[s]))
                 key: tuple[int, ...] = (live, rank, len(skills), p)
             else:
-                key = (rank, len(skills), p)
+                # the pool that gets the channel's contacts first: its routing order
+                # (explicit `routing`, else the order of `pools`), as in the simulation
+                key = (rank, order.get(p, len(r.pool_skills)), p)
             if best is None or key < best:
                 best = key
         if best is not None:
