@@ -406,7 +406,9 @@ def _assemble(
     pool_of = base.pool_of_channel()
     chan_cost_h = np.where(pool_of >= 0, cost_h[np.maximum(pool_of, 0)], 0.0)
 
-    rows, money_rows, pool_rows = [], [], []
+    rows: list[dict[str, Any]] = []
+    money_rows: list[dict[str, Any]] = []
+    pool_rows: list[dict[str, Any]] = []
     violations: list[Violation] = []
     total_budget, per_budget = _budget(scenario, budget)
     for t, m in enumerate(measures):
@@ -464,16 +466,16 @@ def _assemble(
         if not soft:
             for miss in m.target_misses:
                 violations.append(Violation(ViolationKind.TARGETS, f"period {t}: {miss}", t))
-            for c in np.flatnonzero(m.sl_points_below > 1e-7):
+            for below in np.flatnonzero(m.sl_points_below > 1e-7):
                 violations.append(
                     Violation(
                         ViolationKind.TARGETS,
-                        f"period {t}: channel {m.channels[c]} reaches service level "
-                        f"{m.service_level[c]:.4f} over the day; target "
-                        f"{base.target_service_level[c]:g}",
+                        f"period {t}: channel {m.channels[below]} reaches service level "
+                        f"{m.service_level[below]:.4f} over the day; target "
+                        f"{base.target_service_level[below]:g}",
                         t,
-                        m.channels[c],
-                        float(m.sl_points_below[c]),
+                        m.channels[below],
+                        float(m.sl_points_below[below]),
                     )
                 )
     pool_fte = _pool_rows(scenario, measures, base, pool_rows, violations, days, hours_per_fte)

@@ -115,17 +115,17 @@ def marginal_values(
         if math.isfinite(capv):
             for t in range(T):
                 cases.append(("max_agents", t, pool, capv, budget, {(pool, t): agent_step}))
-    for i, (limit, t, subject, value, b, cap_delta) in enumerate(cases):
+    for i, (limit, period, subject, value, b, cap_delta) in enumerate(cases):
         if progress is not None:
             progress_caller(progress)(
-                i, len(cases), f"relaxing {limit} {subject} {'' if t is None else t}"
+                i, len(cases), f"relaxing {limit} {subject} {'' if period is None else period}"
             )
         if isinstance(b, dict):
             b = {k: (None if isinstance(v, float) and math.isinf(v) else v) for k, v in b.items()}
             if b.get("per_period") is not None and all(math.isinf(v) for v in b["per_period"]):
                 b["per_period"] = None
         step = agent_step if cap_delta else budget_step
-        used = _usage(ref.evaluation, limit, t, subject)
+        used = _usage(ref.evaluation, limit, period, subject)
         binding = used >= value - 1e-6 * max(1.0, abs(value))
         if binding:
             res = _optimize(scenario, b, solver, None, gap=gap, cap_delta=cap_delta)
@@ -136,7 +136,7 @@ def marginal_values(
         rows.append(
             {
                 "limit": limit,
-                "period": t,
+                "period": period,
                 "subject": subject,
                 "value": value,
                 "used": used,

@@ -247,7 +247,7 @@ def _add_exact_group(
         ks = list(lv)
         choices = [[0.0, *lv[k].keys()] for k in ks]
         configs = list(itertools.product(*choices))
-        y = []
+        y: list[Any] = []  # solver 0/1 variables (None when there is one configuration)
         data = []
         for conf in configs:
             starts = {k: lv[k][f][0] for k, f in zip(ks, conf, strict=True) if f > 0}

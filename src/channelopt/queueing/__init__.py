@@ -114,7 +114,8 @@ def _agents_load(
     a = _load(func, load)
     shape = np.broadcast_shapes(n.shape, a.shape)
     out = np.empty(math.prod(shape))
-    array_kernel(*_flatten((n, a), shape), out)
+    n_flat, a_flat = _flatten((n, a), shape)
+    array_kernel(n_flat, a_flat, out)
     if n.ndim == 0 and a.ndim == 0:
         return float(out[0])
     return out.reshape(shape)
@@ -425,7 +426,8 @@ def required_agents_array(
     _check_targets(func, a, p, sl, t, mw, mab, mocc, shape)
     flat = _flatten(arrays, shape)
     out = np.empty(math.prod(shape))
-    _s.required_array(*flat, out)
+    fa, fh, fp, fsl, ft, fmw, fmab, fmocc = flat
+    _s.required_array(fa, fh, fp, fsl, ft, fmw, fmab, fmocc, out)
     bad = np.isnan(out)
     if np.any(bad):
         i = int(np.argmax(bad))
@@ -551,7 +553,17 @@ def _required_scalar(
     ):
         pass  # nothing suspect: skip the array checks
     else:
-        _check_targets(func, *(np.asarray(v) for v in (a, p, sl, t, mw, mab, mocc)), ())
+        _check_targets(
+            func,
+            np.asarray(a),
+            np.asarray(p),
+            np.asarray(sl),
+            np.asarray(t),
+            np.asarray(mw),
+            np.asarray(mab),
+            np.asarray(mocc),
+            (),
+        )
     n = _s.required_scalar(a, h, p, sl, t, mw, mab, mocc)
     if math.isnan(n):
         raise _beyond_cap(func, "", a, sl, t, mw, mab, mocc)

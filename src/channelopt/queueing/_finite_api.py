@@ -151,14 +151,14 @@ def _run(
     shape = np.broadcast_shapes(*(x.shape for x in arrays))
     scalar = all(x.ndim == 0 for x in arrays)
     m = math.prod(shape)
-    flat = _flatten((n, a, h, p, t, ln, qc), shape)
+    fn, fa, fh, fp, ft, fln, fqc = _flatten((n, a, h, p, t, ln, qc), shape)
     if retrial is None:
         out = np.empty((m, _f.N_OUT))
-        _f.finite_array(*flat, code, out)
+        _f.finite_array(fn, fa, fh, fp, ft, fln, fqc, code, out)
     else:
         r = _flatten((arrays[7], arrays[8]), shape)
         out = np.empty((m, _f.N_OUT + 2))
-        _f.erlang_x_array(*flat, r[0], r[1], code, out)
+        _f.erlang_x_array(fn, fa, fh, fp, ft, fln, fqc, r[0], r[1], code, out)
     return out, shape, scalar
 
 

@@ -105,6 +105,10 @@ class Plan:
     """
 
     __slots__ = ("_agents", "_name", "_starts")
+    # Declared for type checkers only (no values, so no clash with __slots__).
+    _agents: Mapping[str, float | tuple[float, ...]] | None
+    _name: str
+    _starts: Mapping[str, int]
 
     def __init__(
         self,

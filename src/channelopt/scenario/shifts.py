@@ -286,6 +286,8 @@ def shift_rules(doc: Mapping[str, Any]) -> list[Problem]:
                 )
         starts = tpl.get("starts")
         if isinstance(starts, str):
+            first: float | None
+            last: float | None
             try:
                 first, last = parse_start_window(starts)
             except ValueError:

@@ -55,7 +55,7 @@ class Queues:
 
     __slots__ = ("expire", "in_system", "q", "waiting")
 
-    def __init__(self, C: int, expire: Callable[[Contact], None]) -> None:
+    def __init__(self, C: int, expire: Callable[[Contact, float], None]) -> None:
         self.q: list[deque[Contact]] = [deque() for _ in range(C)]
         self.waiting = [0] * C
         self.in_system = [0] * C

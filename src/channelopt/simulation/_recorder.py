@@ -152,7 +152,9 @@ class Recorder:
         converted, to keep the peak memory low.
         """
         G, C, P = self.G, self.C, self.P
-        out = {k: np.asarray(v, dtype=np.int64).reshape(G, C) for k, v in self.count.items()}
+        out: dict[str, np.ndarray] = {
+            k: np.asarray(v, dtype=np.int64).reshape(G, C) for k, v in self.count.items()
+        }
         out["total_wait"] = np.asarray(self.wait_sum, dtype=float).reshape(G, C)
         out["busy"] = np.asarray(self.busy, dtype=float).reshape(G, P, C)
         out["wrap"] = np.asarray(self.wrap, dtype=float).reshape(G, P, C)
@@ -191,7 +193,9 @@ class Recorder:
         ho = cnt["handed_off"]
         ss_handoffs = sum(ho[x] for x in range(len(ho)) if self_service[x % C])
         j_end = np.frombuffer(self.j_end, dtype=np.float64) if len(self.j_end) else np.zeros(0)
-        j_res = np.frombuffer(self.j_resolved, dtype=np.int8) if len(self.j_resolved) else []
+        j_res: np.ndarray | list[int] = (
+            np.frombuffer(self.j_resolved, dtype=np.int8) if len(self.j_resolved) else []
+        )
         out = {
             "externals": len(self.j_first),
             "attempts": sum(cnt["offered"]),

@@ -15,7 +15,9 @@ time ``tau(y)`` and the completion time ``T(y)`` are piecewise linear in ``y``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -59,7 +61,7 @@ def _completion_curve(
     return times, np.maximum.accumulate(values), backlog0
 
 
-def _curve_loop(arrivals, capacity, cum_a, interval_s, backlog0):  # type: ignore[no-untyped-def]
+def _curve_loop(arrivals, capacity, cum_a, interval_s, backlog0):
     """The interval walk of :func:`_completion_curve`, compiled on first use."""
     global _curve_loop_jit
     if _curve_loop_jit is None:
@@ -69,10 +71,10 @@ def _curve_loop(arrivals, capacity, cum_a, interval_s, backlog0):  # type: ignor
     return _curve_loop_jit(arrivals, capacity, cum_a, interval_s, backlog0)
 
 
-_curve_loop_jit = None
+_curve_loop_jit: Callable[..., Any] | None = None
 
 
-def _curve_walk(arrivals, capacity, cum_a, interval_s, backlog0):  # type: ignore[no-untyped-def]
+def _curve_walk(arrivals, capacity, cum_a, interval_s, backlog0):
     # Scalar arithmetic only, in the order of the former Python loop: same bits.
     n = arrivals.shape[0]
     times = np.empty(2 * n + 1)
@@ -316,16 +318,19 @@ def staff_deferred(
             lo = mid + 1
     peak = hi
     opened = np.flatnonzero(open_mask)
-    best = None
+    best: np.ndarray | None = None
     # Greedy lowering from the flat peak, in three orders; keep the smallest total.
     for order in (opened[::-1], opened, opened[np.argsort(-arrivals[opened], kind="stable")]):
         agents = _lower_greedily(base * peak, order, ok)
         if best is None or agents.sum() < best.sum():
             best = agents
+    assert best is not None  # the loop above runs three times
     return best
 
 
-def _lower_greedily(agents: np.ndarray, order: np.ndarray, ok) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _lower_greedily(
+    agents: np.ndarray, order: np.ndarray, ok: Callable[[np.ndarray], bool]
+) -> np.ndarray:
     """Lower each interval in ``order`` as far as ``ok`` allows, until nothing moves."""
     agents = agents.copy()
     changed = True

@@ -113,12 +113,12 @@ def _stretch_sums_one(terms: np.ndarray, lam: float) -> tuple[float, float, floa
 
 
 @numba.njit(cache=True)
-def new_cache():  # type: ignore[no-untyped-def]
+def new_cache():
     return Dict.empty(key_type=types.int64, value_type=types.float64[:, :])
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _terms(cache, prm: np.ndarray, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _terms(cache, prm: np.ndarray, n: int) -> np.ndarray:
     if n in cache:
         return cache[n]
     t = _stretch_terms(n, int(prm[P_CONC]), prm[P_STRETCH], prm[P_AHT])
@@ -137,7 +137,7 @@ def _clip01(v: float) -> float:
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _cell(prm: np.ndarray, n: int, x: float, m: np.ndarray, out: np.ndarray, j: int, cache) -> None:  # type: ignore[no-untyped-def]
+def _cell(prm: np.ndarray, n: int, x: float, m: np.ndarray, out: np.ndarray, j: int, cache) -> None:
     """Measures of one interval at ``n`` agents and ``x`` offered contacts into ``out[:, j]``."""
     aht = prm[P_AHT]
     patience = prm[P_PATIENCE]
@@ -204,7 +204,7 @@ def _group(
     x0: np.ndarray,
     idx: np.ndarray,
     out: np.ndarray,
-    cache,  # type: ignore[no-untyped-def]
+    cache,
 ) -> None:
     """Evaluate the cells ``idx`` together, as one vectorised ``evaluate_live`` call did.
 
@@ -273,7 +273,7 @@ def _group(
 
 
 @numba.njit(cache=True, error_model="numpy")
-def evaluate_cells(prm, base, agents, x0, cache):  # type: ignore[no-untyped-def]
+def evaluate_cells(prm, base, agents, x0, cache):
     """Outcome of ``agents`` in every interval (one group), shape ``(N_OUT, I)``.
 
     ``cache`` (from :func:`new_cache`) keeps the stretched-chat terms per
@@ -294,7 +294,7 @@ def _probe(
     cand: np.ndarray,
     known_pass: np.ndarray,
     known_fail: np.ndarray,
-    cache,  # type: ignore[no-untyped-def]
+    cache,
 ) -> None:
     out = np.empty((N_OUT, idx.shape[0]))
     _group(prm, base, cand, x0, idx, out, cache)
@@ -331,7 +331,7 @@ def staff_cells(
     x0: np.ndarray,
     guess: np.ndarray,
     has_guess: bool,
-    cache,  # type: ignore[no-untyped-def]
+    cache,
 ) -> tuple[np.ndarray, np.ndarray, bool]:
     """Smallest agents per interval meeting the targets (``_live.staff_live``'s search).
 
@@ -376,7 +376,7 @@ def staff_cells(
 
 
 @numba.njit(cache=True, error_model="numpy")
-def replay_cells(prm, agents, x, cache):  # type: ignore[no-untyped-def]
+def replay_cells(prm, agents, x, cache):
     """Measures of independent cells ``(agents[i], x[i])`` in one call, shape ``(N_OUT, n)``.
 
     The bare kernel work of a staffing run (``benchmarks/``: the cells a

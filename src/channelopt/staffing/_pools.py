@@ -127,7 +127,7 @@ def skills_names(r: Resolved, skills: tuple[int, ...]) -> list[str]:
 def _exactness(r: Resolved, notes: dict[str, str]) -> dict[str, bool]:
     """Channel -> True when its numbers come from an exact model of the simulation's
     rules (one channel per pool, exponential times), else False with a note."""
-    shared = {}
+    shared: dict[int, bool] = {}
     for skills in r.pool_skills:
         for s in skills:
             shared[s] = shared.get(s, False) or len(skills) > 1

@@ -383,12 +383,12 @@ def build_result(
             cols["wait_minutes"][:, c] = xc * dk.mean_delay / 60.0
         else:
             kp = live[c]
-            k = int(r.concurrency[c]) if kind_spec(kind).multi_contact else 1
+            slots_per_agent = int(r.concurrency[c]) if kind_spec(kind).multi_contact else 1
             cols["offered"][:, c] = xc
             # The load at the final flows (the KPIs were computed at the fixed point).
             cols["load"][:, c] = xc * kp.aht / r.interval_s
             cols["agents"][:, c] = kp.agents
-            cols["slots"][:, c] = kp.agents * k
+            cols["slots"][:, c] = kp.agents * slots_per_agent
             cols["service_level"][:, c] = kp.service_level
             cols["average_wait"][:, c] = kp.average_wait
             cols["abandonment"][:, c] = kp.abandonment

@@ -253,7 +253,8 @@ def _evaluate_case(job: _Job, item: tuple[Mapping[str, Any], int]) -> dict[str, 
 
 def _check_mode(evaluate: object) -> EvaluateMode:
     try:
-        return EvaluateMode(evaluate)
+        # Any user value is looked up; a non-member (of any type) raises ValueError.
+        return EvaluateMode(evaluate)  # type: ignore[arg-type]
     except ValueError:
         raise ValueError(
             "The 'evaluate' parameter of sweep must be one of "
