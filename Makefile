@@ -10,7 +10,12 @@ SCENARIO ?= scenarios/retail_bank.yaml
 export NUMBA_NUM_THREADS ?= 1
 export PYTHONHASHSEED ?= 0
 
-.PHONY: demo test test-seeds test-slow bench lint format install clean
+.PHONY: demo test test-seeds test-slow bench lint format install clean chromium
+
+# The report's browser test (tests/test_report_browser.py) renders the report
+# in headless Chromium from the Debian package; installed here when absent
+# (needs root, as in CI). Without it the test skips locally and fails in CI.
+CHROMIUM_PACKAGE ?= chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +28,15 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/channelopt run $(SCENARIO) -o demo-out
 
-test: $(STAMP)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { echo "installing $(CHROMIUM_PACKAGE) (Debian package) for the report's browser test"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	        --no-install-recommends $(CHROMIUM_PACKAGE) >/dev/null; } || \
+	    echo "WARNING: could not install $(CHROMIUM_PACKAGE); tests/test_report_browser.py" \
+	         "skips here and fails in CI"; }
+
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest tests -q -p no:cacheprovider
 	$(BIN)/python -m pytest benchmarks -q -p no:cacheprovider -m guard --benchmark-disable
 

@@ -27,7 +27,7 @@ for name, sc in cases:
         t = time.process_time()
         st = co.staff(sc, method=method)
         cpu = time.process_time() - t
-        sm = st.summary().set_index("channel")
+        sm = st.summary()  # indexed by channel
         sim = co.simulate(sc, st, replications=6, seed=5).summary()
         cost = st.pools.cost.sum()
         for ch in sm.index:

@@ -65,3 +65,32 @@ def test_import_is_lazy() -> None:
 
 def test_lazy_table_matches_all() -> None:
     assert set(co._LAZY) | {"__version__"} == set(co.__all__)
+
+
+def test_one_progress_signature_everywhere() -> None:
+    """staff, simulate, optimize, sweep and compare call progress(done, total, message);
+    a callback written for the old two-argument form still works."""
+    from channelopt._display import progress_caller
+
+    sc = co.load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "retail_bank.yaml")
+    for name, run in [
+        ("staff", lambda p: co.staff(sc, progress=p)),
+        ("simulate", lambda p: co.simulate(sc, replications=2, executor="serial", progress=p)),
+        ("optimize", lambda p: co.optimize(sc, progress=p)),
+        (
+            "sweep",
+            lambda p: co.sweep(
+                sc, {"channels.chat.volume": [1.0, 1.1]}, executor="serial", progress=p
+            ),
+        ),
+    ]:
+        calls: list[tuple[object, ...]] = []
+        run(lambda *a, calls=calls: calls.append(a))
+        assert calls, name
+        for done, total, message in calls:
+            assert isinstance(done, int) and isinstance(total, int) and 0 <= done <= total, name
+            assert isinstance(message, str), name
+        assert calls[-1][0] <= calls[-1][1]
+    two: list[tuple[int, int]] = []
+    progress_caller(lambda d, t: two.append((d, t)))(1, 2, "ignored")
+    assert two == [(1, 2)]

@@ -7,6 +7,7 @@ point is the real process: the console script, and which modules
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -143,7 +144,7 @@ def test_validate_shows_hand_computed_numbers(tiny: Path) -> None:
     result = invoke("validate", tiny)
     assert result.exit_code == 0, result.output
     line = next(ln for ln in result.stdout.splitlines() if "voice" in ln)
-    cells = [c.strip() for c in line.strip("│┃ ").split("│")]
+    cells = re.split(r"\s{2,}", line.strip())  # piped: plain columns, two spaces apart
     assert cells[:5] == ["voice", "live", "4,800", "100.0", "10.0"]
     assert "80% in 20s" in line
 
@@ -400,7 +401,7 @@ def test_report_command(small: Path, tmp_path: Path) -> None:
     text = out.read_text()
     # staffing, service level, journeys; per plan a timeline and a business case;
     # the comparison
-    assert text.count("<svg") == 3 + 2 * 2 + 1
+    assert text.count("<svg") == 5 + 2 * 2 + 1
     assert "Plan: optimised" in text
     assert "Plan: callback first" in text  # named by the file's name: field
 
@@ -493,3 +494,168 @@ def test_run_output_that_is_a_file_is_bad_input(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", str(BANK), "-o", str(target)])
     assert result.exit_code == 2
     assert "not a directory" in result.stderr
+
+
+# ----------------------------------------------------------------------------- hostile text
+
+# Rich markup, a terminal hyperlink, a formula and a raw escape sequence in a name.
+HOSTILE_NAME = "[/bold] [red]x [link=https://example.invalid]y[/link] =1+2 \x1b[31mESC"
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    doc = yaml.safe_load(SMALL)
+    doc["name"] = HOSTILE_NAME
+    path = tmp_path / "hostile.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+@pytest.mark.parametrize("command", ["validate", "staff"])
+def test_user_text_is_printed_as_plain_text(hostile: Path, command: str) -> None:
+    result = runner.invoke(app, [command, str(hostile)])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output  # no escape sequence reaches the terminal
+    assert "\\x1b[31mESC" in result.stdout  # shown, escaped
+    # markup stays characters: the closing tag and the link are printed as written
+    assert "[/bold] [red]x [link=https://example.invalid]y[/link] =1+2" in result.stdout
+
+
+def test_user_text_on_a_terminal_is_not_markup(hostile: Path) -> None:
+    """Rich's own rendering (a terminal) also shows markup characters as text."""
+    import io
+
+    from rich.console import Console
+
+    from channelopt.cli._common import State, frame_table
+
+    buffer = io.StringIO()
+    state = State(out=Console(file=buffer, force_terminal=True, width=300, color_system=None))
+    frame = pd.DataFrame({"plan": [HOSTILE_NAME], "objective": [1.0]})
+    state.print(frame_table(frame, HOSTILE_NAME), HOSTILE_NAME)
+    text = buffer.getvalue()
+    assert "\x1b" not in text
+    assert text.count("[link=https://example.invalid]y[/link]") == 3  # title, cell, line
+    assert "\x1b]8;" not in text  # no OSC 8 hyperlink
+
+
+def _text_cells(path: Path) -> list[str]:
+    import csv
+
+    with path.open(newline="") as f:
+        cells = [c for row in csv.reader(f) for c in row]
+    out = []
+    for c in cells:
+        try:
+            float(c)
+        except ValueError:
+            out.append(c)
+    return out
+
+
+def test_csv_cells_cannot_start_a_formula(tmp_path: Path) -> None:
+    """OWASP CSV injection: names and plan file names like ``=1+2.yaml`` are quoted."""
+    doc = yaml.safe_load(SMALL)
+    doc["name"] = "@SUM(A1:A9)"
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(yaml.safe_dump(doc))
+    named = tmp_path / "named.yaml"
+    named.write_text('name: "=HYPERLINK(\\"http://x\\")"\nstarts: {callback: 0}\n')
+    unnamed = tmp_path / "=1+2.yaml"  # no name: the file stem labels the plan
+    unnamed.write_text("starts: {}\n")
+    tab = tmp_path / "tab.yaml"
+    tab.write_text('name: "\\t-2+3"\nstarts: {}\n')
+    out = tmp_path / "compare.csv"
+    result = invoke("compare", scenario, named, unnamed, tab, "--csv", out)
+    assert result.exit_code == 0, result.output
+    cells = _text_cells(out)
+    assert '\'=HYPERLINK("http://x")' in cells
+    assert "'=1+2" in cells
+    assert "'\t-2+3" in cells
+    assert "'@SUM(A1:A9)" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    # the same for a sweep table (scenario name column, error texts)
+    out = tmp_path / "sweep.csv"
+    result = invoke(
+        "sweep", scenario, "--set", "channels.voice.volume=1.0", "--serial", "--csv", out
+    )
+    assert result.exit_code == 0, result.output
+    cells = _text_cells(out)
+    assert "'@SUM(A1:A9)" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_protect_csv_values() -> None:
+    from channelopt.cli._common import protect_csv
+
+    assert protect_csv("=1+2") == "'=1+2"
+    assert protect_csv("-x") == "'-x"
+    assert protect_csv("\rA") == "'\rA"
+    assert protect_csv("voice") == "voice"
+    assert protect_csv(-3.5) == -3.5  # numbers stay numbers
+    assert protect_csv("") == ""
+
+
+# ----------------------------------------------------------------------------- piped tables
+
+
+def test_piped_tables_are_plain_aligned_and_whole() -> None:
+    """A table wider than any terminal is written whole: no box drawing, no cut word."""
+    from channelopt.cli._common import frame_table, plain_table
+
+    columns = {f"measure_number_{i}_occupancy": [0.5 + i / 100, 0.25] for i in range(30)}
+    frame = pd.DataFrame({"channel": ["voice", "chat"], **columns})
+    text = plain_table(frame_table(frame, "wide"))
+    lines = text.splitlines()
+    assert lines[0] == "wide"
+    header, rule, *rows = lines[1:]
+    for i in range(30):
+        assert f"measure number {i} occupancy" in header
+    assert set(rule) == {"-", " "}
+    assert rows[0].split() == ["voice", *[f"{0.5 + i / 100:.1%}" for i in range(30)]]
+    assert rows[1].split() == ["chat", *["25.0%"] * 30]
+    # aligned: every value ends where its header ends (numbers right-aligned)
+    assert len({len(line) for line in (header, rule, *rows)}) == 1
+
+
+def test_staff_output_in_a_pipe_is_plain_text() -> None:
+    result = invoke("staff", BANK)
+    assert result.exit_code == 0, result.output
+    assert not set("│┃━─┏┡") & set(result.stdout)
+    header = next(line for line in result.stdout.splitlines() if line.startswith("channel"))
+    for word in ("abandonment", "occupancy", "service level", "peak agents"):
+        assert word in header
+
+
+# ----------------------------------------------------------------------------- sweep paths
+
+
+def test_sweep_misspelt_path_exits_2_with_did_you_mean() -> None:
+    result = runner.invoke(app, ["sweep", str(BANK), "--set", "channels.chat.volumes=1.1"])
+    assert result.exit_code == 2
+    assert "did you mean 'channels.chat.volume'?" in result.stderr
+    result = runner.invoke(app, ["sweep", str(BANK), "--set", "chanels.chat.volume=1.1"])
+    assert result.exit_code == 2
+    assert "did you mean 'channels.chat.volume'?" in result.stderr
+
+
+def test_sweep_value_the_scenario_cannot_take_exits_2(small: Path) -> None:
+    result = runner.invoke(app, ["sweep", str(small), "--set", "pools.phone.agents:=30,400"])
+    assert result.exit_code == 2
+    assert "max_agents" in result.stderr and "pools.phone.agents:=400" in result.stderr
+
+
+def test_quiet_silences_the_solver_banner(small: Path) -> None:
+    """HiGHS prints its banner from C to descriptor 1: only a real process shows it."""
+    exe = Path(sys.executable).with_name("channelopt")
+    out = subprocess.run([str(exe), "-q", "optimize", str(small)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "" and out.stderr == ""
+    code = (
+        "import channelopt as co, sys; sc = co.load_scenario(sys.argv[1]); "
+        "print(sorted(co.optimize(sc).starts))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(small)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "HiGHS" not in out.stdout + out.stderr
+    assert out.stdout.startswith("[")

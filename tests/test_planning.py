@@ -436,15 +436,17 @@ def test_evaluate_rejects_unknown_initiatives_and_out_of_horizon_starts(sc: co.S
 
 
 def test_progress_and_time_limit(sc: co.Scenario) -> None:
-    calls: list[tuple[str, float]] = []
+    calls: list[tuple[int, int, str]] = []
     res = optimize(
-        sc, time_limit=5.0, progress=lambda m, f: calls.append((m, f)), return_result=True
+        sc, time_limit=5.0, progress=lambda d, t, m: calls.append((d, t, m)), return_result=True
     )
     assert res.status in ("optimal", "feasible") and res.evaluation.feasible
-    fractions = [f for _, f in calls]
-    assert fractions[0] == 0.0 and fractions[-1] == 1.0
-    assert fractions == sorted(fractions)
-    assert all(isinstance(m, str) and m for m, _ in calls)
+    # the one progress signature: progress(done, total, message), here in percent
+    done = [d for d, _, _ in calls]
+    assert done[0] == 0 and done[-1] == 100
+    assert done == sorted(done)
+    assert all(t == 100 for _, t, _ in calls)
+    assert all(isinstance(m, str) and m for _, _, m in calls)
     # The timeline shows each started initiative from its start period on.
     timeline = res.timeline()
     assert set(timeline.index) == set(res.plan.starts)

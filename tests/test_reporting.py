@@ -269,6 +269,12 @@ def _synthetic() -> dict[str, Figure]:
         FIGURE_TITLES["business_case"]: figures.business_case_figure(cases),
         FIGURE_TITLES["pareto"]: figures.pareto_figure(frontier),
         FIGURE_TITLES["comparison"]: figures.comparison_figure(comparison),
+        FIGURE_TITLES["intervals"]: figures.interval_kpi_figure(
+            staffing.assign(service_level=0.8, occupancy=0.7), interval_s=3600
+        ),
+        FIGURE_TITLES["roster"]: figures.roster_figure(
+            staffing.rename(columns={"channel": "pool"}), {"voice": 5.0}, interval_s=3600
+        ),
     }
 
 
@@ -296,7 +302,7 @@ def test_figures_do_not_touch_pyplot() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "ok 7"
+    assert out.stdout.strip() == "ok 9"
 
 
 def test_figure_functions_name_missing_columns() -> None:
@@ -345,7 +351,7 @@ def test_report_without_plans(tiny: co.Scenario, tmp_path: Path) -> None:
     path = co.report(tiny, path=tmp_path / "r.html")
     text = path.read_text()
     _assert_self_contained(text)
-    assert text.count("<svg") == 3
+    assert text.count("<svg") == 5  # staffing, by interval, roster, service level, journeys
     for key in ("staffing", "service_level", "journeys"):
         assert f'aria-label="{FIGURE_TITLES[key]}"' in text
     assert "Tiny" in text
@@ -379,7 +385,7 @@ def test_report_with_plans_has_every_figure(scenario_path: Path, tmp_path: Path)
     _assert_self_contained(text)
     # staffing, service level, journeys; per plan a timeline; the plan with an
     # initiative a business case; the comparison and the Pareto frontier.
-    assert text.count("<svg") == 3 + 2 + 1 + 1 + 1
+    assert text.count("<svg") == 5 + 2 + 1 + 1 + 1
     for key in ("staffing", "service_level", "journeys", "comparison", "pareto"):
         assert f'aria-label="{FIGURE_TITLES[key]}' in text
     for name in plans:

@@ -305,7 +305,8 @@ def test_every_external_contact_ends_exactly_once(retrials: float) -> None:
 
 
 def test_summary_aggregates_the_intervals(journey: StaffingResult) -> None:
-    s = journey.summary()
+    assert journey.summary().index.name == "channel"  # st.summary().loc["voice"]
+    s = journey.summary().reset_index()
     assert list(s.columns) == list(SUMMARY_COLUMNS)
     assert list(s["channel"]) == list(journey.resolved.channels)
     voice = _rows(journey, "voice")
@@ -437,11 +438,10 @@ BANK = Path(__file__).resolve().parents[1] / "scenarios" / "retail_bank.yaml"
 
 def test_a_plan_changes_the_staffing() -> None:
     sc = co.load_scenario(BANK)
-    base = staff(sc, period=2).summary().set_index("channel")
+    base = staff(sc, period=2).summary()  # indexed by channel
     # CRM unification (lead 1, ramp 2) is fully in force in period 2: voice calls
     # are 8 % shorter and resolve more often, so voice needs fewer agent hours.
     crm = staff(sc, period=2, plan=co.Plan(starts={"crm_unification": 0})).summary()
-    crm = crm.set_index("channel")
     assert crm.loc["voice", "agent_hours"] < base.loc["voice", "agent_hours"]
     assert crm.loc["voice", "repeats"] < base.loc["voice", "repeats"]
     # a plan that fixes agents per pool is evaluated, not staffed

@@ -20,7 +20,7 @@ def _email_within(sc, staffing, seed: int, replications: int = 4):
 
 def test_each_channel_is_booked_where_it_comes_first(retail):
     st = co.staff(retail)
-    pools = st.summary().set_index("channel")["pool"]
+    pools = st.summary()["pool"]  # indexed by channel
     # voice first in phone (fewer skills than generalists), chat first in digital,
     # email in back_office (the pool without live work)
     assert pools["voice"] == "phone"

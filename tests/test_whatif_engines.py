@@ -52,7 +52,7 @@ def test_staff_sweep_rows_are_the_staffing_of_each_changed_scenario(bank) -> Non
     assert len(table) == 2 * len(bank.channel_names)
     for case, change_set in enumerate(co.whatif.expand_changes(grid)):
         changed = bank.with_changes(change_set)
-        expected = co.staff(changed).summary().reset_index(drop=True)
+        expected = co.staff(changed).summary().reset_index()
         rows = table[table["case"] == case].reset_index(drop=True)
         got = rows[list(expected.columns)].astype(expected.dtypes.to_dict())
         pd.testing.assert_frame_equal(got, expected, check_categorical=False)

@@ -47,6 +47,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from ._display import progress_caller
+
 __all__ = [
     "PARENT_CHECK_SECONDS",
     "CaseStatus",
@@ -59,8 +61,9 @@ __all__ = [
     "worker_environment",
 ]
 
-#: Progress callback: ``progress(done, total)`` with counts of cases.
-Progress = Callable[[int, int], object]
+#: Progress callback: ``progress(done, total, message)`` with counts of cases; a
+#: two-argument callback gets ``(done, total)`` (see ``channelopt._display``).
+Progress = Callable[..., object]
 
 #: How often a worker checks that its parent is alive (seconds).
 PARENT_CHECK_SECONDS = 1.0
@@ -275,7 +278,9 @@ def _run_serial(
         for index, item in enumerate(items):
             outcomes[index] = _run_one(fn, shared, item)
             if progress is not None:
-                progress(index + 1, len(items))
+                progress_caller(progress)(
+                    index + 1, len(items), f"case {index + 1} of {len(items)}"
+                )
     except KeyboardInterrupt:
         return outcomes, True
     return outcomes, False
@@ -324,7 +329,7 @@ def _collect(
             _fail_chunk(outcomes, chunk, exc)
         done += len(chunk)
         if progress is not None:
-            progress(done, total)
+            progress_caller(progress)(done, total, f"{done} of {total} cases")
 
 
 def _new_pool(workers: int) -> ProcessPoolExecutor:
@@ -443,7 +448,7 @@ def run_local(
         Worker processes for ``"processes"`` (default: the CPUs available, at
         most one per chunk).
     progress : callable, optional
-        ``progress(done, total)`` in this process after every case (serial) or
+        ``progress(done, total, message)`` in this process after every case (serial) or
         chunk; it may raise :class:`KeyboardInterrupt` to stop early.
 
     Returns

@@ -102,7 +102,7 @@ def staff(
         state.print(
             frame_table(staffing_summary(result), f"{scenario.name}: staffing, period {period}")
         )
-        pools = pool_summary(result)
+        pools = pool_summary(result, scenario.resolve(period, plan))
         if pools is not None:
             state.print(frame_table(pools, "pools (peak interval)"))
         if result.simulated is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from channelopt.reporting._format import flatten_columns, format_cell
 
@@ -28,6 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from channelopt.scenario import Scenario
 
 __all__ = [
+    "CSV_FORMULA_PREFIXES",
     "EXIT_BAD_INPUT",
     "EXIT_FAILURE",
     "EXIT_INTERRUPTED",
@@ -39,8 +42,11 @@ __all__ = [
     "frame_table",
     "guard",
     "load",
+    "plain",
+    "plain_table",
     "positive_seconds",
     "progress_bar",
+    "protect_csv",
     "state_of",
     "write_frame",
 ]
@@ -58,9 +64,32 @@ EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # the shell convention for SIGINT (128 + 2)
 
-# Width used when stdout is not a terminal (pipes, CI logs, CliRunner): rich
-# would otherwise wrap tables at 80 columns and break numbers over lines.
+# Width used when stdout is not a terminal (pipes, CI logs, CliRunner) for
+# lines that are not tables; tables are written as plain aligned text there
+# (see plain_table), never wrapped, cut or collapsed.
 _PIPE_WIDTH = 200
+
+#: First characters that make a spreadsheet read a CSV cell as a formula (OWASP
+#: "CSV injection"): such cells get a leading single quote.
+CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# Control characters (ESC, BEL, ...) other than newline and tab: shown escaped,
+# so user text cannot move the cursor, recolour the terminal or open links.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain(text: object) -> str:
+    """User text made safe for a terminal: control characters shown as ``\\xNN``.
+
+    Rich markup is not interpreted where this text is printed (it is wrapped in
+    :class:`rich.text.Text` or printed with ``markup=False``).
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def _text(value: object, style: str = "") -> Text:
+    """A rich Text of user text: markup characters stay characters."""
+    return Text(plain(value), style=style)
 
 
 class BadInputError(Exception):
@@ -82,10 +111,30 @@ class State:
         """Whether progress bars may be drawn (a terminal and not ``--quiet``)."""
         return not self.quiet and self.out.is_terminal
 
-    def print(self, *objects: Any, **kwargs: Any) -> None:
-        """Print to stdout unless ``--quiet``."""
-        if not self.quiet:
-            self.out.print(*objects, **kwargs)
+    def print(self, *objects: Any, markup: bool = False, **kwargs: Any) -> None:
+        """Print to stdout unless ``--quiet``.
+
+        Strings are plain text (user names may contain ``[`` or escape
+        characters) unless ``markup=True``, for messages built here. Tables
+        go to a pipe or file as plain aligned text.
+        """
+        if self.quiet:
+            return
+        for obj in objects:
+            if isinstance(obj, Table) and not self.out.is_terminal:
+                self.out.file.write(plain_table(obj) + "\n")
+                self.out.file.flush()
+            elif isinstance(obj, str) and not markup:
+                self.out.print(_text(obj), highlight=False, **kwargs)
+            else:
+                self.out.print(obj, markup=markup, highlight=False, **kwargs)
+        if not objects:
+            self.out.print(**kwargs)
+
+    def warn(self, message: str, detail: object = "") -> None:
+        """A yellow ``message`` (built here) and plain user ``detail`` on stderr."""
+        line = Text.from_markup(message) + _text(detail)
+        self.err.print(line, highlight=False)
 
 
 def _console(stream: Any, *, soft_wrap: bool = False) -> Console:
@@ -158,8 +207,7 @@ def _report(state: State, exc: BaseException, label: str) -> None:
     text = str(exc)
     if isinstance(exc, FileNotFoundError) and exc.filename:
         text = f"no such file: {exc.filename}"
-    state.err.print(f"[bold red]error[/] ({label}): ", end="")
-    state.err.print(text, markup=False, highlight=False)
+    state.err.print(Text("error", style="bold red") + _text(f" ({label}): {text}"))
 
 
 def load(path: Path | str) -> Scenario:
@@ -231,8 +279,10 @@ def progress_bar(state: State, description: str) -> Iterator[ProgressCallback | 
 def write_frame(frame: pd.DataFrame, path: Path, *, parquet: bool = False) -> Path:
     """Write a table as CSV (or Parquet) atomically; returns the path written.
 
-    With ``parquet=True`` the suffix becomes ``.parquet``; pyarrow must be
-    installed (a :class:`BadInputError` says how to get it otherwise).
+    Text cells starting with ``= + - @`` (or tab, CR) get a leading single
+    quote in CSV so that a spreadsheet shows them instead of running them
+    (OWASP CSV injection). With ``parquet=True`` the suffix becomes
+    ``.parquet``; pyarrow must be installed (a :class:`BadInputError` says how to get it otherwise).
     """
     from channelopt.reporting._atomic import atomic_path
 
@@ -248,8 +298,27 @@ def write_frame(frame: pd.DataFrame, path: Path, *, parquet: bool = False) -> Pa
             _flatten_for_files(frame).to_parquet(tmp, index=False)
     else:
         with atomic_path(path) as tmp:
-            _flatten_for_files(frame).to_csv(tmp, index=False)
+            _protect_frame(_flatten_for_files(frame)).to_csv(tmp, index=False)
     return path
+
+
+def protect_csv(value: object) -> object:
+    """A CSV cell a spreadsheet will not run: text starting with ``= + - @``, tab or
+    CR gets a leading single quote (OWASP); other values are returned unchanged."""
+    if isinstance(value, str) and value.startswith(CSV_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _protect_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells and column names cannot start a spreadsheet formula."""
+    out = frame.copy()
+    out.columns = [protect_csv(str(c)) for c in out.columns]
+    for col in out.columns:
+        kind = out[col].dtype.kind
+        if kind not in "biufcmM":  # text of any dtype (object, str, string, category)
+            out[col] = out[col].astype(object).map(protect_csv)
+    return out
 
 
 def _flatten_for_files(frame: pd.DataFrame) -> pd.DataFrame:
@@ -293,7 +362,11 @@ def frame_table(
         data = data.copy()
         data.columns = flatten_columns(data.columns)
     cols = [c for c in (columns or list(data.columns)) if c in data.columns]
-    table = Table(title=title, title_justify="left", title_style="bold")
+    table = Table(
+        title=_text(title) if title is not None else None,
+        title_justify="left",
+        title_style="bold",
+    )
     labels = labels or {}
     shown = data.head(max_rows)
     cells = [[format_cell(v, str(c)) for v in shown[c]] for c in cols]
@@ -314,13 +387,49 @@ def frame_table(
                     line = f"{line} {w}".strip()
             header = "\n".join([*lines, line])
         table.add_column(
-            header, justify="right" if numeric else "left", no_wrap=True, min_width=width
+            _text(header), justify="right" if numeric else "left", no_wrap=True, min_width=width
         )
     for i in range(len(shown)):
-        table.add_row(*(texts[i] for texts in cells))
+        table.add_row(*(_text(texts[i]) for texts in cells))
     if len(data) > max_rows:
         table.caption = f"{len(data) - max_rows} more rows not shown (see the CSV output)"
     return table
+
+
+def plain_table(table: Table) -> str:
+    """A rich table as plain aligned text: for pipes, files and logs.
+
+    Every cell is written whole (no cutting, no wrapping, no box drawing);
+    columns are separated by two spaces, numbers right-aligned, headers on one
+    line. The title comes first and the caption last.
+    """
+
+    def cell(value: object) -> str:
+        text = value.plain if isinstance(value, Text) else str(value)
+        return plain(" ".join(text.split("\n")))
+
+    columns = [
+        (cell(c.header), [cell(v) for v in c._cells], c.justify == "right") for c in table.columns
+    ]
+    widths = [max([len(h), *(len(v) for v in values)]) for h, values, _ in columns]
+
+    def line(texts: Sequence[str]) -> str:
+        parts = [
+            t.rjust(w) if right else t.ljust(w)
+            for t, w, (_, _, right) in zip(texts, widths, columns, strict=True)
+        ]
+        return "  ".join(parts).rstrip()
+
+    out = []
+    if table.title:
+        out.append(cell(table.title))
+    out.append(line([h for h, _, _ in columns]))
+    out.append(line(["-" * w for w in widths]))
+    rows = len(columns[0][1]) if columns else 0
+    out.extend(line([values[i] for _, values, _ in columns]) for i in range(rows))
+    if table.caption:
+        out.append(cell(table.caption))
+    return "\n".join(out)
 
 
 def positive_seconds(value: float | None) -> float | None:

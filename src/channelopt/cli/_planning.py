@@ -47,14 +47,19 @@ def print_plan(
                 f"{result.status})",
             )
         )
+        state.print(
+            "The estimate is the simplified model the optimiser chose the plan with; the "
+            "exact evaluation re-measures the plan interval by interval: trust the exact figure."
+        )
     violations = list(getattr(evaluation, "violations", ()) or ())
     if violations:
-        state.print(f"[bold red]{len(violations)} violation(s)[/]:")
+        state.print(f"[bold red]{len(violations)} violation(s)[/]:", markup=True)
         for v in violations:
-            state.print(f"  - {v}", markup=False)
+            state.print(f"  - {v}")
     else:
         state.print(
-            "[green]feasible[/]: no budget, headcount, hiring, target or dependency violation"
+            "[green]feasible[/]: no budget, headcount, hiring, target or dependency violation",
+            markup=True,
         )
 
 

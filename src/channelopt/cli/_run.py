@@ -14,6 +14,7 @@ from ._common import (
     BadInputError,
     ScenarioFile,
     State,
+    _text,
     guard,
     load,
     positive_seconds,
@@ -42,7 +43,12 @@ def report(
         bool, typer.Option("--optimize", help="Also optimise and include the optimised plan.")
     ] = False,
     simulate: Annotated[
-        bool, typer.Option("--simulate", help="Also simulate the staffed period.")
+        bool,
+        typer.Option(
+            "--simulate",
+            help="Also simulate the staffed period, and each plan under forecast error "
+            "(the decision's risk of missing targets).",
+        ),
     ] = False,
     replications: Annotated[
         int, typer.Option("--replications", "-r", min=1, help="Replications when simulating.")
@@ -68,6 +74,15 @@ def report(
 
             optimization = run_optimize(scenario, return_result=True)
             plans["optimised"] = optimization.plan
+        comparison = None
+        if simulate and plans:
+            from channelopt.scenario import Plan
+            from channelopt.whatif import compare
+
+            compared = {"do nothing": Plan(starts={}, name="do nothing"), **plans}
+            comparison = compare(
+                scenario, compared, simulate=True, replications=4 * replications, seed=seed
+            )
         from channelopt.reporting import report as write_report
 
         with progress_bar(state, "writing the report") as progress:
@@ -82,6 +97,7 @@ def report(
                 period=period,
                 optimization=optimization,
                 evaluations={"optimised": optimization.evaluation} if optimization else None,
+                comparison=comparison,
                 progress=progress,
             )
         state.print(f"wrote {written}")
@@ -95,7 +111,13 @@ def run(
         Path, typer.Option("--output", "-o", help="Directory for the report, tables and plans.")
     ] = Path("channelopt-out"),
     replications: Annotated[
-        int, typer.Option("--replications", "-r", min=1, help="Simulation replications.")
+        int,
+        typer.Option(
+            "--replications",
+            "-r",
+            min=1,
+            help="Simulation replications (the risk step simulates 4 x as many days per plan).",
+        ),
     ] = 5,
     days: Annotated[int, typer.Option("--days", min=1, help="Simulated days per replication.")] = 1,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Seed of the simulation.")] = 0,
@@ -119,6 +141,14 @@ def run(
     simulate: Annotated[
         bool, typer.Option("--simulate/--no-simulate", help="Run the simulation step.")
     ] = True,
+    fast: Annotated[
+        bool,
+        typer.Option(
+            "--fast",
+            help="Skip the simulations (the day's simulation and the risk of missing targets "
+            "under forecast error); the report then has no risk figure.",
+        ),
+    ] = False,
     parquet: Annotated[
         bool, typer.Option("--parquet", help="Tables as Parquet instead of CSV (needs pyarrow).")
     ] = False,
@@ -151,7 +181,7 @@ def run(
             solver=solver,
             time_limit=time_limit,
             pareto=pareto,
-            simulate=simulate,
+            simulate=simulate and not fast,
             parquet=parquet,
         )
         _print_summary(state, results, outdir)
@@ -200,7 +230,7 @@ def _run_job(
 
         def tick(done: int, label: str) -> None:
             if progress is not None:
-                progress(done, 6, message=label)
+                progress(done, 7, message=label)
 
         tick(0, "staffing")
         staffing = staff(scenario, period=0)
@@ -289,9 +319,30 @@ def _run_job(
         out["optimization"] = optimization
         step("compare", " against ".join(reversed(list(evaluations))))
 
+        risk = None
+        if simulate and optimization is not None:
+            tick(4, "risk under forecast error")
+            from channelopt.whatif import compare
+
+            # Each plan is staffed on the forecast; its days are then simulated
+            # with volumes drawn around the forecast (forecast error).
+            draws = 4 * replications
+            risk = compare(
+                scenario,
+                plans,
+                simulate=True,
+                replications=draws,
+                seed=seed,
+                # worker processes pay off only for more than a few simulated days
+                executor="processes" if draws * len(plans) > 16 else "serial",
+            )
+            if len(risk.simulation):
+                table(stage, "risk", risk.simulation)
+            step("risk", f"{draws} simulated days per plan under forecast error")
+
         frontier = None
         if pareto and optimization is not None:
-            tick(4, "Pareto frontier")
+            tick(5, "Pareto frontier")
             from channelopt.planning import pareto as run_pareto
 
             total = _budget_total(scenario, budget, optimization)
@@ -300,7 +351,7 @@ def _run_job(
             table(stage, "pareto", pareto_table(frontier))
             step("pareto", f"{len(frontier)} non-dominated plan(s) over {len(budgets)} budgets")
 
-        tick(5, "writing the report")
+        tick(6, "writing the report")
         write_report(
             scenario,
             plans,
@@ -312,6 +363,12 @@ def _run_job(
             optimization=optimization,
             frontier=frontier,
             notes=notes,
+            comparison=risk,
+        )
+        from channelopt.reporting._decision import decide
+
+        out["decision"] = decide(
+            scenario, plans, evaluations, optimization=optimization, comparison=risk
         )
         out["files"].insert(0, outdir / "report.html")
         step("report", "report.html")
@@ -329,55 +386,51 @@ def _budget_total(scenario: Any, budget: float | None, optimization: Any) -> flo
 
 
 def _print_summary(state: State, results: dict[str, Any], outdir: Path) -> None:
-    from channelopt.reporting._format import format_cell, format_money
 
     steps = Table(title="channelopt run", title_justify="left", title_style="bold")
     steps.add_column("step")
     steps.add_column("result")
     steps.add_column("seconds", justify="right")
     for name, detail, seconds in results["steps"]:
-        steps.add_row(name, detail, f"{seconds:.1f}")
+        steps.add_row(_text(name), _text(detail), f"{seconds:.1f}")
     state.print(steps)
-    cmp = results.get("comparison")
-    if cmp is not None and len(cmp):
-        t = Table(title="optimised plan against doing nothing", title_justify="left")
-        cols = [
-            c
-            for c in (
-                "plan",
-                "starts",
-                "objective",
-                "npv",
-                "initiative_spending",
-                "service_level",
-                "abandonment",
-                "effort_points",
-                "feasible",
-            )
-            if c in cmp
-        ]
-        for c in cols:
-            t.add_column(
-                c.replace("_", " "), justify="left" if c in ("plan", "starts") else "right"
-            )
-        for _, row in cmp.iterrows():
-            t.add_row(
-                *[
-                    format_money(float(row[c]))
-                    if c in ("objective", "npv", "initiative_spending")
-                    else format_cell(row[c], c)
-                    for c in cols
-                ]
-            )
-        state.print(t)
-        if len(cmp) > 1:
-            gain = float(cmp["objective"].iloc[1] - cmp["objective"].iloc[0])
-            state.print(
-                f"improvement of the optimised plan over doing nothing: {gain:,.0f} "
-                "(objective: NPV - value of customer effort)"
-            )
+    decision = results.get("decision")
+    if decision is not None:
+        _print_decision(state, decision)
     for warning in results.get("warnings", []):
-        state.err.print(f"[yellow]warning[/]: {warning}", highlight=False)
+        state.warn("[yellow]warning[/]: ", warning)
     state.print(f"wrote {len(results['files'])} files to {outdir}/:")
     for f in results["files"]:
         state.print(f"  {f}")
+
+
+def _print_decision(state: State, d: Any) -> None:
+    """The decision in a few labelled lines, money in the scenario's currency."""
+    from channelopt.reporting._decision import money, when
+
+    cur = d.currency
+    state.print(f"decision: fund {len(d.starts)} initiative(s) (plan '{d.plan_name}')")
+    for name, start in d.starts:
+        state.print(f"  {name}: start {when(start, d.period_length)}")
+    budget = f" of the {money(d.budget, cur)} budget" if d.budget is not None else ""
+    state.print(f"initiative spending: {money(d.spend, cur)}{budget}")
+    state.print(
+        f"net value over doing nothing: {money(d.net_value, cur, signed=True)} "
+        "(discounted; customer effort valued)"
+    )
+    k = d.kpis.set_index("measure")
+    for i, (label, row) in enumerate(k.iterrows()):
+        fmt = (lambda v: f"{v:.1%}") if i < 2 else (lambda v: f"{v:,.2f}")
+        if i == 3:
+            fmt = lambda v: f"{v:,.0f}"  # noqa: E731
+        state.print(f"{label}: {fmt(row['doing_nothing'])} -> {fmt(row['with_the_plan'])}")
+    if d.risk is not None and len(d.risk):
+        for _, row in d.risk.iterrows():
+            p = row.get("miss_probability_with the plan")
+            if p is not None:
+                state.print(
+                    f"risk: {row['channel']} misses its target ({row['target']}) on "
+                    f"{p:.0%} of simulated days under forecast error"
+                )
+    if not d.evaluation.feasible:
+        state.print("[bold red]the plan breaks a constraint[/]; see report.html", markup=True)

@@ -20,7 +20,7 @@ from ._common import (
     state_of,
 )
 
-__all__ = ["parse_set"]
+__all__ = ["check_grid", "parse_set"]
 
 _MODES = ("staff", "simulate", "evaluate", "optimize")
 
@@ -77,6 +77,63 @@ def parse_set(options: list[str]) -> dict[str, list[Any]]:
                 )
             grid[path] = parsed
     return grid
+
+
+def check_grid(scenario: Any, grid: dict[str, list[Any]]) -> None:
+    """Bad input unless every value of every axis gives a valid scenario.
+
+    Each change is applied alone (``Scenario.with_changes``), so a misspelt
+    path fails here with the loader's "did you mean", and a value the
+    scenario cannot take (agents above ``max_agents``) names its axis, before
+    any case runs.
+    """
+    from channelopt.errors import Problem, ScenarioError
+
+    for path, values in grid.items():
+        for value in values:
+            try:
+                scenario.with_changes({path: value})
+            except ScenarioError as exc:
+                shown = value["set"] if isinstance(value, dict) else value
+                op = ":=" if isinstance(value, dict) else "="
+                hint = _did_you_mean(scenario, path)
+                problems = [*exc.problems, *([Problem(path, hint)] if hint else [])]
+                raise ScenarioError(problems, f"--set {path}{op}{shown}") from None
+
+
+def _did_you_mean(scenario: Any, path: str) -> str | None:
+    """``did you mean 'channels.chat.volume'?`` for a path with a misspelt part."""
+    import difflib
+
+    node: Any = scenario.to_document(human=False)
+    parts = path.split(".")
+    for i, part in enumerate(parts):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+            continue
+        if not isinstance(node, dict):
+            return None
+        if part in node:
+            node = node[part]
+            continue
+        keys = [str(k) for k in node]
+        if i == len(parts) - 1 and ".".join(parts[:2]) and parts[0] in ("channels", "pools"):
+            # fields left at their default are not in the document: offer the model's names
+            keys += _model_fields(parts[0])
+        close = difflib.get_close_matches(part, sorted(set(keys)), n=1, cutoff=0.6)
+        if not close:
+            return None
+        return f"did you mean {'.'.join([*parts[:i], close[0], *parts[i + 1 :]])!r}?"
+    return None
+
+
+def _model_fields(section: str) -> list[str]:
+    from channelopt.scenario import models
+
+    model = {"channels": "Channel", "pools": "Pool"}.get(section)
+    cls = getattr(models, model or "", None)
+    fields = getattr(cls, "model_fields", {})
+    return [str(getattr(f, "alias", None) or n) for n, f in fields.items()]
 
 
 @app.command()
@@ -149,6 +206,7 @@ def sweep(
             )
         grid = parse_set(set_)
         scenario = load(file)
+        check_grid(scenario, grid)
         plan = None
         if plan_file is not None:
             from ._compat import load_plan
@@ -177,7 +235,9 @@ def sweep(
         state.print(frame_table(table, f"{scenario.name}: sweep ({evaluate})", columns=shown))
         failed = int((table.get("status") == "error").sum()) if "status" in table else 0
         if failed:
-            state.print(f"[yellow]{failed} case row(s) failed[/]; see the error column")
+            state.print(
+                f"[yellow]{failed} case row(s) failed[/]; see the error column", markup=True
+            )
         if csv is not None:
             from ._common import write_frame
 

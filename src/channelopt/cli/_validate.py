@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from ._app import app
-from ._common import EXIT_BAD_INPUT, BadInputError, State, guard, load, state_of
+from ._common import EXIT_BAD_INPUT, BadInputError, State, _text, guard, load, state_of
 
 __all__: list[str] = []
 
@@ -25,7 +25,7 @@ def _table(scenario: object, path: Path) -> Table:
     rows = channel_overview(r)
     interval = format_duration(float(r.interval_s))
     table = Table(
-        title=(
+        title=_text(
             f"{r.name}  ({path.name}, {len(r.pools)} pools, {r.n_intervals} x {interval} intervals)"
         ),
         title_justify="left",
@@ -45,13 +45,13 @@ def _table(scenario: object, path: Path) -> Table:
         load = float(row["peak_load"])
         aht = float(row["aht_s"])
         table.add_row(
-            str(row["channel"]),
-            str(row["kind"]),
+            _text(row["channel"]),
+            _text(row["kind"]),
             f"{float(row['daily_volume']):,.0f}",
             f"{float(row['peak_arrivals']):,.1f}",
             "-" if math.isnan(load) else f"{load:,.1f}",
             "-" if aht <= 0 else format_duration(aht),
-            str(row["targets"]),
+            _text(row["targets"]),
         )
     table.caption = (
         "external arrivals in period 0 without initiatives; "

@@ -180,6 +180,30 @@ class PlanEvaluation:
         """One row per period: money, initiative spending, effort points."""
         return self.money.copy()
 
+    def _facts(self) -> dict[str, object]:
+        starts = dict(getattr(self.plan, "starts", {}) or {})
+        return {
+            "plan": ", ".join(f"{k}@{v}" for k, v in sorted(starts.items(), key=lambda kv: kv[1]))
+            or "do nothing",
+            "objective": round(float(self.objective), 2),
+            "npv": round(float(self.npv), 2),
+            "effort_points": round(float(self.effort_points), 1),
+            "feasible": bool(self.feasible),
+            "violations": len(self.violations),
+        }
+
+    def __repr__(self) -> str:
+        from .._display import short_repr
+
+        return short_repr(
+            "PlanEvaluation", self._facts(), ".summary(), .periods, .money, .initiatives"
+        )
+
+    def _repr_html_(self) -> str:
+        from .._display import html_repr
+
+        return html_repr("PlanEvaluation", self._facts(), self.summary())
+
 
 def _plan_agents(plan: Any, scenario: Any, pools: tuple[str, ...], T: int) -> list[Any]:
     """Agents per period as (P,) arrays, or None per period when the plan leaves them free."""

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._display import progress_caller
 from ._common import _budget, _n_periods
 from .evaluate import PlanEvaluation
 from .model import Progress, _optimize
@@ -57,7 +58,7 @@ def marginal_values(
     gap : float, default 1e-4
         Optimality gap used for every solve (small, so differences are not noise).
     progress : callable, optional
-        ``progress(message, fraction_done)``.
+        ``progress(done, total, message)``: cases done out of all.
 
     Returns
     -------
@@ -116,7 +117,9 @@ def marginal_values(
                 cases.append(("max_agents", t, pool, capv, budget, {(pool, t): agent_step}))
     for i, (limit, t, subject, value, b, cap_delta) in enumerate(cases):
         if progress is not None:
-            progress(f"relaxing {limit} {subject} {'' if t is None else t}", i / max(len(cases), 1))
+            progress_caller(progress)(
+                i, len(cases), f"relaxing {limit} {subject} {'' if t is None else t}"
+            )
         if isinstance(b, dict):
             b = {k: (None if isinstance(v, float) and math.isinf(v) else v) for k, v in b.items()}
             if b.get("per_period") is not None and all(math.isinf(v) for v in b["per_period"]):

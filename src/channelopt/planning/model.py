@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from .._display import progress_caller
 from ..errors import InfeasibleError, SolverError
 from ..solver import _pulp
 from ._common import (
@@ -56,7 +57,8 @@ from .result import OptimizationResult, plan_timeline
 
 __all__ = ["OptimizationResult", "optimize", "plan_timeline"]
 
-Progress = Callable[[str, float], None]
+#: progress(done, total, message) with total 100 (percent); see channelopt._display
+Progress = Callable[..., object]
 
 
 @dataclass
@@ -395,7 +397,9 @@ def _build(
             terms.calls += calls
             terms.base_money += money0
         if progress is not None:
-            progress(f"modelled channels {label}", 0.1 + 0.6 * (g + 1) / max(n_groups, 1))
+            _progress(
+                progress, f"modelled channels {label}", 0.1 + 0.6 * (g + 1) / max(n_groups, 1)
+            )
 
     st.memo.update({k: ctx[k] for k in ("samples", "offsets") if k in ctx})
     _add_pool_limits(base, T, ctx, terms, limits, cap_delta, tighten)
@@ -418,8 +422,9 @@ def _pool_open_hours(base: Any) -> np.ndarray:
 
 
 def _progress(progress: Progress | None, message: str, fraction: float) -> None:
+    # The one progress signature: progress(done, total, message), in percent here.
     if progress is not None:
-        progress(message, fraction)
+        progress_caller(progress)(round(100 * fraction), 100, message)
 
 
 def _validate(solver: str, gap: float, time_limit: float | None) -> None:
@@ -483,7 +488,8 @@ def optimize(
     gap : float, default 0.01
         Relative optimality gap on the **improvement over doing nothing**.
     progress : callable, optional
-        Called as ``progress(message, fraction_done)``.
+        Called as ``progress(done, total, message)`` with ``done`` out of
+        ``total = 100`` (percent).
     return_result : bool, default False
         Return an :class:`OptimizationResult` (plan, exact evaluation, the
         model's estimate, gap, times) instead of the plan alone.
@@ -702,7 +708,7 @@ def _solve_with_cap_repair(
         if info.status == "unbounded":  # pragma: no cover - every variable is bounded
             raise SolverError("the planning model is unbounded; please report this scenario")
         starts = {k: s for (k, s), v in built.x.items() if built.model.value(v) > 0.5}
-        plan = Plan(starts=starts, agents=None, name="optimized")
+        plan = Plan(starts=starts, agents=None, name="optimised")
         _progress(progress, "re-measuring the plan", 0.85)
         t1, c1 = time.perf_counter(), time.process_time()
         ev = evaluate(scenario, plan, budget=budget)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._display import progress_caller
 from .model import _optimize
 
 __all__ = ["pareto"]
@@ -19,7 +20,7 @@ def pareto(
     time_limit: float | None = None,
     *,
     gap: float = 0.01,
-    progress: Callable[[str, float], None] | None = None,
+    progress: Callable[..., object] | None = None,
 ) -> pd.DataFrame:
     """Non-dominated plans over the total initiative budget.
 
@@ -36,7 +37,7 @@ def pareto(
         Total initiative budgets to try (money).
     solver, time_limit, gap : see :func:`optimize`
     progress : callable, optional
-        ``progress(message, fraction_done)``.
+        ``progress(done, total, message)``: budgets done out of all.
 
     Returns
     -------
@@ -57,7 +58,7 @@ def pareto(
     seen: set[tuple] = set()
     for i, b in enumerate(budgets):
         if progress is not None:
-            progress(f"budget {b:,.0f}", i / len(budgets))
+            progress_caller(progress)(i, len(budgets), f"budget {b:,.0f}")
         res = _optimize(scenario, b, solver, time_limit, gap=gap)
         sig = tuple(sorted(res.plan.starts.items()))
         if sig in seen:
@@ -81,7 +82,7 @@ def pareto(
             }
         )
     if progress is not None:
-        progress("done", 1.0)
+        progress_caller(progress)(len(budgets), len(budgets), "done")
     table = pd.DataFrame(rows).sort_values(["spending", "objective"], ascending=[True, False])
     keep = []
     best = float("-inf")

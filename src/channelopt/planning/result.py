@@ -55,6 +55,27 @@ class OptimizationResult:
     solver: str
     binding: dict[str, float] = field(default_factory=dict)
 
+    def _facts(self) -> dict[str, object]:
+        starts = dict(getattr(self.plan, "starts", {}) or {})
+        return {
+            "plan": ", ".join(f"{k}@{v}" for k, v in sorted(starts.items(), key=lambda kv: kv[1]))
+            or "do nothing",
+            "improvement": round(float(self.improvement), 2),
+            "estimate": round(float(self.estimate), 2),
+            "status": self.status,
+            "solver": self.solver,
+        }
+
+    def __repr__(self) -> str:
+        from .._display import short_repr
+
+        return short_repr("OptimizationResult", self._facts(), ".plan, .evaluation, .timeline()")
+
+    def _repr_html_(self) -> str:
+        from .._display import html_repr
+
+        return html_repr("OptimizationResult", self._facts(), self.timeline())
+
     @property
     def improvement(self) -> float:
         """Exact objective minus the do-nothing objective (money)."""

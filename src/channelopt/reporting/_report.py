@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import figures, tables
+from . import _decision, figures, tables
 from ._atomic import atomic_write_text
-from ._format import format_money
 from .html import HtmlPage
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -23,6 +22,8 @@ __all__ = ["FIGURE_TITLES", "report"]
 #: Title of every figure the report can contain, in report order.
 FIGURE_TITLES = {
     "staffing": "Staffing by interval and channel",
+    "intervals": "Service level and occupancy by interval",
+    "roster": "Required agents against the roster, by pool",
     "service_level": "Service level against agents (peak interval)",
     "journeys": "Journey flows between channels",
     "timeline": "Plan timeline",
@@ -31,7 +32,8 @@ FIGURE_TITLES = {
     "pareto": "Pareto frontier: value against budget",
 }
 
-Progress = Callable[[int, int], object]
+#: progress(done, total, message); a two-argument callback gets (done, total)
+Progress = Callable[..., object]
 
 
 def _plans_dict(plans: Any) -> dict[str, Any]:
@@ -117,7 +119,8 @@ def report(
         the others listed under it (e.g. why there is no optimised plan and
         the conflicting constraint groups).
     progress : callable, optional
-        ``progress(done, total)`` after each step.
+        ``progress(done, total, message)`` after each step (a callback taking
+        two arguments gets ``(done, total)``).
 
     Returns
     -------
@@ -138,11 +141,14 @@ def report(
     steps = 4 + bool(simulate and simulation is None) + len(plan_map) + bool(frontier is not None)
     done = 0
 
-    def tick() -> None:
+    from channelopt._display import progress_caller
+
+    call = progress_caller(progress)
+
+    def tick(message: str = "") -> None:
         nonlocal done
         done += 1
-        if progress is not None:
-            progress(done, steps)
+        call(done, steps, message)
 
     resolved = scenario.resolve(period)
     channels = list(resolved.channels)
@@ -177,6 +183,16 @@ def report(
     if notes:
         first, *rest = list(notes)
         page.notes(first, rest)
+    for name, plan in plan_map.items():
+        if name not in evaluations:
+            from channelopt.planning import evaluate
+
+            evaluations[name] = evaluate(scenario, plan)
+    decision = _decision.decide(
+        scenario, plan_map, evaluations, optimization=optimization, comparison=comparison
+    )
+    if decision is not None:
+        _decision_section(page, scenario, decision)
     _overview(page, scenario, resolved, summary)
     tick()
 
@@ -201,12 +217,35 @@ def report(
         tables.staffing_summary(staffing),
         caption="Per channel, one day (average wait in seconds; cost per day)",
     )
-    pools = tables.pool_summary(staffing)
+    page.figure(
+        figures.interval_kpi_figure(
+            tables.staffing_intervals(staffing),
+            interval_s=resolved.interval_s,
+            channels=channels,
+            targets=_decision._targets_text(scenario),
+            title=FIGURE_TITLES["intervals"],
+        ),
+        "Per interval at the required staffing: share of contacts answered within the "
+        "channel's target time, and the share of agents' time busy with contacts "
+        "(intervals without contacts left out).",
+    )
+    roster = dict(zip(resolved.pools, resolved.pool_agents, strict=True))
+    pool_frame = getattr(staffing, "pools", None)
+    if isinstance(pool_frame, pd.DataFrame) and len(pool_frame) and roster:
+        page.figure(
+            figures.roster_figure(
+                pool_frame, roster, interval_s=resolved.interval_s, title=FIGURE_TITLES["roster"]
+            ),
+            "Per pool and interval: agents on duty the requirement needs (solid) against the "
+            "pool's rostered agents (dashed). Above the dashed line the roster falls short.",
+        )
+    pools = tables.pool_summary(staffing, resolved)
     if pools is not None:
         page.table(
             pools,
             caption="Per pool at its peak interval (sum of its channels' requirements: an "
-            "upper bound; the pooled lower bound beside it)",
+            "upper bound; the pooled lower bound beside it). A requirement of 0 is explained "
+            "in the last column.",
         )
 
     page.section("Service level against agents", "service-level")
@@ -253,10 +292,6 @@ def report(
 
     # --- plans
     for name, plan in plan_map.items():
-        if name not in evaluations:
-            from channelopt.planning import evaluate
-
-            evaluations[name] = evaluate(scenario, plan)
         _plan_section(page, scenario, name, plan, evaluations[name], optimization)
         tick()
 
@@ -289,8 +324,8 @@ def report(
         f"{scenario.content_hash}). Self-contained: no network needed to view this file."
     )
     out = atomic_write_text(path, page.render())
-    if progress is not None and done < steps:
-        progress(steps, steps)
+    if done < steps:
+        call(steps, steps, "written")
     return out
 
 
@@ -305,7 +340,12 @@ def _overview(page: HtmlPage, scenario: Any, resolved: Any, summary: pd.DataFram
     if "peak_agents" in summary:
         cards.append(("peak agents (sum)", f"{summary['peak_agents'].sum():,.0f}"))
     if "cost" in summary:
-        cards.append(("agent cost / day", format_money(float(summary["cost"].sum()))))
+        cards.append(
+            (
+                "agent cost / day",
+                _decision.money(float(summary["cost"].sum()), _decision.currency_of(scenario)),
+            )
+        )
     cards += [
         ("pools", f"{len(resolved.pools)}"),
         ("initiatives", f"{len(scenario.initiatives)}"),
@@ -346,11 +386,27 @@ def _plan_section(
 ) -> None:
     page.section(f"Plan: {name}", f"plan-{_slug(name)}")
     status = "feasible" if evaluation.feasible else f"{len(evaluation.violations)} violation(s)"
+    cur = _decision.currency_of(scenario)
+    npv = float(evaluation.npv)
+    effort_value = float(evaluation.npv) - float(evaluation.objective)
+    contacts = float(evaluation.periods["offered"].sum())
     page.cards(
         [
-            ("objective", format_money(float(evaluation.objective))),
-            ("net present value", format_money(float(evaluation.npv))),
-            ("effort points", f"{float(evaluation.effort_points):,.0f}"),
+            (
+                "cost of the centre over the horizon (discounted, net of value)"
+                if npv < 0
+                else "net present value",
+                _decision.money(abs(npv), cur),
+            ),
+            ("value of customer effort", _decision.money(effort_value, cur)),
+            (
+                "initiative spending",
+                _decision.money(float(evaluation.money["initiative_spending"].sum()), cur),
+            ),
+            (
+                "effort points per contact",
+                f"{float(evaluation.effort_points) / contacts:.2f}" if contacts > 0 else "n/a",
+            ),
             ("initiatives started", f"{len(tables.plan_timeline(scenario, plan))}"),
             ("status", status),
         ]
@@ -394,3 +450,89 @@ def _gap(gap: float) -> str:
 
 def _slug(text: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-") or "plan"
+
+
+def _decision_section(page: HtmlPage, scenario: Any, d: _decision.Decision) -> None:
+    """The first section: what to fund and when, cost, customers, risk, the others."""
+    cur = d.currency
+    m = _decision.money
+    length = str(getattr(getattr(scenario, "periods", None), "length", "period"))
+    page.section("Decision", "decision")
+    funded = "; ".join(f"{n} {_decision.when(t, length)}" for n, t in d.starts)
+    budget = f" of the {m(d.budget, cur)} budget" if d.budget is not None else ""
+    page.raw('<div class="decision" id="decision-summary">')
+    page.paragraph(
+        f"Fund {len(d.starts)} initiative{'s' if len(d.starts) != 1 else ''} "
+        f"(plan '{d.plan_name}'): {funded}. Initiative spending {m(d.spend, cur)}{budget}; "
+        f"net value over doing nothing {m(d.net_value, cur, signed=True)} "
+        "(discounted, customer effort valued).",
+        cls="lead",
+    )
+    before = d.kpis.set_index("measure")
+    sl = before.iloc[0]
+    ab = before.iloc[1]
+    eff = before.iloc[2]
+    cards = [
+        ("initiative spend", f"{m(d.spend, cur)}{' of ' + m(d.budget, cur) if d.budget else ''}"),
+        ("net value vs doing nothing", m(d.net_value, cur, signed=True)),
+        ("service level", f"{sl['doing_nothing']:.1%} → {sl['with_the_plan']:.1%}"),
+        ("abandonment", f"{ab['doing_nothing']:.1%} → {ab['with_the_plan']:.1%}"),
+        (
+            "effort per contact (points)",
+            f"{eff['doing_nothing']:.2f} → {eff['with_the_plan']:.2f}",
+        ),
+    ]
+    if d.risk is not None and "miss_probability_with the plan" in d.risk:
+        worst = d.risk.loc[d.risk["miss_probability_with the plan"].idxmax()]
+        cards.append(
+            (
+                "highest risk of missing a target",
+                f"{worst['miss_probability_with the plan']:.0%} ({worst['channel']})",
+            )
+        )
+    page.cards(cards)
+    if not d.evaluation.feasible:
+        page.problems([f"The plan breaks a constraint: {v}" for v in d.evaluation.violations])
+    page.raw("</div>")
+    if d.estimate_sentence:
+        page.paragraph(d.estimate_sentence, cls="note")
+    page.heading("What customers feel")
+    kpis = d.kpis.copy()
+    for col in ("doing_nothing", "with_the_plan"):
+        kpis[col] = [
+            f"{v:.1%}" if i < 2 else (f"{v:.2f}" if i == 2 else f"{v:,.0f}")
+            for i, v in enumerate(kpis[col])
+        ]
+    page.table(
+        kpis.rename(columns={"doing_nothing": "doing nothing", "with_the_plan": "with the plan"}),
+        caption="Over the whole horizon, live and concurrent channels weighted by contacts",
+    )
+    if d.effort_meaning:
+        page.paragraph(d.effort_meaning, cls="note")
+    page.heading("How sure we are")
+    if d.risk is not None:
+        page.table(
+            d.risk[[c for c in d.risk.columns if not c.startswith("miss_probability_")]],
+            caption="Probability that a channel misses one of its targets on a day of the "
+            "staffed period, when volumes differ from the forecast (forecast error) and "
+            "contacts arrive at random; from the simulation",
+        )
+    else:
+        page.paragraph(
+            "No risk figure: the report was made without the simulation (run without --fast, "
+            "or pass compare(..., simulate=True) as comparison).",
+            cls="note",
+        )
+    page.heading("Why the other initiatives were not chosen")
+    shown = d.others.copy()
+    shown["marginal_value"] = [m(v, cur, signed=True) for v in shown["marginal_value"]]
+    shown["funded"] = ["yes" if f else "no" for f in shown["funded"]]
+    shown["start"] = ["" if pd.isna(v) else f"period {int(v)}" for v in shown["start"]]
+    page.table(
+        shown.rename(
+            columns={"marginal_value": f"marginal value{' (' + cur + ')' if cur else ''}"}
+        ),
+        caption="Each initiative's marginal value: for a funded one, what removing it would "
+        "cost; for the others, what adding it to the plan would change",
+    )
+    page.end_lead()

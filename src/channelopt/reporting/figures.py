@@ -191,8 +191,153 @@ def staffing_figure(
                 fontsize=8,
                 color=_INK,
             )
-    top.legend(loc="upper left", ncols=min(len(order), 6), fontsize=8, frameon=False)
+    # Above the axes, never over the data.
+    top.legend(
+        loc="lower left",
+        bbox_to_anchor=(0, 1.0),
+        ncols=min(len(order), 6),
+        fontsize=8,
+        frameon=False,
+    )
     _title(fig, title, subtitle)
+    return fig
+
+
+def interval_kpi_figure(
+    intervals: pd.DataFrame,
+    *,
+    interval_s: float = 1800.0,
+    channels: Sequence[str] | None = None,
+    targets: dict[str, str] | None = None,
+    title: str = "Service level and occupancy by interval",
+) -> Figure:
+    """Service level and occupancy per interval of every staffed channel.
+
+    Parameters
+    ----------
+    intervals : DataFrame
+        ``StaffingResult.intervals``: ``interval, channel, kind, offered,
+        service_level, occupancy`` (fractions).
+    interval_s : float
+        Interval length in seconds (clock-time axis).
+    channels : sequence of str, optional
+        Channel order and colours.
+    targets : dict, optional
+        Unused text per channel, kept for captions.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Top: service level per interval (intervals without contacts left out).
+        Bottom: occupancy per interval.
+    """
+    _require(
+        intervals, ["interval", "channel", "offered", "service_level", "occupancy"], "intervals"
+    )
+    order = list(channels) if channels is not None else list(dict.fromkeys(intervals["channel"]))
+    colors = channel_colors(order)
+    n = int(intervals["interval"].max()) + 1 if len(intervals) else 0
+    fig = _figure(9.0, 5.2)
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    kinds = intervals["kind"].astype(str) if "kind" in intervals else None
+    for ch in order:
+        rows = intervals[intervals["channel"] == ch].sort_values("interval")
+        if kinds is not None:
+            rows = rows[kinds.loc[rows.index].isin(["live", "concurrent"])]
+        rows = rows[rows["offered"] > 0]
+        if rows.empty:
+            continue
+        x = rows["interval"].to_numpy(float) + 0.5
+        top.plot(x, rows["service_level"].to_numpy(float), color=colors[ch], lw=1.5, label=ch)
+        bottom.plot(x, rows["occupancy"].to_numpy(float), color=colors[ch], lw=1.5, label=ch)
+    top.set_ylabel("service level\n(share within target)")
+    bottom.set_ylabel("occupancy\n(share of time busy)")
+    bottom.set_xlabel("time of day")
+    for ax in (top, bottom):
+        _style(ax)
+        ax.set_ylim(0, 1.05)
+        ax.yaxis.set_major_formatter(FuncFormatter(_percent_fmt))
+    if n:
+        _clock_ticks(bottom, n, interval_s)
+    handles, _labels = top.get_legend_handles_labels()
+    if handles:
+        top.legend(
+            loc="lower left",
+            bbox_to_anchor=(0, 1.0),
+            ncols=min(len(handles), 6),
+            fontsize=8,
+            frameon=False,
+        )
+    _title(fig, title)
+    return fig
+
+
+def roster_figure(
+    pools: pd.DataFrame,
+    roster: dict[str, float],
+    *,
+    interval_s: float = 1800.0,
+    title: str = "Required agents against the roster, by pool",
+) -> Figure:
+    """Per pool: agents the requirement needs per interval against the rostered agents.
+
+    Parameters
+    ----------
+    pools : DataFrame
+        ``StaffingResult.pools``: ``pool, interval, agents`` (agents on duty).
+    roster : dict
+        Rostered agents on duty per pool (``pools.<name>.agents``).
+    interval_s : float
+        Interval length in seconds (clock-time axis).
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per pool (up to three per row).
+    """
+    _require(pools, ["pool", "interval", "agents"], "pools")
+    names = list(dict.fromkeys(pools["pool"]))
+    cols = min(3, max(len(names), 1))
+    rows_n = math.ceil(len(names) / cols) if names else 1
+    fig = _figure(9.0, 2.4 * rows_n + 0.8)
+    axes = np.atleast_1d(fig.subplots(rows_n, cols, squeeze=False)).ravel()
+    n = int(pools["interval"].max()) + 1 if len(pools) else 0
+    for ax, name in zip(axes, names, strict=False):
+        g = pools[pools["pool"] == name].sort_values("interval")
+        need = np.zeros(n)
+        need[g["interval"].to_numpy(int)] = g["agents"].to_numpy(float)
+        x = np.arange(n + 1)
+        ax.step(x, np.r_[need, need[-1:]], where="post", color=PALETTE[0], lw=1.6, label="required")
+        have = float(roster.get(name, math.nan))
+        if math.isfinite(have):
+            ax.axhline(have, color="#D55E00", ls="--", lw=1.3, label="rostered agents")
+        roster_text = f" (roster {have:,.0f})" if math.isfinite(have) else ""
+        ax.set_title(f"{name}{roster_text}", fontsize=9.5, loc="left", color=_INK)
+        ax.set_ylabel("agents on duty")
+        ax.set_xlabel("time of day")
+        _style(ax)
+        ax.set_ylim(
+            bottom=0,
+            top=max(float(need.max()) if n else 0, have if math.isfinite(have) else 0, 1) * 1.15,
+        )
+        if n:
+            _clock_ticks(ax, n, interval_s)
+            ax.tick_params(axis="x", labelsize=7, labelrotation=45)
+    for ax in axes[len(names) :]:
+        ax.set_visible(False)
+    if names:
+        fig.legend(
+            *axes[0].get_legend_handles_labels(),
+            fontsize=8,
+            frameon=False,
+            loc="outside upper right",
+            ncols=2,
+        )
+    _title(fig, title)
     return fig
 
 
@@ -271,7 +416,14 @@ def service_level_figure(
         ax.set_visible(False)
     if len(order):
         axes[0].set_ylabel("fraction of contacts")
-        axes[0].legend(fontsize=7.5, frameon=False, loc="center right")
+        # Outside the axes: the curves fill the panel.
+        fig.legend(
+            *axes[0].get_legend_handles_labels(),
+            fontsize=7.5,
+            frameon=False,
+            loc="outside upper right",
+            ncols=3,
+        )
     _title(fig, title, subtitle)
     return fig
 
@@ -598,6 +750,9 @@ def plan_timeline_figure(
         money.legend(fontsize=7.5, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         _style(money)
         money.set_xticks(np.arange(horizon) + 0.5, [str(p) for p in range(horizon)])
+        # The shared axis hides the Gantt's tick labels; a reader needs them on both.
+        gantt.tick_params(axis="x", labelbottom=True)
+        gantt.set_xlabel("period (start of each initiative)")
     else:
         gantt.set_xticks(np.arange(horizon) + 0.5, [str(p) for p in range(horizon)])
         gantt.set_xlabel("period")

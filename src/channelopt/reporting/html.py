@@ -47,18 +47,24 @@ nav a:hover, a:hover { text-decoration: underline; }
         padding: .6rem .8rem; }
 .card .label { color: var(--muted); font-size: .78rem; text-transform: uppercase;
                letter-spacing: .03em; }
-.card .value { font-size: 1.25rem; font-weight: 600; font-variant-numeric: tabular-nums; }
+.card .value { font-size: 1.12rem; font-weight: 600; font-variant-numeric: tabular-nums; }
 figure { margin: 1rem 0 1.5rem; }
 figure svg { width: 100%; height: auto; display: block; }
-.table-wrap { overflow-x: auto; margin: .5rem 0 1.2rem; }
-table { border-collapse: collapse; font-size: .85rem; font-variant-numeric: tabular-nums;
-        min-width: 50%; }
+/* Tables never scroll sideways: text wraps, wide tables are split by columns. */
+.table-wrap { margin: .5rem 0 1.2rem; max-width: 100%; }
+table { border-collapse: collapse; font-size: .82rem; font-variant-numeric: tabular-nums;
+        min-width: 50%; max-width: 100%; }
 caption { caption-side: top; text-align: left; font-weight: 600; padding: .3rem 0; }
-th, td { padding: .3rem .65rem; border-bottom: 1px solid var(--line); white-space: nowrap;
-         vertical-align: top; }
-td.wide { white-space: normal; min-width: 16em; }
-th { text-align: left; background: var(--soft); font-weight: 600; white-space: nowrap; }
+th, td { padding: .28rem .5rem; border-bottom: 1px solid var(--line); white-space: normal;
+         overflow-wrap: break-word; vertical-align: top; }
+td.num { white-space: nowrap; }
+td.wide { min-width: 14em; }
+th { text-align: left; background: var(--soft); font-weight: 600; overflow-wrap: normal; }
 td.num, th.num { text-align: right; }
+p.cont { color: var(--muted); font-size: .8rem; margin: -.8rem 0 .4rem; }
+.decision { border: 2px solid var(--accent); border-radius: 10px; padding: .6rem 1rem;
+            margin: .5rem 0 1rem; background: #f3f8fc; }
+.decision p.lead { font-size: 1.08rem; font-weight: 500; margin: .2rem 0 .4rem; }
 tbody tr:hover { background: #fafbfc; }
 .ok { color: var(--good); font-weight: 600; }
 .bad { color: var(--bad); font-weight: 600; }
@@ -120,17 +126,41 @@ def frame_html(
     index: bool | None = None,
     max_rows: int = 200,
     labels: dict[str, str] | None = None,
+    max_columns: int = 10,
 ) -> str:
     """A DataFrame as an escaped HTML table with readable numbers.
 
     Fractions are shown as percentages (by column name), money and counts
     with thousands separators; numeric columns are right-aligned. The index
-    is shown when it has a name (``index=None``) or when asked.
+    is shown when it has a name (``index=None``) or when asked. A table with
+    more than ``max_columns`` columns is split into several tables that each
+    repeat the first column, so that no column hides behind a scrollbar.
     """
     data = frame
     show_index = index if index is not None else any(n is not None for n in frame.index.names)
     if show_index:
         data = frame.reset_index()
+    if data.shape[1] > max_columns >= 2:
+        first, rest = data.columns[:1], list(data.columns[1:])
+        step = max_columns - 1
+        parts = []
+        for i in range(0, len(rest), step):
+            chunk = data[[*first, *rest[i : i + step]]]
+            part_caption = caption if i == 0 else None
+            html_part = frame_html(
+                chunk,
+                caption=part_caption,
+                index=False,
+                max_rows=max_rows,
+                labels=labels,
+                max_columns=max_columns,
+            )
+            if i:
+                html_part = (
+                    f'<p class="cont">{html.escape(caption or "table")} (continued)</p>' + html_part
+                )
+            parts.append(html_part)
+        return "".join(parts)
     columns = flatten_columns(data.columns)
     labels = labels or {}
     numeric = [pd.api.types.is_numeric_dtype(data[c]) and data[c].dtype != bool for c in data]
@@ -171,6 +201,12 @@ class HtmlPage:
     toc: list[tuple[str, str]] = field(default_factory=list)
     footer: str = ""
     _figures: int = 0
+    #: Parts shown before the table of contents (the decision); None: contents first.
+    nav_after: int | None = None
+
+    def end_lead(self) -> None:
+        """The parts so far come before the table of contents (the decision)."""
+        self.nav_after = len(self.parts)
 
     def section(self, title: str, anchor: str) -> None:
         """Start a section (listed in the table of contents)."""
@@ -235,6 +271,10 @@ class HtmlPage:
             nav = f'<nav aria-label="contents"><ol>{items}</ol></nav>'
         sub = f'<p class="meta">{html.escape(self.subtitle)}</p>' if self.subtitle else ""
         foot = f"<footer>{html.escape(self.footer)}</footer>" if self.footer else ""
+        parts = list(self.parts)
+        if self.nav_after is not None:
+            parts.insert(self.nav_after, nav)
+            nav = ""
         return (
             "<!DOCTYPE html>\n"
             '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -242,6 +282,6 @@ class HtmlPage:
             f"<title>{html.escape(self.title)}</title>\n"
             f"<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
             f"<header><h1>{html.escape(self.title)}</h1>{sub}{nav}</header>\n"
-            + "\n".join(self.parts)
+            + "\n".join(parts)
             + f"\n{foot}\n</main>\n</body>\n</html>\n"
         )

@@ -87,11 +87,18 @@ STAFFING_SUMMARY_COLUMNS = (
 def staffing_summary(result: Any) -> pd.DataFrame:
     """The per-channel summary with the columns worth reading (see ``STAFFING_SUMMARY_COLUMNS``)."""
     summary = result.summary()
+    if "channel" not in summary.columns and summary.index.name == "channel":
+        summary = summary.reset_index()
     return summary[[c for c in STAFFING_SUMMARY_COLUMNS if c in summary]]
 
 
-def pool_summary(result: Any) -> pd.DataFrame | None:
-    """Per pool: peak agents on duty, the interval of the peak, and the pooled lower bound."""
+def pool_summary(result: Any, resolved: Any = None) -> pd.DataFrame | None:
+    """Per pool: peak agents on duty, the interval of the peak, and the pooled lower bound.
+
+    With ``resolved`` (the period) the table adds the rostered agents and, where
+    the peak requirement is 0, a ``note`` saying why (the pool's channels carry
+    no contacts, or a pool higher in their skill priority serves them first).
+    """
     pools = getattr(result, "pools", None)
     if not isinstance(pools, pd.DataFrame) or pools.empty or "pool" not in pools:
         return None
@@ -110,8 +117,51 @@ def pool_summary(result: Any) -> pd.DataFrame | None:
             row["peak_fte"] = float(g["fte"].iloc[i])
         if "cost" in g:
             row["cost_per_day"] = float(g["cost"].sum())
+        if resolved is not None:
+            if "peak_interval" in row:
+                # a person reads a clock time, not an interval number
+                row["peak_interval"] = _clock(row["peak_interval"], float(resolved.interval_s))
+            row.update(_pool_roster_note(result, resolved, str(name), row["peak_agents"]))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _clock(interval: int, interval_s: float) -> str:
+    """Start of interval ``interval`` as ``HH:MM`` (intervals count from midnight)."""
+    seconds = round(interval * interval_s)
+    return f"{seconds // 3600 % 24:02d}:{seconds % 3600 // 60:02d}"
+
+
+def _pool_roster_note(result: Any, resolved: Any, pool: str, peak: float) -> dict[str, Any]:
+    """Rostered agents of ``pool`` and why its requirement is 0, when it is."""
+    names = list(resolved.pools)
+    if pool not in names:
+        return {}
+    p = names.index(pool)
+    out: dict[str, Any] = {"roster": float(resolved.pool_agents[p]), "note": ""}
+    if peak > 0:
+        return out
+    skills = [resolved.channels[c] for c in resolved.pool_skills[p]]
+    intervals = staffing_intervals(result)
+    offered = intervals.groupby("channel")["offered"].sum() if len(intervals) else pd.Series()
+    busy = [c for c in skills if float(offered.get(c, 0.0)) > 0]
+    if not busy:
+        out["note"] = f"its channels ({', '.join(skills)}) have no contacts in this period"
+        return out
+    served = (
+        intervals[intervals["channel"].isin(busy)].groupby("channel")["pool"].first()
+        if "pool" in intervals
+        else pd.Series(dtype=object)
+    )
+    others = sorted({str(v) for v in served if str(v) != pool})
+    if others:
+        out["note"] = (
+            f"its channels ({', '.join(busy)}) are staffed from {', '.join(others)} first "
+            "(skill priority); this pool is a reserve"
+        )
+    else:
+        out["note"] = "its channels need no agent on duty (deferred work or self-service)"
+    return out
 
 
 def service_level_curves(
@@ -391,7 +441,7 @@ def expected_vs_simulated(staffing: Any, simulation: Any) -> pd.DataFrame:
     sim = simulation.summary() if hasattr(simulation, "summary") else simulation
     measures = ("offered", "answered", "abandoned", "handed_off", "contained")
     rows = []
-    expected = summary.set_index("channel")
+    expected = summary.set_index("channel") if "channel" in summary.columns else summary
     for rec in sim.itertuples(index=False):
         if rec.measure not in measures or rec.channel not in expected.index:
             continue

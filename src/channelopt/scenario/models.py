@@ -408,8 +408,10 @@ class Initiative(_Model):
 
 
 class Economics(_Model):
-    """Money per lost contact and per repeat; the annual discount rate."""
+    """Money per lost contact and per repeat; the annual discount rate; the currency."""
 
+    #: label of every amount (reports write "EUR 1.2m"); empty: amounts without a label
+    currency: str = Field(default="", max_length=12, pattern=r"^[^\x00-\x1f\x7f]*$")
     value_per_lost_contact: Money = 0.0
     value_per_repeat: Money = 0.0
     discount_rate: Rate = 0.0  #: per year

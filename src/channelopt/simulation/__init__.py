@@ -222,7 +222,8 @@ def simulate(
     executor : {"serial", "processes"}
         Run replications in this process or in worker processes.
     progress : callable, optional
-        Called as ``progress(done, total)`` after each replication.
+        Called as ``progress(done, total, message)`` after each replication
+        (a callback taking two arguments gets ``(done, total)``).
     forecast_error : bool
         Also draw each day's volume per channel around the forecast (gamma, mean
         1, coefficient of variation ``forecast_error`` of the channel). Off by

@@ -169,6 +169,26 @@ class SimulationResult:
             },
         ).as_dict()
 
+    def _facts(self) -> dict[str, object]:
+        return {
+            "scenario": self.scenario_name,
+            "period": self.period,
+            "replications": self.replications,
+            "days": self.days,
+            "seed": self.seed,
+            "journeys": len(self.journeys),
+        }
+
+    def __repr__(self) -> str:
+        from .._display import short_repr
+
+        return short_repr("SimulationResult", self._facts(), ".summary(), .intervals, .journeys")
+
+    def _repr_html_(self) -> str:
+        from .._display import html_repr
+
+        return html_repr("SimulationResult", self._facts(), self.summary())
+
     def per_replication(self) -> pd.DataFrame:
         """Per replication and channel: counts per day and the rates over all reported days.
 

@@ -99,7 +99,7 @@ def model_agreement(
     st = staffing if staffing is not None else staff(scenario, period, plan, method=method)
     sim = simulate(scenario, st, replications=replications, seed=seed, period=period, plan=plan)
     table = sim.summary()
-    summary = st.summary().set_index("channel")
+    summary = st.summary()  # indexed by channel
     rows = []
     for name, row in summary.iterrows():
         kind = str(row["kind"])

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .._display import progress_caller
 from ..errors import InfeasibleError
 from ..scenario.kinds import StaffingRule, kind_spec
 from ..scenario.resolved import Resolved
@@ -26,7 +27,8 @@ MAX_ITERATIONS = 50
 _MONOTONE_AFTER = 10
 _TOL = 1e-9
 
-Progress = Callable[[int, int], object]
+#: progress(done, total, message); a two-argument callback gets (done, total)
+Progress = Callable[..., object]
 
 
 def flows(resolved: Resolved, abandonment: np.ndarray | None = None) -> np.ndarray:
@@ -261,8 +263,8 @@ def staff_resolved(
         Evaluate these agents per channel (``channel -> number or list``, or an
         array of shape ``(I, C)``). Takes precedence over ``agents``.
     progress : callable, optional
-        Called as ``progress(done, total)`` after each round of the fixed point
-        (``method="simulation"``: ``progress(done, total, message)``).
+        Called as ``progress(done, total, message)`` after each round of the
+        fixed point (a callback taking two arguments gets ``(done, total)``).
     method : {"erlang", "pooled", "simulation"}
         How requirements are found (see :func:`staff`); ignored when
         ``agents`` or ``channel_agents`` are given (evaluation).
@@ -375,7 +377,7 @@ def _staff(
         converged = residual <= _TOL * scale and np.array_equal(new_n, n) and it > 1
         ab, n = new_ab, new_n
         if progress is not None:
-            progress(it, cap)
+            progress_caller(progress)(it, cap, f"fixed point round {it}")
         if converged or not needs_loop:
             break
     # Final flows at the final abandonment, and the KPIs there.
@@ -470,8 +472,8 @@ def staff(
         ``"simulation"``: the cheapest pool agents per interval such that
         every target holds in the simulation at ``confidence``.
     progress : callable, optional
-        ``progress(done, total)`` after each round of the fixed point;
-        ``progress(done, total, message)`` for ``method="simulation"``.
+        ``progress(done, total, message)`` after each round of the fixed point
+        (a callback taking two arguments gets ``(done, total)``).
     **options
         ``method="simulation"``: ``replications`` (default 20), ``seed``
         (default 0), ``time_limit`` (CPU seconds, default none),

@@ -146,8 +146,9 @@ class StaffingResult:
         Returns
         -------
         pandas.DataFrame
-            Columns: ``channel, kind, pool``; daily sums of ``offered, answered,
-            abandoned, lost, handed_off, repeats, contained``; ``peak_agents``
+            Indexed by ``channel`` (in the scenario's order). Columns:
+            ``kind, pool``; daily sums of ``offered, answered, abandoned,
+            lost, handed_off, repeats, contained``; ``peak_agents``
             (max over intervals); ``agent_hours`` (agents x interval hours,
             summed); ``service_level`` (weighted by offered contacts),
             ``average_wait`` (s, weighted by answered contacts; deferred: mean
@@ -195,7 +196,8 @@ class StaffingResult:
                     "cost": _sum(col["cost"][c]),
                 }
             )
-        return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+        # Indexed by channel: st.summary().loc["voice"] reads as it is meant.
+        return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)).set_index("channel")
 
     def _summary_grouped(self) -> pd.DataFrame:
         """:meth:`summary` by a pandas groupby (any row order)."""
@@ -237,7 +239,31 @@ class StaffingResult:
                     "cost": g["cost"].sum(),
                 }
             )
-        return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+        # Indexed by channel: st.summary().loc["voice"] reads as it is meant.
+        return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)).set_index("channel")
+
+    def _facts(self) -> dict[str, object]:
+        peak = self.pools.groupby("interval")["agents"].sum().max() if len(self.pools) else 0
+        return {
+            "scenario": self.scenario_name,
+            "period": self.period,
+            "channels": len(self.resolved.channels),
+            "intervals": int(self.resolved.n_intervals),
+            "peak_agents": int(peak) if peak == peak else peak,
+            "cost_per_day": round(float(self.intervals["cost"].sum()), 2),
+        }
+
+    def __repr__(self) -> str:
+        from .._display import short_repr
+
+        return short_repr(
+            "StaffingResult", self._facts(), ".summary(), .intervals, .pools, .agents()"
+        )
+
+    def _repr_html_(self) -> str:
+        from .._display import html_repr
+
+        return html_repr("StaffingResult", self._facts(), self.summary())
 
     def agents(self) -> pd.DataFrame:
         """Agents as a wide table: one row per interval, one column per channel."""

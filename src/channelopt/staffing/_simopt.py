@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._display import progress_caller
 from ..scenario.resolved import ChannelKind, Resolved
 from ._pools import is_queue
 from ._result import StaffingResult
@@ -220,7 +221,7 @@ def staff_simulation(
         nonlocal sims
         sims += 1
         if progress is not None:
-            progress(min(sims, total_sims), total_sims, message)
+            progress_caller(progress)(min(sims, total_sims), total_sims, message)
 
     cuts: list[tuple[np.ndarray, float, float]] = []  # (coef (I,P), rhs, sense +1: >=)
     latest: dict[int, list[tuple[np.ndarray, float]]] = {}  # channel -> [(gain per agent, sense)]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._display import progress_caller
 from ..provenance import VERSION
 from ..simulation import mean_interval, volume_factors
 from .changes import case_seed, root_seed
@@ -372,7 +373,8 @@ def compare(
     def offset(start: int) -> Progress | None:
         if progress is None:
             return None
-        return lambda done, _total: progress(start + done, total)
+        report = progress_caller(progress)
+        return lambda done, _total, message="": report(start + done, total, message)
 
     # The exact evaluations are cheap and their results (PlanEvaluation) are
     # not meant to travel between processes: they run here. The simulations

@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from typing import Any
 
+from .._display import progress_caller
 from ..errors import ChannelOptError
 from ..parallel import (
     CaseStatus,
@@ -134,7 +135,7 @@ def run_tasks(
         Worker processes for ``"processes"`` (default: the CPUs available to
         this process, at most one per chunk).
     progress : callable, optional
-        ``progress(done, total)`` called in this process after every case
+        ``progress(done, total, message)`` called in this process after every case
         (serial) or chunk (parallel). It may raise :class:`KeyboardInterrupt`
         to stop the run early; finished cases are kept.
 
@@ -290,7 +291,7 @@ def _run_dask(
                     _fail_chunk(outcomes, chunk, _after_attempts(error, attempts[k]))
                 done += len(chunk)
                 if progress is not None:
-                    progress(done, len(items))
+                    progress_caller(progress)(done, len(items), f"{done} of {len(items)} cases")
         except KeyboardInterrupt:
             interrupted = True
             _harvest(outcomes, futures)

@@ -311,7 +311,8 @@ def sweep(
         Initiatives in force (``"staff"``, ``"simulate"``) or the plan evaluated
         (``"evaluate"``; default doing nothing).
     progress : callable, optional
-        ``progress(done, total)`` in cases; may raise ``KeyboardInterrupt`` to stop.
+        ``progress(done, total, message)`` in cases (a two-argument callback gets
+        ``(done, total)``); may raise ``KeyboardInterrupt`` to stop.
     chunk_size, max_workers : int, optional
         Passed to :func:`~channelopt.whatif.executors.run_tasks`.
     **options

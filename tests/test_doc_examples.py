@@ -1,0 +1,148 @@
+"""Every example in README.md and docs/*.md runs as written.
+
+Per page, in a temporary directory holding a copy of ``scenarios/`` (the
+reader runs the examples from the repository root, with the environment
+activated, so ``channelopt`` is on PATH):
+
+* each ```python block runs, in order, in one namespace per page; blocks of
+  ``>>>`` lines are doctests and their printed output is compared with the
+  page (the outputs a page shows are checked);
+* each line of a ```sh block runs in a shell and must exit 0 (a trailing
+  ``\\`` continues a command on the next line).
+
+A block is skipped only when the line before its fence says why:
+``<!-- not run: <reason> -->`` (call signatures, a reference list of
+functions with placeholder arguments, commands that need a Dask scheduler or
+rebuild the environment). Lines starting with ``make`` or ``git clone`` and
+``pip install`` lines are not run either: the test suite itself runs inside
+what they build.
+
+Pages whose examples run long simulations, sweeps or the main job (minutes)
+are marked ``slow`` and run only with ``CHANNELOPT_SLOW_DOCS=1`` (they are
+skipped otherwise, with that reason); the others run in every ``make test``:
+
+    CHANNELOPT_SLOW_DOCS=1 .venv/bin/python -m pytest tests/test_doc_examples.py
+"""
+
+from __future__ import annotations
+
+import doctest
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+#: pages whose examples take minutes (simulations, sweeps, the main job)
+SLOW = {"cli.md", "whatif.md", "planning.md", "performance.md", "README.md", "simulation.md"}
+
+_FENCE = re.compile(r"^```(?P<lang>[\w-]*)[ \t]*\n(?P<body>.*?)^```[ \t]*$", re.M | re.S)
+_SKIP = re.compile(r"<!--\s*not run:\s*(?P<why>[^>]*?)\s*-->\s*$")
+_NOT_RUN_LINE = re.compile(r"^\s*(make\b|git clone\b|pip install\b|\.\s+\.venv/bin/activate)")
+
+
+def blocks(text: str) -> list[tuple[str, str, str | None]]:
+    """``(language, code, skip_reason)`` of every fenced block, in order."""
+    out = []
+    for m in _FENCE.finditer(text):
+        before = text[: m.start()].rstrip("\n").rsplit("\n", 1)[-1]
+        skip = _SKIP.search(before)
+        out.append((m.group("lang"), m.group("body"), skip.group("why") if skip else None))
+    return out
+
+
+def shell_commands(code: str) -> list[str]:
+    """Commands of a sh block: continuation lines joined, comments and blank lines dropped."""
+    joined = re.sub(r"\s*\\\n\s*", " ", code)
+    out = []
+    for line in joined.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or _NOT_RUN_LINE.match(line):
+            continue
+        out.append(line)
+    return out
+
+
+def test_block_parsing() -> None:
+    text = (
+        "x\n```sh\nchannelopt a \\\n    --b 1  # c\nmake demo\n# note\n```\n"
+        "<!-- not run: a signature -->\n```python\nf(a, b) -> int\n```\n"
+        "```python\n>>> 1 + 1\n2\n```\n"
+    )
+    found = blocks(text)
+    assert [(lang, why) for lang, _, why in found] == [
+        ("sh", None),
+        ("python", "a signature"),
+        ("python", None),
+    ]
+    assert shell_commands(found[0][1]) == ["channelopt a --b 1  # c"]
+
+
+def _page_id(path: Path) -> str:
+    return path.name
+
+
+_SLOW_SKIP = pytest.mark.skipif(
+    not os.environ.get("CHANNELOPT_SLOW_DOCS"),
+    reason="examples that take minutes; run with CHANNELOPT_SLOW_DOCS=1",
+)
+
+
+def _params() -> list[object]:
+    return [
+        pytest.param(p, marks=[pytest.mark.slow, _SLOW_SKIP]) if p.name in SLOW else p
+        for p in PAGES
+        if any(
+            lang == "python" or (lang == "sh" and shell_commands(code))
+            for lang, code, skip in blocks(p.read_text())
+            if skip is None
+        )
+    ]
+
+
+@pytest.mark.parametrize("page", _params(), ids=_page_id)
+def test_page_examples_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
+    monkeypatch.chdir(tmp_path)
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("NUMBA_NUM_THREADS", "1")
+    namespace: dict[str, object] = {"__name__": "__doc_example__"}
+    ran = 0
+    for i, (lang, code, skip) in enumerate(blocks(page.read_text()), start=1):
+        if skip is not None or lang not in ("python", "sh"):
+            continue
+        where = f"{page.name}, block {i}"
+        if lang == "sh":
+            for command in shell_commands(code):
+                # the page's .venv/bin/ is this environment's
+                command = command.replace(".venv/bin/", f"{Path(sys.executable).parent}/")
+                out = subprocess.run(
+                    command, shell=True, capture_output=True, text=True, env=env, cwd=tmp_path
+                )
+                assert out.returncode == 0, (
+                    f"{where}: `{command}` exited {out.returncode}\n{out.stdout[-2000:]}\n"
+                    f"{out.stderr[-2000:]}"
+                )
+                ran += 1
+        elif code.lstrip().startswith(">>>"):
+            test = doctest.DocTestParser().get_doctest(code, namespace, where, str(page), 0)
+            runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+            runner.run(test, out=lambda s: print(s, end=""))
+            assert runner.failures == 0, f"{where}: the printed output differs from the page"
+            ran += 1
+        else:
+            try:
+                exec(compile(code, where, "exec"), namespace)
+            except Exception as exc:
+                raise AssertionError(f"{where} failed:\n{code}") from exc
+            ran += 1
+    assert ran, f"{page.name}: no example ran"
