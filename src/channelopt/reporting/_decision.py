@@ -66,8 +66,10 @@ class Decision:
 
 def _kpis(evaluation: Any, scenario: Any) -> dict[str, float]:
     """Service level and abandonment over the queues (weighted by offered), effort per contact."""
+    from channelopt.scenario.kinds import kind_spec
+
     per = evaluation.periods
-    queues = {n for n, ch in scenario.channels.items() if str(ch.kind) in ("live", "concurrent")}
+    queues = {n for n, ch in scenario.channels.items() if kind_spec(ch.kind).queues}
     q = per[per["channel"].isin(queues) & per["service_level"].notna()]
     w = q["offered"].to_numpy(float)
     sl = float(np.average(q["service_level"], weights=w)) if w.sum() > 0 else math.nan

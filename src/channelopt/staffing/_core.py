@@ -97,7 +97,8 @@ def _specs(resolved: Resolved, rates: FlowRates) -> dict[int, ChannelSpec]:
         patience = float(r.patience[c])
         out[c] = ChannelSpec(
             name=r.channels[c],
-            aht=float(r.aht[c]),
+            # the agent's holding time: handling plus after-contact work (wrap-up)
+            aht=float(r.aht[c] + r.wrap_up[c]),
             patience=patience,
             concurrency=int(r.concurrency[c]) if kind_spec(kind).multi_contact else 1,
             stretch=float(r.concurrency_stretch[c]) if kind_spec(kind).multi_contact else 0.0,
@@ -408,7 +409,7 @@ def _staff(
                 staffed_c = staff_deferred(
                     x[:, c],
                     r.open_mask[:, c],
-                    float(r.aht[c]),
+                    float(r.aht[c] + r.wrap_up[c]),
                     r.interval_s,
                     float(r.deadline[c]),
                     target,
@@ -420,7 +421,8 @@ def _staff(
                     f"channel {r.channels[c]!r}: {exc}", conflicts=(f"channels.{r.channels[c]}",)
                 ) from exc
         capacity = np.maximum(np.asarray(staffed_c, dtype=float) + slack, 0.0)
-        dk = deferred_kpis(x[:, c], capacity, float(r.aht[c]), r.interval_s, float(r.deadline[c]))
+        work_s = float(r.aht[c] + r.wrap_up[c])  # agent time per item, wrap-up included
+        dk = deferred_kpis(x[:, c], capacity, work_s, r.interval_s, float(r.deadline[c]))
         deferred[c] = (np.asarray(staffed_c, dtype=np.int64), dk)
     notes.update(_pool_notes(r, owner))
     if split is None:

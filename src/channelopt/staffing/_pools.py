@@ -3,8 +3,11 @@ and the notes that say where ``method="erlang"`` is an approximation."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from ..scenario.choices import AgentSelection, DistributionFamily, SkillSelection
 from ..scenario.resolved import ChannelKind, Resolved
 from ._live import LiveKpis
 
@@ -152,5 +155,50 @@ def _exactness(r: Resolved, notes: dict[str, str]) -> dict[str, bool]:
         if kind is ChannelKind.DEFERRED:
             exact = False
             notes.setdefault(name, "fluid FIFO model of the backlog (no randomness)")
+        reasons = _approximations(r, c)
+        if reasons:
+            exact = False
+            joined = "; ".join(reasons)
+            notes[name] = notes[name] + "; " + joined if name in notes else joined
         out[name] = exact
+    return out
+
+
+def _approximations(r: Resolved, c: int) -> list[str]:
+    """Round-2 keys of channel ``c`` that ``method="erlang"`` treats approximately.
+
+    The kernels assume exponential handle times and patience, unlimited lines
+    and queue, no balking or timeouts and plain routing; the simulation is the
+    reference where a channel uses more (docs/staffing.md).
+    """
+    out = []
+    if r.handle_time_family[c] != DistributionFamily.EXPONENTIAL.code:
+        out.append(
+            f"{r.handle_time[c].family.value} handle time: the kernels assume exponential "
+            "(same mean)"
+        )
+    if r.kinds[c] is ChannelKind.SELF_SERVICE or r.kinds[c] is ChannelKind.DEFERRED:
+        return out
+    if r.wrap_up[c] > 0:
+        out.append(
+            f"wrap-up {r.wrap_up[c]:g} s added to the agent's holding time (M/M/n with mean "
+            "handle time + wrap-up; waits approximate)"
+        )
+    if math.isfinite(r.patience[c]) and r.patience_family[c] != DistributionFamily.EXPONENTIAL.code:
+        out.append("non-exponential patience: Erlang A assumes exponential (same mean)")
+    if math.isfinite(r.lines[c]) or math.isfinite(r.queue_capacity[c]):
+        out.append("lines / queue_capacity: blocking not in the per-channel staffing")
+    if r.balking[c] > 0:
+        out.append("balking not in the per-channel staffing")
+    if math.isfinite(r.max_wait[c]):
+        out.append("max_wait timeouts not in the per-channel staffing")
+    if any(after > 0 for _pool, after in r.routing[c]):
+        out.append("overflow after a delay: the pools are sized as if routing were immediate")
+    for p, skills in enumerate(r.pool_skills):
+        if c not in skills:
+            continue
+        if r.pool_skill_selection[p] == SkillSelection.LONGEST_WAITING.code:
+            out.append(f"pool {r.pools[p]!r} selects the longest-waiting contact")
+        if r.pool_agent_selection[p] == AgentSelection.RANDOM.code:
+            out.append(f"pool {r.pools[p]!r} selects agents at random")
     return out

@@ -372,12 +372,12 @@ def build_result(
         if kind_spec(kind).staffing is StaffingRule.BACKLOG:
             agents, dk = deferred[c]
             cols["offered"][:, c] = xc
-            cols["load"][:, c] = xc * r.aht[c] / r.interval_s
+            cols["load"][:, c] = xc * (r.aht[c] + r.wrap_up[c]) / r.interval_s
             cols["agents"][:, c] = agents
             cols["slots"][:, c] = agents
             cols["within_deadline"][:, c] = dk.within_deadline
             cols["average_wait"][:, c] = dk.mean_delay
-            work = dk.completed * r.aht[c] / r.interval_s
+            work = dk.completed * (r.aht[c] + r.wrap_up[c]) / r.interval_s
             cols["occupancy"][:, c] = np.where(agents > 0, work / np.maximum(agents, 1), 0.0)
             answered = xc
             cols["wait_minutes"][:, c] = xc * dk.mean_delay / 60.0
