@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -12,10 +12,15 @@ from rich.table import Table
 from ._app import app
 from ._common import EXIT_BAD_INPUT, BadInputError, State, _text, guard, load, state_of
 
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
+
+    from channelopt.scenario import Scenario
+
 __all__: list[str] = []
 
 
-def _table(scenario: object, path: Path) -> Table:
+def _table(scenario: Scenario, path: Path) -> Table:
     from channelopt.reporting._overview import channel_overview
     from channelopt.units import format_duration
 
@@ -31,7 +36,7 @@ def _table(scenario: object, path: Path) -> Table:
         title_justify="left",
         title_style="bold",
     )
-    for label, justify in [
+    columns: list[tuple[str, JustifyMethod]] = [
         ("channel", "left"),
         ("kind", "left"),
         ("daily volume", "right"),
@@ -39,7 +44,8 @@ def _table(scenario: object, path: Path) -> Table:
         ("peak load (Erl)", "right"),
         ("AHT", "right"),
         ("targets", "left"),
-    ]:
+    ]
+    for label, justify in columns:
         table.add_column(label, justify=justify)
     for row in rows:
         load = float(row["peak_load"])

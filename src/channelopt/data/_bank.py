@@ -240,7 +240,9 @@ def _chunk(raw: pd.DataFrame, file: str, first_line: int, log: QualityLog) -> pd
     frame = pd.DataFrame(
         {
             "contact_id": (raw["vru+line"].astype(str) + "-" + raw["call_id"].astype(str)),
-            "customer_id": pd.Series(np.where(cust > 0, cust.astype(str), None), index=raw.index),
+            "customer_id": pd.Series(
+                np.where(cust > 0, cust.astype(str), np.array(None, dtype=object)), index=raw.index
+            ),
             "channel": raw["type"].astype(str),
             "arrival": arrival,
             "queue_start": q_start.where(queued | served, nat),

@@ -588,8 +588,8 @@ def _pools(f: pd.DataFrame, names: list[str]) -> tuple[dict[str, str], pd.DataFr
     volume = f["channel"].value_counts()
     skillsets: dict[str, tuple[str, ...]] = {}
     for agent, row in share.iterrows():
-        s = [c for c in row.index if row[c] >= SKILL_SHARE] or [row.idxmax()]
-        skillsets[str(agent)] = tuple(sorted(s, key=lambda c: -volume.get(c, 0)))
+        chosen = [c for c in row.index if row[c] >= SKILL_SHARE] or [row.idxmax()]
+        skillsets[str(agent)] = tuple(sorted(chosen, key=lambda c: -volume.get(c, 0)))
     groups: dict[tuple[str, ...], list[str]] = {}
     for agent, s in skillsets.items():
         groups.setdefault(s, []).append(agent)
@@ -604,7 +604,7 @@ def _pools(f: pd.DataFrame, names: list[str]) -> tuple[dict[str, str], pd.DataFr
         home = next((b for b in big if set(s) <= set(b)), big[0])
         merged[home] += groups[s]
         extra[home] |= set(s) - set(home)
-    rows = []
+    rows: list[dict[str, Any]] = []
     pool_of: dict[str, str] = {}
     covered: set[str] = set()
     for s, agents in merged.items():

@@ -245,10 +245,10 @@ def forecast(
         med = y.groupby(y.index.day_of_week).transform("median")
         holiday = y < HOLIDAY_SHARE * med
         y_fit = y.copy()
-        for i in np.flatnonzero(holiday.to_numpy()):
+        for h in np.flatnonzero(holiday.to_numpy()):
             # the same weekday one week earlier (or later at the start of the series)
-            j = i - season if i >= season else i + season
-            y_fit.iloc[i] = y_fit.iloc[j] if 0 <= j < len(y_fit) else med.iloc[i]
+            j = h - season if h >= season else h + season
+            y_fit.iloc[h] = y_fit.iloc[j] if 0 <= j < len(y_fit) else med.iloc[h]
         if len(y_fit) < 2 * season + 2:
             raise DataError(
                 f"channel {ch!r}: {len(y_fit)} working days; forecasting needs at least "

@@ -128,7 +128,7 @@ def marginal_values(scenario: Any, plan: Any, evaluation: Any) -> pd.DataFrame:
     cur = currency_of(scenario)
     starts = {str(k): int(v) for k, v in dict(plan.starts).items()}
     cases = evaluation.initiatives
-    rows = []
+    rows: list[tuple[str, bool, int | None, float, str]] = []
     for name, ini in scenario.initiatives.items():
         if name in starts:
             contribution = math.nan
@@ -215,7 +215,7 @@ def _targets_text(scenario: Any) -> dict[str, str]:
             continue
         parts = []
         if getattr(t, "service_level", None) is not None:
-            within = getattr(t, "within", None)
+            within = t.within  # a service-level target always has one (the model checks)
             parts.append(f"{float(t.service_level):.0%} within {float(within):g} s")
         if getattr(t, "max_abandonment", None) is not None:
             parts.append(f"abandonment at most {float(t.max_abandonment):.0%}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from channelopt.scenario import Resolved
@@ -38,7 +38,7 @@ def describe_targets(resolved: Resolved, c: int) -> str:
     return ", ".join(parts) or "-"
 
 
-def channel_overview(resolved: Resolved) -> list[dict[str, object]]:
+def channel_overview(resolved: Resolved) -> list[dict[str, Any]]:
     """One row per channel: kind, daily volume, peak arrivals, peak load, targets.
 
     Volumes are external arrivals (period 0, no initiative in force); the

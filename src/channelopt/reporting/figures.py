@@ -388,11 +388,11 @@ def service_level_figure(
             ax.plot(
                 d["agents"], d["abandonment"], color=color, lw=1.2, ls="--", label="abandonment"
             )
-        target = d["target_service_level"].dropna() if "target_service_level" in d else []
-        if len(target):
+        target = d["target_service_level"].dropna() if "target_service_level" in d else None
+        if target is not None and len(target):
             ax.axhline(float(target.iloc[0]), color=_MUTED, lw=1, ls=":", label="target")
-        required = d["required"].dropna() if "required" in d else []
-        if len(required):
+        required = d["required"].dropna() if "required" in d else None
+        if required is not None and len(required):
             n_req = float(required.iloc[0])
             at = d.loc[d["agents"] == n_req, "service_level"]
             ax.axvline(n_req, color=_MUTED, lw=0.8)

@@ -617,7 +617,7 @@ def period_overview(evaluation: Any, scenario: Any = None) -> pd.DataFrame:
         weight = queues["offered"].to_numpy(float) if len(queues) else np.zeros(0)
         wsum = float(weight.sum())
         row = {
-            "period": int(t),  # type: ignore[call-overload]
+            "period": int(t),
             "initiative_spending": float(m["initiative_spending"]),
             "agent_cost": float(m["agent_cost"]),
             "fte": float(d["fte"].sum()) if "fte" in d else math.nan,
