@@ -162,26 +162,10 @@ def run_tasks(
     check_max_workers(max_workers)
     items = list(items)
     label = describe_executor(executor)
-    if isinstance(executor, str) and not executor.startswith(DASK_SCHEMES):
-        if executor in ("serial", "processes"):
-            result = run_local(
-                fn,
-                items,
-                shared=shared,
-                executor=executor,
-                chunk_size=chunk_size,
-                max_workers=max_workers,
-                progress=progress,
-            )
-            return RunResult(result.outcomes, result.interrupted, label, result.chunk_size)
-        raise ValueError(
-            "The 'executor' parameter must be 'serial', 'processes', a "
-            "concurrent.futures.Executor, a dask.distributed.Client or a scheduler "
-            f"address such as 'tcp://host:8786'; got {executor!r} instead."
-        )
-    if isinstance(executor, str) or _is_dask_client(executor):
+    is_dask = isinstance(executor, str) and executor.startswith(DASK_SCHEMES)
+    if is_dask or _is_dask_client(executor):
         return _run_dask(fn, items, shared, executor, chunk_size, progress, label)
-    if isinstance(executor, Executor):
+    if executor in ("serial", "processes") or isinstance(executor, Executor):
         result = run_local(
             fn,
             items,
