@@ -160,7 +160,10 @@ def test_masking() -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(
     not os.environ.get("CHANNELOPT_SLOW_DOCS"),
-    reason="outputs move while the engines improve; run with CHANNELOPT_SLOW_DOCS=1",
+    reason=(
+        "compares every printed number of the tutorials with the pages (minutes of CPU);"
+        " run with CHANNELOPT_SLOW_DOCS=1"
+    ),
 )
 @pytest.mark.parametrize("name", NAMES)
 def test_tutorial_outputs_match(name: str, tmp_path: Path) -> None:
