@@ -470,6 +470,9 @@ def optimize(
     polish: int | None = None,
     calibrate: bool | None = None,
     staffing: str = "requirement",
+    refine: str | None = None,
+    replications: int = 10,
+    seed: int = 0,
 ) -> Any:
     """Choose which initiatives to start and when, to maximise the objective.
 
@@ -514,6 +517,16 @@ def optimize(
         call per initiative). Default off: on the bundled and test scenarios it
         helped as often as it hurt (``docs/perf/planning.md``).
 
+    staffing : {"requirement", "schedule"}, default "requirement"
+        How agent hours are priced (see Notes).
+    refine : {None, "simulation"}, default None
+        ``"simulation"``: the plan and its runners-up re-measured by
+        simulation, the best kept by its simulated objective, its staffing
+        repaired until every target holds there (``planning._simrefine``;
+        docs/planning.md); the result's ``refinement`` holds what was measured.
+    replications, seed : int
+        Of the refining simulations (period t uses ``seed + t``).
+
     Returns
     -------
     Plan or OptimizationResult
@@ -546,6 +559,10 @@ def optimize(
     is solved with those prices, and the chosen plan is re-measured with
     ``evaluate(..., staffing="schedule")`` (the result's ``evaluation``).
     """
+    if refine is not None:
+        from ._simrefine import check_refine
+
+        check_refine(refine, replications, staffing)
     if staffing != "requirement":
         from ._scheduled import optimize_scheduled
 
@@ -567,6 +584,13 @@ def optimize(
         calibrate=calibrate,
         estimate=return_result,
     )
+    if refine is not None:
+        from ._simrefine import refine_by_simulation
+
+        result = refine_by_simulation(
+            scenario, result, refine, budget=budget, replications=replications, seed=seed,
+            progress=progress,
+        )  # fmt: skip
     return result if return_result else result.plan
 
 
