@@ -362,9 +362,10 @@ def _staff(
     needs_loop = any(_loses(r, c) for c in specs)
     cap = MAX_ITERATIONS if needs_loop else 1
     # stretched chats: balanced model until the loop settles, then the exact chain
-    stretched = {c for c, spec in specs.items() if needs_exact_chat(spec)}
+    stretched = {c for c, sp in specs.items() if needs_exact_chat(sp) and not is_finite(sp)}
     exact_phase = not needs_loop
-    kept_balanced: dict[str, int] = {}
+    # finite lines with stretch: the finite chain's note says how it is treated
+    kept_balanced = {sp.name: 0 for sp in specs.values() if needs_exact_chat(sp) and is_finite(sp)}
     x = None
     it = 0
     while it < cap:

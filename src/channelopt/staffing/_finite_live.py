@@ -223,8 +223,9 @@ def staff_finite(
 
     Signature of :func:`channelopt.staffing._live.staff_live`. Targets:
     ``service_level`` over all attempts (blocked contacts are not answered
-    within the target), ``max_wait`` on answered contacts, ``max_abandonment`` on abandoned contacts (blocked ones
-    are counted apart, in ``blocked``), ``max_occupancy``.
+    within the target), ``max_wait`` on answered contacts,
+    ``max_abandonment`` on abandoned contacts (blocked ones are counted
+    apart, in ``blocked``), ``max_occupancy``.
 
     Raises
     ------
