@@ -15,7 +15,7 @@ __all__ = ["OptimizationResult", "plan_timeline"]
 
 @dataclass(frozen=True, eq=False)
 class OptimizationResult:
-    """What :func:`optimize` found, with ``return_result=True``.
+    """How :func:`optimize` found its plan: the returned plan's ``.optimization``.
 
     Attributes
     ----------
