@@ -32,7 +32,7 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -55,6 +55,9 @@ from ._structure import _Structure, _structure
 from .evaluate import PlanEvaluation, ViolationKind, evaluate
 from .measure import _scenario_key, measure_starts
 from .result import OptimizationResult, plan_timeline
+
+if TYPE_CHECKING:
+    from ..scenario import Scenario
 
 __all__ = ["OptimizationResult", "optimize", "plan_timeline"]
 
@@ -458,7 +461,7 @@ POLISH_MAX_INITIATIVES = 12
 
 
 def optimize(
-    scenario: Any,
+    scenario: Scenario,
     budget: Any = None,
     solver: str = "highs",
     time_limit: float | None = None,
