@@ -48,15 +48,14 @@ def sc() -> co.Scenario:
 @pytest.fixture(scope="module")
 def refined(sc):
     seen = []
-    res = co.optimize(
+    plan = co.optimize(
         sc,
         refine="simulation",
         replications=4,
         seed=5,
-        return_result=True,
         progress=lambda d, t, m: seen.append((d, t)),
     )
-    return res, seen
+    return plan.optimization, seen
 
 
 def _day_sl(sc, staffing, plan, period: int, seed: int) -> float:
