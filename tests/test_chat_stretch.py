@@ -109,7 +109,7 @@ def test_balanced_model_is_told_apart_by_the_brute_force():
     r_ref = sum(math.prod((i / aht) / lam for i in range(m + 1, n * k + 1)) for m in range(n * k))
     t = ref.wait_probability * r_ref / (1 - ref.wait_probability)
     balanced = t / (r_below + t)
-    assert balanced < p_wait - 0.01  # the balanced model is optimistic by more than a point
+    assert balanced < 0.95 * p_wait  # the balanced model is optimistic (here by 11 %)
     exact = stretched_chat(n, load, aht, k, s, patience=pat).wait_probability
     assert exact == pytest.approx(p_wait, rel=1e-8)
 

@@ -34,9 +34,11 @@ DOC: dict = {
             "lead_time": 0,
             "effects": [{"channel": "voice", "patience": 1.5}],
         },
+        # nearly pays for itself: plans with and without it are runners-up of each other
+        "brand": {"cost": {"upfront": 1000}, "value_per_period": 560, "lead_time": 0},
     },
     "economics": {"value_per_lost_contact": 15, "discount_rate": 0.08},
-    "budget": {"total": 20000},
+    "budget": {"total": 30000},
 }
 
 
@@ -73,7 +75,9 @@ def test_refine_keeps_the_best_by_simulated_objective(refined):
     assert cands["chosen"].sum() == 1
     best = cands.loc[cands["simulated_objective"].idxmax()]
     assert bool(best["chosen"])
-    label = ", ".join(f"{k}@{v}" for k, v in sorted(res.plan.starts.items(), key=lambda kv: kv[1]))
+    label = ", ".join(
+        f"{k}@{v}" for k, v in sorted(res.plan.starts.items(), key=lambda kv: (kv[1], kv[0]))
+    )
     assert best["plan"] == (label or "do nothing")
     assert seen and seen[-1][0] == seen[-1][1]  # progress reached its total
     assert set(ref.staffing) == {0, 1}

@@ -163,7 +163,7 @@ def _print_refinement(state: State, refinement: Any) -> None:
             f"seed {refinement.seed})",
         )
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for t, st in sorted(refinement.staffing.items()):
         peak = st.pools.groupby("pool", sort=False)["agents"].max()
         rows.extend({"period": t, "pool": pool, "peak_agents": int(v)} for pool, v in peak.items())

@@ -399,7 +399,8 @@ def _staff(
                 kp, kept_balanced[spec.name] = exact_chat(spec, base, kp, search=fixed is None)
             kpis[c] = kp
             # blocked contacts retry like abandoned ones (the traffic equations' retrials)
-            new_ab[:, c] = kp.abandonment if kp.blocked is None else kp.abandonment + kp.blocked
+            blocked = getattr(kp, "blocked", None)  # the frozen baseline's LiveKpis has none
+            new_ab[:, c] = kp.abandonment if blocked is None else kp.abandonment + blocked
             new_n[:, c] = kp.agents
             residual = max(residual, float(np.max(np.abs(kp.offered - x[:, c]), initial=0.0)))
         scale = max(1.0, float(x.max(initial=0.0)))

@@ -396,11 +396,12 @@ def build_result(
             cols["occupancy"][:, c] = kp.occupancy
             abandoned = xc * kp.abandonment
             cols["abandoned"][:, c] = abandoned
-            if kp.blocked is None:
+            blocked_share = getattr(kp, "blocked", None)  # none in the frozen baseline
+            if blocked_share is None:
                 answered = xc - abandoned
                 cols["lost"][:, c] = abandoned * (1.0 - p_ret)
             else:  # finite lines / queue: blocked contacts retry like abandoned ones
-                blocked = xc * kp.blocked
+                blocked = xc * blocked_share
                 answered = xc - abandoned - blocked
                 cols["blocked"][:, c] = blocked
                 cols["lost"][:, c] = (abandoned + blocked) * (1.0 - p_ret)
