@@ -15,7 +15,7 @@ from ..scenario.kinds import StaffingRule, kind_spec
 from ..scenario.resolved import Resolved
 from ._chat_live import exact_chat, needs_exact_chat
 from ._deferred import deferred_kpis, staff_deferred
-from ._finite_live import evaluate_finite, is_finite, staff_finite
+from ._finite_live import capped_note, evaluate_finite, is_finite, staff_finite
 from ._flows import FlowRates, solve
 from ._live import ChannelSpec, LiveKpis, evaluate_live, staff_live
 from ._pools import _exactness, _live_slack, _pool_notes, booking_pools
@@ -33,6 +33,9 @@ _MONOTONE_AFTER = 10
 _TOL = 1e-9
 #: Rounds granted to the fixed point after it switches stretched chats to the exact chain.
 _EXACT_ROUNDS = 10
+#: Stretched chats re-sized with the exact chat-count chain (``_chat_live``). Switched
+#: off only by the speed guards in ``benchmarks/``, which time the balanced search.
+EXACT_CHAT = True
 
 #: progress(done, total, message); a two-argument callback gets (done, total)
 Progress = Callable[..., object]
@@ -365,7 +368,9 @@ def _staff(
     needs_loop = any(_loses(r, c) for c in specs)
     cap = MAX_ITERATIONS if needs_loop else 1
     # stretched chats: balanced model until the loop settles, then the exact chain
-    stretched = {c for c, sp in specs.items() if needs_exact_chat(sp) and not is_finite(sp)}
+    stretched = {
+        c for c, sp in specs.items() if EXACT_CHAT and needs_exact_chat(sp) and not is_finite(sp)
+    }
     exact_phase = not needs_loop
     # finite lines with stretch: the finite chain's note says how it is treated
     kept_balanced = {sp.name: 0 for sp in specs.values() if needs_exact_chat(sp) and is_finite(sp)}
@@ -426,6 +431,12 @@ def _staff(
     owner = booking_pools(r)
     deferred = {}
     notes: dict[str, str] = {}
+    if fixed is None:
+        for c, spec in specs.items():
+            if is_finite(spec):
+                capped = capped_note(spec, kpis[c], x[:, c])
+                if capped:
+                    notes[spec.name] = capped
     for c, kind in enumerate(r.kinds):
         if kind_spec(kind).staffing is not StaffingRule.BACKLOG:
             continue

@@ -25,7 +25,7 @@ import numpy as np
 from ..queueing import _finite as _f
 from ._live import ChannelSpec, LiveKpis
 
-__all__ = ["evaluate_finite", "is_finite", "staff_finite"]
+__all__ = ["capped_note", "evaluate_finite", "is_finite", "staff_finite"]
 
 # Rows of the output array: those of ``_live_kernels`` (O_X .. O_MEETS), then blocking.
 O_X, O_LOAD, O_AHT, O_SL, O_WAIT, O_AB, O_OCC, O_MEETS, O_BLOCK = range(9)
@@ -126,8 +126,9 @@ def staff_cells(prm, base, floor, has_floor, x0, guess, has_guess, limit):
     search restarts above the failure), as ``queueing.required_agents_finite``.
     A ``guess`` (the previous round's answer) that meets the targets while one
     agent fewer does not is taken at once (it was confirmed when first found).
-    Returns ``(agents, out, ok)``; ``ok`` False when ``limit`` agents (the
-    lines, or 10**7) do not meet the targets.
+    Where ``limit`` agents (every line staffed, or 10**7) do not meet the
+    targets, the interval gets ``limit`` agents (its ``O_MEETS`` stays 0).
+    Returns ``(agents, out, True)``.
     """
     n_int = base.shape[0]
     agents = np.zeros(n_int, dtype=np.int64)
@@ -149,11 +150,16 @@ def staff_cells(prm, base, floor, has_floor, x0, guess, has_guess, limit):
                 continue
         load = base[i] * prm[0] / prm[10]
         hi = max(lo, max(1, math.ceil(load / conc)))
+        capped = False
         while not _meets(prm, base[i], hi, x0[i], tmp):
             if hi >= limit:
-                return agents, np.empty((N_OUT, 0)), False
+                capped = True  # the lines cannot carry the targets: staff every line
+                break
             lo = hi + 1
             hi = min(2 * hi, limit)
+        if capped:
+            agents[i] = limit
+            continue
         while True:
             while lo < hi:
                 mid = (lo + hi) // 2
@@ -170,9 +176,7 @@ def staff_cells(prm, base, floor, has_floor, x0, guess, has_guess, limit):
                 break
             lo = bad + 1
             hi = bad + 1
-            while not _meets(prm, base[i], hi, x0[i], tmp):
-                if hi >= limit:
-                    return agents, np.empty((N_OUT, 0)), False
+            while not _meets(prm, base[i], hi, x0[i], tmp) and hi < limit:
                 hi += 1
         agents[i] = hi
     return agents, evaluate_cells(prm, base, agents, x0), True
@@ -227,10 +231,15 @@ def staff_finite(
     ``max_abandonment`` on abandoned contacts (blocked ones are counted
     apart, in ``blocked``), ``max_occupancy``.
 
+    Where no number of agents up to the lines meets the targets, the
+    interval gets every line staffed and ``meets`` False there
+    (:func:`capped_note` says so in the result): a plan evaluated on such a
+    period shows the target violation instead of failing.
+
     Raises
     ------
     ValueError
-        When no number of agents up to the lines (or 10**7) meets the targets.
+        When the targets are impossible at any staffing (``spec.impossible()``).
     """
     base = np.ascontiguousarray(base, dtype=float)
     why = spec.impossible()
@@ -244,13 +253,19 @@ def staff_finite(
     fl = np.ascontiguousarray(floor, dtype=np.int64) if has_floor else np.zeros(0, dtype=np.int64)
     has_guess = guess is not None
     gs = np.ascontiguousarray(guess, dtype=np.int64) if has_guess else np.zeros(0, dtype=np.int64)
-    agents, out, ok = staff_cells(
+    agents, out, _ok = staff_cells(
         _params(spec), base, fl, has_floor, x0, gs, has_guess, max(limit, 1)
     )
-    if not ok:
-        raise ValueError(
-            f"channel {spec.name!r}: no number of agents meets its targets with "
-            f"{lines:g} lines and queue capacity {spec.queue_capacity:g}; "
-            "check the targets against the lines, patience and handle time"
-        )
     return _kpis(agents, out)
+
+
+def capped_note(spec: ChannelSpec, kp: LiveKpis, base: np.ndarray) -> str | None:
+    """The note for intervals whose targets no number of agents meets within the lines."""
+    miss = int(((~kp.meets) & (np.asarray(base) > 0)).sum())
+    if not miss:
+        return None
+    return (
+        f"{spec.lines:g} lines cannot carry the targets in {miss} interval(s) at any number of "
+        "agents: staffed at the lines there, targets missed (blocked contacts count against "
+        "the service level)"
+    )
