@@ -20,6 +20,7 @@ import pandas as pd
 from ..units import parse_duration
 from ._measures import agents_on_duty, local_seconds, queue_time, queued
 from ._records import ContactRecords
+from .calibrate import PRIORITY_SUFFIX, split_classes
 
 __all__ = ["Actuals", "actuals"]
 
@@ -127,6 +128,9 @@ def actuals(
     f = records.frame
     f = f[f["channel"].astype(str).isin(list(channels))].copy()
     f["channel"] = f["channel"].astype(str).map(channels)
+    if any(n.endswith(PRIORITY_SUFFIX) for n in names):
+        # a calibrated scenario with priority classes: compare class by class
+        f = split_classes(f, getattr(records, "head_start", {}))
     dates = local_seconds(f["arrival"])[0]
     n_days = max(int(dates.nunique()), 1)
     q = f[queued(f)]
