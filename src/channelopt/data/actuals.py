@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..scenario.kinds import kind_spec
 from ..units import parse_duration
 from ._measures import agents_on_duty, local_seconds, queue_time, queued
 from ._records import ContactRecords
@@ -148,6 +149,8 @@ def actuals(
     share = work.div(work.sum(axis=1).replace(0, np.nan), axis=0).fillna(0.0)
     rows = []
     for c, ch in enumerate(names):
+        if not kind_spec(res.kinds[c]).staffed:
+            continue  # a self-service front: no agents to compare
         g = q[q["channel"] == ch]
         p = plan_staff[plan_staff["channel"] == ch].set_index("interval")
         within = float(res.target_within[c]) if np.isfinite(res.target_within[c]) else 20.0
