@@ -126,7 +126,7 @@ def run_replication(
     enabled = gc.isenabled()
     gc.disable()
     try:
-        model = Model.from_resolved(res)
+        model = Model.from_resolved(res, first_day)
         engine = Engine(model, staffing, seed, n_days, forecast_error, first_day)
         return engine.run()
     finally:
@@ -227,7 +227,9 @@ class Engine:
             or (math.isfinite(m.max_wait[c]) and m.on_timeout[c] != ON_TIMEOUT_LOST)
             for c in range(C)
         ]
-        self.open = [[bool(m.open_mask[i, c]) for i in range(m.I)] for c in range(C)]
+        # open intervals of the cycle: a day, or the simulated week (m.W intervals)
+        self.W = m.W
+        self.open = [[bool(m.open_mask[i, c]) for i in range(m.W)] for c in range(C)]
         self.closed = closed_hours_policy(m, Buffer(rng_closed.random))
         self.bit = [1 << c for c in range(C)]
         self.PC = P * C
@@ -265,7 +267,7 @@ class Engine:
     def arrive(self, now: float, c: int, j: int, work: float, patience: float) -> None:
         """A hand-off, repeat, retrial or move reaches channel ``c``: closed hours apply."""
         g = int(now / self.L)
-        if self.open[c][g % self.I]:
+        if self.open[c][g % self.W]:
             self.enter(now, c, j, work, patience)
             return
         t = self.closed.when(now, g, c)
@@ -641,9 +643,9 @@ class Engine:
         """Interval ``g`` starts: channels close, staffing changes, arrivals are drawn."""
         i = g % self.I
         if g > 0:
-            prev = (i - 1) % self.I
+            w, prev = g % self.W, (g - 1) % self.W  # in the cycle of open intervals
             for c in range(self.C):
-                if self.m.clear_at_close[c] and self.open[c][prev] and not self.open[c][i]:
+                if self.m.clear_at_close[c] and self.open[c][prev] and not self.open[c][w]:
                     self.disconnect(now, c)
         self.agents.set_staffing(now, g // self.I, i, self.agent_free, self.top_up)
         self.feed.load(*self.source.generate(g))
