@@ -164,14 +164,14 @@ class Engine:
             rng_delay,
             rng_closed,
         ) = (np.random.default_rng(s) for s in seed.spawn(8))
-        self.u_route = Buffer(rng_routing.random)
-        self.e_delay = Buffer(rng_delay.standard_exponential)
+        self.u_route = Buffer(rng_routing.random).next
+        self.e_delay = Buffer(rng_delay.standard_exponential).next
         self.draw_work = [
-            Buffer(lambda n, f=f: f(rng_handle, n))  # type: ignore[misc]
+            Buffer(lambda n, f=f: f(rng_handle, n)).next  # type: ignore[misc]
             for f in m.handle
         ]
         self.draw_patience = [
-            Buffer(lambda n, f=f: f(rng_patience, n))  # type: ignore[misc]
+            Buffer(lambda n, f=f: f(rng_patience, n)).next  # type: ignore[misc]
             for f in m.patience
         ]
 
@@ -195,6 +195,10 @@ class Engine:
         self.agent_load = self.agents.load
         self.agent_current = self.agents.current
         self.agent_leaving = self.agents.leaving
+        self.agent_channel = self.agents.channel
+        self.wait_sum = rec.wait_sum
+        self.j_wait = rec.j_wait
+        self.j_qwait = rec.j_qwait
         self.selection = self.agents.selection
         self.in_system = self.queues.in_system
         self.busy = rec.busy
@@ -230,7 +234,7 @@ class Engine:
         # open intervals of the cycle: a day, or the simulated week (m.W intervals)
         self.W = m.W
         self.open = [[bool(m.open_mask[i, c]) for i in range(m.W)] for c in range(C)]
-        self.closed = closed_hours_policy(m, Buffer(rng_closed.random))
+        self.closed = closed_hours_policy(m, Buffer(rng_closed.random).next)
         self.bit = [1 << c for c in range(C)]
         self.PC = P * C
         # per-channel constants read on every contact, as attributes of the engine
@@ -254,7 +258,14 @@ class Engine:
         )
         self.loop = EventLoop()
         self.schedule = self.loop.scheduler()
-        self.feed = ArrivalFeed(self.enter)
+        self.feed = ArrivalFeed(self.admit)
+        # Each event handler bound once: a heap entry holds its callback, and
+        # ``self.on_done`` read from the class builds a new bound method per event.
+        for name in (
+            "on_held", "on_delayed", "on_leave", "on_overflow", "on_done", "on_chat_done",
+            "on_wrap", "on_boundary",
+        ):  # fmt: skip
+            setattr(self, name, getattr(self, name))
 
     def _skills_in_order(self, p: int) -> list[int]:
         # the channels pool p may serve (its routing), in the pool's skill order
@@ -294,11 +305,20 @@ class Engine:
         self.arrive(now, c, j, self.draw_work[c](), self.draw_patience[c]())
 
     def enter(self, now: float, c: int, j: int, work: float, patience: float) -> None:
-        """A contact is offered to channel ``c`` (open) now."""
+        """A hand-off, repeat, retrial or move is offered to channel ``c`` (open) now."""
         slot = int(now / self.L) * self.C + c
         self.c_offered[slot] += 1
         self.j_contacts[j] += 1
         self.j_mask[j] |= self.bit[c]
+        self.admit(now, c, slot, j, work, patience)
+
+    def admit(self, now: float, c: int, slot: int, j: int, work: float, patience: float) -> None:
+        """An offered contact (counted) meets channel ``c``: self-service, limits, agent, queue.
+
+        External arrivals come here straight from the feed: the source counted
+        them as offered and opened their journeys (:meth:`enter` does that
+        for the others).
+        """
         kind = self.kind[c]
         if kind == SELF_SERVICE:
             self.self_service(now, c, j, slot)
@@ -410,7 +430,6 @@ class Engine:
     # ------------------------------------------------------------ service
     def start(self, now: float, a: int, contact: Contact, reschedule: bool = True) -> None:
         """Agent ``a`` starts serving ``contact`` now."""
-        rec = self.rec
         c = contact[F_CHANNEL]
         slot = contact[F_SLOT]
         contact[F_STATE] = IN_SERVICE
@@ -422,15 +441,14 @@ class Engine:
             self.c_within[slot] += 1
         if wait > 0.0:
             j = contact[F_JOURNEY]
-            rec.wait_sum[slot] += wait
-            rec.j_wait[j] += wait
+            self.wait_sum[slot] += wait
+            self.j_wait[j] += wait
             if self.kind[c] != DEFERRED:
-                rec.j_qwait[j] += wait
+                self.j_qwait[j] += wait
         p = self.agent_pool[a]
         work = contact[F_WORK] * self.handle_factor[p][c]
         contact[F_WORK] = work
-        agents = self.agents
-        agents.channel[a] = c
+        self.agent_channel[a] = c
         k = self.agent_load[a] + 1
         self.agent_load[a] = k
         conc = self.conc[c]
@@ -438,6 +456,7 @@ class Engine:
             self.agent_current[a] = contact
             self.schedule(now + work, self.on_done, contact)
             return
+        agents = self.agents
         mine = agents.chats[a]
         if k < conc and not agents.leaving[a]:
             agents.partial[p][c][k].add(a)
@@ -552,30 +571,29 @@ class Engine:
 
     def next_for(self, p: int, c: int, now: float) -> Contact | None:
         """The head of channel ``c``'s queue if pool ``p`` may take it now (removed)."""
-        queues = self.queues
-        x = queues.head(c, now)
-        if x is not None and x[F_ARRIVAL] + self.m.after[p][c] <= now:
-            return queues.pop_head(c)
-        return None
+        return self.queues.take(c, now, self.m.after[p][c])
 
     def agent_free(self, now: float, a: int) -> None:
         """Agent ``a`` carries nothing: leave, take the next contact, or go idle."""
-        p = self.agent_pool[a]
         if self.agent_leaving[a]:
             self.agents.retire(now, a)
             return
+        p = self.agent_pool[a]
         nxt = self.skill_selection[p].choose(now)
         if nxt is not None:
             c = nxt[F_CHANNEL]
             self.start(now, a, nxt)
-            if self.m.conc[c] > 1:
+            if self.conc[c] > 1:
                 self.top_up(now, a, c)
             return
-        queues = self.queues
-        for c in self.deferred_skills[p]:
-            if queues.head(c, now) is not None:
-                self.start(now, a, queues.pop_head(c))
-                return
+        deferred = self.deferred_skills[p]
+        if deferred:
+            take = self.queues.take
+            for c in deferred:
+                nxt = take(c, now, 0.0)
+                if nxt is not None:
+                    self.start(now, a, nxt)
+                    return
         self.selection[p].put(a)
 
     def top_up(self, now: float, a: int, c: int) -> None:

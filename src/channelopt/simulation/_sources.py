@@ -147,8 +147,9 @@ def closed_hours_policy(model: Model, u: Callable[[], float]) -> Spread | NextOp
 class ArrivalSource:
     """External arrivals of each interval, drawn when the interval starts.
 
-    :meth:`generate` returns the times and, per arrival, ``(channel,
-    journey, handle time, patience)`` (seconds; patience relative to arrival).
+    :meth:`generate` returns the times and, per arrival, its channel, counter
+    slot, journey, handle time and patience (seconds; patience relative to
+    arrival), and records the arrivals as offered.
     """
 
     def __init__(
@@ -179,8 +180,18 @@ class ArrivalSource:
             factor *= volume_factors(m.forecast_error, self.rng)
         return factor
 
-    def generate(self, g: int) -> tuple[list[float], list[tuple[int, int, float, float]]]:
-        """Draw interval ``g``'s arrivals: times (sorted, inside the interval) and arguments."""
+    def generate(
+        self, g: int
+    ) -> tuple[list[float], list[int], list[int], int, list[float], list[float]]:
+        """Draw interval ``g``'s arrivals and record them as offered.
+
+        Returns the arrival times (sorted, strictly inside the interval), and
+        per arrival its channel, counter slot ``g * C + channel``, the first
+        journey's number (the arrivals open consecutive journeys), handle time
+        and patience (s, relative to arrival). The interval's offered counts
+        and the new journeys' first contact are recorded here, vectorised:
+        external arrivals only come in open intervals, so every one is offered.
+        """
         m = self.m
         if g % m.I == 0:
             self.day_factor = self._day_factors()
@@ -188,7 +199,7 @@ class ArrivalSource:
         counts = self.rng.poisson(self.arrivals[g % m.W] * self.day_factor)
         n = int(counts.sum())
         if n == 0:
-            return [], []
+            return [], [], [], len(self.rec.j_first), [], []
         L = m.L
         ch = np.repeat(np.arange(m.C), counts)
         # strictly inside the interval, so the batch is used up before the next boundary
@@ -205,13 +216,12 @@ class ArrivalSource:
         t, ch = t[order], ch[order]
         times = t.tolist()
         j0 = self.rec.new_journeys(times, ch)
-        args = list(
-            zip(
-                ch.tolist(),
-                range(j0, j0 + n),
-                work[order].tolist(),
-                pat[order].tolist(),
-                strict=True,
-            )
+        self.rec.add_offered(g, counts)
+        return (
+            times,
+            ch.tolist(),
+            (ch + g * m.C).tolist(),
+            j0,
+            work[order].tolist(),
+            pat[order].tolist(),
         )
-        return times, args
