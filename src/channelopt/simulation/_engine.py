@@ -246,6 +246,12 @@ class Engine:
         self.max_wait = m.max_wait
         self.within = m.within
         self.conc = m.conc
+        self.stretch = m.stretch
+        # rates[c][k]: speed of a chat while its agent carries k (k >= 1)
+        self.rates = [
+            [0.0] + [self._rate(self.stretch[c], m.conc[c], k) for k in range(1, m.conc[c] + 1)]
+            for c in range(C)
+        ]
         self.handle_factor = m.handle_factor
         self.handoff_rows = m.handoff_rows
         self.resolution = m.resolution
@@ -460,28 +466,28 @@ class Engine:
         mine = agents.chats[a]
         if k < conc and not agents.leaving[a]:
             agents.partial[p][c][k].add(a)
-        if reschedule and mine and self.m.stretch[c] > 0.0:
+        if reschedule and mine and self.stretch[c] > 0.0:
             self.advance(now, a, c, k - 1)
             self.reschedule_all(now, a, c, k)
         mine.append(contact)
         contact[F_LAST] = now
-        self.schedule(now + work / self.rate(c, k), self.on_chat_done, (contact, 0))
+        self.schedule(now + work / self.rates[c][k], self.on_chat_done, (contact, 0))
 
-    def rate(self, c: int, k: int) -> float:
+    @staticmethod
+    def _rate(stretch: float, conc: int, k: int) -> float:
         """Speed of a chat while its agent carries ``k`` (1 at full concurrency)."""
-        s = self.m.stretch[c]
-        return (1.0 + s * (self.m.conc[c] - 1)) / (1.0 + s * (k - 1))
+        return (1.0 + stretch * (conc - 1)) / (1.0 + stretch * (k - 1))
 
     def advance(self, now: float, a: int, c: int, k: int) -> None:
-        """The agent's chats progressed at ``rate(k)`` since their last update."""
-        r = self.rate(c, k)
+        """The agent's chats progressed at ``rates[c][k]`` since their last update."""
+        r = self.rates[c][k]
         for ch in self.agents.chats[a]:
             ch[F_WORK] -= (now - ch[F_LAST]) * r
             ch[F_LAST] = now
 
     def reschedule_all(self, now: float, a: int, c: int, k: int) -> None:
         """The load changed: new completion times; the old events become stale."""
-        r = self.rate(c, k)
+        r = self.rates[c][k]
         for ch in self.agents.chats[a]:
             ch[F_VERSION] += 1
             self.schedule(now + max(ch[F_WORK], 0.0) / r, self.on_chat_done, (ch, ch[F_VERSION]))
@@ -509,12 +515,12 @@ class Engine:
         a = contact[F_AGENT]
         c = contact[F_CHANNEL]
         agents = self.agents
-        if self.m.stretch[c] > 0.0:
+        if self.stretch[c] > 0.0:
             self.advance(now, a, c, agents.load[a])
         agents.chats[a].remove(contact)
         self.queues.in_system[c] -= 1
         self.record_busy(
-            self.rec.busy, agents.pool[a], c, contact[F_START], now, 1.0 / self.m.conc[c]
+            self.rec.busy, agents.pool[a], c, contact[F_START], now, 1.0 / self.conc[c]
         )
         self.finish(now, contact)
         w = self.wrap_up[c]
@@ -535,7 +541,7 @@ class Engine:
     def on_wrap(self, now: float, value: tuple[int, int, float]) -> None:
         """A wrap-up ends."""
         a, c, t0 = value
-        self.record_busy(self.rec.wrap, self.agents.pool[a], c, t0, now, 1.0 / self.m.conc[c])
+        self.record_busy(self.rec.wrap, self.agents.pool[a], c, t0, now, 1.0 / self.conc[c])
         self.release(now, a, c)
 
     def release(self, now: float, a: int, c: int) -> None:
@@ -550,7 +556,7 @@ class Engine:
             return
         p = agents.pool[a]
         k_old = load[a]
-        if m.stretch[c] > 0.0:
+        if self.stretch[c] > 0.0:
             self.advance(now, a, c, k_old)
         if k_old < conc:
             agents.partial[p][c][k_old].discard(a)
@@ -564,7 +570,7 @@ class Engine:
         if k > 0:
             if not agents.leaving[a]:
                 agents.partial[p][c][k].add(a)
-            if m.stretch[c] > 0.0:
+            if self.stretch[c] > 0.0:
                 self.reschedule_all(now, a, c, k)
             return
         self.agent_free(now, a)
@@ -631,7 +637,9 @@ class Engine:
         if rows:
             u = self.u_route()
             if u < rows[-1][0]:
-                target = next(t for cum, t in rows if u < cum)
+                for cum, target in rows:  # noqa: B007 - the first row above u
+                    if u < cum:
+                        break
                 self.c_handed_off[slot] += 1
                 self.rec.j_handoffs[j] += 1
                 self.arrive(now, target, j, self.draw_work[target](), self.draw_patience[target]())
