@@ -195,9 +195,16 @@ def test_repeats_in_the_same_second_still_give_a_valid_scenario() -> None:
     # refused by the scenario; the written delay is at least 1 s
     t0 = pd.Timestamp("2024-03-04 09:00")
     at = [t0 + pd.Timedelta(minutes=5 * (k // 2)) for k in range(80)]
-    frame = pd.DataFrame({"arrival": at, "outcome": "answered", "wait": 0.0,
-                          "customer_id": [f"c{k // 2}" for k in range(80)],
-                          "handle_time": [60.0 + k for k in range(80)], "agent": "ann"})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "arrival": at,
+            "outcome": "answered",
+            "wait": 0.0,
+            "customer_id": [f"c{k // 2}" for k in range(80)],
+            "handle_time": [60.0 + k for k in range(80)],
+            "agent": "ann",
+        }
+    )
     frame["queue_start"] = frame["arrival"]
     frame["service_start"] = frame["arrival"]
     frame["service_end"] = frame["arrival"] + pd.to_timedelta(frame["handle_time"], unit="s")
