@@ -14,6 +14,7 @@ from ..errors import InfeasibleError
 from ..scenario.kinds import StaffingRule, kind_spec
 from ..scenario.resolved import Resolved
 from ._chat_live import exact_chat, needs_exact_chat
+from ._classes import class_groups, merged_spec, split_kpis
 from ._deferred import deferred_kpis, staff_deferred
 from ._finite_live import capped_note, evaluate_finite, is_finite, staff_finite
 from ._flows import FlowRates, solve
@@ -366,6 +367,8 @@ def _staff(
     residual = 0.0
     iterations = 0
     needs_loop = any(_loses(r, c) for c in specs)
+    groups = class_groups(r)  # priority classes sharing one queue (_classes.py)
+    in_group = {c for g in groups for c in g}
     cap = MAX_ITERATIONS if needs_loop else 1
     # stretched chats: balanced model until the loop settles, then the exact chain
     stretched = {
@@ -384,6 +387,8 @@ def _staff(
         new_n = n.copy()
         residual = 0.0
         for c, spec in specs.items():
+            if c in in_group:
+                continue  # priority classes: staffed together below
             base = x[:, c] - spec.same_interval_retrial * ab[:, c] * x[:, c]
             base = np.maximum(base, 0.0)
             finite = is_finite(spec)  # lines / queue_capacity: M/M/n/N(+M) with blocking
@@ -408,6 +413,12 @@ def _staff(
             new_ab[:, c] = kp.abandonment if blocked is None else kp.abandonment + blocked
             new_n[:, c] = kp.agents
             residual = max(residual, float(np.max(np.abs(kp.offered - x[:, c]), initial=0.0)))
+        for group in groups:
+            for c, kp in _staff_group(specs, group, x, ab, n, fixed, it).items():
+                kpis[c] = kp
+                new_ab[:, c] = kp.abandonment
+                new_n[:, c] = kp.agents
+                residual = max(residual, float(np.max(np.abs(kp.offered - x[:, c]), initial=0.0)))
         scale = max(1.0, float(x.max(initial=0.0)))
         converged = residual <= _TOL * scale and np.array_equal(new_n, n) and it > 1
         ab, n = new_ab, new_n
@@ -483,6 +494,40 @@ def _staff(
     )
     exact = _exactness(r, notes, kept_balanced)
     return replace(result, method="erlang", exact=exact, notes=notes)
+
+
+def _staff_group(
+    specs: dict[int, ChannelSpec],
+    group: list[int],
+    x: np.ndarray,
+    ab: np.ndarray,
+    n: np.ndarray,
+    fixed: np.ndarray | None,
+    it: int,
+) -> dict[int, LiveKpis]:
+    """KPIs of the priority classes ``group`` staffed as one FIFO queue (``_classes.py``)."""
+    base = np.zeros(x.shape[0])
+    for c in group:
+        base += np.maximum(x[:, c] - specs[c].same_interval_retrial * ab[:, c] * x[:, c], 0.0)
+    x_g = x[:, group].sum(axis=1)
+    class_specs = merged_spec(specs, group, x)
+    if fixed is not None:
+        agents = fixed[:, group].sum(axis=1)
+    else:
+        floor = n[:, group].sum(axis=1) if it > _MONOTONE_AFTER else None
+        guess = n[:, group].sum(axis=1) if it > 1 else None
+        agents = np.zeros(x.shape[0], dtype=np.int64)
+        for s in class_specs:  # every class's target must hold on the shared queue
+            try:
+                kp = staff_live(s, base, floor, x_g, guess)
+            except ValueError as exc:
+                raise InfeasibleError(str(exc), conflicts=(f"channels.{s.name}.target",)) from exc
+            agents = np.maximum(agents, kp.agents)
+    kps = [evaluate_live(s, base, agents, x_g) for s in class_specs]
+    out = dict(zip(group, split_kpis(kps[0], [k.meets for k in kps], x, group), strict=True))
+    if fixed is not None:  # evaluated as given: keep the caller's agents per class
+        out = {c: replace(kp, agents=np.asarray(fixed[:, c])) for c, kp in out.items()}
+    return out
 
 
 def staff(
