@@ -349,7 +349,8 @@ def _build(
     names, T, base = st.names, st.T, st.base
     df_t = discount_factors(scenario)
     ctx = _money_context(scenario, base, calibrate)
-    ctx.update(st.memo)  # samples and offsets of an earlier round (same scenario and groups)
+    if SHARE_SAMPLES:  # samples and offsets of an earlier round (same scenario and groups)
+        ctx.update(st.memo)
     model = _pulp.Model("channelopt_plan")
     x = _start_variables(model, names, T)
     _add_rules(model, scenario, names, x, T)
@@ -442,6 +443,14 @@ def _validate(solver: str, gap: float, time_limit: float | None) -> None:
             f"None; got {time_limit!r} instead."
         )
 
+
+#: Cap-repair rounds reuse the log-space staffing samples of the first round (same
+#: scenario, same groups: same samples); False re-staffs them every round, as
+#: before round 2 (``benchmarks/_baseline_staffing`` turns it off for the baseline).
+SHARE_SAMPLES = True
+#: A re-solve after a cap repair starts HiGHS from the last solution (a MIP start:
+#: HiGHS completes or discards it).
+WARM_START = True
 
 #: At most this many solves: the first, and re-solves after the exact
 #: re-measurement broke a headcount or hiring cap the log-space model thought it met.
@@ -682,6 +691,7 @@ def _solve_with_cap_repair(
     wall = {"build": 0.0, "solve": 0.0, "evaluate": 0.0}
     cpu = {"build": 0.0, "solve": 0.0, "evaluate": 0.0}
     baseline = None
+    start: dict[str, float] | None = None
     for _round in range(CAP_ROUNDS):
         t0, c0 = time.perf_counter(), time.process_time()
         built = _build(
@@ -700,7 +710,9 @@ def _solve_with_cap_repair(
         cpu["build"] += time.process_time() - c0
         c0 = time.process_time()
         _progress(progress, "solving", 0.7)
-        info = built.model.solve(solver, time_limit=time_limit, gap_rel=gap, gap_abs=1e-6)
+        info = built.model.solve(
+            solver, time_limit=time_limit, gap_rel=gap, gap_abs=1e-6, start=start
+        )
         wall["solve"] += info.seconds
         cpu["solve"] += time.process_time() - c0
         if info.status == "infeasible":
@@ -727,6 +739,7 @@ def _solve_with_cap_repair(
         ]
         if not broken or all(m == "exact" for m in built.modes.values()):
             break
+        start = built.model.solution() if WARM_START else None
         for v in broken:
             k = (str(v.kind), v.subject, int(v.period))  # type: ignore[arg-type]
             tighten[k] = tighten.get(k, 0.0) - v.excess * CAP_TIGHTEN_FACTOR - CAP_TIGHTEN_MARGIN
