@@ -350,7 +350,9 @@ class Model:
         integer = np.array(
             [(not relax) and v.cat == pulp.LpInteger for v in variables], dtype=np.int32
         )
-        constraints = list(prob.constraints.values())
+        listed = prob.constraints
+        # PuLP >= 3.3 (and 4.x): prob.constraints() is the list; older PuLP: a dict
+        constraints = list(listed()) if callable(listed) else list(listed.values())
         row_lower = np.empty(len(constraints))
         row_upper = np.empty(len(constraints))
         starts = [0]

@@ -63,7 +63,7 @@ def _inverse_at(ft, fv, y, j):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def total_within(arrivals, agents, aht, interval_s, deadline, day_a):  # noqa: C901
+def total_within(arrivals, agents, aht, interval_s, deadline, day_a):
     """``deferred_kpis(...).total_within`` in one compiled pass.
 
     ``day_a`` is ``arrivals.sum()`` as NumPy computes it. Returns -1.0 when
