@@ -157,11 +157,23 @@ class StaffingResult:
             (deferred, weighted by offered), ``fte_hours`` (paid hours per day:
             agent hours / (1 - shrinkage)), ``peak_fte`` and ``cost`` per day.
         """
+        rows = self._summary_rows()
+        if rows is None:  # rows not in the order build_result writes them
+            return self._summary_grouped()
+        # Indexed by channel: st.summary().loc["voice"] reads as it is meant.
+        return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)).set_index("channel")
+
+    def _summary_rows(self) -> list[dict[str, object]] | None:
+        """The rows of :meth:`summary` as dicts (``channel`` first); None when the
+        interval table is not in the channel-major order ``build_result`` writes.
+
+        What a sweep needs without building the DataFrame and reading it back.
+        """
         df = self.intervals
         hours = self.resolved.interval_s / 3600.0
         blocks = _channel_blocks(df, self.resolved)
-        if blocks is None:  # rows not in the order build_result writes them
-            return self._summary_grouped()
+        if blocks is None:
+            return None
         col, names, C = blocks
         rows = []
         for c in range(C):
@@ -196,8 +208,7 @@ class StaffingResult:
                     "cost": _sum(col["cost"][c]),
                 }
             )
-        # Indexed by channel: st.summary().loc["voice"] reads as it is meant.
-        return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)).set_index("channel")
+        return rows
 
     def _summary_grouped(self) -> pd.DataFrame:
         """:meth:`summary` by a pandas groupby (any row order)."""

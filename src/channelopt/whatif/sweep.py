@@ -97,7 +97,22 @@ def _plain(value: Any) -> Any:
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     if frame.index.name is not None or isinstance(frame.index, pd.MultiIndex):
         frame = frame.reset_index()
-    return [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
+    # column by column (Series.tolist gives Python scalars, as to_dict does) and zipped:
+    # several times cheaper than to_dict("records") on a table of a few rows
+    names = list(frame.columns)
+    if len(set(names)) != len(names):  # duplicate labels: let pandas sort them out
+        return [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
+    columns = [frame[name].tolist() for name in names]
+    return [
+        {k: _plain(v) for k, v in zip(names, row, strict=True)}
+        for row in zip(*columns, strict=True)
+    ]
+
+
+def _scalar(value: Any) -> Any:
+    # NumPy scalars as the Python numbers a DataFrame round trip would give
+    value = value.item() if isinstance(value, np.generic) else value
+    return _plain(value)
 
 
 _FRACTIONS = frozenset({"service_level", "abandonment", "occupancy"})
@@ -130,7 +145,11 @@ def simulation_wide(summary: pd.DataFrame) -> pd.DataFrame:
 def _staff_rows(scenario: Any, seed: int, *, period: int, plan: Any) -> list[dict[str, Any]]:
     from ..staffing import staff
 
-    return _records(staff(scenario, period=period, plan=plan).summary())
+    result = staff(scenario, period=period, plan=plan)
+    rows = result._summary_rows()  # the summary's rows, without a DataFrame round trip
+    if rows is None:
+        return _records(result.summary())
+    return [{k: _scalar(v) for k, v in row.items()} for row in rows]
 
 
 def _simulate_rows(
