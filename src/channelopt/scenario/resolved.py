@@ -273,6 +273,12 @@ class Resolved:
         cv of the day-level volume factor shared by every channel (gamma, mean 1).
     closed_hours : ClosedHours
         What happens to flows that reach a closed channel (``.code`` for the integer).
+    week_arrivals : ndarray, shape (7, I, C), optional
+        External arrivals per day of a planning week (Monday first) when the
+        period is simulated as a week (:func:`channelopt.scenario.week.resolve_with_week`);
+        ``None`` (default): every day has ``arrivals``.
+    week_open_mask : ndarray of bool, shape (7, I, C), optional
+        Open intervals per day of that week (all closed on a day off).
     """
 
     name: str
@@ -338,6 +344,8 @@ class Resolved:
     retrial_delay_distribution: DelayDistribution = DelayDistribution.EXPONENTIAL
     busyness_cv: float = 0.0
     closed_hours: ClosedHours = ClosedHours.SPREAD
+    week_arrivals: np.ndarray | None = None
+    week_open_mask: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self._fill_defaults()

@@ -117,13 +117,28 @@ class Model:
     busyness_cv: float
     forecast_error: np.ndarray
     closed_hours: str
-    open_mask: np.ndarray
-    arrivals: np.ndarray
+    open_mask: np.ndarray  # (W, C): the cycle of open intervals
+    arrivals: np.ndarray  # (W, C): external arrivals per interval of the cycle
+    W: int = 0  # intervals in the arrival cycle: I (every day alike) or 7 I (a week)
 
     @classmethod
-    def from_resolved(cls, res: Resolved) -> Model:
-        """Read the plain values of ``res`` (defaults for keys a hand-built object omits)."""
+    def from_resolved(cls, res: Resolved, first_day: int = 0) -> Model:
+        """Read the plain values of ``res`` (defaults for keys a hand-built object omits).
+
+        With ``res.week_arrivals`` (a planning week, Monday first) the arrival
+        cycle is the week, turned so that run day ``first_day`` (the first
+        reported day, after the warm-up) is Monday, as the staffing table's
+        first day is.
+        """
         C, I, P = res.n_channels, res.n_intervals, len(res.pools)  # noqa: E741
+        week = _get(res, "week_arrivals", None)
+        if week is not None:
+            turn = first_day % week.shape[0]
+            arrivals = np.roll(np.asarray(week, float), turn, axis=0).reshape(-1, C)
+            mask = np.roll(np.asarray(res.week_open_mask, bool), turn, axis=0).reshape(-1, C)
+        else:
+            arrivals = np.asarray(res.arrivals, dtype=float)
+            mask = np.asarray(res.open_mask, dtype=bool)
         kind = [int(x) for x in res.kind_codes()]  # the registry's simulation codes
         queued = [k in (LIVE, CONCURRENT) for k in kind]
         specs = _get(res, "handle_time", None)
@@ -218,6 +233,7 @@ class Model:
             busyness_cv=float(_get(res, "busyness_cv", 0.0)),
             forecast_error=np.asarray(res.forecast_error, dtype=float),
             closed_hours=str(_get(res, "closed_hours", "spread")),
-            open_mask=np.asarray(res.open_mask, dtype=bool),
-            arrivals=np.asarray(res.arrivals, dtype=float),
+            open_mask=mask,
+            arrivals=arrivals,
+            W=int(arrivals.shape[0]),
         )

@@ -86,14 +86,13 @@ class Priority:
 
     def choose(self, now: float) -> Contact | None:
         """Remove and return the contact a freed agent takes at ``now`` (or None)."""
-        queues = self.queues
-        q = queues.q
+        q = self.queues.q
+        take = self.queues.take
         for c, after in self.skills:
-            if not q[c]:
-                continue
-            x = queues.head(c, now)
-            if x is not None and x[F_ARRIVAL] + after <= now:
-                return queues.pop_head(c)
+            if q[c]:
+                x = take(c, now, after)
+                if x is not None:
+                    return x
         return None
 
 
