@@ -195,10 +195,13 @@ def _add_initiative_money(
     terms: _Terms,
 ) -> None:
     """Costs and ``value_per_period`` of the starts (exact), and the budgets on them."""
-    lin = _pulp.lin
+    # Rows as (variable, coefficient) pairs, each made into one expression at the end
+    # (_pulp.lin_coefs): no PuLP expression per term.
+    coefs = _pulp.lin_coefs
     total_budget, per_budget = _budget(scenario, budget)
-    spend_total = []
-    spend_t: list[list[Any]] = [[] for _ in range(T)]
+    spend_total: list[tuple[Any, float]] = []
+    spend_t: list[list[tuple[Any, float]]] = [[] for _ in range(T)]
+    objective: list[tuple[Any, float]] = []
     for k in names:
         ini = _initiative(scenario, k)
         up, run, val = float(ini.cost.upfront), float(ini.cost.per_period), ini.value_per_period
@@ -207,17 +210,20 @@ def _add_initiative_money(
             for t in range(s, T):
                 coef += df_t[t] * (float(val) * ini.fraction(s, t) - run)
                 if run:
-                    spend_t[t].append(run * x[k, s])
+                    spend_t[t].append((x[k, s], run))
             if up:
-                spend_t[s].append(up * x[k, s])
+                spend_t[s].append((x[k, s], up))
             if up + run * (T - s):
-                spend_total.append((up + run * (T - s)) * x[k, s])
+                spend_total.append((x[k, s], up + run * (T - s)))
             if coef:
-                terms.objective.append(coef * x[k, s])
+                objective.append((x[k, s], coef))
+    terms.objective.append(coefs(objective))
     scale = max(1.0, total_budget if math.isfinite(total_budget) else 1.0)
-    limits.add(lin(spend_total), total_budget, "budget_total", "budget.total", scale)
+    limits.add(coefs(spend_total), total_budget, "budget_total", "budget.total", scale)
     for t in range(T):
-        limits.add(lin(spend_t[t]), per_budget[t], f"budget_t{t}", f"budget.per_period[{t}]", scale)
+        limits.add(
+            coefs(spend_t[t]), per_budget[t], f"budget_t{t}", f"budget.per_period[{t}]", scale
+        )
 
 
 def _level_sets(scenario: Any, inits: list[str], T: int) -> list[dict[str, dict[float, list[int]]]]:
@@ -362,12 +368,16 @@ def _build(
     terms = _Terms(objective=[], pool_peak={}, pool_fte={})
     _add_initiative_money(scenario, names, x, T, df_t, budget, limits, terms)
 
-    # fraction in force of k in period t, linear in x
-    def frac_expr(k: str, t: int) -> Any:
-        ini = _initiative(scenario, k)
-        return _pulp.lin(
-            ini.fraction(s, t) * x[k, s] for s in range(t + 1) if ini.fraction(s, t) > 0
-        )
+    # fraction in force of k in period t, linear in x: (variable, fraction) pairs, once each
+    frac_cache: dict[tuple[str, int], list[tuple[Any, float]]] = {}
+
+    def frac_terms(k: str, t: int) -> list[tuple[Any, float]]:
+        out = frac_cache.get((k, t))
+        if out is None:
+            ini = _initiative(scenario, k)
+            fr = [(s, ini.fraction(s, t)) for s in range(t + 1)]
+            out = frac_cache[k, t] = [(x[k, s], f) for s, f in fr if f > 0]
+        return out
 
     modes: dict[str, str] = {}
     n_groups = len(st.groups)
@@ -394,7 +404,7 @@ def _build(
                 model,
                 ctx,
                 df_t,
-                frac_expr,
+                frac_terms,
                 terms.objective,
                 terms.pool_peak,
                 terms.pool_fte,

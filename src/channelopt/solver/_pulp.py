@@ -31,6 +31,7 @@ __all__ = [
     "SolveInfo",
     "available_solvers",
     "lin",
+    "lin_coefs",
     "pulp_version",
 ]
 
@@ -63,6 +64,22 @@ def _code(status: Any) -> int:
 def lin(terms: Iterable[Any]) -> Any:
     """Affine expression of ``terms`` (variables, ``coef * var`` or numbers) via ``lpSum``."""
     return pulp.lpSum(terms)
+
+
+def lin_coefs(pairs: Iterable[tuple[Any, float]], constant: float = 0.0) -> Any:
+    """Affine expression ``sum(coef * var) + constant`` from ``(var, coef)`` pairs.
+
+    One dict of coefficients, made once: no intermediate expression per term
+    (``coef * var`` and ``lpSum`` make and merge one each), for long rows built
+    in loops. A variable given twice gets the sum of its coefficients.
+    """
+    coefs: dict[Any, float] = {}
+    for var, coef in pairs:
+        if var in coefs:
+            coefs[var] += coef
+        else:
+            coefs[var] = coef
+    return pulp.LpAffineExpression(coefs, constant)
 
 
 def _has_cbc() -> bool:
