@@ -171,7 +171,6 @@ def _log_space_group(
     carries no constant and the solver's relative gap is a gap on the
     improvement.
     """
-    lin = _pulp.lin
     T = st.T
     days, hpf = ctx["days"], ctx["hours_per_fte"]
     cost_h = ctx["cost_h"]
