@@ -188,3 +188,27 @@ def test_calibrated_repeats_for_other_seeds(seed: int) -> None:
     cal = calibrate(records_of(repeat_chains(rng, 12_000), rng), "30min", return_report=True)
     r = cal.repeats.set_index("channel").loc["voice"]
     assert abs(r["probability"] - P_REPEAT) < 4 * r["se"]
+
+
+def test_repeats_in_the_same_second_still_give_a_valid_scenario() -> None:
+    # as for retrials (found by the million-record test): a zero mean delay would be
+    # refused by the scenario; the written delay is at least 1 s
+    t0 = pd.Timestamp("2024-03-04 09:00")
+    at = [t0 + pd.Timedelta(minutes=5 * (k // 2)) for k in range(80)]
+    frame = pd.DataFrame(
+        {
+            "arrival": at,
+            "outcome": "answered",
+            "wait": 0.0,
+            "customer_id": [f"c{k // 2}" for k in range(80)],
+            "handle_time": [60.0 + k for k in range(80)],
+            "agent": "ann",
+        }
+    )
+    frame["queue_start"] = frame["arrival"]
+    frame["service_start"] = frame["arrival"]
+    frame["service_end"] = frame["arrival"] + pd.to_timedelta(frame["handle_time"], unit="s")
+    frame = pd.concat([frame, frame.assign(arrival=frame["arrival"] + pd.Timedelta(days=2),
+                                           customer_id=None)])  # fmt: skip
+    sc = calibrate(co.read_contacts(frame), "30min", repeat_window="1h")
+    assert sc.journeys.repeats.delay == 1.0

@@ -669,7 +669,8 @@ def calibrate(
         journeys_doc["handoffs"] = handoffs
     if write_repeats:
         journeys_doc["repeats"] = {
-            "delay": round(rep_delay, 1),
+            # repeats in the same second (clock resolution) still have a positive delay
+            "delay": round(max(rep_delay, 1.0), 1),
             "delay_distribution": "exponential",
             "to": rep_to,
         }
