@@ -197,6 +197,14 @@ def test_staffing_sizes_the_classes_as_one_queue() -> None:
     assert np.allclose(sl["vip"], sl["regular"])
     assert res.exact["vip"] is False and res.exact["regular"] is False
     assert "priority classes" in res.notes["vip"]
+    # given agents: the shared queue's Erlang C figures for both classes (closed form)
+    from channelopt.staffing import staff_resolved
+
+    ev = staff_resolved(sc.resolve(0), agents={"agents": N}).intervals
+    sl = 1.0 - erlang_c(N, LOAD) * math.exp(-(N - LOAD) * 20.0 / AHT)
+    assert np.allclose(ev["service_level"], sl, rtol=1e-9)
+    assert np.allclose(ev["average_wait"], fifo_wait(), rtol=1e-9)
+    assert np.all(ev.groupby("interval")["agents"].sum() == N)
 
 
 @pytest.mark.slow
