@@ -489,11 +489,12 @@ def _staff(
                 split[:, owner[c], c] = kpis[c].agents
             elif c in deferred:
                 split[:, owner[c], c] = deferred[c][0]
-    result = build_result(
-        r, rates, x, kpis, deferred, residual, iterations, mode, split, pool_lower, owner=owner
-    )
-    exact = _exactness(r, notes, kept_balanced)
-    return replace(result, method="erlang", exact=exact, notes=notes)
+    # method, exact and notes passed in (not dataclasses.replace, which reads every field
+    # and would build the interval table the result leaves unbuilt until it is read)
+    return build_result(
+        r, rates, x, kpis, deferred, residual, iterations, mode, split, pool_lower, owner=owner,
+        method="erlang", exact=_exactness(r, notes, kept_balanced), notes=notes,
+    )  # fmt: skip
 
 
 def _staff_group(
