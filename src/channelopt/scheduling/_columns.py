@@ -362,11 +362,13 @@ def solve_pool_columns(
     lp_cpu = time.process_time() - c_start
     bound = lp_value if converged else math.nan
 
-    # the integer schedule over the generated shifts; HiGHS's gap is against its own
-    # (restricted) bound, which is at least the LP bound: ask for half the gap
+    # the integer schedule over the generated shifts: stopped as soon as it is within the
+    # gap of the LP bound (the true gap), or when HiGHS proves the gap against its own
+    # bound of the restricted problem (at least the LP bound, so that gap may understate
+    # the true one: the true gap is what is reported)
     c_mip = time.process_time()
     stop = bound / (1.0 - gap) if converged and gap < 1.0 else None
-    mip = model.solve_mip(gap_rel=gap / 2.0, time_limit=left(), stop_at=stop)
+    mip = model.solve_mip(gap_rel=gap, time_limit=left(), stop_at=stop)
     mip_cpu = time.process_time() - c_mip
     if mip.status == "infeasible":
         return None
