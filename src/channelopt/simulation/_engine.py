@@ -65,7 +65,7 @@ from ._queues import (
 )
 from ._random import Buffer
 from ._recorder import ConservationError, Outcome, Recorder, check_conservation
-from ._routing import LongestWaiting, Priority, Router
+from ._routing import LongestWaiting, LongestWaitingHeadStart, Priority, Router
 from ._sources import ArrivalSource, closed_hours_policy
 
 __all__ = ["ConservationError", "ReplicationOutput", "run_replication"]
@@ -212,12 +212,19 @@ class Engine:
             ]
             for p in range(P)
         ]
-        self.skill_selection = [
+        self.skill_selection: list[LongestWaiting | LongestWaitingHeadStart | Priority] = [
             (LongestWaiting if m.skill_selection[p] == SKILL_LONGEST_WAITING else Priority)(
                 skills[p], self.queues
             )
             for p in range(P)
         ]
+        for p in range(P):  # priority classes: only pools with a head start pay for it
+            if m.skill_selection[p] == SKILL_LONGEST_WAITING and any(
+                m.head_start[c] > 0.0 for c, _after in skills[p]
+            ):
+                self.skill_selection[p] = LongestWaitingHeadStart(
+                    skills[p], self.queues, m.head_start
+                )
         self.deferred_skills = [
             [c for c in self._skills_in_order(p) if m.kind[c] == DEFERRED] for p in range(P)
         ]

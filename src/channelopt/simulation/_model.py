@@ -106,6 +106,7 @@ class Model:
     after: list[list[float]]  # after[p][c]: wait before pool p may take channel c (inf: never)
     skill_selection: list[int]
     agent_selection: list[int]
+    head_start: list[float]  # s a contact counts as older under longest_waiting (0: none)
     handle_factor: list[list[float]]
     handoff_rows: list[list[tuple[float, int]]]
     repeat_rows: list[list[tuple[float, int]]]
@@ -220,6 +221,7 @@ class Model:
             agent_selection=[
                 int(x) for x in _get(res, "pool_agent_selection", np.zeros(P, dtype=int))
             ],
+            head_start=[h if queued[c] else 0.0 for c, h in enumerate(vec("head_start", 0.0))],
             handle_factor=factor.tolist(),
             handoff_rows=cumulative_rows(res.handoff),
             repeat_rows=cumulative_rows(res.repeat_to),
