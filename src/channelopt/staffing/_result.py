@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -163,7 +164,10 @@ class StaffingResult:
         confidence), ``meets``, ``replications``); None otherwise.
     """
 
-    intervals: pd.DataFrame = _LazyTable()  # type: ignore[assignment]  # built on first read
+    if TYPE_CHECKING:
+        intervals: pd.DataFrame
+    else:
+        intervals: pd.DataFrame = _LazyTable()  # a required field, built on first read
     pools: pd.DataFrame
     residual: float
     iterations: int
@@ -507,7 +511,7 @@ def build_result(
 
     pools = _pool_table(r, cols, owner, split, pool_lower)
     return StaffingResult(
-        intervals=intervals,  # type: ignore[arg-type]
+        intervals=intervals,  # a _Pending: the field builds the table on first read
         pools=pools,
         residual=float(residual),
         iterations=int(iterations),
