@@ -176,12 +176,14 @@ def _chat_scenario(stretch: float) -> co.Scenario:
     )
 
 
-def _sim_sl(sc, staffing, seed: int, reps: int = 10) -> tuple[float, float]:
+def _sim_sl(sc, staffing, seed: int, reps: int = 16) -> tuple[float, float]:
     sim = co.simulate(sc, staffing, replications=reps, seed=seed)
     df = sim.intervals[sim.intervals.channel == "chat"]
+    # the steady part of the busy stretch (16-27): not its start from an empty system
+    df = df[(df.interval >= 19) & (df.interval <= 27)]
     day = df.groupby("replication")[["offered", "answered_within_target"]].sum()
     x = (day["answered_within_target"] / day["offered"]).to_numpy()
-    return float(x.mean()), 2.262 * float(x.std(ddof=1)) / math.sqrt(len(x))  # t(9)
+    return float(x.mean()), 2.131 * float(x.std(ddof=1)) / math.sqrt(len(x))  # t(15)
 
 
 def _check_chat_against_simulation(seed: int) -> None:
@@ -193,11 +195,14 @@ def _check_chat_against_simulation(seed: int) -> None:
     # the model's service level at the staffing, from the middle of the busy stretch
     model = float(busy["service_level"].iloc[3])
     agents = [n if a else 0 for a in st_.pools["agents"]]
+    # steady intervals only; 0.02 of slack beside the replications' interval (the model is
+    # the stationary law, the simulated intervals start from the previous one's state)
     mean, half = _sim_sl(sc, {"chat": agents}, seed)
-    assert abs(mean - model) <= half + 0.01, (mean, half, model)
+    assert abs(mean - model) <= half + 0.02, (mean, half, model)
+    # power: one agent fewer (same seeds) is told apart from the model by the same check
     short = [a - 1 if a else 0 for a in agents]
     mean_s, half_s = _sim_sl(sc, {"chat": short}, seed)
-    assert abs(mean_s - model) > half_s + 0.01, (mean_s, half_s, model)
+    assert abs(mean_s - model) > half_s + 0.02, (mean_s, half_s, model)
 
 
 def test_staffed_chat_with_stretch_agrees_with_the_simulation():
@@ -207,4 +212,7 @@ def test_staffed_chat_with_stretch_agrees_with_the_simulation():
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(100))
 def test_staffed_chat_with_stretch_seed_sweep(seed):
+    # measured 99 of 100 at the session's end: seed 48 misses the agreement (simulation
+    # 6.5 points above the model, interval +-3.1); slack 0.04 instead loses the power on 3
+    # seeds. Open: more replications, or the cause of the simulation sitting above.
     _check_chat_against_simulation(seed)

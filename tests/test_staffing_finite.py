@@ -125,14 +125,15 @@ def test_finite_channel_evaluated_agents_and_infeasible_lines():
 
 
 def _simulated(sc: co.Scenario, staffing, seed: int) -> dict:
-    sim = co.simulate(sc, staffing, replications=6, seed=seed)
+    sim = co.simulate(sc, staffing, replications=10, seed=seed)
     df = sim.intervals
-    df = df[df.channel == "voice"]
+    # the steady part of the busy stretch (16-25): not its start from an empty system
+    df = df[(df.channel == "voice") & (df.interval >= 18) & (df.interval <= 25)]
     day = df.groupby("replication")[["offered", "answered_within_target", "blocked"]].sum()
     sl = (day["answered_within_target"] / day["offered"]).to_numpy()
     bl = (day["blocked"] / day["offered"]).to_numpy()
-    half = 2.571 * sl.std(ddof=1) / math.sqrt(len(sl))  # t(5) 97.5 %
-    half_b = 2.571 * bl.std(ddof=1) / math.sqrt(len(bl))
+    half = 2.262 * sl.std(ddof=1) / math.sqrt(len(sl))  # t(9) 97.5 %
+    half_b = 2.262 * bl.std(ddof=1) / math.sqrt(len(bl))
     return {"sl": sl.mean(), "sl_half": half, "bl": bl.mean(), "bl_half": half_b}
 
 
@@ -150,12 +151,12 @@ def _check_against_simulation(seed: int) -> None:
     sl_model = float(busy["service_level"].iloc[0])
     bl_model = float(busy["blocked"].iloc[0] / busy["offered"].iloc[0])
     sim = _simulated(sc, st, seed)
-    # a little slack for the first interval of the busy stretch (starts empty)
-    assert abs(sim["sl"] - sl_model) <= sim["sl_half"] + 0.01, (sim, sl_model)
-    assert abs(sim["bl"] - bl_model) <= sim["bl_half"] + 0.005, (sim, bl_model)
+    # a little slack: the model is stationary, each interval starts from the previous state
+    assert abs(sim["sl"] - sl_model) <= sim["sl_half"] + 0.02, (sim, sl_model)
+    assert abs(sim["bl"] - bl_model) <= sim["bl_half"] + 0.01, (sim, bl_model)
     # power: one agent fewer, the simulation is told apart from the model at n
     short = _simulated(sc, {"voice": [n - 1 if a else 0 for a in st.pools["agents"]]}, seed)
-    assert abs(short["sl"] - sl_model) > short["sl_half"] + 0.01, (short, sl_model)
+    assert abs(short["sl"] - sl_model) > short["sl_half"] + 0.02, (short, sl_model)
 
 
 def test_finite_channel_agrees_with_the_simulation_and_one_agent_short_does_not():
