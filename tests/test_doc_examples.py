@@ -1,4 +1,4 @@
-"""Every example in README.md and docs/*.md runs as written.
+"""Every example in README.md and docs/*.md runs as written, in every ``make test``.
 
 Per page, in a temporary directory holding a copy of ``scenarios/`` (the
 reader runs the examples from the repository root, with the environment
@@ -7,28 +7,33 @@ activated, so ``channelopt`` is on PATH):
 * each ```python block runs, in order, in one namespace per page; blocks of
   ``>>>`` lines are doctests and their printed output is compared with the
   page (the outputs a page shows are checked);
-* each line of a ```sh block runs in a shell and must exit 0 (a trailing
-  ``\\`` continues a command on the next line).
+* each line of a ```sh block must exit 0 (a trailing ``\\`` continues a
+  command on the next line). ``channelopt ...`` lines run the command line
+  in this process (typer's runner: the same code as the console script,
+  without a new interpreter loading NumPy, Numba and pandas for every line;
+  ``tests/test_cli.py`` and getting-started's ``.venv/bin/channelopt`` line
+  run the real console script); any other line runs in a shell.
 
 A block is skipped only when the line before its fence says why:
 ``<!-- not run: <reason> -->`` (call signatures, a reference list of
 functions with placeholder arguments, commands that need a Dask scheduler or
-rebuild the environment). Lines starting with ``make`` or ``git clone`` and
+your own contact records). Lines starting with ``make`` or ``git clone`` and
 ``pip install`` lines are not run either: the test suite itself runs inside
 what they build.
 
-Pages whose examples run long simulations, sweeps or the main job (minutes)
-are marked ``slow`` and run only with ``CHANNELOPT_SLOW_DOCS=1`` (they are
-skipped otherwise, with that reason); the others run in every ``make test``:
-
-    CHANNELOPT_SLOW_DOCS=1 .venv/bin/python -m pytest tests/test_doc_examples.py
+Every page runs by default: the examples use the settings a reader would
+(replications, budgets), and the engines are deterministic, so a page that
+repeats a computation of an earlier page (the same scenario, settings and
+seed) is not slowed down by it only where the code itself shares the work.
 """
 
 from __future__ import annotations
 
 import doctest
+import glob
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -38,8 +43,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-#: pages whose examples take minutes (simulations, sweeps, the main job)
-SLOW = {"cli.md", "whatif.md", "planning.md", "performance.md", "README.md", "simulation.md"}
+#: pages left out of the default run (none: every example runs in ``make test``)
+SLOW: set[str] = set()
 
 _FENCE = re.compile(r"^```(?P<lang>[\w-]*)[ \t]*\n(?P<body>.*?)^```[ \t]*$", re.M | re.S)
 _SKIP = re.compile(r"<!--\s*not run:\s*(?P<why>[^>]*?)\s*-->\s*$")
@@ -83,6 +88,31 @@ def test_block_parsing() -> None:
     assert shell_commands(found[0][1]) == ["channelopt a --b 1  # c"]
 
 
+def _run_in_process(args: list[str], cwd: Path) -> tuple[int, str]:
+    """``channelopt ARGS`` through typer's runner; shell globs expanded as a shell would."""
+    from typer.testing import CliRunner
+
+    from channelopt.cli import app
+
+    expanded: list[str] = []
+    for arg in args:
+        matches = sorted(glob.glob(arg, root_dir=cwd)) if any(c in arg for c in "*?[") else []
+        expanded += matches or [arg]
+    result = CliRunner().invoke(app, expanded)
+    output = (result.stdout or "")[-2000:] + (result.stderr or "")[-2000:]
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        output += f"\n{type(result.exception).__name__}: {result.exception}"
+    return result.exit_code, output
+
+
+def test_globs_expand_like_a_shell(tmp_path: Path) -> None:
+    (tmp_path / "b.yaml").write_text("x")
+    (tmp_path / "a.yaml").write_text("x")
+    assert sorted(glob.glob("*.yaml", root_dir=tmp_path)) == ["a.yaml", "b.yaml"]
+    code, output = _run_in_process(["--version"], tmp_path)
+    assert code == 0 and output.startswith("channelopt ")
+
+
 def _page_id(path: Path) -> str:
     return path.name
 
@@ -123,15 +153,17 @@ def test_page_examples_run(page: Path, tmp_path: Path, monkeypatch: pytest.Monke
         where = f"{page.name}, block {i}"
         if lang == "sh":
             for command in shell_commands(code):
-                # the page's .venv/bin/ is this environment's
-                command = command.replace(".venv/bin/", f"{Path(sys.executable).parent}/")
-                out = subprocess.run(
-                    command, shell=True, capture_output=True, text=True, env=env, cwd=tmp_path
-                )
-                assert out.returncode == 0, (
-                    f"{where}: `{command}` exited {out.returncode}\n{out.stdout[-2000:]}\n"
-                    f"{out.stderr[-2000:]}"
-                )
+                argv = shlex.split(command, comments=True)
+                if argv and argv[0] == "channelopt":
+                    code_, output = _run_in_process(argv[1:], tmp_path)
+                else:
+                    # the page's .venv/bin/ is this environment's
+                    command = command.replace(".venv/bin/", f"{Path(sys.executable).parent}/")
+                    done = subprocess.run(
+                        command, shell=True, capture_output=True, text=True, env=env, cwd=tmp_path
+                    )
+                    code_, output = done.returncode, done.stdout[-2000:] + done.stderr[-2000:]
+                assert code_ == 0, f"{where}: `{command}` exited {code_}\n{output}"
                 ran += 1
         elif code.lstrip().startswith(">>>"):
             test = doctest.DocTestParser().get_doctest(code, namespace, where, str(page), 0)
