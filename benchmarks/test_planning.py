@@ -187,7 +187,7 @@ def _solve(n: int) -> tuple[object, dict]:
     sc = co.load_scenario(generated_portfolio(n))
     clear_cache()
     t0 = time.process_time()
-    res = optimize(sc, gap=0.01, return_result=True)
+    res = optimize(sc, gap=0.01).optimization
     cpu = time.process_time() - t0
     ev = res.evaluation
     info = {

@@ -26,11 +26,13 @@ pools:
         (["optimize", "{file}", "--time-limit", "0"], "seconds > 0"),
         (["optimize", "{file}", "--time-limit", "-5"], "seconds > 0"),
         (["run", "{file}", "--time-limit", "0"], "seconds > 0"),
+        (["schedule", "{file}", "--time-limit", "0"], "seconds > 0"),
+        (["staff", "{file}", "--method", "simulation", "--time-limit", "-1"], "seconds > 0"),
         (["simulate", "{file}", "--seed", "-1"], "--seed"),
         (["sweep", "{file}", "--set", "channels.voice.volume=1", "--seed", "-1"], "--seed"),
         (["run", "{file}", "--seed", "-1"], "--seed"),
     ],
-    ids=["optimize-0", "optimize-neg", "run-0", "simulate-seed", "sweep-seed", "run-seed"],
+    ids=["optimize-0", "optimize-neg", "run-0", "schedule-0", "staff-neg", "simulate-seed", "sweep-seed", "run-seed"],
 )
 def test_bad_option_values_exit_2(tmp_path: Path, args: list[str], fragment: str) -> None:
     path = tmp_path / "tiny.yaml"

@@ -276,7 +276,7 @@ def test_headcount_and_target_checks() -> None:
 def test_optimizer_matches_brute_force(sc: co.Scenario, best: tuple) -> None:
     best, best_starts, nothing = best
     assert best > nothing  # the instance is not trivial
-    res = optimize(sc, gap=1e-4, return_result=True)
+    res = optimize(sc, gap=1e-4).optimization
     ev = res.evaluation
     assert ev.feasible, ev.violations
     assert not sc.check_starts(res.plan.starts)
@@ -292,7 +292,7 @@ def test_optimizer_matches_brute_force(sc: co.Scenario, best: tuple) -> None:
 
 @pytest.mark.parametrize("budget", [0.0, 90000.0, 1e7])
 def test_optimizer_respects_budgets_and_rules(sc: co.Scenario, budget: float) -> None:
-    res = optimize(sc, budget=budget, gap=1e-4, return_result=True)
+    res = optimize(sc, budget=budget, gap=1e-4).optimization
     ev = res.evaluation
     assert ev.feasible, ev.violations
     assert ev.money["initiative_spending"].sum() <= budget + 1e-6
@@ -304,20 +304,20 @@ def test_highs_and_cbc_agree(sc: co.Scenario) -> None:
     if "cbc" not in _pulp.available_solvers():
         pytest.skip("CBC is not installed (PuLP 4 without pulp[cbc])")
     nothing = evaluate(sc, Plan(starts={})).objective
-    h = optimize(sc, solver="highs", gap=1e-4, return_result=True).evaluation.objective
-    c = optimize(sc, solver="cbc", gap=1e-4, return_result=True).evaluation.objective
+    h = optimize(sc, solver="highs", gap=1e-4).optimization.evaluation.objective
+    c = optimize(sc, solver="cbc", gap=1e-4).optimization.evaluation.objective
     assert abs(h - c) <= 0.005 * max(abs(h - nothing), abs(c - nothing))
 
 
 def test_log_space_mode_is_close_and_feasible(sc: co.Scenario, best: tuple) -> None:
     best, _, nothing = best
-    res = optimize(sc, gap=1e-4, mode="log-space", return_result=True)
+    res = optimize(sc, gap=1e-4, mode="log-space").optimization
     assert res.evaluation.feasible
     assert set(res.modes.values()) == {"log-space"}
     # An approximation: it must capture most of the achievable improvement.
     assert res.evaluation.objective - nothing >= 0.8 * (best - nothing)
     # Polishing with exact moves never makes the plan worse.
-    raw = optimize(sc, gap=1e-4, mode="log-space", polish=0, return_result=True)
+    raw = optimize(sc, gap=1e-4, mode="log-space", polish=0).optimization
     assert res.evaluation.objective >= raw.evaluation.objective - 1e-6
     assert res.evaluation.feasible and raw.evaluation.feasible
 
@@ -423,9 +423,33 @@ def test_hiring_cap_shapes_the_plan() -> None:
         elif starts.get("crm") != 1:
             assert any(v.kind == "hiring" and v.subject == "phone" for v in ev.violations)
     assert feasible and all(dict(k).get("crm") == 1 for k in feasible)
-    res = optimize(sc, gap=1e-6, return_result=True)
+    res = optimize(sc, gap=1e-6).optimization
     assert res.evaluation.feasible
     assert res.evaluation.objective == pytest.approx(max(feasible.values()), rel=1e-9)
+
+
+def test_optimize_has_one_return_type_a_plan_carrying_its_record(sc: co.Scenario) -> None:
+    import pickle
+
+    from channelopt.planning import OptimizationResult
+
+    plan = optimize(sc, gap=1e-4)
+    assert type(plan) is Plan
+    record = plan.optimization
+    assert isinstance(record, OptimizationResult)
+    # The record describes this very plan, and its evaluation is the exact one.
+    assert record.plan == plan
+    assert record.evaluation.objective == pytest.approx(evaluate(sc, plan).objective, rel=1e-12)
+    # Not part of equality, not written to plan files; kept through pickling
+    # (process and Dask workers).
+    assert Plan(starts=dict(plan.starts), name=plan.name) == plan
+    assert Plan(starts=dict(plan.starts)).optimization is None
+    assert "optimization" not in plan.to_yaml() and "estimate" not in plan.to_yaml()
+    again = pickle.loads(pickle.dumps(plan))
+    assert again == plan and again.optimization is not None
+    assert again.optimization.estimate == pytest.approx(record.estimate)
+    with pytest.raises(TypeError):
+        optimize(sc, return_result=True)  # type: ignore[call-arg]
 
 
 def test_evaluate_rejects_unknown_initiatives_and_out_of_horizon_starts(sc: co.Scenario) -> None:
@@ -438,8 +462,8 @@ def test_evaluate_rejects_unknown_initiatives_and_out_of_horizon_starts(sc: co.S
 def test_progress_and_time_limit(sc: co.Scenario) -> None:
     calls: list[tuple[int, int, str]] = []
     res = optimize(
-        sc, time_limit=5.0, progress=lambda d, t, m: calls.append((d, t, m)), return_result=True
-    )
+        sc, time_limit=5.0, progress=lambda d, t, m: calls.append((d, t, m))
+    ).optimization
     assert res.status in ("optimal", "feasible") and res.evaluation.feasible
     # the one progress signature: progress(done, total, message), here in percent
     done = [d for d, _, _ in calls]

@@ -71,7 +71,7 @@ def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from channelopt.whatif import compare
 
     sc = co.load_scenario(ROOT / "scenarios" / "retail_bank.yaml")
-    result = co.optimize(sc, return_result=True)
+    result = co.optimize(sc).optimization
     plans = {"do nothing": co.Plan(starts={}, name="do nothing"), "optimised": result.plan}
     risk = compare(sc, plans, simulate=True, replications=3, seed=0)
     staffing = co.staff(sc)

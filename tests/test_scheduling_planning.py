@@ -67,7 +67,7 @@ def test_optimize_with_schedule_pricing_returns_a_schedule_priced_evaluation() -
         },
     }
     sc = co.load_scenario(doc)
-    res = co.optimize(sc, staffing="schedule", return_result=True)
+    res = co.optimize(sc, staffing="schedule").optimization
     direct = co.evaluate(sc, res.plan, staffing="schedule")
     assert res.evaluation.objective == pytest.approx(direct.objective)
     # brute force over every plan (not started, started in period 0 or 1), priced by schedules

@@ -18,6 +18,7 @@ from ._common import (
     load,
     progress_bar,
     state_of,
+    time_limit_option,
 )
 
 __all__: list[str] = []
@@ -68,8 +69,7 @@ def staff(
     ] = 20,
     seed: Annotated[int, typer.Option("--seed", "-s", help="--method simulation: seed.")] = 0,
     time_limit: Annotated[
-        float | None,
-        typer.Option("--time-limit", help="--method simulation: CPU seconds.", show_default=False),
+        float | None, time_limit_option("--method simulation: CPU seconds (> 0).")
     ] = None,
 ) -> None:
     """Agents needed per interval and channel (Erlang C/A, concurrency, deadlines).

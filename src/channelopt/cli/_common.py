@@ -36,9 +36,12 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "BadInputError",
+    "BudgetOption",
     "ParquetOption",
     "ScenarioFile",
+    "SolverOption",
     "State",
+    "TimeLimitOption",
     "frame_table",
     "guard",
     "load",
@@ -48,6 +51,7 @@ __all__ = [
     "progress_bar",
     "protect_csv",
     "state_of",
+    "time_limit_option",
     "write_frame",
 ]
 
@@ -57,6 +61,33 @@ ScenarioFile = Annotated[
 #: ``--parquet``: write tables as Parquet instead of CSV
 ParquetOption = Annotated[
     bool, typer.Option("--parquet", help="Write Parquet instead of CSV (needs pyarrow).")
+]
+
+
+def positive_seconds(value: float | None) -> float | None:
+    """Option callback: a time limit in seconds must be > 0 (omitted: no limit)."""
+    if value is not None and not value > 0:
+        raise typer.BadParameter(
+            f"must be a number of seconds > 0 (omit it for no limit); got {value}"
+        )
+    return value
+
+
+def time_limit_option(help: str = "Solver time limit in seconds (> 0).") -> Any:
+    """``--time-limit`` of every command: seconds > 0, checked before any work (exit 2)."""
+    return typer.Option("--time-limit", callback=positive_seconds, help=help, show_default=False)
+
+
+#: ``--time-limit`` of the solver commands
+TimeLimitOption = Annotated[float | None, time_limit_option()]
+#: ``--solver`` of the solver commands
+SolverOption = Annotated[str, typer.Option("--solver", help="MILP solver: highs or cbc.")]
+#: ``--budget`` of the planning commands
+BudgetOption = Annotated[
+    float | None,
+    typer.Option(
+        "--budget", "-b", min=0, help="Total initiative budget (default: the scenario's)."
+    ),
 ]
 
 EXIT_OK = 0
@@ -430,15 +461,6 @@ def plain_table(table: Table) -> str:
     if table.caption:
         out.append(cell(table.caption))
     return "\n".join(out)
-
-
-def positive_seconds(value: float | None) -> float | None:
-    """Option callback: a time limit in seconds must be > 0 (omitted: no limit)."""
-    if value is not None and not value > 0:
-        raise typer.BadParameter(
-            f"must be a number of seconds > 0 (omit it for no limit); got {value}"
-        )
-    return value
 
 
 def env_single_thread() -> None:

@@ -10,12 +10,14 @@ import typer
 from ._app import app
 from ._common import (
     BadInputError,
+    BudgetOption,
     ScenarioFile,
+    SolverOption,
     State,
+    TimeLimitOption,
     frame_table,
     guard,
     load,
-    positive_seconds,
     progress_bar,
     state_of,
 )
@@ -67,21 +69,9 @@ def print_plan(
 def optimize(
     ctx: typer.Context,
     file: ScenarioFile,
-    budget: Annotated[
-        float | None,
-        typer.Option(
-            "--budget", "-b", min=0, help="Total initiative budget (default: the scenario's)."
-        ),
-    ] = None,
-    solver: Annotated[str, typer.Option("--solver", help="MILP solver: highs or cbc.")] = "highs",
-    time_limit: Annotated[
-        float | None,
-        typer.Option(
-            "--time-limit",
-            callback=positive_seconds,
-            help="Solver time limit in seconds (> 0).",
-        ),
-    ] = None,
+    budget: BudgetOption = None,
+    solver: SolverOption = "highs",
+    time_limit: TimeLimitOption = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -107,9 +97,8 @@ def optimize(
                 budget=budget,
                 solver=solver,
                 time_limit=time_limit,
-                return_result=True,
                 progress=progress,
-            )
+            ).optimization
         plan, evaluation = result.plan, result.evaluation
         print_plan(state, scenario, plan, evaluation, f"{scenario.name}: optimised plan", result)
         if output is not None:

@@ -12,12 +12,14 @@ from rich.table import Table
 from ._app import app
 from ._common import (
     BadInputError,
+    BudgetOption,
     ScenarioFile,
+    SolverOption,
     State,
+    TimeLimitOption,
     _text,
     guard,
     load,
-    positive_seconds,
     progress_bar,
     state_of,
     write_frame,
@@ -80,7 +82,7 @@ def report(
         if optimize:
             from channelopt.planning import optimize as run_optimize
 
-            optimization = run_optimize(scenario, return_result=True)
+            optimization = run_optimize(scenario).optimization
             plans["optimised"] = optimization.plan
         comparison = None
         if simulate and plans:
@@ -130,19 +132,9 @@ def run(
     ] = 5,
     days: Annotated[int, typer.Option("--days", min=1, help="Simulated days per replication.")] = 1,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Seed of the simulation.")] = 0,
-    budget: Annotated[
-        float | None,
-        typer.Option("--budget", "-b", min=0, help="Initiative budget (default: the scenario's)."),
-    ] = None,
-    solver: Annotated[str, typer.Option("--solver", help="MILP solver: highs or cbc.")] = "highs",
-    time_limit: Annotated[
-        float | None,
-        typer.Option(
-            "--time-limit",
-            callback=positive_seconds,
-            help="Solver time limit in seconds (> 0).",
-        ),
-    ] = None,
+    budget: BudgetOption = None,
+    solver: SolverOption = "highs",
+    time_limit: TimeLimitOption = None,
     pareto: Annotated[
         bool,
         typer.Option("--pareto/--no-pareto", help="Optimise at 4 budgets for the Pareto frontier."),
@@ -323,8 +315,8 @@ def _run_job(
         optimization = None
         try:
             optimization = optimize(
-                scenario, budget=budget, solver=solver, time_limit=time_limit, return_result=True
-            )
+                scenario, budget=budget, solver=solver, time_limit=time_limit
+            ).optimization
         except (InfeasibleError, SolverError) as exc:
             # The job still reports what it can (staffing, simulation, doing
             # nothing) and says why there is no optimised plan.

@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from ._app import app
-from ._common import BadInputError, ScenarioFile, State, frame_table, guard, load, state_of
+from ._common import (
+    BadInputError,
+    ScenarioFile,
+    State,
+    frame_table,
+    guard,
+    load,
+    state_of,
+    time_limit_option,
+)
 
 __all__: list[str] = []
 
@@ -28,10 +37,7 @@ def schedule(
             show_default=False,
         ),
     ] = None,
-    time_limit: Annotated[
-        float | None,
-        typer.Option("--time-limit", help="Solver seconds in total.", show_default=False),
-    ] = None,
+    time_limit: Annotated[float | None, time_limit_option("Solver seconds in total (> 0).")] = None,
     gap: Annotated[float, typer.Option("--gap", help="Relative optimality gap.")] = 0.01,
 ) -> None:
     """A week of shifts per pool (the scenario's `shifts` and `week` keys) at the lowest paid cost.

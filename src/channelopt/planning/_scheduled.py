@@ -103,7 +103,7 @@ def schedule_cost_ratios(scenario: Any) -> dict[str, float]:
     return {p: float(paid[i] / fte[i]) if fte[i] > 0 else 1.0 for i, p in enumerate(pools)}
 
 
-def optimize_scheduled(scenario: Any, staffing: str, *, return_result: bool, **kwargs: Any) -> Any:
+def optimize_scheduled(scenario: Any, staffing: str, **kwargs: Any) -> Any:
     """``optimize(..., staffing="schedule")``: see :func:`channelopt.planning.optimize`."""
     from .evaluate import evaluate
     from .model import optimize
@@ -117,7 +117,7 @@ def optimize_scheduled(scenario: Any, staffing: str, *, return_result: bool, **k
     priced = scenario.with_changes(
         {f"pools.{p}.cost_per_hour": r for p, r in ratios.items() if r != 1.0}
     )
-    result = optimize(priced, return_result=True, **kwargs)
+    result = optimize(priced, **kwargs).optimization
     ev = evaluate(scenario, result.plan, budget=kwargs.get("budget"), staffing="schedule")
     out = replace(result, evaluation=ev)
-    return out if return_result else out.plan
+    return out.plan._with_optimization(out)

@@ -34,7 +34,7 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -52,6 +52,9 @@ from ._common import (
     initial_fte,
 )
 from .measure import PeriodMeasure, _scenario_key, clear_cache, measure_period, measure_starts
+
+if TYPE_CHECKING:
+    from ..scenario import Scenario
 
 __all__ = [
     "PeriodMeasure",
@@ -234,7 +237,7 @@ def _plan_agents(plan: Any, scenario: Any, pools: tuple[str, ...], T: int) -> li
 
 
 def evaluate(
-    scenario: Any,
+    scenario: Scenario,
     plan: Any,
     *,
     budget: Any = None,

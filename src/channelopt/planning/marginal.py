@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -12,6 +12,9 @@ from .._display import progress_caller
 from ._common import _budget, _n_periods
 from .evaluate import PlanEvaluation
 from .model import Progress, _optimize
+
+if TYPE_CHECKING:
+    from ..scenario import Scenario
 
 __all__ = ["marginal_values"]
 
@@ -27,7 +30,7 @@ def _usage(ev: PlanEvaluation, limit: str, t: int | None, subject: str) -> float
 
 
 def marginal_values(
-    scenario: Any,
+    scenario: Scenario,
     budget: Any = None,
     solver: str = "highs",
     *,

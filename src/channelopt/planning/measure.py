@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..scenario.kinds import kind_spec
 from ._common import _initiative
+
+if TYPE_CHECKING:
+    from ..scenario import Scenario
 
 __all__ = ["PeriodMeasure", "clear_cache", "measure_period", "measure_starts"]
 
@@ -282,7 +285,7 @@ def _signature(fractions: Mapping[str, float]) -> tuple:
 
 
 def measure_starts(
-    scenario: Any,
+    scenario: Scenario,
     starts: Mapping[str, int],
     period: int,
     agents: np.ndarray | None = None,

@@ -32,12 +32,13 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._display import progress_caller
 from ..errors import InfeasibleError, SolverError
+from ..scenario.plan import Plan
 from ..solver import _pulp
 from ._common import (
     _budget,
@@ -54,6 +55,9 @@ from ._structure import _Structure, _structure
 from .evaluate import PlanEvaluation, ViolationKind, evaluate
 from .measure import _scenario_key, measure_starts
 from .result import OptimizationResult, plan_timeline
+
+if TYPE_CHECKING:
+    from ..scenario import Scenario
 
 __all__ = ["OptimizationResult", "optimize", "plan_timeline"]
 
@@ -457,20 +461,19 @@ POLISH_MAX_INITIATIVES = 12
 
 
 def optimize(
-    scenario: Any,
+    scenario: Scenario,
     budget: Any = None,
     solver: str = "highs",
     time_limit: float | None = None,
     *,
     gap: float = 0.01,
     progress: Progress | None = None,
-    return_result: bool = False,
     mode: str = "auto",
     max_configs: int = 64,
     polish: int | None = None,
     calibrate: bool | None = None,
     staffing: str = "requirement",
-) -> Any:
+) -> Plan:
     """Choose which initiatives to start and when, to maximise the objective.
 
     Parameters
@@ -490,9 +493,6 @@ def optimize(
     progress : callable, optional
         Called as ``progress(done, total, message)`` with ``done`` out of
         ``total = 100`` (percent).
-    return_result : bool, default False
-        Return an :class:`OptimizationResult` (plan, exact evaluation, the
-        model's estimate, gap, times) instead of the plan alone.
     mode : {"auto", "exact", "log-space"}
         How staffing enters the model (see the module docstring); ``auto``
         uses exact configurations for groups with at most ``max_configs``
@@ -516,10 +516,10 @@ def optimize(
 
     Returns
     -------
-    Plan or OptimizationResult
-        The plan; with ``return_result=True`` the :class:`OptimizationResult`
-        that holds it (``.plan``) with its exact evaluation, the model's
-        estimate, the gap and timings.
+    Plan
+        The chosen plan. Its :attr:`Plan.optimization` is the
+        :class:`OptimizationResult` of this call: the exact evaluation, the
+        model's own estimate (money), the proven gap, the status and timings.
 
     Notes
     -----
@@ -551,8 +551,8 @@ def optimize(
 
         return optimize_scheduled(
             scenario, staffing, budget=budget, solver=solver, time_limit=time_limit, gap=gap,
-            progress=progress, return_result=return_result, mode=mode,
-            max_configs=max_configs, polish=polish, calibrate=calibrate,
+            progress=progress, mode=mode, max_configs=max_configs, polish=polish,
+            calibrate=calibrate,
         )  # fmt: skip
     result = _optimize(
         scenario,
@@ -565,9 +565,8 @@ def optimize(
         max_configs=max_configs,
         polish=polish,
         calibrate=calibrate,
-        estimate=return_result,
     )
-    return result if return_result else result.plan
+    return result.plan._with_optimization(result)
 
 
 @dataclass
@@ -676,8 +675,6 @@ def _solve_with_cap_repair(
 ) -> _Solved:
     """Build, solve and re-measure; re-solve with tightened caps while the exact
     re-measurement breaks a headcount or hiring cap (log-space groups only)."""
-    from ..scenario import Plan
-
     tighten: dict[tuple[str, str, int], float] = {}
     wall = {"build": 0.0, "solve": 0.0, "evaluate": 0.0}
     cpu = {"build": 0.0, "solve": 0.0, "evaluate": 0.0}

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .._display import progress_caller
 from .model import _optimize
 
+if TYPE_CHECKING:
+    from ..scenario import Scenario
+
 __all__ = ["pareto"]
 
 
 def pareto(
-    scenario: Any,
+    scenario: Scenario,
     budgets: Iterable[float],
     solver: str = "highs",
     time_limit: float | None = None,

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ._common import _initiative, _n_periods
 from .evaluate import PlanEvaluation
 
+if TYPE_CHECKING:
+    from ..scenario import Scenario
+
 __all__ = ["OptimizationResult", "plan_timeline"]
 
 
 @dataclass(frozen=True, eq=False)
 class OptimizationResult:
-    """What :func:`optimize` found, with ``return_result=True``.
+    """How :func:`optimize` found its plan: the returned plan's ``.optimization``.
 
     Attributes
     ----------
@@ -90,7 +93,7 @@ class OptimizationResult:
         return plan_timeline(self.evaluation._scenario, self.plan)
 
 
-def plan_timeline(scenario: Any, plan: Any) -> pd.DataFrame:
+def plan_timeline(scenario: Scenario, plan: Any) -> pd.DataFrame:
     """Initiative x period table of a plan (strings), for the command line.
 
     Parameters

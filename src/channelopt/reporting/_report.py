@@ -107,7 +107,7 @@ def report(
     evaluations : mapping of name to PlanEvaluation, optional
         Evaluations already computed, by plan name.
     optimization : OptimizationResult, optional
-        From ``optimize(..., return_result=True)``: adds the model's estimate
+        ``plan.optimization`` of a plan from ``optimize``: adds the model's estimate
         beside the exact evaluation.
     comparison : Comparison or DataFrame, optional
         :func:`channelopt.compare` output (its ``table``), e.g. with simulated
@@ -547,7 +547,10 @@ def _plan_section(
     )
     page.table(tables.plan_timeline_cells(scenario, plan), caption="Timeline (initiative x period)")
     page.table(tables.period_overview(evaluation), caption="Money and KPIs per period")
-    if optimization is not None and getattr(optimization, "plan", None) is plan:
+    if optimization is None or getattr(optimization, "plan", None) is not plan:
+        # A plan straight from optimize() carries its own record.
+        optimization = getattr(plan, "optimization", None)
+    if optimization is not None:
         page.table(
             tables.estimate_vs_exact(optimization, evaluation),
             caption=(

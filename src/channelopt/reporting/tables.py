@@ -681,7 +681,7 @@ def estimate_vs_exact(result: Any, evaluation: Any = None) -> pd.DataFrame:
     Parameters
     ----------
     result : OptimizationResult or Plan
-        What :func:`channelopt.optimize` returned with ``return_result=True``
+        :attr:`Plan.optimization` of a plan :func:`channelopt.optimize` returned
         (``estimate``, ``baseline``, ``gap``, ``status``); a plain plan has no
         estimate, and its column stays empty.
     evaluation : PlanEvaluation, optional
@@ -693,6 +693,9 @@ def estimate_vs_exact(result: Any, evaluation: Any = None) -> pd.DataFrame:
         Rows ``objective`` and ``improvement over doing nothing``; columns
         ``model_estimate``, ``exact`` and ``difference`` (estimate - exact).
     """
+    record = getattr(result, "optimization", None)
+    if record is not None:  # a Plan that optimize() returned
+        result = record
     ev = evaluation if evaluation is not None else getattr(result, "evaluation", None)
     estimate = getattr(result, "estimate", math.nan)
     estimate = float(estimate) if _is_number(estimate) else math.nan

@@ -104,10 +104,11 @@ class Plan:
     True
     """
 
-    __slots__ = ("_agents", "_name", "_starts")
+    __slots__ = ("_agents", "_name", "_optimization", "_starts")
     # Declared for type checkers only (no values, so no clash with __slots__).
     _agents: Mapping[str, float | tuple[float, ...]] | None
     _name: str
+    _optimization: Any
     _starts: Mapping[str, int]
 
     def __init__(
@@ -182,6 +183,7 @@ class Plan:
             self, "_agents", None if clean_agents is None else MappingProxyType(clean_agents)
         )
         object.__setattr__(self, "_name", name)
+        object.__setattr__(self, "_optimization", None)
 
     def __setattr__(self, key: str, value: Any) -> None:
         raise AttributeError(f"Plan is frozen; cannot set {key!r} (build a new Plan)")
@@ -189,7 +191,7 @@ class Plan:
     def __reduce__(self) -> tuple[Any, ...]:
         # MappingProxyType does not pickle; process and Dask workers need plans.
         agents = None if self._agents is None else dict(self._agents)
-        return (Plan, (dict(self._starts), agents, self._name))
+        return (_restore, (dict(self._starts), agents, self._name, self._optimization))
 
     @property
     def starts(self) -> Mapping[str, int]:
@@ -205,6 +207,25 @@ class Plan:
     def name(self) -> str:
         """The plan's label."""
         return self._name
+
+    @property
+    def optimization(self) -> Any:
+        """How :func:`channelopt.optimize` found this plan, or None.
+
+        An :class:`channelopt.planning.OptimizationResult`: the plan's exact
+        evaluation (``.evaluation``), the model's own estimate of the objective
+        (``.estimate``, money), the proven gap, the solver status and the
+        timings. ``None`` for a plan built by hand or read from a file; it is
+        not part of equality and not written to plan files.
+        """
+        return self._optimization
+
+    def _with_optimization(self, record: Any) -> Plan:
+        """A copy of this plan that carries ``record`` as :attr:`optimization`."""
+        out = Plan(dict(self._starts), None if self._agents is None else dict(self._agents),
+                   self._name)  # fmt: skip
+        object.__setattr__(out, "_optimization", record)
+        return out
 
     def _key(self) -> tuple[Any, ...]:
         agents = None if self._agents is None else tuple(sorted(self._agents.items()))
@@ -402,3 +423,16 @@ class Plan:
 def load_plan(path: str | os.PathLike[str]) -> Plan:
     """Read a plan file (see :class:`Plan`)."""
     return Plan.load(path)
+
+
+def _restore(
+    starts: Mapping[str, int],
+    agents: Mapping[str, Any] | None,
+    name: str,
+    optimization: Any = None,
+) -> Plan:
+    """Unpickle a :class:`Plan` (with its optimisation record, if any)."""
+    plan = Plan(starts, agents, name)
+    if optimization is not None:
+        object.__setattr__(plan, "_optimization", optimization)
+    return plan

@@ -9,7 +9,7 @@ common random numbers, conservation).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,9 @@ from ._result import (
     build_tables,
 )
 from ._stats import mean_interval
+
+if TYPE_CHECKING:
+    from ..scenario import Scenario
 
 __all__ = [
     "INTERVAL_COLUMNS",
@@ -177,7 +180,7 @@ def simulate_resolved(
 
 
 def simulate(
-    scenario: Any,
+    scenario: Scenario,
     staffing: Any = None,
     replications: int = 10,
     seed: int | np.random.Generator | np.random.SeedSequence | None = 0,

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..scenario.resolved import ChannelKind
+
+if TYPE_CHECKING:
+    from ..scenario import Scenario
 
 __all__ = ["AGREEMENT_COLUMNS", "model_agreement"]
 
@@ -43,7 +46,7 @@ def _fmt(measure: str, x: float) -> str:
 
 
 def model_agreement(
-    scenario: Any,
+    scenario: Scenario,
     staffing: Any = None,
     *,
     period: int = 0,

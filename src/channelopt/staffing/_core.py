@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,6 +18,9 @@ from ._flows import FlowRates, solve
 from ._live import ChannelSpec, LiveKpis, evaluate_live, staff_live
 from ._pools import _exactness, _live_slack, _pool_notes, booking_pools
 from ._result import StaffingResult, build_result
+
+if TYPE_CHECKING:
+    from ..scenario import Scenario
 
 __all__ = ["flows", "staff", "staff_resolved"]
 
@@ -441,7 +444,7 @@ def _staff(
 
 
 def staff(
-    scenario: Any,
+    scenario: Scenario,
     period: int = 0,
     plan: Any = None,
     method: str = "erlang",
