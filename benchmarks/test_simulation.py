@@ -1,8 +1,10 @@
 """Benchmarks of channelopt.simulation: contacts per CPU-second, memory, and the CI guard.
 
 ``make bench`` records contacts per CPU-second on one voice channel with
-abandonment (50 and 5,000 agents) and on the bundled omni-channel scenarios,
-plus the peak memory of a day of 1,000,000 contacts (in a subprocess).
+abandonment (50 and 5,000 agents; beside the bare heap loop of
+``bare_heap_mmn.py`` on the same queue, same run) and on the bundled
+omni-channel scenarios, plus the peak memory of a day of 1,000,000 contacts
+(in a subprocess).
 ``make test`` runs the ``guard`` tests: same-run ratios against the minimal
 SimPy model in ``mm50_simpy.py`` (a process per customer and a ``Resource``)
 and against Ciw (``ciw_mm50.py``, an independent open-network simulator), per
@@ -21,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bare_heap_mmn import run_bare
 from channelopt.scenario.resolved import ChannelKind, Resolved
 from channelopt.simulation import simulate, simulate_resolved
 from conftest import assert_ratio
@@ -97,10 +100,14 @@ def test_voice_contacts_per_cpu_second(benchmark, agents: int, load: float, days
     result, cpu = per_cpu_second(run)
     benchmark.pedantic(run, rounds=1, iterations=1)
     n = contacts(result)
+    # the floor in the same run: the bare heap loop, same queue and as many contacts
+    _, cpu_bare = per_cpu_second(lambda: run_bare(n, agents=agents, load=load))
     benchmark.extra_info.update(
         contacts=n,
         cpu_seconds=cpu,
         contacts_per_cpu_second=n / cpu,
+        bare_heap_loop_contacts_per_cpu_second=n / cpu_bare,
+        engine_vs_bare_heap_loop=cpu_bare / cpu,
         abandonment=float(result.intervals["abandoned"].sum() / result.intervals["offered"].sum()),
     )
 

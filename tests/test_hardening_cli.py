@@ -32,7 +32,16 @@ pools:
         (["sweep", "{file}", "--set", "channels.voice.volume=1", "--seed", "-1"], "--seed"),
         (["run", "{file}", "--seed", "-1"], "--seed"),
     ],
-    ids=["optimize-0", "optimize-neg", "run-0", "schedule-0", "staff-neg", "simulate-seed", "sweep-seed", "run-seed"],
+    ids=[
+        "optimize-0",
+        "optimize-neg",
+        "run-0",
+        "schedule-0",
+        "staff-neg",
+        "simulate-seed",
+        "sweep-seed",
+        "run-seed",
+    ],
 )
 def test_bad_option_values_exit_2(tmp_path: Path, args: list[str], fragment: str) -> None:
     path = tmp_path / "tiny.yaml"

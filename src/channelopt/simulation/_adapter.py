@@ -37,25 +37,37 @@ Callback = Callable[[float, Any], None]
 class ArrivalFeed:
     """Sorted arrivals of the current interval, fired one by one by the loop.
 
-    ``times`` is sorted; arrival ``k`` runs ``fire(times[k], *args[k])``. The
-    owner reloads the feed at each interval boundary.
+    Arrival ``k`` runs ``fire(times[k], channels[k], slots[k], j0 + k,
+    work[k], patience[k])``; ``times`` is sorted. Parallel lists rather than a
+    tuple per arrival: the loop passes plain arguments (a specialised call)
+    instead of unpacking a tuple, and no tuple is built per contact. The
+    owner reloads the feed at each interval boundary (an event of the loop).
     """
 
-    __slots__ = ("args", "cursor", "fire", "n", "times")
+    __slots__ = ("channels", "fire", "generation", "j0", "patience", "slots", "times", "work")
 
     def __init__(self, fire: Callable[..., None]) -> None:
-        self.times: list[float] = []
-        self.args: list[tuple[Any, ...]] = []
-        self.cursor = 0
-        self.n = 0
         self.fire = fire
+        self.generation = 0
+        self.load([], [], [], 0, [], [])
 
-    def load(self, times: list[float], args: list[tuple[Any, ...]]) -> None:
+    def load(
+        self,
+        times: list[float],
+        channels: list[int],
+        slots: list[int],
+        j0: int,
+        work: list[float],
+        patience: list[float],
+    ) -> None:
         """Replace the pending arrivals by ``times`` (sorted) with their arguments."""
         self.times = times
-        self.args = args
-        self.cursor = 0
-        self.n = len(times)
+        self.channels = channels
+        self.slots = slots
+        self.j0 = j0
+        self.work = work
+        self.patience = patience
+        self.generation += 1
 
 
 class EventLoop:
@@ -77,6 +89,11 @@ class EventLoop:
 
         return schedule
 
+    @property
+    def env(self) -> simpy.Environment:
+        """The SimPy environment (its own events may be scheduled on it too)."""
+        return self._env
+
     def pending(self, callback: Callback) -> Iterator[tuple[float, Any]]:
         """``(time, value)`` of the scheduled events of ``callback`` not run yet."""
         for item in self._queue:
@@ -84,18 +101,27 @@ class EventLoop:
                 yield item[0], item[3]
 
     def run(self, until: float, feed: ArrivalFeed) -> None:
-        """Run events and ``feed`` arrivals in time order up to (excluding) ``until``."""
+        """Run events and ``feed`` arrivals in time order up to (excluding) ``until``.
+
+        An arrival goes first when it ties with a heap event. The feed's lists
+        are held in locals and re-read only when an event reloaded the feed
+        (``generation`` changed): arrivals themselves never reload it.
+        """
         queue = self._queue
         pop = heapq.heappop
         env = self._env
         fire = feed.fire
+        generation = feed.generation
+        times, channels, slots, work, patience = (
+            feed.times, feed.channels, feed.slots, feed.work, feed.patience
+        )  # fmt: skip
+        j0, k, n = feed.j0, 0, len(times)
         while True:
-            k = feed.cursor
-            if k < feed.n:
-                ta = feed.times[k]
+            if k < n:
+                ta = times[k]
                 if not queue or ta <= queue[0][0]:
-                    feed.cursor = k + 1
-                    fire(ta, *feed.args[k])
+                    fire(ta, channels[k], slots[k], j0 + k, work[k], patience[k])
+                    k += 1
                     continue
             if not queue or queue[0][0] >= until:
                 break
@@ -104,4 +130,10 @@ class EventLoop:
                 item[4](item[0], item[3])
             else:
                 env.step()  # a SimPy event
+            if feed.generation != generation:  # an interval boundary reloaded the feed
+                generation = feed.generation
+                times, channels, slots, work, patience = (
+                    feed.times, feed.channels, feed.slots, feed.work, feed.patience
+                )  # fmt: skip
+                j0, k, n = feed.j0, 0, len(times)
         env._now = until

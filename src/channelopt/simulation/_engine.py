@@ -65,7 +65,7 @@ from ._queues import (
 )
 from ._random import Buffer
 from ._recorder import ConservationError, Outcome, Recorder, check_conservation
-from ._routing import LongestWaiting, Priority, Router
+from ._routing import LongestWaiting, LongestWaitingHeadStart, Priority, Router
 from ._sources import ArrivalSource, closed_hours_policy
 
 __all__ = ["ConservationError", "ReplicationOutput", "run_replication"]
@@ -126,7 +126,7 @@ def run_replication(
     enabled = gc.isenabled()
     gc.disable()
     try:
-        model = Model.from_resolved(res)
+        model = Model.from_resolved(res, first_day)
         engine = Engine(model, staffing, seed, n_days, forecast_error, first_day)
         return engine.run()
     finally:
@@ -164,14 +164,14 @@ class Engine:
             rng_delay,
             rng_closed,
         ) = (np.random.default_rng(s) for s in seed.spawn(8))
-        self.u_route = Buffer(rng_routing.random)
-        self.e_delay = Buffer(rng_delay.standard_exponential)
+        self.u_route = Buffer(rng_routing.random).next
+        self.e_delay = Buffer(rng_delay.standard_exponential).next
         self.draw_work = [
-            Buffer(lambda n, f=f: f(rng_handle, n))  # type: ignore[misc]
+            Buffer(lambda n, f=f: f(rng_handle, n)).next  # type: ignore[misc]
             for f in m.handle
         ]
         self.draw_patience = [
-            Buffer(lambda n, f=f: f(rng_patience, n))  # type: ignore[misc]
+            Buffer(lambda n, f=f: f(rng_patience, n)).next  # type: ignore[misc]
             for f in m.patience
         ]
 
@@ -195,6 +195,10 @@ class Engine:
         self.agent_load = self.agents.load
         self.agent_current = self.agents.current
         self.agent_leaving = self.agents.leaving
+        self.agent_channel = self.agents.channel
+        self.wait_sum = rec.wait_sum
+        self.j_wait = rec.j_wait
+        self.j_qwait = rec.j_qwait
         self.selection = self.agents.selection
         self.in_system = self.queues.in_system
         self.busy = rec.busy
@@ -208,12 +212,19 @@ class Engine:
             ]
             for p in range(P)
         ]
-        self.skill_selection = [
+        self.skill_selection: list[LongestWaiting | LongestWaitingHeadStart | Priority] = [
             (LongestWaiting if m.skill_selection[p] == SKILL_LONGEST_WAITING else Priority)(
                 skills[p], self.queues
             )
             for p in range(P)
         ]
+        for p in range(P):  # priority classes: only pools with a head start pay for it
+            if m.skill_selection[p] == SKILL_LONGEST_WAITING and any(
+                m.head_start[c] > 0.0 for c, _after in skills[p]
+            ):
+                self.skill_selection[p] = LongestWaitingHeadStart(
+                    skills[p], self.queues, m.head_start
+                )
         self.deferred_skills = [
             [c for c in self._skills_in_order(p) if m.kind[c] == DEFERRED] for p in range(P)
         ]
@@ -227,8 +238,10 @@ class Engine:
             or (math.isfinite(m.max_wait[c]) and m.on_timeout[c] != ON_TIMEOUT_LOST)
             for c in range(C)
         ]
-        self.open = [[bool(m.open_mask[i, c]) for i in range(m.I)] for c in range(C)]
-        self.closed = closed_hours_policy(m, Buffer(rng_closed.random))
+        # open intervals of the cycle: a day, or the simulated week (m.W intervals)
+        self.W = m.W
+        self.open = [[bool(m.open_mask[i, c]) for i in range(m.W)] for c in range(C)]
+        self.closed = closed_hours_policy(m, Buffer(rng_closed.random).next)
         self.bit = [1 << c for c in range(C)]
         self.PC = P * C
         # per-channel constants read on every contact, as attributes of the engine
@@ -240,6 +253,12 @@ class Engine:
         self.max_wait = m.max_wait
         self.within = m.within
         self.conc = m.conc
+        self.stretch = m.stretch
+        # rates[c][k]: speed of a chat while its agent carries k (k >= 1)
+        self.rates = [
+            [0.0] + [self._rate(self.stretch[c], m.conc[c], k) for k in range(1, m.conc[c] + 1)]
+            for c in range(C)
+        ]
         self.handle_factor = m.handle_factor
         self.handoff_rows = m.handoff_rows
         self.resolution = m.resolution
@@ -252,7 +271,14 @@ class Engine:
         )
         self.loop = EventLoop()
         self.schedule = self.loop.scheduler()
-        self.feed = ArrivalFeed(self.enter)
+        self.feed = ArrivalFeed(self.admit)
+        # Each event handler bound once: a heap entry holds its callback, and
+        # ``self.on_done`` read from the class builds a new bound method per event.
+        for name in (
+            "on_held", "on_delayed", "on_leave", "on_overflow", "on_done", "on_chat_done",
+            "on_wrap", "on_boundary",
+        ):  # fmt: skip
+            setattr(self, name, getattr(self, name))
 
     def _skills_in_order(self, p: int) -> list[int]:
         # the channels pool p may serve (its routing), in the pool's skill order
@@ -265,7 +291,7 @@ class Engine:
     def arrive(self, now: float, c: int, j: int, work: float, patience: float) -> None:
         """A hand-off, repeat, retrial or move reaches channel ``c``: closed hours apply."""
         g = int(now / self.L)
-        if self.open[c][g % self.I]:
+        if self.open[c][g % self.W]:
             self.enter(now, c, j, work, patience)
             return
         t = self.closed.when(now, g, c)
@@ -292,11 +318,20 @@ class Engine:
         self.arrive(now, c, j, self.draw_work[c](), self.draw_patience[c]())
 
     def enter(self, now: float, c: int, j: int, work: float, patience: float) -> None:
-        """A contact is offered to channel ``c`` (open) now."""
+        """A hand-off, repeat, retrial or move is offered to channel ``c`` (open) now."""
         slot = int(now / self.L) * self.C + c
         self.c_offered[slot] += 1
         self.j_contacts[j] += 1
         self.j_mask[j] |= self.bit[c]
+        self.admit(now, c, slot, j, work, patience)
+
+    def admit(self, now: float, c: int, slot: int, j: int, work: float, patience: float) -> None:
+        """An offered contact (counted) meets channel ``c``: self-service, limits, agent, queue.
+
+        External arrivals come here straight from the feed: the source counted
+        them as offered and opened their journeys (:meth:`enter` does that
+        for the others).
+        """
         kind = self.kind[c]
         if kind == SELF_SERVICE:
             self.self_service(now, c, j, slot)
@@ -408,7 +443,6 @@ class Engine:
     # ------------------------------------------------------------ service
     def start(self, now: float, a: int, contact: Contact, reschedule: bool = True) -> None:
         """Agent ``a`` starts serving ``contact`` now."""
-        rec = self.rec
         c = contact[F_CHANNEL]
         slot = contact[F_SLOT]
         contact[F_STATE] = IN_SERVICE
@@ -420,15 +454,14 @@ class Engine:
             self.c_within[slot] += 1
         if wait > 0.0:
             j = contact[F_JOURNEY]
-            rec.wait_sum[slot] += wait
-            rec.j_wait[j] += wait
+            self.wait_sum[slot] += wait
+            self.j_wait[j] += wait
             if self.kind[c] != DEFERRED:
-                rec.j_qwait[j] += wait
+                self.j_qwait[j] += wait
         p = self.agent_pool[a]
         work = contact[F_WORK] * self.handle_factor[p][c]
         contact[F_WORK] = work
-        agents = self.agents
-        agents.channel[a] = c
+        self.agent_channel[a] = c
         k = self.agent_load[a] + 1
         self.agent_load[a] = k
         conc = self.conc[c]
@@ -436,31 +469,32 @@ class Engine:
             self.agent_current[a] = contact
             self.schedule(now + work, self.on_done, contact)
             return
+        agents = self.agents
         mine = agents.chats[a]
         if k < conc and not agents.leaving[a]:
             agents.partial[p][c][k].add(a)
-        if reschedule and mine and self.m.stretch[c] > 0.0:
+        if reschedule and mine and self.stretch[c] > 0.0:
             self.advance(now, a, c, k - 1)
             self.reschedule_all(now, a, c, k)
         mine.append(contact)
         contact[F_LAST] = now
-        self.schedule(now + work / self.rate(c, k), self.on_chat_done, (contact, 0))
+        self.schedule(now + work / self.rates[c][k], self.on_chat_done, (contact, 0))
 
-    def rate(self, c: int, k: int) -> float:
+    @staticmethod
+    def _rate(stretch: float, conc: int, k: int) -> float:
         """Speed of a chat while its agent carries ``k`` (1 at full concurrency)."""
-        s = self.m.stretch[c]
-        return (1.0 + s * (self.m.conc[c] - 1)) / (1.0 + s * (k - 1))
+        return (1.0 + stretch * (conc - 1)) / (1.0 + stretch * (k - 1))
 
     def advance(self, now: float, a: int, c: int, k: int) -> None:
-        """The agent's chats progressed at ``rate(k)`` since their last update."""
-        r = self.rate(c, k)
+        """The agent's chats progressed at ``rates[c][k]`` since their last update."""
+        r = self.rates[c][k]
         for ch in self.agents.chats[a]:
             ch[F_WORK] -= (now - ch[F_LAST]) * r
             ch[F_LAST] = now
 
     def reschedule_all(self, now: float, a: int, c: int, k: int) -> None:
         """The load changed: new completion times; the old events become stale."""
-        r = self.rate(c, k)
+        r = self.rates[c][k]
         for ch in self.agents.chats[a]:
             ch[F_VERSION] += 1
             self.schedule(now + max(ch[F_WORK], 0.0) / r, self.on_chat_done, (ch, ch[F_VERSION]))
@@ -488,12 +522,12 @@ class Engine:
         a = contact[F_AGENT]
         c = contact[F_CHANNEL]
         agents = self.agents
-        if self.m.stretch[c] > 0.0:
+        if self.stretch[c] > 0.0:
             self.advance(now, a, c, agents.load[a])
         agents.chats[a].remove(contact)
         self.queues.in_system[c] -= 1
         self.record_busy(
-            self.rec.busy, agents.pool[a], c, contact[F_START], now, 1.0 / self.m.conc[c]
+            self.rec.busy, agents.pool[a], c, contact[F_START], now, 1.0 / self.conc[c]
         )
         self.finish(now, contact)
         w = self.wrap_up[c]
@@ -514,7 +548,7 @@ class Engine:
     def on_wrap(self, now: float, value: tuple[int, int, float]) -> None:
         """A wrap-up ends."""
         a, c, t0 = value
-        self.record_busy(self.rec.wrap, self.agents.pool[a], c, t0, now, 1.0 / self.m.conc[c])
+        self.record_busy(self.rec.wrap, self.agents.pool[a], c, t0, now, 1.0 / self.conc[c])
         self.release(now, a, c)
 
     def release(self, now: float, a: int, c: int) -> None:
@@ -529,7 +563,7 @@ class Engine:
             return
         p = agents.pool[a]
         k_old = load[a]
-        if m.stretch[c] > 0.0:
+        if self.stretch[c] > 0.0:
             self.advance(now, a, c, k_old)
         if k_old < conc:
             agents.partial[p][c][k_old].discard(a)
@@ -543,37 +577,36 @@ class Engine:
         if k > 0:
             if not agents.leaving[a]:
                 agents.partial[p][c][k].add(a)
-            if m.stretch[c] > 0.0:
+            if self.stretch[c] > 0.0:
                 self.reschedule_all(now, a, c, k)
             return
         self.agent_free(now, a)
 
     def next_for(self, p: int, c: int, now: float) -> Contact | None:
         """The head of channel ``c``'s queue if pool ``p`` may take it now (removed)."""
-        queues = self.queues
-        x = queues.head(c, now)
-        if x is not None and x[F_ARRIVAL] + self.m.after[p][c] <= now:
-            return queues.pop_head(c)
-        return None
+        return self.queues.take(c, now, self.m.after[p][c])
 
     def agent_free(self, now: float, a: int) -> None:
         """Agent ``a`` carries nothing: leave, take the next contact, or go idle."""
-        p = self.agent_pool[a]
         if self.agent_leaving[a]:
             self.agents.retire(now, a)
             return
+        p = self.agent_pool[a]
         nxt = self.skill_selection[p].choose(now)
         if nxt is not None:
             c = nxt[F_CHANNEL]
             self.start(now, a, nxt)
-            if self.m.conc[c] > 1:
+            if self.conc[c] > 1:
                 self.top_up(now, a, c)
             return
-        queues = self.queues
-        for c in self.deferred_skills[p]:
-            if queues.head(c, now) is not None:
-                self.start(now, a, queues.pop_head(c))
-                return
+        deferred = self.deferred_skills[p]
+        if deferred:
+            take = self.queues.take
+            for c in deferred:
+                nxt = take(c, now, 0.0)
+                if nxt is not None:
+                    self.start(now, a, nxt)
+                    return
         self.selection[p].put(a)
 
     def top_up(self, now: float, a: int, c: int) -> None:
@@ -611,7 +644,9 @@ class Engine:
         if rows:
             u = self.u_route()
             if u < rows[-1][0]:
-                target = next(t for cum, t in rows if u < cum)
+                for cum, target in rows:  # noqa: B007 - the first row above u
+                    if u < cum:
+                        break
                 self.c_handed_off[slot] += 1
                 self.rec.j_handoffs[j] += 1
                 self.arrive(now, target, j, self.draw_work[target](), self.draw_patience[target]())
@@ -641,9 +676,9 @@ class Engine:
         """Interval ``g`` starts: channels close, staffing changes, arrivals are drawn."""
         i = g % self.I
         if g > 0:
-            prev = (i - 1) % self.I
+            w, prev = g % self.W, (g - 1) % self.W  # in the cycle of open intervals
             for c in range(self.C):
-                if self.m.clear_at_close[c] and self.open[c][prev] and not self.open[c][i]:
+                if self.m.clear_at_close[c] and self.open[c][prev] and not self.open[c][w]:
                     self.disconnect(now, c)
         self.agents.set_staffing(now, g // self.I, i, self.agent_free, self.top_up)
         self.feed.load(*self.source.generate(g))

@@ -101,6 +101,30 @@ class Queues:
         self.taken(contact)
         return contact
 
+    def take(self, c: int, now: float, after: float) -> Contact | None:
+        """The oldest contact waiting in ``c`` if it has waited ``after`` s at ``now`` (removed).
+
+        :meth:`head`, the eligibility test and :meth:`pop_head` in one call
+        (a freed agent does this for every contact it takes).
+        """
+        q = self.q[c]
+        while q:
+            contact = q[0]
+            if contact[F_STATE] != WAITING:
+                q.popleft()
+            elif contact[F_LEAVE] <= now:
+                q.popleft()
+                self.leave(contact)
+                self.expire(contact, now)
+            elif contact[F_ARRIVAL] + after <= now:
+                q.popleft()
+                contact[F_STATE] = IN_SERVICE
+                self.waiting[c] -= 1
+                return contact
+            else:
+                return None
+        return None
+
     def drain(self, c: int) -> list[Contact]:
         """Remove and return every contact still waiting in channel ``c`` (closing)."""
         q = self.q[c]

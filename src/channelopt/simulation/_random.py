@@ -14,6 +14,7 @@ each family is written once:
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -35,22 +36,23 @@ class Buffer:
     draw : callable
         ``draw(n)`` returns ``n`` variates (a bound generator method or a
         :func:`sampler` bound to a generator).
+
+    Attributes
+    ----------
+    next : callable
+        ``next()`` returns the next variate: the ``__next__`` of an endless
+        chain of batches, a C call (no Python frame per draw; calling the
+        buffer itself costs one more call and is kept for convenience).
     """
 
-    __slots__ = ("_draw", "_index", "_values")
+    __slots__ = ("next",)
 
     def __init__(self, draw: Callable[[int], np.ndarray]) -> None:
-        self._draw = draw
-        self._values: list[float] = []
-        self._index = 0
+        batches = map(lambda _: draw(_BATCH).tolist(), itertools.repeat(None))
+        self.next: Callable[[], float] = itertools.chain.from_iterable(batches).__next__
 
     def __call__(self) -> float:
-        i = self._index
-        if i >= len(self._values):
-            self._values = self._draw(_BATCH).tolist()
-            i = 0
-        self._index = i + 1
-        return self._values[i]
+        return self.next()
 
 
 def _family(spec: Any) -> str:

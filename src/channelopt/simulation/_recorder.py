@@ -106,14 +106,19 @@ class Recorder:
         )
 
     def new_journeys(self, start: list[float], first: np.ndarray) -> int:
-        """Open one journey per external arrival; returns the index of the first."""
+        """Open one journey per external arrival; returns the index of the first.
+
+        Each journey starts with its first contact, offered to channel
+        ``first`` (so ``contacts`` is 1 and ``mask`` has that channel's bit).
+        """
         n = len(start)
         j0 = len(self.j_first)
+        first = np.asarray(first)
         self.j_start.fromlist(start)
-        self.j_first.frombytes(np.asarray(first, dtype=np.int32).tobytes())
+        self.j_first.frombytes(first.astype(np.int32).tobytes())
+        self.j_mask.frombytes(np.left_shift(1, first.astype(np.int64)).tobytes())
+        self.j_contacts.frombytes(np.ones(n, dtype=np.int32).tobytes())
         for col in (
-            self.j_mask,
-            self.j_contacts,
             self.j_handoffs,
             self.j_repeats,
             self.j_retrials,
@@ -126,6 +131,13 @@ class Recorder:
         self.j_qwait.fromlist(zeros)
         self.j_end.fromlist([float("nan")] * n)
         return j0
+
+    def add_offered(self, g: int, counts: np.ndarray) -> None:
+        """Interval ``g``'s external arrivals per channel, offered (vectorised)."""
+        offered = self.count["offered"]
+        base = g * self.C
+        for c in np.flatnonzero(counts).tolist():
+            offered[base + c] += int(counts[c])
 
     def add_span(self, arr: list[float], base: int, stride: int, s: float, e: float, w: float):
         """Add ``w`` x seconds from ``s`` to ``e`` to ``arr[g * stride + base]`` per interval g."""

@@ -2,7 +2,8 @@
 
 * :class:`ArrivalSource` draws an interval's external arrivals at its start:
   Poisson counts per channel (the interval's forecast times the day's volume
-  factors), uniform times, and each first attempt's handle time and patience,
+  factors; when a planning week is simulated, the forecast of that day of the
+  week, with its opening hours), uniform times, and each first attempt's handle time and patience,
   vectorised (common random numbers across staffings: these draws do not
   depend on what the agents do).
 * The closed-hours policies decide when a hand-off, repeat or retrial that
@@ -30,19 +31,26 @@ __all__ = ["ArrivalSource", "LostWhenClosed", "NextOpen", "Spread", "closed_hour
 
 
 def next_open_offsets(open_mask: np.ndarray) -> list[list[int]]:
-    """``off[c][i]``: intervals from i to the next open interval of c (0 if open; -1: never)."""
+    """``off[c][i]``: intervals from i to the next open interval of c (0 if open; -1: never).
+
+    The mask is one cycle (a day, or a week of days): the search wraps around it.
+    """
     n_i, n_c = open_mask.shape
     out = []
     for c in range(n_c):
-        col = open_mask[:, c]
-        offs = []
-        for i in range(n_i):
-            off = -1
-            for k in range(n_i):
-                if col[(i + k) % n_i]:
-                    off = k
-                    break
-            offs.append(off)
+        col = np.asarray(open_mask[:, c], dtype=bool)
+        if not col.any():
+            out.append([-1] * n_i)
+            continue
+        # one backward pass over two cycles: the distance to the next open interval
+        offs = [0] * n_i
+        nxt = -1
+        for k in range(2 * n_i - 1, -1, -1):
+            i = k % n_i
+            if col[i]:
+                nxt = k
+            if k < n_i:
+                offs[i] = nxt - k
         out.append(offs)
     return out
 
@@ -70,7 +78,8 @@ class NextOpen:
     """``closed_hours: next_open``: offered at the start of the next open interval."""
 
     def __init__(self, model: Model) -> None:
-        self.L, self.I = model.L, model.I
+        # the cycle of the open mask: a day, or a week when the days differ
+        self.L, self.I = model.L, model.W
         self.off = next_open_offsets(model.open_mask)
 
     def when(self, now: float, g: int, c: int) -> float:
@@ -83,7 +92,8 @@ class Spread:
     """``closed_hours: spread``: over the next open stretch by the channel's profile."""
 
     def __init__(self, model: Model, u: Callable[[], float]) -> None:
-        self.L, self.I = model.L, model.I
+        # the cycle of the open mask: a day, or a week when the days differ
+        self.L, self.I = model.L, model.W
         self.u = u
         self.off = next_open_offsets(model.open_mask)
         # per channel and closed interval: (offset to the opening, cumulative shares)
@@ -96,7 +106,8 @@ class Spread:
                 if off <= 0:
                     row.append(None)
                     continue
-                stretch = open_stretch(col, (i + off) % self.I)
+                # at most a day of it (a week's cycle can hold days-long stretches)
+                stretch = open_stretch(col, (i + off) % self.I)[: model.I]
                 cum = np.cumsum(spread_weights(model.arrivals[:, c], stretch)).tolist()
                 cum[-1] = 1.0
                 row.append((off, cum))
@@ -136,8 +147,9 @@ def closed_hours_policy(model: Model, u: Callable[[], float]) -> Spread | NextOp
 class ArrivalSource:
     """External arrivals of each interval, drawn when the interval starts.
 
-    :meth:`generate` returns the times and, per arrival, ``(channel,
-    journey, handle time, patience)`` (seconds; patience relative to arrival).
+    :meth:`generate` returns the times and, per arrival, its channel, counter
+    slot, journey, handle time and patience (seconds; patience relative to
+    arrival), and records the arrivals as offered.
     """
 
     def __init__(
@@ -168,16 +180,26 @@ class ArrivalSource:
             factor *= volume_factors(m.forecast_error, self.rng)
         return factor
 
-    def generate(self, g: int) -> tuple[list[float], list[tuple[int, int, float, float]]]:
-        """Draw interval ``g``'s arrivals: times (sorted, inside the interval) and arguments."""
+    def generate(
+        self, g: int
+    ) -> tuple[list[float], list[int], list[int], int, list[float], list[float]]:
+        """Draw interval ``g``'s arrivals and record them as offered.
+
+        Returns the arrival times (sorted, strictly inside the interval), and
+        per arrival its channel, counter slot ``g * C + channel``, the first
+        journey's number (the arrivals open consecutive journeys), handle time
+        and patience (s, relative to arrival). The interval's offered counts
+        and the new journeys' first contact are recorded here, vectorised:
+        external arrivals only come in open intervals, so every one is offered.
+        """
         m = self.m
-        i = g % m.I
-        if i == 0:
+        if g % m.I == 0:
             self.day_factor = self._day_factors()
-        counts = self.rng.poisson(self.arrivals[i] * self.day_factor)
+        # the interval's forecast (in a simulated week: that day's, by g modulo the week)
+        counts = self.rng.poisson(self.arrivals[g % m.W] * self.day_factor)
         n = int(counts.sum())
         if n == 0:
-            return [], []
+            return [], [], [], len(self.rec.j_first), [], []
         L = m.L
         ch = np.repeat(np.arange(m.C), counts)
         # strictly inside the interval, so the batch is used up before the next boundary
@@ -194,13 +216,12 @@ class ArrivalSource:
         t, ch = t[order], ch[order]
         times = t.tolist()
         j0 = self.rec.new_journeys(times, ch)
-        args = list(
-            zip(
-                ch.tolist(),
-                range(j0, j0 + n),
-                work[order].tolist(),
-                pat[order].tolist(),
-                strict=True,
-            )
+        self.rec.add_offered(g, counts)
+        return (
+            times,
+            ch.tolist(),
+            (ch + g * m.C).tolist(),
+            j0,
+            work[order].tolist(),
+            pat[order].tolist(),
         )
-        return times, args
