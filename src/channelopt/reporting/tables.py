@@ -941,10 +941,10 @@ def schedule_by_day(schedule: Any) -> pd.DataFrame:
     DataFrame
         Indexed by ``pool``; one column per working day (``mon``, ...), each
         cell ``"scheduled / required"`` agent-hours on contacts, with the
-        over-cover in per cent (``"412 / 398 (+4 %)"``). Pools without any
+        over-cover in per cent (``"412 / 398 (+4%)"``). Pools without any
         requirement are left out.
     """
-    by_day = _coverage_by_day(schedule)
+    by_day = schedule.coverage_summary()
     days = [schedule.days[d] for d in schedule.work_days]
     rows: dict[str, dict[str, str]] = {}
     for rec in by_day.itertuples(index=False):
@@ -963,19 +963,3 @@ def schedule_by_day(schedule: Any) -> pd.DataFrame:
     out = out[out.index.isin(busy)]
     out.index.name = "pool"
     return out
-
-
-def _coverage_by_day(schedule: Any) -> pd.DataFrame:
-    """``pool, day, required_hours, scheduled_hours`` (agent-hours on contacts per day)."""
-    if hasattr(schedule, "coverage_summary"):
-        return schedule.coverage_summary()
-    cov = schedule.coverage
-    hours = float(schedule.interval) / 3600.0
-    g = cov.groupby(["pool", "day"], sort=False)
-    out = pd.DataFrame(
-        {
-            "required_hours": g["required"].sum() * hours,
-            "scheduled_hours": g["scheduled"].sum() * hours,
-        }
-    )
-    return out.reset_index()
