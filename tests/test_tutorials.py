@@ -37,6 +37,10 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 if not SHARED_DATA.exists():  # a worktree one level deeper than the main checkout
     SHARED_DATA = ROOT.parent.parent / "shared" / "data"
 NEEDS_DATA = {"year-of-calls.md"}
+#: tutorials whose printed output depends on the machine's load, so it is not compared:
+#: the schedule's MILP stops at a time limit, and which optimal-enough shifts it returns
+#: (and "optimal" or "feasible") changes with the CPU it got
+OUTPUT_VARIES = {"requirements-to-shifts.md": "the schedule's solver stops at a time limit"}
 
 _BLOCK = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
 
@@ -98,7 +102,7 @@ def test_tutorial_runs(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
                 exec(compile(code, f"{name}[block {i}]", "exec"), namespace)
         except Exception as exc:
             raise AssertionError(f"{name}, python block {i} failed:\n{code}") from exc
-        if i in shown:
+        if i in shown and name not in OUTPUT_VARIES:
             printed = buffer.getvalue().strip("\n")
             assert masked(printed) == masked(shown[i]), (
                 f"{name}, the output of python block {i} differs from the page (numbers "
