@@ -77,3 +77,19 @@ def test_forecast_command(tmp_path: Path) -> None:
     fc = pd.read_csv(tmp_path / "fc.csv")
     assert len(fc) == 10 and {"forecast", "lower", "upper", "baseline"} <= set(fc.columns)
     assert np.all(np.abs(fc["forecast"] - 1000) < 150)  # 10 hours x 100 calls
+
+
+def test_calibrate_options_for_classes_repeats_and_self_service(tmp_path: Path) -> None:
+    path = records_csv(tmp_path)
+    out = tmp_path / "sc.yaml"
+    r = run("calibrate", str(path), "-o", str(out), "--no-repeats", "--no-self-service")
+    assert r.exit_code == 0, r.output
+    sc = co.load_scenario(out)
+    assert not sc.journeys.repeats.to and sc.channels["voice"].resolution == 1.0
+    r = run("calibrate", str(path), "-o", str(out))  # repeats by default
+    assert r.exit_code == 0, r.output
+    assert co.load_scenario(out).channels["voice"].resolution < 1.0
+    for bad in ("2=soon", "x=90s", "2=-5s"):
+        r = run("calibrate", str(path), "-o", str(tmp_path / "no.yaml"), "--priority", bad)
+        assert r.exit_code == 2 and "--priority" in r.output, (bad, r.output)
+        assert not (tmp_path / "no.yaml").exists()

@@ -51,7 +51,8 @@ def test_tables_match_the_rules_of_the_format():
         "containment",
     }
     assert set(NOT_FOR_KIND["concurrent"]) == {"deadline", "containment"}
-    queue = {"balking", "max_wait", "on_timeout", "lines", "queue_capacity", "at_close", "routing"}
+    queue = {"balking", "max_wait", "on_timeout", "lines", "queue_capacity", "at_close", "routing",
+             "head_start"}  # fmt: skip
     assert (
         set(NOT_FOR_KIND["deferred"])
         == {

@@ -119,6 +119,7 @@ ROUND2_PENDING = {
     "channels.*.on_timeout",
     "channels.*.queue_capacity",
     "channels.*.at_close",
+    "channels.*.head_start",  # priority classes: tests/test_head_start.py
     "pools.*.skill_selection",
     "pools.*.agent_selection",
     "pools.*.handle_time_factor",

@@ -49,6 +49,7 @@ def full_doc() -> dict[str, Any]:
         patience="90s",
         max_wait="3min",
         on_timeout="retry",
+        head_start="30s",  # generalists select the longest-waiting contact
     )
     email["handle_time"] = {"distribution": "empirical", "samples": [300, "6min", 420]}
     doc["pools"] = {
@@ -197,6 +198,7 @@ def test_resolved_round2_arrays():
     assert r.on_timeout[c] == OnTimeout.RETRY.code and r.on_timeout_target[c] == -1
     assert r.lines[v] == 40 and r.queue_capacity[v] == 30 and np.isinf(r.lines[c])
     assert r.at_close[v] == AtClose.CLEAR.code and r.at_close[c] == AtClose.SERVE.code
+    assert r.head_start[c] == 30.0 and r.head_start[v] == 0.0
     pv, pg, pe = (r.pools.index(n) for n in ("voice_team", "generalists", "email_team"))
     assert r.routing[v] == ((pv, 0.0), (pg, 20.0))
     assert r.routing[c] == ((pg, 0.0),) and r.routing[e] == ((pe, 0.0),)

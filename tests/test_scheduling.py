@@ -234,6 +234,34 @@ def test_shift_table_reproduces_coverage_and_breaks_lie_in_their_windows(week_sc
     assert np.allclose(per_interval, s.coverage["on_floor"].to_numpy(), atol=1e-9)
 
 
+def test_coverage_summary_per_pool_and_day(week_schedule) -> None:
+    _sc, req, s = week_schedule
+    summ = s.coverage_summary()
+    assert list(summ.columns) == [
+        "pool", "day", "day_name", "required_hours", "scheduled_hours", "over_hours",
+        "under_hours", "peak_required", "peak_scheduled", "cover",
+    ]  # fmt: skip
+    # recomputed from the requirement table given and the shift table (floor agents rebuilt
+    # minute by minute in the test above), day by day
+    agents = req.pivot_table(index="day", columns="interval", values="agents", aggfunc="sum")
+    on_floor = s.coverage["on_floor"].to_numpy().reshape(7, 48)
+    for row in summ.itertuples():
+        need = agents.loc[row.day].to_numpy(float)
+        have = on_floor[row.day] * 0.75
+        assert row.day_name == s.days[row.day]
+        assert row.required_hours == pytest.approx(need.sum() * 0.5)
+        assert row.scheduled_hours == pytest.approx(have.sum() * 0.5)
+        assert row.over_hours == pytest.approx(np.clip(have - need, 0, None).sum() * 0.5)
+        assert row.under_hours == 0
+        assert row.peak_required == need.max() and row.peak_scheduled == pytest.approx(have.max())
+        if need.sum() > 0:
+            assert row.cover == pytest.approx(have.sum() / need.sum())
+        else:
+            assert math.isnan(row.cover)
+    # one row per working day (7 here: the scenario has no week key; Sunday requires 0)
+    assert sorted(summ["day"]) == list(range(7))
+
+
 def test_headcount_patterns_and_shares(week_schedule) -> None:
     _sc, _req_df, s = week_schedule
     pat = s.patterns

@@ -198,6 +198,25 @@ def calibrate(
         typer.Option("--until", help="Fit dates before this one (YYYY-MM-DD).", show_default=False),
     ] = None,
     name: Annotated[str | None, typer.Option("--name", help="Scenario name.")] = None,
+    priority: Annotated[
+        str | None,
+        typer.Option(
+            "--priority",
+            help="Priority classes as channels of their own with a head start: 'auto' (the "
+            "head start the reader documents) or VALUE=DURATION pairs, e.g. '2=90s'.",
+            show_default=False,
+        ),
+    ] = None,
+    repeats: Annotated[
+        bool, typer.Option("--repeats/--no-repeats", help="Write repeats into the scenario.")
+    ] = True,
+    self_service: Annotated[
+        bool,
+        typer.Option(
+            "--self-service/--no-self-service",
+            help="A self-service front where contacts ended there (the bank's VRU-only calls).",
+        ),
+    ] = True,
 ) -> None:
     """Fit a scenario to the records: volumes, profiles, handle times, patience, pools."""
     state: State = state_of(ctx)
@@ -209,9 +228,12 @@ def calibrate(
             raise BadInputError("calibrate needs contact records, not interval counts")
         if start or end:
             rec = rec.between(start or "1900-01-01", end or "2200-01-01")
+        classes = _priority(priority)
         with progress_bar(state, "calibrating") as progress, _bad_data():
             cal = run_calibrate(
                 rec, interval, _pairs(channels, "--channels"), days=_days(days), name=name,
+                priority=classes, repeats=repeats,
+                self_service="auto" if self_service else False,
                 progress=progress, return_report=True,
             )  # fmt: skip
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -224,6 +246,27 @@ def calibrate(
             cal.save(report)
             state.print(f"fit report written to {report}")
         state.print(f"scenario written to {output}")
+
+
+def _priority(text: str | None) -> str | dict[int, str] | None:
+    """``--priority``: None, 'auto' or VALUE=DURATION pairs (checked here: exit 2)."""
+    if text is None or text == "auto":
+        return text
+    from channelopt.units import parse_duration
+
+    out: dict[int, str] = {}
+    for value, head in (_pairs(text, "--priority") or {}).items():
+        try:
+            seconds = parse_duration(head)
+            out[int(value)] = head
+        except ValueError:
+            seconds = -1.0
+        if not 0 < seconds < float("inf"):
+            raise BadInputError(
+                "--priority: expected 'auto' or VALUE=DURATION pairs with a positive head "
+                f"start, such as '2=90s'; got {value}={head}"
+            )
+    return out
 
 
 @app.command()

@@ -109,6 +109,10 @@ class ContactRecords:
         Rows dropped, corrected or flagged per rule, with counts and examples.
     source : str
         Where the records came from.
+    head_start : dict of int to float
+        ``priority`` value -> head start (s) that class gets in the queue, where the
+        source documents one (the Anonymous Bank: ``{2: 90.0}``); ``calibrate``
+        splits those classes into channels of their own.
     """
 
     def __init__(
@@ -117,11 +121,13 @@ class ContactRecords:
         quality: QualityLog | None = None,
         source: str = "<DataFrame>",
         tz: str = "UTC",
+        head_start: dict[int, float] | None = None,
     ) -> None:
         self.frame = frame.reset_index(drop=True)
         self._log = quality if quality is not None else QualityLog()
         self.source = source
         self.tz = tz
+        self.head_start: dict[int, float] = dict(head_start or {})
 
     # -- views -----------------------------------------------------------------------------
 
@@ -167,7 +173,11 @@ class ContactRecords:
 
     def _subset(self, mask: Any) -> ContactRecords:
         return ContactRecords(
-            self.frame.loc[np.asarray(mask, dtype=bool)], self._log, self.source, self.tz
+            self.frame.loc[np.asarray(mask, dtype=bool)],
+            self._log,
+            self.source,
+            self.tz,
+            self.head_start,
         )
 
     def between(self, start: Any, end: Any) -> ContactRecords:

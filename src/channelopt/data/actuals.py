@@ -17,9 +17,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..scenario.kinds import kind_spec
 from ..units import parse_duration
 from ._measures import agents_on_duty, local_seconds, queue_time, queued
 from ._records import ContactRecords
+from .calibrate import PRIORITY_SUFFIX, split_classes
 
 __all__ = ["Actuals", "actuals"]
 
@@ -127,6 +129,9 @@ def actuals(
     f = records.frame
     f = f[f["channel"].astype(str).isin(list(channels))].copy()
     f["channel"] = f["channel"].astype(str).map(channels)
+    if any(n.endswith(PRIORITY_SUFFIX) for n in names):
+        # a calibrated scenario with priority classes: compare class by class
+        f = split_classes(f, getattr(records, "head_start", {}))
     dates = local_seconds(f["arrival"])[0]
     n_days = max(int(dates.nunique()), 1)
     q = f[queued(f)]
@@ -144,6 +149,8 @@ def actuals(
     share = work.div(work.sum(axis=1).replace(0, np.nan), axis=0).fillna(0.0)
     rows = []
     for c, ch in enumerate(names):
+        if not kind_spec(res.kinds[c]).staffed:
+            continue  # a self-service front: no agents to compare
         g = q[q["channel"] == ch]
         p = plan_staff[plan_staff["channel"] == ch].set_index("interval")
         within = float(res.target_within[c]) if np.isfinite(res.target_within[c]) else 20.0

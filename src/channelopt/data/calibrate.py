@@ -27,9 +27,10 @@ from .survival import (
     fits_table,
     kaplan_meier,
     km_mean,
+    repeat_fit,
 )
 
-__all__ = ["Calibration", "calibrate", "observed_arrivals"]
+__all__ = ["Calibration", "calibrate", "observed_arrivals", "split_classes"]
 
 Progress = Callable[[int, int, str], object]
 
@@ -39,6 +40,10 @@ OPEN_SHARE = 0.02
 SKILL_SHARE = 0.10
 #: pools with fewer agents than this merge into a larger pool (agents are people, not noise)
 MIN_POOL_AGENTS = 3
+#: suffix of a priority-class channel (``retail`` -> ``retail_priority``)
+PRIORITY_SUFFIX = "_priority"
+#: suffix of a self-service front channel (``retail`` -> ``retail_self_service``)
+SELF_SERVICE_SUFFIX = "_self_service"
 
 
 @dataclass
@@ -76,6 +81,15 @@ class Calibration:
         Choices made and data left out, in words.
     mapping : dict
         Record type -> channel used.
+    head_start : dict of int to float
+        ``priority`` value -> head start (s) of the classes split into channels of
+        their own (``<channel>_priority``); empty when none.
+    self_service : DataFrame
+        Self-service fronts (VRU-only contacts): channel, serves, entries_per_day,
+        contained_per_day, containment, handoffs.
+    repeats : DataFrame
+        channel, followed (answered, identified, followed for a whole window),
+        seen (repeats within the window), probability, se, delay_s (pooled), to.
     """
 
     scenario: Any
@@ -90,6 +104,9 @@ class Calibration:
     priority: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
+    head_start: dict[int, float] = field(default_factory=dict)
+    self_service: pd.DataFrame = field(default_factory=pd.DataFrame)
+    repeats: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def staffing(self, date: Any = None) -> pd.DataFrame:
         """Agents on duty per pool and interval (``pool, interval, agents``) for ``simulate``.
@@ -126,6 +143,8 @@ class Calibration:
             "pools": self.pools,
             "agents_on_duty": self.agents_on_duty,
             "priority": self.priority,
+            "self_service": self.self_service,
+            "repeats": self.repeats,
         }
         for name, t in tables.items():
             _atomic_csv(t, out / f"{name}.csv")
@@ -143,6 +162,8 @@ class Calibration:
             ("Journeys", self.journeys),
             ("Pools", self.pools.drop(columns=["agents"], errors="ignore")),
             ("Priority classes", self.priority),
+            ("Self-service (contacts that ended there)", self.self_service),
+            ("Repeats (window-corrected)", self.repeats),
         ):
             parts += [f"## {title}", "", _md_table(t), ""]
         parts += ["## Notes", ""] + [f"- {n}" for n in self.notes]
@@ -238,6 +259,9 @@ def calibrate(
     repeat_window: str | float = "24h",
     duty_gap: str | float = "10min",
     patience: str = "exponential",
+    priority: Mapping[int, str | float] | str | None = None,
+    repeats: bool = True,
+    self_service: bool | str = "auto",
     progress: Progress | None = None,
     return_report: bool = False,
 ) -> Any:
@@ -264,8 +288,9 @@ def calibrate(
     retrial_window : str or float
         An abandoned contact followed by the same customer within this time is a retrial.
     repeat_window : str or float
-        An answered contact followed by the same customer within this time is a repeat
-        (reported; see Notes).
+        An answered contact followed by the same customer within this time is a
+        repeat; the probability is corrected for the repeats the window cuts off
+        (:func:`channelopt.data.survival.repeat_fit`).
     duty_gap : str or float
         Longest idle time inside one spell on duty of an agent (agents-on-duty rule).
     patience : {"exponential", "best"}
@@ -273,6 +298,23 @@ def calibrate(
         Brown et al. 2005), the patience Erlang A assumes. ``best``: the family with
         the lowest AIC among those the scenario supports (only where the scenario has
         ``patience_distribution``; otherwise the exponential mean is used).
+    priority : None, "auto" or mapping
+        Priority classes: ``priority`` value of the records -> head start (s or a
+        duration string). Each such class of a channel becomes a channel of its own
+        (``<channel>_priority``) with that ``head_start``, served by the same pools,
+        which then select the longest-waiting contact. ``"auto"``: what the reader
+        documents (``records.head_start``; the Anonymous Bank: ``{2: "90s"}``).
+        ``None`` (default): no classes; the classes are reported in ``.priority``.
+        Not the default because on the bank the split replays July less well
+        (docs/data.md, "Priority classes in the replay").
+    repeats : bool
+        Write the repeats into the scenario (``resolution`` and ``journeys.repeats``).
+    self_service : "auto" or bool
+        Where contacts of a channel ended in self-service (outcome ``contained``;
+        the bank's VRU-only calls), put a ``self_service`` front before it
+        (``<channel>_self_service``): every contact arrives there, the contained
+        share ends there (``containment``), the rest is handed off to the channel
+        (and its priority classes). ``False``: no fronts.
     progress : callable, optional
         ``progress(done, total, message)`` per fitting step.
     return_report : bool
@@ -285,11 +327,13 @@ def calibrate(
     Notes
     -----
     The scenario's volume is the mean number of contacts per fitted day that reach
-    the agents (answered or abandoned), less the expected retrials (which the
-    engines generate from ``journeys.retrials``). Repeats after service are reported
-    but not put into the scenario: a callback of the same customer within a day is
-    not evidence that the first contact was unresolved (in the bank data stock
-    traders call daily).
+    the agents (answered or abandoned), less the expected retrials and repeats
+    (which the engines generate from ``journeys``); with a self-service front the
+    volume sits on the front and reaches the channel by its hand-off. A repeat is
+    any contact of the same customer within ``repeat_window`` after an answered one:
+    the records cannot tell a repeat about the same matter from a new matter (the
+    bank's stock traders call daily), so ``resolution`` is a lower bound on
+    first-contact resolution (docs/data.md).
     """
     from ..scenario import load_scenario
     from ..scenario.models import Channel
@@ -300,6 +344,7 @@ def calibrate(
     gap = parse_duration(duty_gap)
     if patience not in ("exponential", "best"):
         raise ValueError(f"patience must be 'exponential' or 'best'; got {patience!r}")
+    heads = _head_starts(records, priority)
     f = records.frame
     if days is not None:
         want = {DAY_NAMES.index(d[:3].lower()) for d in days}
@@ -317,7 +362,13 @@ def calibrate(
     if len(f) == 0:
         raise DataError("no records to calibrate (after selecting days and channels)")
     f["channel"] = f["channel"].astype(str).map(mapping)
-    names = list(f["channel"].value_counts().index)
+    f["base"] = f["channel"]
+    f = split_classes(f, heads)
+    names = list(f.loc[queued(f), "channel"].value_counts().index)
+    if not names:
+        raise DataError("no contacts reached the agents (answered or abandoned) to calibrate")
+    pairs = f[["channel", "base"]].drop_duplicates()
+    base_of = dict(zip(pairs["channel"], pairs["base"], strict=True))
     total_steps = 6
     tick = _ticker(progress, total_steps)
 
@@ -389,6 +440,20 @@ def calibrate(
             }
         )  # fmt: skip
     journeys_t = pd.DataFrame(jrows)
+    rep_rows, rep_to, rep_delay = _repeats(f, nxt, names, ans, rep_win)
+    repeats_t = pd.DataFrame(rep_rows)
+    write_repeats = repeats and math.isfinite(rep_delay) and bool(rep_to)
+    if write_repeats:
+        notes.append(
+            f"repeats: an answered, identified contact followed by the same customer within "
+            f"{rep_win:.0f} s; probability corrected for the delays beyond the window "
+            f"(exponential delay, mean {rep_delay:.0f} s, fitted truncated at the window); "
+            "written as `resolution` = 1 - probability and `journeys.repeats`. The records "
+            "cannot tell a repeat about the same matter from a new one, so resolution is a "
+            "lower bound on first-contact resolution"
+        )
+    elif repeats:
+        notes.append("repeats: none seen (or their delay is not identified): not written")
     notes.append(
         f"retrials: {p_retry:.1%} of identified abandoned contacts call again within "
         f"{r_win:.0f} s (mean delay {d_retry:.0f} s, truncated at the window); "
@@ -469,7 +534,12 @@ def calibrate(
     tick("patience")
 
     # -- pools, skills, agents on duty -------------------------------------------------------
-    pool_of, pools_t = _pools(f, names)
+    bases = list(dict.fromkeys(base_of[n] for n in names))
+    pool_of, pools_t = _pools(f.assign(channel=f["base"]), bases)
+    classes_of = {b: [n for n in names if base_of[n] == b] for b in bases}
+    pools_t["skills"] = [
+        tuple(c for b in skills for c in classes_of.get(b, [b])) for skills in pools_t["skills"]
+    ]
     duty = agents_on_duty(f, step, gap, pool_of)
     duty_open = duty[duty["interval"].isin(np.flatnonzero(open_mask))]
     all_dates = local_seconds(f["arrival"])[0].drop_duplicates()
@@ -483,10 +553,17 @@ def calibrate(
 
     # -- priority classes --------------------------------------------------------------------
     priority_t = _priority(f)
-    if len(priority_t) > 1:
+    if heads:
+        split = ", ".join(f"priority {v}: head start {h:g} s" for v, h in heads.items())
         notes.append(
-            "priority classes are reported but not in the scenario: the scenario format has "
-            "no `priority` key yet (see docs/data.md)"
+            f"priority classes ({split}) are channels of their own (`{PRIORITY_SUFFIX}`), "
+            "served by the same pools, which select the longest-waiting contact "
+            "(`skill_selection: longest_waiting`, `head_start`)"
+        )
+    elif len(priority_t) > 1:
+        notes.append(
+            "priority classes are reported but not split (pass `priority='auto'` for the "
+            "head start the reader documents, or `priority={value: head_start}`)"
         )
 
     # -- the scenario ------------------------------------------------------------------------
@@ -499,13 +576,25 @@ def calibrate(
             n_ab = int((f["outcome"][m] == "abandoned").sum())
             n_q = int(queued(f[m]).sum())
             retry_share[ch] = p_retry * n_ab / n_q if n_q else 0.0
+    repeat_in = {ch: 0.0 for ch in names}
+    if write_repeats:
+        for r in repeats_t.itertuples():
+            # every answered contact may repeat (unidentified ones assumed alike)
+            served = (f["channel"] == r.channel) & (f["outcome"] == "answered")
+            answered_per_day = int(served.sum()) / n_days
+            for to, share in rep_to.get(r.channel, {}).items():
+                repeat_in[to] += answered_per_day * r.probability * share
     chans: dict[str, Any] = {}
+    clipped = []
     for k, ch in enumerate(names):
         c = np.where(open_mask, counts[k], 0.0)
         fam, mean_ht, cv_ht = chosen_ht[ch]
+        vol = float(c.sum()) * (1.0 - retry_share[ch]) - repeat_in[ch]
+        if vol < 0:
+            clipped.append(ch)
         doc: dict[str, Any] = {
             "kind": "live",
-            "volume": round(float(c.sum()) * (1.0 - retry_share[ch]), 3),
+            "volume": round(max(vol, 0.0), 3),
             "profile": [round(float(v), 6) for v in c / c.sum()] if c.sum() > 0 else None,
             "aht": round(mean_ht, 3),
             "target": tgt,
@@ -524,7 +613,34 @@ def calibrate(
             doc["patience"] = round(pmean, 3)
             if "patience_distribution" in fields and pfam != "exponential":
                 doc["patience_distribution"] = {"distribution": pfam, "cv": round(pcv, 4)}
+        if ch != base_of[ch]:  # a priority class
+            doc["head_start"] = heads[_class_value(ch, base_of[ch], heads)]
+        if write_repeats and ch in rep_to:
+            p_rep = float(repeats_t.set_index("channel").loc[ch, "probability"])
+            doc["resolution"] = round(1.0 - p_rep, 4)
         chans[ch] = {k2: v for k2, v in doc.items() if v is not None}
+    if clipped:
+        notes.append(
+            f"channels {clipped}: expected retrials and repeats exceed the observed contacts; "
+            "external volume set to 0"
+        )
+    fronts_t, fronts = _self_service(
+        f, names, base_of, chans, open_mask, step, n_days, self_service
+    )
+    for front, doc_front in fronts.items():
+        chans[front] = doc_front["channel"]
+        for ch in doc_front["serves"]:
+            chans[ch]["volume"] = 0.0  # every contact arrives through the front
+            chans[ch].pop("profile", None)
+    if fronts:
+        notes.append(
+            "self-service: contacts that ended without queueing (outcome `contained`; the "
+            "bank's VRU-only calls) are contained in a self_service front per channel "
+            f"(`{SELF_SERVICE_SUFFIX}`), which hands the rest off to the channel and its "
+            "classes; the bank's records do not say whether a VRU-only caller was helped "
+            "or gave up (its documentation calls the exit 'leaving the system'), so the "
+            "containment is the share that ended there, not a measured resolution"
+        )
     scenario_doc: dict[str, Any] = {
         "name": name or f"calibrated from {Path(str(records.source)).name}",
         "description": (
@@ -536,14 +652,28 @@ def calibrate(
         "channels": chans,
         "pools": {
             r.pool: {"skills": list(r.skills), "agents": int(r.roster)}
+            | (
+                {"skill_selection": "longest_waiting"}
+                if any(s != base_of.get(s, s) for s in r.skills)
+                else {}
+            )
             for r in pools_t.itertuples()
         },
     }
     journeys_doc: dict[str, Any] = {}
     if p_retry > 0:
         journeys_doc["retrials"] = {"probability": round(p_retry, 4), "delay": round(d_retry, 1)}
+    for front, doc_front in fronts.items():
+        handoffs[front] = doc_front["handoffs"]
     if handoffs:
         journeys_doc["handoffs"] = handoffs
+    if write_repeats:
+        journeys_doc["repeats"] = {
+            # repeats in the same second (clock resolution) still have a positive delay
+            "delay": round(max(rep_delay, 1.0), 1),
+            "delay_distribution": "exponential",
+            "to": rep_to,
+        }
     if journeys_doc:
         scenario_doc["journeys"] = journeys_doc
     sc = load_scenario(scenario_doc)
@@ -561,6 +691,9 @@ def calibrate(
         priority=priority_t,
         notes=notes,
         mapping=mapping,
+        head_start=heads,
+        self_service=fronts_t,
+        repeats=repeats_t,
     )
     return report if return_report else sc
 
@@ -639,3 +772,179 @@ def _priority(f: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=cols)
+
+
+def _head_starts(
+    records: ContactRecords, priority: Mapping[int, str | float] | str | None
+) -> dict[int, float]:
+    """``priority`` value -> head start (s) of the classes to split (see ``calibrate``)."""
+    if priority is None:
+        return {}
+    if isinstance(priority, str):
+        if priority != "auto":
+            raise ValueError(f"priority must be 'auto', a mapping or None; got {priority!r}")
+        source: Mapping[int, str | float] = getattr(records, "head_start", None) or {}
+    else:
+        source = priority
+    out: dict[int, float] = {}
+    for value, head in source.items():
+        sec = parse_duration(head) if isinstance(head, str) else float(head)
+        if not (0 < sec < math.inf):
+            raise ValueError(
+                f"priority[{value!r}]: expected a positive head start (a duration); got {head!r}"
+            )
+        out[int(value)] = sec
+    if out and "priority" not in records.frame:
+        return {}  # no classes in these records
+    return out
+
+
+def _suffix(value: int, heads: Mapping[int, float]) -> str:
+    return PRIORITY_SUFFIX if len(heads) == 1 else f"{PRIORITY_SUFFIX}{value}"
+
+
+def _class_value(channel: str, base: str, heads: Mapping[int, float]) -> int:
+    return next(v for v in heads if base + _suffix(v, heads) == channel)
+
+
+def split_classes(frame: pd.DataFrame, heads: Mapping[int, float]) -> pd.DataFrame:
+    """``frame`` with each priority class of ``heads`` in a channel of its own.
+
+    ``channel`` becomes ``<base><suffix>`` where ``priority`` is one of the
+    classes (``base``: the column ``base`` when present, else ``channel``).
+    """
+    if not heads or "priority" not in frame:
+        return frame
+    pr = pd.to_numeric(frame["priority"], errors="coerce").to_numpy()
+    base = (frame["base"] if "base" in frame else frame["channel"]).astype(str)
+    ch = frame["channel"].astype(str).to_numpy(dtype=object).copy()
+    b = base.to_numpy(dtype=object)
+    for value in heads:
+        m = pr == value
+        ch[m] = b[m] + _suffix(value, heads)
+    return frame.assign(channel=ch)
+
+
+def _floor(x: float, places: int = 6) -> float:
+    """Round down, so that rounded shares never sum above 1."""
+    k = 10**places
+    return math.floor(x * k) / k
+
+
+def _repeats(
+    f: pd.DataFrame,
+    nxt: pd.DataFrame,
+    names: list[str],
+    answered: pd.Series,
+    window: float,
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, float]], float]:
+    """Per channel the window-corrected repeat fit; the ``repeats.to`` rows; the pooled delay.
+
+    Only answered contacts that can be followed for a whole window (arriving at
+    least ``window`` before the last record) are in the denominators; the delay
+    is one exponential mean for every channel (the scenario has one), fitted to
+    all seen gaps truncated at the window.
+    """
+    end = f["arrival"].max()
+    follow = answered & (f["arrival"] <= end - pd.Timedelta(seconds=window))
+    seen = follow & (nxt["gap"] <= window)
+    pooled = repeat_fit(int(follow.sum()), nxt.loc[seen, "gap"].to_numpy(dtype=float), window)
+    rows: list[dict[str, Any]] = []
+    to: dict[str, dict[str, float]] = {}
+    for ch in names:
+        m = (f["channel"] == ch).to_numpy()
+        g = nxt.loc[seen & m, "gap"].to_numpy(dtype=float)
+        fit = repeat_fit(int((follow & m).sum()), g, window, delay=pooled.delay_s)
+        p = fit.probability
+        capped = math.isfinite(p) and p > 0.99
+        if capped:
+            p = 0.99  # the scenario refuses certain repeats (a contact would loop forever)
+        nx = nxt.loc[seen & m, "next_channel"].astype(str)
+        counts = nx[nx.isin(names)].value_counts()
+        row = {str(k): _floor(v / len(g)) for k, v in counts.items()} if len(g) else {}
+        if math.isfinite(p) and p > 0 and row:
+            to[ch] = row
+        rows.append(
+            {
+                "channel": ch,
+                "followed": fit.contacts,
+                "seen": fit.seen,
+                "seen_share": fit.seen / fit.contacts if fit.contacts else math.nan,
+                "probability": p,
+                "se": fit.se,
+                "capped": capped,
+                "delay_s": fit.delay_s,
+                "to": ", ".join(f"{k}: {v:.3f}" for k, v in row.items()),
+            }
+        )
+    return rows, to, pooled.delay_s
+
+
+def _self_service(
+    f: pd.DataFrame,
+    names: list[str],
+    base_of: Mapping[str, str],
+    chans: Mapping[str, Mapping[str, Any]],
+    open_mask: np.ndarray,
+    step: float,
+    n_days: int,
+    mode: bool | str,
+) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
+    """Self-service fronts of the channels whose contacts sometimes ended there.
+
+    Per base channel ``b`` with contained contacts: volume = contained per day +
+    the external volumes of ``b`` and its classes (already less retrials and
+    repeats, which the engines send straight to the channel); containment =
+    contained / volume; hand-offs = each class's share of the rest, so that the
+    channels receive exactly their external volumes. The profile is that of every
+    contact of ``b`` by arrival time (entry into self-service).
+    """
+    cols = ["channel", "serves", "entries_per_day", "contained_per_day", "containment",
+            "handoffs"]  # fmt: skip
+    if mode not in ("auto", True, False):
+        raise ValueError(f"self_service must be 'auto', True or False; got {mode!r}")
+    contained = (f["outcome"] == "contained").to_numpy()
+    if mode is False or not contained.any():
+        return pd.DataFrame(columns=cols), {}
+    _, secs = local_seconds(f["arrival"])
+    slot = (secs.to_numpy() // step).astype(int) % len(open_mask)
+    in_open = open_mask[slot]
+    reached = queued(f).to_numpy()
+    rows: list[dict[str, Any]] = []
+    fronts: dict[str, dict[str, Any]] = {}
+    base = f["base"].astype(str).to_numpy()
+    for b in dict.fromkeys(base_of[n] for n in names):
+        serves = [n for n in names if base_of[n] == b]
+        mb = base == b
+        h = float((mb & contained & in_open).sum()) / n_days
+        vols = {n: float(chans[n].get("volume", 0.0)) for n in serves}
+        q = sum(vols.values())
+        if h <= 0 or q <= 0:
+            continue
+        volume = h + q
+        entries = mb & (contained | reached) & in_open
+        prof = np.bincount(slot[entries], minlength=len(open_mask)).astype(float)
+        prof = np.where(open_mask, prof, 0.0)
+        name = f"{b}{SELF_SERVICE_SUFFIX}"
+        handoffs = {n: _floor(vols[n] / q) for n in serves if vols[n] > 0}
+        fronts[name] = {
+            "channel": {
+                "kind": "self_service",
+                "volume": round(volume, 3),
+                "profile": [round(float(v), 6) for v in prof / prof.sum()],
+                "containment": round(h / volume, 4),
+            },
+            "serves": serves,
+            "handoffs": handoffs,
+        }
+        rows.append(
+            {
+                "channel": name,
+                "serves": ", ".join(serves),
+                "entries_per_day": volume,
+                "contained_per_day": h,
+                "containment": h / volume,
+                "handoffs": ", ".join(f"{k}: {v:.4f}" for k, v in handoffs.items()),
+            }
+        )
+    return pd.DataFrame(rows, columns=cols), fronts

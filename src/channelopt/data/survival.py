@@ -25,10 +25,13 @@ from scipy import optimize, special
 
 __all__ = [
     "Fit",
+    "RepeatFit",
     "exponential_patience",
     "fit_censored",
     "fit_handle_time",
     "kaplan_meier",
+    "repeat_fit",
+    "truncated_exponential_mean",
 ]
 
 #: families both engines sample (DESIGN.md "Keys for how real centres work") that have
@@ -250,3 +253,94 @@ def fits_table(fits: list[Fit], sample_mean: float | None = None) -> pd.DataFram
     if sample_mean is not None:
         t["sample_mean_s"] = sample_mean
     return t
+
+
+@dataclass(frozen=True)
+class RepeatFit:
+    """Repeat probability and delay from gaps seen within a window (see :func:`repeat_fit`).
+
+    Attributes
+    ----------
+    contacts : int
+        Contacts that could be followed for the whole window (the denominator).
+    seen : int
+        Of those, followed by the same customer within the window.
+    delay_s : float
+        Mean of the exponential delay (maximum likelihood, truncated at the window).
+    within_window : float
+        P(an exponential delay of that mean is within the window).
+    probability, se : float
+        Repeat probability ``seen / contacts / within_window`` and its standard error
+        (binomial and delay uncertainty by the delta method).
+    """
+
+    contacts: int
+    seen: int
+    delay_s: float
+    within_window: float
+    probability: float
+    se: float
+
+
+def truncated_exponential_mean(gaps: np.ndarray, window: float) -> float:
+    """Maximum-likelihood mean of an exponential seen only below ``window``.
+
+    Solves ``mean(gaps) = d - window / (exp(window / d) - 1)`` (the mean of an
+    exponential with mean ``d`` truncated at ``window``). That right side grows
+    from 0 to ``window / 2`` with ``d``; when the sample mean reaches
+    ``window / 2`` the gaps look uniform and the mean is not identified: ``inf``.
+    """
+    g = np.asarray(gaps, dtype=float)
+    if len(g) == 0:
+        return math.nan
+    m = float(g.mean())
+    if m <= 0:
+        return max(m, 1e-9)
+    if m >= 0.5 * window * (1 - 1e-9):
+        return math.inf
+
+    def excess(d: float) -> float:
+        r = window / d
+        # beyond r = 700 the truncation term is below 1e-300 of the window
+        return d - (window / math.expm1(r) if r < 700.0 else 0.0) - m
+
+    lo, hi = m * 1e-3 + 1e-12, window
+    while excess(hi) < 0:
+        hi *= 4.0
+        if hi > window * 1e12:
+            return math.inf
+    return float(optimize.brentq(excess, lo, hi, xtol=1e-10 * window))
+
+
+def repeat_fit(
+    n_contacts: int, gaps: np.ndarray, window: float, delay: float | None = None
+) -> RepeatFit:
+    """Repeat probability corrected for the delays the window cuts off.
+
+    A contact repeats with probability ``p`` after an exponential delay of mean
+    ``d``; only repeats within ``window`` are seen (contacts too close to the end
+    of the records to be followed for a whole window must be left out of
+    ``n_contacts`` by the caller). ``d`` is the truncated-exponential MLE of the
+    seen gaps (or ``delay`` when given, e.g. pooled over channels), and
+    ``p = seen / n_contacts / (1 - exp(-window / d))``.
+    """
+    g = np.asarray(gaps, dtype=float)
+    seen = len(g)
+    d = truncated_exponential_mean(g, window) if delay is None else float(delay)
+    if n_contacts <= 0:
+        return RepeatFit(0, 0, d, math.nan, math.nan, math.nan)
+    q = seen / n_contacts
+    if not math.isfinite(d) or seen == 0:
+        # no repeats, or delays not identified: the seen share, without correction
+        return RepeatFit(n_contacts, seen, d, 1.0, q, math.sqrt(q * (1 - q) / n_contacts))
+    lam = 1.0 / d
+    e = math.exp(-lam * window)
+    within = 1.0 - e
+    p = q / within
+    var_q = q * (1 - q) / n_contacts
+    # Fisher information of the rate per truncated observation
+    info = 1.0 / lam**2 - window**2 * e / within**2
+    var_lam = 1.0 / (seen * info) if info > 0 else 0.0
+    dp_dlam = -q * window * e / within**2
+    se = math.sqrt(var_q / within**2 + dp_dlam**2 * var_lam)
+    return RepeatFit(n_contacts, seen, d, within, p, se)

@@ -85,6 +85,7 @@ CHANNEL_KEYS: tuple[str, ...] = (
     "queue_capacity",
     "at_close",
     "routing",
+    "head_start",
 )
 _EVERY_KIND = ("kind", "volume", "arrivals", "profile", "forecast_error", "open")
 _AGENT_KEYS = ("aht", "aht_cv", "handle_time", "wrap_up", "target", "resolution")
@@ -97,6 +98,7 @@ _QUEUE_KEYS = (
     "queue_capacity",
     "at_close",
     "routing",
+    "head_start",
 )
 _MULTI_KEYS = ("concurrency", "concurrency_stretch")
 

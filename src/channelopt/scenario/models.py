@@ -253,6 +253,9 @@ class Channel(_Model):
     queue_capacity: Places | None = None  #: most contacts waiting; None = unlimited
     at_close: AtCloseChoice = AtClose.SERVE
     routing: tuple[Annotated[Route, PlainValidator(_route)], ...] | None = None
+    #: s; under ``skill_selection: longest_waiting`` a contact counts as this much older
+    #: (priority classes: the bank's priority customers get ``90s``)
+    head_start: NonNegativeDuration = 0.0
 
     @property
     def staffed(self) -> bool:

@@ -199,6 +199,7 @@ def static_arrays(scenario: Scenario) -> dict[str, Any]:
             [math.inf if ch.queue_capacity is None else ch.queue_capacity for ch in chans]
         ),
         "at_close": ro([ch.at_close.code for ch in chans], np.int64),
+        "head_start": ro([ch.head_start for ch in chans]),
         "routing": tuple(routes),
         "pool_skill_selection": ro(
             [SkillSelection(p.skill_selection).code for p in pool_models], np.int64

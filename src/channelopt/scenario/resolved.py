@@ -258,6 +258,9 @@ class Resolved:
         Most contacts waiting; inf = unlimited.
     at_close : ndarray of int, shape (C,)
         :class:`AtClose` code (0 serve, 1 clear: waiting contacts are disconnected).
+    head_start : ndarray, shape (C,)
+        Seconds a contact counts as older under ``skill_selection: longest_waiting``
+        (priority classes); 0 = none.
     routing : tuple of tuple of (int, float), length C
         Per channel the pools that may take its contacts in preference order, as
         ``(pool index, after seconds)``: the pool becomes eligible once the
@@ -273,6 +276,12 @@ class Resolved:
         cv of the day-level volume factor shared by every channel (gamma, mean 1).
     closed_hours : ClosedHours
         What happens to flows that reach a closed channel (``.code`` for the integer).
+    week_arrivals : ndarray, shape (7, I, C), optional
+        External arrivals per day of a planning week (Monday first) when the
+        period is simulated as a week (:func:`channelopt.scenario.week.resolve_with_week`);
+        ``None`` (default): every day has ``arrivals``.
+    week_open_mask : ndarray of bool, shape (7, I, C), optional
+        Open intervals per day of that week (all closed on a day off).
     """
 
     name: str
@@ -330,6 +339,7 @@ class Resolved:
     lines: np.ndarray = None  # type: ignore[assignment]
     queue_capacity: np.ndarray = None  # type: ignore[assignment]
     at_close: np.ndarray = None  # type: ignore[assignment]
+    head_start: np.ndarray = None  # type: ignore[assignment]
     routing: tuple[tuple[tuple[int, float], ...], ...] = None  # type: ignore[assignment]
     pool_skill_selection: np.ndarray = None  # type: ignore[assignment]
     pool_agent_selection: np.ndarray = None  # type: ignore[assignment]
@@ -338,6 +348,8 @@ class Resolved:
     retrial_delay_distribution: DelayDistribution = DelayDistribution.EXPONENTIAL
     busyness_cv: float = 0.0
     closed_hours: ClosedHours = ClosedHours.SPREAD
+    week_arrivals: np.ndarray | None = None
+    week_open_mask: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self._fill_defaults()
@@ -387,6 +399,7 @@ class Resolved:
             ("lines", math.inf, float),
             ("queue_capacity", math.inf, float),
             ("at_close", AtClose.SERVE.code, np.int64),
+            ("head_start", 0.0, float),
         ):
             if getattr(self, name) is None:
                 put(self, name, np.full(c, value, dtype=dtype))

@@ -42,6 +42,8 @@ REQUIRED_TARGET: dict[str, str] = {
 EFFECTS_FOR_KIND: dict[str, tuple[str, ...]] = {k.value: s.effects for k, s in KINDS.items()}
 #: kinds served by agents
 STAFFED: tuple[str, ...] = tuple(k.value for k, s in KINDS.items() if s.staffed)
+#: kinds whose contacts wait in a queue served in real time (``head_start`` applies)
+QUEUED: tuple[str, ...] = tuple(k.value for k, s in KINDS.items() if s.queues)
 #: kinds whose contacts flow as self-service (contained, else handed off)
 _CONTAINED = {k.value for k, s in KINDS.items() if s.flow is FlowBehaviour.CONTAINED}
 #: kinds that do not repeat (what is not contained nor handed off gives up)
@@ -637,6 +639,39 @@ class _Checker:
                     ch,
                 )
 
+    def head_start_rules(self) -> None:
+        """A ``head_start`` needs a pool that selects the longest-waiting contact.
+
+        Under ``skill_selection: priority`` (the default, and the only choice of
+        the dedicated pools made when ``pools`` is omitted) a freed agent takes
+        contacts by skill order, so a head start would silently do nothing.
+        """
+        pools = self.doc.get("pools")
+        pools = pools if isinstance(pools, Mapping) else {}
+        for ch, raw in self.channels.items():
+            start = _dur0(_map(raw).get("head_start"))
+            if not start or self.kinds.get(ch) not in QUEUED:
+                continue
+            serving = [
+                (str(name), _map(p).get("skill_selection", "priority"))
+                for name, p in pools.items()
+                if ch in (_list(_map(p).get("skills")) or [])
+            ]
+            if any(sel == "longest_waiting" for _name, sel in serving):
+                continue
+            where = (
+                "pools " + ", ".join(repr(n) for n, _sel in serving) + " select by skill priority"
+                if serving
+                else "no pool lists it (a dedicated pool selects by skill priority)"
+            )
+            self.add(
+                f"channels.{ch}.head_start",
+                f"head start {_fmt(start)} has no effect: {where}; set "
+                "'skill_selection: longest_waiting' on a pool that serves it with the "
+                "channels it should overtake",
+                _map(raw).get("head_start"),
+            )
+
     # --- periods, budget, targets -------------------------------------------------------
 
     def period_rules(self) -> None:
@@ -834,6 +869,7 @@ class _Checker:
         self.journeys_rules()
         self.routing_rules()
         self.pools_rules()
+        self.head_start_rules()
         self.period_rules()
         self.initiative_rules()
         self.problems.extend(shift_rules(self.doc))

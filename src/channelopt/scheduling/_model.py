@@ -93,6 +93,11 @@ class PoolModel:
     #: coverage matrix (7T x columns): agents on the floor per interval
     floor: sp.csr_matrix
     cost_scale: float
+    #: (template, break, day, forward slack columns (starts 0..S-2), backward slack columns
+    #: (starts 1..S-1)) of the Hall chains; see :func:`fill_slacks`
+    slack_index: list[tuple[int, int, int, tuple[int, ...], tuple[int, ...]]] = field(
+        default_factory=list
+    )
 
 
 @dataclass
@@ -207,6 +212,7 @@ def build_pool_model(
     x_index: list[tuple[int, int, int]] = []
     b_index: dict[tuple[int, int, int], tuple[int, np.ndarray]] = {}
     z_index: list[tuple[int, tuple[int, ...]]] = []
+    slack_index: list[tuple[int, int, int, tuple[int, ...], tuple[int, ...]]] = []
     x_cols: dict[tuple[int, int], list[int]] = {}
     z_cols: dict[int, list[int]] = {}
     x_col_list: list[int] = []
@@ -256,18 +262,39 @@ def build_pool_model(
                 new_row([(cc, 1.0) for cc in cols_d] + [(int(bc), -1.0) for bc in bcols], 0.0, 0.0)
                 # Hall's condition for matching shifts to break times (Bechtold & Jacobs
                 # 1990); with equal totals, prefixes and suffixes of the start order suffice.
-                # forward: shifts starting at or before s_j break no later than s_j + last
+                # Written as chains with a slack per prefix (suffix), so that each row holds
+                # a handful of entries instead of the whole prefix: the same polytope with
+                # O(S) instead of O(S^2) non-zeros (the LP is several times faster).
+                # forward: shifts starting at or before s_j break no later than s_j + last,
+                #   x_j + f_j - f_{j-1} = (breaks in (s_{j-1} + last, s_j + last]), f >= 0
+                fwd: list[int] = []
+                prev, done = -1, int(positions[0]) - 1
                 for j in range(len(starts) - 1):
-                    reach = starts[j] + brk.last
-                    ents = [(cols_d[i], 1.0) for i in range(j + 1)]
-                    ents += [(int(bc), -1.0) for bc in bcols[positions <= reach]]
-                    new_row(ents, -math.inf, 0.0)
-                # backward: shifts starting at or after s_j break no earlier than s_j + first
-                for j in range(1, len(starts)):
-                    reach = starts[j] + brk.first
-                    ents = [(cols_d[i], 1.0) for i in range(j, len(starts))]
-                    ents += [(int(bc), -1.0) for bc in bcols[positions >= reach]]
-                    new_row(ents, -math.inf, 0.0)
+                    reach = int(starts[j] + brk.last)
+                    f = new_col(0.0, integ=False)
+                    fwd.append(f)
+                    ents = [(cols_d[j], 1.0), (f, 1.0)] + ([(prev, -1.0)] if prev >= 0 else [])
+                    ents += [
+                        (int(bc), -1.0) for bc in bcols[(positions > done) & (positions <= reach)]
+                    ]
+                    new_row(ents, 0.0, 0.0)
+                    prev, done = f, reach
+                # backward: shifts starting at or after s_j break no earlier than s_j + first,
+                #   x_j + g_j - g_{j+1} = (breaks in [s_j + first, s_{j+1} + first)), g >= 0
+                bwd: list[int] = []
+                prev, upto = -1, int(positions[-1]) + 1
+                for j in range(len(starts) - 1, 0, -1):
+                    reach = int(starts[j] + brk.first)
+                    back = new_col(0.0, integ=False)
+                    bwd.append(back)
+                    ents = [(cols_d[j], 1.0), (back, 1.0)]
+                    ents += [(prev, -1.0)] if prev >= 0 else []
+                    ents += [
+                        (int(bc), -1.0) for bc in bcols[(positions >= reach) & (positions < upto)]
+                    ]
+                    new_row(ents, 0.0, 0.0)
+                    prev, upto = back, reach
+                slack_index.append((ti, ki, d, tuple(fwd), tuple(bwd[::-1])))
         # weekly patterns: headcount and days off
         week_pay = scale * tpl.paid / 3600.0 * tpl.days_per_week
         zc = []
@@ -323,7 +350,27 @@ def build_pool_model(
         z_cols=np.asarray(all_z, dtype=int),
         floor=floor,
         cost_scale=scale,
+        slack_index=slack_index,
     )
+
+
+def fill_slacks(model: PoolModel, templates: list[TemplateSpec], v: np.ndarray) -> None:
+    """Set the Hall-chain slacks of ``v`` (in place) from its shift and break counts.
+
+    The slack of start ``j`` is the break capacity left over by the prefix (suffix)
+    of shifts; negative values mean the breaks cannot be matched to the shifts.
+    """
+    col_of = {key: int(j) for key, j in zip(model.x_index, model.x_cols, strict=True)}
+    for ti, ki, d, fwd, bwd in model.slack_index:
+        tpl, brk = templates[ti], templates[ti].breaks[ki]
+        starts = sorted(tpl.starts)
+        first, positions = model.b_index[(ti, ki, d)]
+        b = v[first : first + positions.size]
+        x = np.array([v[col_of[(ti, d, s)]] for s in starts])
+        for j, col in enumerate(fwd):
+            v[col] = b[positions <= starts[j] + brk.last].sum() - x[: j + 1].sum()
+        for j, col in enumerate(bwd, start=1):
+            v[col] = b[positions >= starts[j] + brk.first].sum() - x[j:].sum()
 
 
 def greedy_start(
@@ -420,7 +467,10 @@ def greedy_start(
             k = v[col_of[(ti, d, s)]]
             if k:
                 v[first + int(np.searchsorted(positions, s + brk.first))] += k
+    fill_slacks(model, templates, v)
     # every constraint, checked (the start is only a hint to the solver)
+    if np.any(v < model.col_lower - 1e-9):
+        return None
     ax = model.a @ v
     ok = np.all(ax >= model.row_lower - 1e-6) and np.all(ax <= model.row_upper + 1e-6)
     return v if ok else None

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..scenario import Scenario, load_scenario
+from ..scenario import Scenario
 from ..scenario.shifts import DAY_NAMES, Week
+from ..scenario.week import day_scenario
 from ..staffing import StaffingResult, staff
 
 __all__ = ["day_scenario", "requirement_array", "resolve_week", "staffing_method"]
@@ -33,25 +34,6 @@ def resolve_week(scenario: Scenario, week: Any) -> Week:
     if isinstance(week, Mapping):
         return Week.model_validate(dict(week))
     raise TypeError(f"week must be True, a Week or a mapping like the `week` key; got {week!r}")
-
-
-def day_scenario(scenario: Scenario, week: Week, day: str) -> Scenario:
-    """The scenario of one day of the week: volumes times the day's factor, the day's hours."""
-    factor = week.factor(day)
-    hours = week.open.get(day)
-    if factor == 1.0 and hours is None:
-        return scenario
-    doc = scenario.to_document(human=False)
-    for ch in doc.get("channels", {}).values():
-        if "volume" in ch:
-            ch["volume"] = ch["volume"] * factor
-        if "arrivals" in ch:
-            ch["arrivals"] = [a * factor for a in ch["arrivals"]]
-        if hours is not None:
-            ch.pop("open", None)  # the day's hours hold for every channel that day
-    if hours is not None:
-        doc["open"] = hours
-    return load_scenario(doc)
 
 
 def staffing_method() -> str | None:

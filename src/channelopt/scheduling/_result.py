@@ -102,7 +102,7 @@ class PoolResult:
         need: np.ndarray,
         interval: float,
         sol: PoolSolution,
-        model: PoolModel,
+        model: PoolModel | None = None,
     ) -> PoolResult:
         n_days, T = need.shape
         rows = []
@@ -249,6 +249,10 @@ class Schedule:
     period : int
     scenario_name, scenario_hash, version, solver : str
         Provenance.
+    week : Week or None
+        The planning week scheduled (days, volume factors, opening hours);
+        ``None`` for ``week=False``. ``simulate(scenario, staffing=schedule)``
+        simulates this week.
     """
 
     shifts: pd.DataFrame
@@ -270,6 +274,7 @@ class Schedule:
     version: str
     solver: str
     _numbers: pd.DataFrame
+    week: Any = None
 
     @classmethod
     def build(
@@ -285,6 +290,7 @@ class Schedule:
         scenario_hash: str,
         version: str,
         solver: str,
+        week: Any = None,
     ) -> Schedule:
         def cat(frames: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFrame:
             frames = [f for f in frames if len(f)]
@@ -319,6 +325,7 @@ class Schedule:
             version=version,
             solver=solver,
             _numbers=numbers,
+            week=week,
         )
 
     @property
@@ -353,6 +360,51 @@ class Schedule:
             ``status``.
         """
         return self._numbers[list(SUMMARY_COLUMNS)].copy()
+
+    def coverage_summary(self) -> pd.DataFrame:
+        """Requirement against schedule per pool and day, in agent-hours and peaks.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per pool x day on which shifts start or agents are
+            required or scheduled: ``pool``, ``day`` (index into :attr:`days`),
+            ``day_name``, ``required_hours``, ``scheduled_hours``,
+            ``over_hours``, ``under_hours`` (agent-hours on contacts: the
+            coverage columns times the interval length), ``peak_required``,
+            ``peak_scheduled`` (agents on contacts in the busiest interval),
+            ``cover`` (scheduled / required hours; nan when nothing is
+            required). ``under_hours`` is 0 in every returned schedule.
+        """
+        cov = self.coverage
+        columns = ["pool", "day", "day_name", "required_hours", "scheduled_hours", "over_hours",
+                   "under_hours", "peak_required", "peak_scheduled", "cover"]  # fmt: skip
+        if not len(cov):
+            return _empty(tuple(columns))
+        hours = self.interval / 3600.0
+        g = cov.groupby(["pool", "day"], sort=False)
+        out = pd.DataFrame(
+            {
+                "required_hours": g["required"].sum() * hours,
+                "scheduled_hours": g["scheduled"].sum() * hours,
+                "over_hours": g["over"].sum() * hours,
+                "under_hours": g["under"].sum() * hours,
+                "peak_required": g["required"].max(),
+                "peak_scheduled": g["scheduled"].max(),
+            }
+        ).reset_index()
+        keep = (
+            out["day"].isin(self.work_days)
+            | (out["required_hours"] > _EPS)
+            | (out["scheduled_hours"] > _EPS)
+        )
+        out = out[keep].reset_index(drop=True)
+        out["day"] = out["day"].astype(int)
+        out.insert(2, "day_name", [self.days[d] for d in out["day"]])
+        req = out["required_hours"].to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["cover"] = np.where(req > _EPS, out["scheduled_hours"] / req, np.nan)
+        return out[columns]
 
     @property
     def agents_needed(self) -> dict[str, int]:

@@ -276,6 +276,8 @@ def schedule(
                 conflicts=[pool],
             )
         _check_coverable(pool, cover, specs, work_days, interval, day_names, specs_all)
+        left = len(pools) - done
+        limit = None if remaining is None else max(remaining / left, 1e-3)
         model = build_pool_model(
             cover,
             specs,
@@ -286,8 +288,6 @@ def schedule(
             over_cover_penalty=over_cover_penalty,
             split_days_off_penalty=split_days_off_penalty,
         )
-        left = len(pools) - done
-        limit = None if remaining is None else max(remaining / left, 1e-3)
         start = greedy_start(model, cover, specs, work_days) if solver == "highs" else None
         sol = solve_pool(model, solver=solver, time_limit=limit, gap=gap, start=start)
         if sol is None:
@@ -315,4 +315,5 @@ def schedule(
         scenario_hash=scenario.content_hash,
         version=VERSION,
         solver=solver,
+        week=None if one_day else wk,
     )

@@ -8,7 +8,7 @@ common random numbers, conservation).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,6 +17,8 @@ import pandas as pd
 from ..parallel import CaseStatus, available_cpus, run_local
 from ..provenance import VERSION
 from ..scenario.resolved import Resolved
+from ..scenario.shifts import DAY_NAMES, Week
+from ..scenario.week import resolve_with_week
 from ._engine import ConservationError, ReplicationOutput, run_replication
 from ._inputs import seed_sequence, staffing_array
 from ._limits import SimulationTooLargeError, check_size
@@ -74,6 +76,41 @@ def _replicate_task(
     return _replicate(resolved, staffing, seed, n_days, forecast_error, first_day)
 
 
+def _schedule_week(staffing: Any) -> Week | None:
+    """The planning week of a weekly ``Schedule`` given as staffing (None otherwise)."""
+    week = getattr(staffing, "week", None)
+    if isinstance(week, Week) and len(getattr(staffing, "days", ())) == len(DAY_NAMES):
+        return week
+    return None
+
+
+def _week_argument(scenario: Any, week: Any, staffing: Any) -> Week | None:
+    """The ``week`` argument of :func:`simulate` as a Week (None: every day alike)."""
+    if week is None:
+        return _schedule_week(staffing)
+    if week is False:
+        return None
+    if week is True:
+        if isinstance(scenario, Resolved):
+            raise ValueError(
+                "The 'week' parameter of simulate: week=True reads the scenario's `week` key; "
+                "a Resolved period has none: pass the Scenario, or a Week"
+            )
+        own = getattr(scenario, "week", None)
+        return own if isinstance(own, Week) else Week()
+    if isinstance(week, Week):
+        return week
+    if isinstance(week, Mapping):
+        try:
+            return Week.model_validate(dict(week))
+        except ValueError as err:
+            raise ValueError(f"The 'week' parameter of simulate: {err}") from None
+    raise ValueError(
+        "The 'week' parameter of simulate must be None, True, False, a Week or a mapping like "
+        f"the `week` key; got {week!r} instead."
+    )
+
+
 def _check_int(name: str, value: Any, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
         raise ValueError(
@@ -94,6 +131,7 @@ def simulate_resolved(
     executor: str = "serial",
     progress: Progress | None = None,
     forecast_error: bool = False,
+    week: Any = None,
 ) -> SimulationResult:
     """Simulate an already resolved scenario period (the engine behind :func:`simulate`).
 
@@ -103,6 +141,9 @@ def simulate_resolved(
         One period of a scenario as plain arrays (``Scenario.resolve``).
     staffing, replications, seed, days, warmup_days, executor, progress, forecast_error
         As in :func:`simulate`.
+    week : None, False, Week or mapping
+        As in :func:`simulate` (``True`` needs the Scenario); ignored when
+        ``resolved`` already carries a week (``week_arrivals``).
 
     Returns
     -------
@@ -128,6 +169,10 @@ def simulate_resolved(
         replications,
         1 if executor == "serial" else available_cpus(),
     )
+    wk = _week_argument(resolved, week, staffing)
+    if wk is not None and resolved.week_arrivals is None:
+        # a weekly schedule: simulate its week (day factors, closed days), not one day 7 times
+        resolved = resolve_with_week(resolved, wk)
     staff = staffing_array(resolved, staffing)
     root = seed_sequence(seed)
     children = root.spawn(replications)
@@ -192,6 +237,7 @@ def simulate(
     executor: str = "serial",
     progress: Progress | None = None,
     forecast_error: bool = False,
+    week: Any = None,
 ) -> SimulationResult:
     """Simulate contacts and customer journeys through the contact centre.
 
@@ -204,7 +250,10 @@ def simulate(
         Agents on duty per interval and pool. ``None``: today's roster
         (``pools.*.agents``) in every interval in which one of the pool's
         channels is open. A ``StaffingResult`` (``co.staff(sc)``), a
-        ``Schedule`` (its ``staffing_table()``), a DataFrame with columns
+        ``Schedule`` (its ``staffing_table()``; a weekly schedule is simulated
+        over its week: each day's volume factor and opening hours, no external
+        contacts on days off, the reported days starting on Monday and the
+        warm-up on the days before it), a DataFrame with columns
         ``pool, interval, agents`` or, per day of the week, ``pool, day,
         interval, agents`` (the first reported day is the table's first
         day); a mapping pool -> agents or pool -> list per interval; an array
@@ -232,6 +281,16 @@ def simulate(
         1, coefficient of variation ``forecast_error`` of the channel). Off by
         default: the simulation runs at the forecast, and ``whatif.compare``
         draws forecast errors itself.
+    week : None, bool, Week or mapping
+        The days simulated. ``None`` (default): the schedule's week when
+        ``staffing`` is a weekly ``Schedule``, otherwise every day alike (the
+        scenario's day). ``True``: the scenario's ``week`` key (7 equal days
+        when absent); a ``Week`` or a mapping like the ``week`` key: that week;
+        ``False``: every day alike even for a weekly schedule. In a week each
+        day has its volume factor and opening hours and days off get no
+        external contacts (hand-offs, repeats and retrials reaching them follow
+        ``closed_hours``); reported day 0 is Monday (the staffing table's first
+        day), the warm-up days are the days before it (docs/scheduling.md).
 
     Returns
     -------
@@ -255,7 +314,14 @@ def simulate(
     >>> res = simulate(sc, staffing=staff(sc), replications=20, seed=7)  # doctest: +SKIP
     >>> res.summary()  # doctest: +SKIP
     """
-    resolved = scenario if isinstance(scenario, Resolved) else scenario.resolve(period, plan)
+    wk = _week_argument(scenario, week, staffing)
+    if isinstance(scenario, Resolved):
+        resolved = scenario if wk is None else resolve_with_week(scenario, wk)
+    elif wk is not None:
+        # the schedule's week: each day's volume factor and opening hours, days off closed
+        resolved = resolve_with_week(scenario, wk, period, plan)
+    else:
+        resolved = scenario.resolve(period, plan)
     return simulate_resolved(
         resolved,
         staffing,
@@ -266,4 +332,5 @@ def simulate(
         executor=executor,
         progress=progress,
         forecast_error=forecast_error,
+        week=wk if wk is not None else False,
     )

@@ -65,7 +65,7 @@ from ._queues import (
 )
 from ._random import Buffer
 from ._recorder import ConservationError, Outcome, Recorder, check_conservation
-from ._routing import LongestWaiting, Priority, Router
+from ._routing import LongestWaiting, LongestWaitingHeadStart, Priority, Router
 from ._sources import ArrivalSource, closed_hours_policy
 
 __all__ = ["ConservationError", "ReplicationOutput", "run_replication"]
@@ -126,7 +126,7 @@ def run_replication(
     enabled = gc.isenabled()
     gc.disable()
     try:
-        model = Model.from_resolved(res)
+        model = Model.from_resolved(res, first_day)
         engine = Engine(model, staffing, seed, n_days, forecast_error, first_day)
         return engine.run()
     finally:
@@ -217,12 +217,19 @@ class Engine:
             ]
             for p in range(P)
         ]
-        self.skill_selection = [
+        self.skill_selection: list[LongestWaiting | LongestWaitingHeadStart | Priority] = [
             (LongestWaiting if m.skill_selection[p] == SKILL_LONGEST_WAITING else Priority)(
                 skills[p], self.queues
             )
             for p in range(P)
         ]
+        for p in range(P):  # priority classes: only pools with a head start pay for it
+            if m.skill_selection[p] == SKILL_LONGEST_WAITING and any(
+                m.head_start[c] > 0.0 for c, _after in skills[p]
+            ):
+                self.skill_selection[p] = LongestWaitingHeadStart(
+                    skills[p], self.queues, m.head_start
+                )
         self.deferred_skills = [
             [c for c in self._skills_in_order(p) if m.kind[c] == DEFERRED] for p in range(P)
         ]
@@ -236,7 +243,9 @@ class Engine:
             or (math.isfinite(m.max_wait[c]) and m.on_timeout[c] != ON_TIMEOUT_LOST)
             for c in range(C)
         ]
-        self.open = [[bool(m.open_mask[i, c]) for i in range(m.I)] for c in range(C)]
+        # open intervals of the cycle: a day, or the simulated week (m.W intervals)
+        self.W = m.W
+        self.open = [[bool(m.open_mask[i, c]) for i in range(m.W)] for c in range(C)]
         self.closed = closed_hours_policy(m, Buffer(rng_closed.random).next)
         self.bit = [1 << c for c in range(C)]
         # per-channel constants read on every contact, as attributes of the engine
@@ -286,7 +295,7 @@ class Engine:
     def arrive(self, now: float, c: int, j: int, work: float, patience: float) -> None:
         """A hand-off, repeat, retrial or move reaches channel ``c``: closed hours apply."""
         g = int(now / self.L)
-        if self.open[c][g % self.I]:
+        if self.open[c][g % self.W]:
             self.enter(now, c, j, work, patience)
             return
         t = self.closed.when(now, g, c)
@@ -671,9 +680,9 @@ class Engine:
         i = g % self.I
         if g > 0:
             self.rec.close_interval(g - 1, now)
-            prev = (i - 1) % self.I
+            w, prev = g % self.W, (g - 1) % self.W  # in the cycle of open intervals
             for c in range(self.C):
-                if self.m.clear_at_close[c] and self.open[c][prev] and not self.open[c][i]:
+                if self.m.clear_at_close[c] and self.open[c][prev] and not self.open[c][w]:
                     self.disconnect(now, c)
         self.agents.set_staffing(now, g // self.I, i, self.agent_free, self.top_up)
         self.feed.load(*self.source.generate(g))

@@ -106,6 +106,7 @@ class Model:
     after: list[list[float]]  # after[p][c]: wait before pool p may take channel c (inf: never)
     skill_selection: list[int]
     agent_selection: list[int]
+    head_start: list[float]  # s a contact counts as older under longest_waiting (0: none)
     handle_factor: list[list[float]]
     handoff_rows: list[list[tuple[float, int]]]
     repeat_rows: list[list[tuple[float, int]]]
@@ -117,13 +118,28 @@ class Model:
     busyness_cv: float
     forecast_error: np.ndarray
     closed_hours: str
-    open_mask: np.ndarray
-    arrivals: np.ndarray
+    open_mask: np.ndarray  # (W, C): the cycle of open intervals
+    arrivals: np.ndarray  # (W, C): external arrivals per interval of the cycle
+    W: int = 0  # intervals in the arrival cycle: I (every day alike) or 7 I (a week)
 
     @classmethod
-    def from_resolved(cls, res: Resolved) -> Model:
-        """Read the plain values of ``res`` (defaults for keys a hand-built object omits)."""
+    def from_resolved(cls, res: Resolved, first_day: int = 0) -> Model:
+        """Read the plain values of ``res`` (defaults for keys a hand-built object omits).
+
+        With ``res.week_arrivals`` (a planning week, Monday first) the arrival
+        cycle is the week, turned so that run day ``first_day`` (the first
+        reported day, after the warm-up) is Monday, as the staffing table's
+        first day is.
+        """
         C, I, P = res.n_channels, res.n_intervals, len(res.pools)  # noqa: E741
+        week = _get(res, "week_arrivals", None)
+        if week is not None:
+            turn = first_day % week.shape[0]
+            arrivals = np.roll(np.asarray(week, float), turn, axis=0).reshape(-1, C)
+            mask = np.roll(np.asarray(res.week_open_mask, bool), turn, axis=0).reshape(-1, C)
+        else:
+            arrivals = np.asarray(res.arrivals, dtype=float)
+            mask = np.asarray(res.open_mask, dtype=bool)
         kind = [int(x) for x in res.kind_codes()]  # the registry's simulation codes
         queued = [k in (LIVE, CONCURRENT) for k in kind]
         specs = _get(res, "handle_time", None)
@@ -205,6 +221,7 @@ class Model:
             agent_selection=[
                 int(x) for x in _get(res, "pool_agent_selection", np.zeros(P, dtype=int))
             ],
+            head_start=[h if queued[c] else 0.0 for c, h in enumerate(vec("head_start", 0.0))],
             handle_factor=factor.tolist(),
             handoff_rows=cumulative_rows(res.handoff),
             repeat_rows=cumulative_rows(res.repeat_to),
@@ -218,6 +235,7 @@ class Model:
             busyness_cv=float(_get(res, "busyness_cv", 0.0)),
             forecast_error=np.asarray(res.forecast_error, dtype=float),
             closed_hours=str(_get(res, "closed_hours", "spread")),
-            open_mask=np.asarray(res.open_mask, dtype=bool),
-            arrivals=np.asarray(res.arrivals, dtype=float),
+            open_mask=mask,
+            arrivals=arrivals,
+            W=int(arrivals.shape[0]),
         )

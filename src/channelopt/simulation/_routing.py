@@ -6,7 +6,9 @@
 * **Skill selection** (per pool; which waiting contact a freed agent takes):
   :class:`Priority` (the first skill in the pool's order with an eligible
   waiting contact) and :class:`LongestWaiting` (the contact that has waited
-  longest across the pool's eligible skills).
+  longest across the pool's eligible skills); :class:`LongestWaitingHeadStart`
+  is the latter where a skill has a ``head_start`` (its contacts count as that
+  much older: priority classes), so pools without one keep the plain loop.
 * :class:`Router`: for an arriving contact, the pools of the channel's
   ``routing`` in preference order whose ``after`` is 0; the first with a free
   agent (for a concurrent channel, then an agent of those pools with a free
@@ -25,7 +27,14 @@ from collections.abc import Callable
 
 from ._queues import F_ARRIVAL, Contact, Queues
 
-__all__ = ["LongestIdle", "LongestWaiting", "Priority", "RandomAgent", "Router"]
+__all__ = [
+    "LongestIdle",
+    "LongestWaiting",
+    "LongestWaitingHeadStart",
+    "Priority",
+    "RandomAgent",
+    "Router",
+]
 
 
 class LongestIdle:
@@ -123,6 +132,47 @@ class LongestWaiting:
             ):
                 best, best_c = x, c
         return None if best is None else queues.pop_head(best_c)
+
+
+class LongestWaitingHeadStart:
+    """``longest_waiting`` where skills have a ``head_start``: the smallest
+    ``arrival - head_start`` wins (eligibility under overflow still counts the
+    real wait). Within one channel the head start is the same for every
+    contact, so each FIFO queue's head is still its oldest by this key.
+
+    Parameters
+    ----------
+    skills : list of (channel, after)
+    queues : Queues
+    head_start : list of float
+        Seconds per channel (all channels of the model).
+    """
+
+    __slots__ = ("queues", "skills")
+
+    def __init__(
+        self, skills: list[tuple[int, float]], queues: Queues, head_start: list[float]
+    ) -> None:
+        self.skills = [(c, after, head_start[c]) for c, after in skills]
+        self.queues = queues
+
+    def choose(self, now: float) -> Contact | None:
+        """Remove and return the contact with the earliest head-started arrival (or None)."""
+        queues = self.queues
+        head = queues.head
+        best_key = 0.0
+        best_c = -1
+        q = queues.q
+        for c, after, start in self.skills:
+            if not q[c]:
+                continue
+            x = head(c, now)
+            if x is None or x[F_ARRIVAL] + after > now:
+                continue
+            key = x[F_ARRIVAL] - start
+            if best_c < 0 or key < best_key:
+                best_key, best_c = key, c
+        return None if best_c < 0 else queues.pop_head(best_c)
 
 
 class Router:

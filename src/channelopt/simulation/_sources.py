@@ -2,9 +2,11 @@
 
 * :class:`ArrivalSource` draws a day's external arrivals at its start and
   hands them out per interval: Poisson counts per interval and channel (the
-  forecast times the day's volume factors), uniform times, and each first
-  attempt's handle time and patience, vectorised (common random numbers
-  across staffings: these draws do not depend on what the agents do).
+  forecast times the day's volume factors; when a planning week is
+  simulated, the forecast of that day of the week, with its opening hours),
+  uniform times, and each first attempt's handle time and patience,
+  vectorised (common random numbers across staffings: these draws do not
+  depend on what the agents do).
 * The closed-hours policies decide when a hand-off, repeat or retrial that
   reaches a closed channel is offered: :class:`Spread` (over the channel's
   next open stretch by its own intraday profile, as customers who try again
@@ -29,19 +31,26 @@ __all__ = ["ArrivalSource", "LostWhenClosed", "NextOpen", "Spread", "closed_hour
 
 
 def next_open_offsets(open_mask: np.ndarray) -> list[list[int]]:
-    """``off[c][i]``: intervals from i to the next open interval of c (0 if open; -1: never)."""
+    """``off[c][i]``: intervals from i to the next open interval of c (0 if open; -1: never).
+
+    The mask is one cycle (a day, or a week of days): the search wraps around it.
+    """
     n_i, n_c = open_mask.shape
     out = []
     for c in range(n_c):
-        col = open_mask[:, c]
-        offs = []
-        for i in range(n_i):
-            off = -1
-            for k in range(n_i):
-                if col[(i + k) % n_i]:
-                    off = k
-                    break
-            offs.append(off)
+        col = np.asarray(open_mask[:, c], dtype=bool)
+        if not col.any():
+            out.append([-1] * n_i)
+            continue
+        # one backward pass over two cycles: the distance to the next open interval
+        offs = [0] * n_i
+        nxt = -1
+        for k in range(2 * n_i - 1, -1, -1):
+            i = k % n_i
+            if col[i]:
+                nxt = k
+            if k < n_i:
+                offs[i] = nxt - k
         out.append(offs)
     return out
 
@@ -69,7 +78,8 @@ class NextOpen:
     """``closed_hours: next_open``: offered at the start of the next open interval."""
 
     def __init__(self, model: Model) -> None:
-        self.L, self.I = model.L, model.I
+        # the cycle of the open mask: a day, or a week when the days differ
+        self.L, self.I = model.L, model.W
         self.off = next_open_offsets(model.open_mask)
 
     def when(self, now: float, g: int, c: int) -> float:
@@ -82,7 +92,8 @@ class Spread:
     """``closed_hours: spread``: over the next open stretch by the channel's profile."""
 
     def __init__(self, model: Model, u: Callable[[], float]) -> None:
-        self.L, self.I = model.L, model.I
+        # the cycle of the open mask: a day, or a week when the days differ
+        self.L, self.I = model.L, model.W
         self.u = u
         self.off = next_open_offsets(model.open_mask)
         # per channel and closed interval: (offset to the opening, cumulative shares)
@@ -95,7 +106,8 @@ class Spread:
                 if off <= 0:
                     row.append(None)
                     continue
-                stretch = open_stretch(col, (i + off) % self.I)
+                # at most a day of it (a week's cycle can hold days-long stretches)
+                stretch = open_stretch(col, (i + off) % self.I)[: model.I]
                 cum = np.cumsum(spread_weights(model.arrivals[:, c], stretch)).tolist()
                 cum[-1] = 1.0
                 row.append((off, cum))
@@ -186,7 +198,9 @@ class ArrivalSource:
         m = self.m
         n_i, n_c, L = m.I, m.C, m.L
         self.day_factor = self._day_factors()
-        counts = self.rng.poisson(self.arrivals * self.day_factor)  # (I, C)
+        # the day's forecast (in a simulated week: that day's, by g modulo the week)
+        w0 = g0 % m.W
+        counts = self.rng.poisson(self.arrivals[w0 : w0 + n_i] * self.day_factor)  # (I, C)
         flat = counts.ravel()
         n = int(flat.sum())
         g = np.repeat(np.repeat(np.arange(g0, g0 + n_i), n_c), flat)

@@ -10,11 +10,12 @@ when a solution exists).
 
 from __future__ import annotations
 
-from ._arrays import ArraySolution, quiet_highs, solve_arrays
+from ._arrays import ArraySolution, ColumnModel, quiet_highs, solve_arrays
 from ._pulp import Model, SolveInfo, available_solvers, lin, pulp_version
 
 __all__ = [
     "ArraySolution",
+    "ColumnModel",
     "Model",
     "SolveInfo",
     "available_solvers",

@@ -13,7 +13,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from ..errors import SolverError
 
-__all__ = ["ArraySolution", "quiet_highs", "solve_arrays"]
+__all__ = ["ArraySolution", "ColumnModel", "quiet_highs", "solve_arrays"]
 
 _BANNER_DONE = False
 
@@ -121,6 +121,7 @@ def solve_arrays(
     gap_rel: float | None = None,
     relax: bool = False,
     start: np.ndarray | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> ArraySolution:
     """Minimise ``c @ x`` subject to ``row_lower <= a @ x <= row_upper`` and bounds.
 
@@ -146,6 +147,9 @@ def solve_arrays(
         Solve the LP relaxation instead (its optimum is the LP bound).
     start : ndarray, shape (n,), optional
         A feasible solution to start from (HiGHS only; ignored when invalid).
+    options : mapping, optional
+        HiGHS options set last (name -> value, e.g. ``{"solver": "simplex"}``);
+        ignored by CBC.
 
     Returns
     -------
@@ -182,6 +186,9 @@ def solve_arrays(
         # times faster than the simplex here, and only the objective is used.
         h.setOptionValue("solver", "ipm")
         h.setOptionValue("run_crossover", "off")
+    for name, value in (options or {}).items():
+        if h.setOptionValue(str(name), value) == highspy.HighsStatus.kError:
+            raise SolverError(f"HiGHS refused option {name!r} = {value!r}")
 
     def bounds(v: np.ndarray) -> np.ndarray:
         return np.clip(np.asarray(v, float), -inf, inf)
@@ -270,3 +277,139 @@ def _solve_cbc(
     bound = objective if info.status == "optimal" else float("nan")
     return ArraySolution(info.status, x, objective, bound, _gap(objective, bound),
                          info.cpu_seconds, info.seconds, "cbc")  # fmt: skip
+
+
+class ColumnModel:
+    """A HiGHS model that grows by columns: LP re-solves from the last basis, then a MIP.
+
+    The adapter's interface for column generation (the scheduling layer prices
+    new columns from the row duals; only this module talks to HiGHS). Rows and
+    the first columns are given as arrays like :func:`solve_arrays`.
+    """
+
+    def __init__(
+        self,
+        c: np.ndarray,
+        a: sp.spmatrix | sp.sparray,
+        row_lower: np.ndarray,
+        row_upper: np.ndarray,
+        col_lower: np.ndarray,
+        col_upper: np.ndarray,
+        integer: np.ndarray,
+    ) -> None:
+        import highspy
+
+        self._hs = highspy
+        self._inf = highspy.kHighsInf
+        self.h = quiet_highs()
+        self.h.setOptionValue("threads", 1)
+        self.integer = list(np.asarray(integer, bool))
+        self.cpu_seconds = 0.0
+        csc = sp.csc_matrix(a)
+        csc.sort_indices()
+        c0 = time.process_time()
+        status = self.h.passModel(
+            int(csc.shape[1]), int(csc.shape[0]), int(csc.nnz), highspy.MatrixFormat.kColwise,
+            highspy.ObjSense.kMinimize, 0.0, np.asarray(c, float), self._bounds(col_lower),
+            self._bounds(col_upper), self._bounds(row_lower), self._bounds(row_upper),
+            csc.indptr.astype(np.int32), csc.indices.astype(np.int32), csc.data.astype(float),
+            np.zeros(csc.shape[1], dtype=np.int32),
+        )  # fmt: skip
+        self.cpu_seconds += time.process_time() - c0
+        if status == highspy.HighsStatus.kError:
+            raise SolverError("HiGHS rejected the model (passModel returned an error)")
+
+    def _bounds(self, v: np.ndarray) -> np.ndarray:
+        return np.clip(np.asarray(v, float), -self._inf, self._inf)
+
+    @property
+    def n_cols(self) -> int:
+        """Columns so far."""
+        return int(self.h.getNumCol())
+
+    @property
+    def n_rows(self) -> int:
+        """Rows of the model."""
+        return int(self.h.getNumRow())
+
+    def add_columns(
+        self,
+        cost: np.ndarray,
+        lower: np.ndarray,
+        upper: np.ndarray,
+        a: sp.spmatrix | sp.sparray,
+        integer: np.ndarray,
+    ) -> None:
+        """Append columns (``a``: rows x new columns)."""
+        csc = sp.csc_matrix(a)
+        csc.sort_indices()
+        c0 = time.process_time()
+        self.h.addCols(
+            int(csc.shape[1]), np.asarray(cost, float), self._bounds(lower), self._bounds(upper),
+            int(csc.nnz), csc.indptr[:-1].astype(np.int32), csc.indices.astype(np.int32),
+            csc.data.astype(float),
+        )  # fmt: skip
+        self.cpu_seconds += time.process_time() - c0
+        self.integer.extend(np.asarray(integer, bool).tolist())
+
+    def solve_lp(
+        self, time_limit: float | None = None
+    ) -> tuple[str, float, np.ndarray, np.ndarray]:
+        """The LP relaxation from the last basis: (status, objective, x, row duals).
+
+        ``status`` is ``"optimal"``, ``"infeasible"`` or ``"stopped"``.
+        """
+        h = self.h
+        h.setOptionValue("solver", "simplex")
+        h.setOptionValue("time_limit", float(time_limit) if time_limit else self._inf)
+        c0 = time.process_time()
+        h.run()
+        self.cpu_seconds += time.process_time() - c0
+        ms = self._hs.HighsModelStatus
+        status = h.getModelStatus()
+        if status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
+            return "infeasible", float("nan"), np.empty(0), np.empty(0)
+        if status != ms.kOptimal:
+            return "stopped", float("nan"), np.empty(0), np.empty(0)
+        sol = h.getSolution()
+        obj = float(h.getInfo().objective_function_value)
+        return "optimal", obj, np.asarray(sol.col_value, float), np.asarray(sol.row_dual, float)
+
+    def solve_mip(
+        self,
+        *,
+        gap_rel: float,
+        time_limit: float | None = None,
+        start: np.ndarray | None = None,
+    ) -> ArraySolution:
+        """Solve with the integer columns integer (the columns present now)."""
+        h = self.h
+        n = self.n_cols
+        idx = np.arange(n, dtype=np.int32)
+        integrality = np.where(np.asarray(self.integer, bool), 1, 0).astype(np.int32)
+        h.changeColsIntegrality(n, idx, integrality)
+        h.setOptionValue("solver", "choose")
+        h.setOptionValue("mip_rel_gap", float(gap_rel))
+        h.setOptionValue("time_limit", float(time_limit) if time_limit else self._inf)
+        if start is not None:
+            h.setSolution(n, idx, np.asarray(start, dtype=float))
+        t0, c0 = time.perf_counter(), time.process_time()
+        h.run()
+        cpu, wall = time.process_time() - c0, time.perf_counter() - t0
+        self.cpu_seconds += cpu
+        ms = self._hs.HighsModelStatus
+        status = h.getModelStatus()
+        if status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
+            nan = float("nan")
+            return ArraySolution("infeasible", np.empty(0), nan, nan, nan, cpu, wall, "highs")
+        info = h.getInfo()
+        if int(info.primal_solution_status) != 2:
+            raise SolverError(
+                f"HiGHS returned no solution ({h.modelStatusToString(status)}); "
+                f"raise time_limit (got {time_limit!r}) or simplify the request"
+            )
+        x = np.asarray(h.getSolution().col_value, float)
+        obj = float(info.objective_function_value)
+        bound = float(info.mip_dual_bound)
+        out = "optimal" if status == ms.kOptimal else "feasible"
+        return ArraySolution(out, x, obj, bound, _gap(obj, bound), cpu, wall, "highs")

@@ -13,6 +13,7 @@ from .._display import progress_caller
 from ..errors import InfeasibleError
 from ..scenario.kinds import StaffingRule, kind_spec
 from ..scenario.resolved import Resolved
+from ._classes import class_groups, merged_spec, split_kpis
 from ._deferred import deferred_kpis, staff_deferred
 from ._flows import FlowRates, solve
 from ._live import ChannelSpec, LiveKpis, evaluate_live, staff_live
@@ -351,6 +352,8 @@ def _staff(
     residual = 0.0
     iterations = 0
     needs_loop = any(math.isfinite(s.patience) for s in specs.values())
+    groups = class_groups(r)  # priority classes sharing one queue (_classes.py)
+    in_group = {c for g in groups for c in g}
     cap = MAX_ITERATIONS if needs_loop else 1
     x = None
     for it in range(1, cap + 1):
@@ -360,6 +363,8 @@ def _staff(
         new_n = n.copy()
         residual = 0.0
         for c, spec in specs.items():
+            if c in in_group:
+                continue  # priority classes: staffed together below
             base = x[:, c] - spec.same_interval_retrial * ab[:, c] * x[:, c]
             base = np.maximum(base, 0.0)
             if fixed is not None:
@@ -376,6 +381,12 @@ def _staff(
             new_ab[:, c] = kp.abandonment
             new_n[:, c] = kp.agents
             residual = max(residual, float(np.max(np.abs(kp.offered - x[:, c]), initial=0.0)))
+        for group in groups:
+            for c, kp in _staff_group(specs, group, x, ab, n, fixed, it).items():
+                kpis[c] = kp
+                new_ab[:, c] = kp.abandonment
+                new_n[:, c] = kp.agents
+                residual = max(residual, float(np.max(np.abs(kp.offered - x[:, c]), initial=0.0)))
         scale = max(1.0, float(x.max(initial=0.0)))
         converged = residual <= _TOL * scale and np.array_equal(new_n, n) and it > 1
         ab, n = new_ab, new_n
@@ -441,6 +452,40 @@ def _staff(
         r, rates, x, kpis, deferred, residual, iterations, mode, split, pool_lower, owner=owner
     )
     return replace(result, method="erlang", exact=_exactness(r, notes), notes=notes)
+
+
+def _staff_group(
+    specs: dict[int, ChannelSpec],
+    group: list[int],
+    x: np.ndarray,
+    ab: np.ndarray,
+    n: np.ndarray,
+    fixed: np.ndarray | None,
+    it: int,
+) -> dict[int, LiveKpis]:
+    """KPIs of the priority classes ``group`` staffed as one FIFO queue (``_classes.py``)."""
+    base = np.zeros(x.shape[0])
+    for c in group:
+        base += np.maximum(x[:, c] - specs[c].same_interval_retrial * ab[:, c] * x[:, c], 0.0)
+    x_g = x[:, group].sum(axis=1)
+    class_specs = merged_spec(specs, group, x)
+    if fixed is not None:
+        agents = fixed[:, group].sum(axis=1)
+    else:
+        floor = n[:, group].sum(axis=1) if it > _MONOTONE_AFTER else None
+        guess = n[:, group].sum(axis=1) if it > 1 else None
+        agents = np.zeros(x.shape[0], dtype=np.int64)
+        for s in class_specs:  # every class's target must hold on the shared queue
+            try:
+                kp = staff_live(s, base, floor, x_g, guess)
+            except ValueError as exc:
+                raise InfeasibleError(str(exc), conflicts=(f"channels.{s.name}.target",)) from exc
+            agents = np.maximum(agents, kp.agents)
+    kps = [evaluate_live(s, base, agents, x_g) for s in class_specs]
+    out = dict(zip(group, split_kpis(kps[0], [k.meets for k in kps], x, group), strict=True))
+    if fixed is not None:  # evaluated as given: keep the caller's agents per class
+        out = {c: replace(kp, agents=np.asarray(fixed[:, c])) for c, kp in out.items()}
+    return out
 
 
 def staff(

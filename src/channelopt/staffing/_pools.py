@@ -9,6 +9,7 @@ import numpy as np
 
 from ..scenario.choices import AgentSelection, DistributionFamily, SkillSelection
 from ..scenario.resolved import ChannelKind, Resolved
+from ._classes import group_notes
 from ._live import LiveKpis
 
 __all__ = ["booking_pools", "is_queue"]
@@ -194,6 +195,9 @@ def _approximations(r: Resolved, c: int) -> list[str]:
         out.append("max_wait timeouts not in the per-channel staffing")
     if any(after > 0 for _pool, after in r.routing[c]):
         out.append("overflow after a delay: the pools are sized as if routing were immediate")
+    classes = group_notes(r).get(c)
+    if classes:
+        out.append(classes)
     for p, skills in enumerate(r.pool_skills):
         if c not in skills:
             continue
