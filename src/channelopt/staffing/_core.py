@@ -448,10 +448,12 @@ def _staff(
                 split[:, owner[c], c] = kpis[c].agents
             elif c in deferred:
                 split[:, owner[c], c] = deferred[c][0]
-    result = build_result(
-        r, rates, x, kpis, deferred, residual, iterations, mode, split, pool_lower, owner=owner
-    )
-    return replace(result, method="erlang", exact=_exactness(r, notes), notes=notes)
+    # method, exact and notes passed in (not dataclasses.replace, which reads every field
+    # and would build the interval table the result leaves unbuilt until it is read)
+    return build_result(
+        r, rates, x, kpis, deferred, residual, iterations, mode, split, pool_lower, owner=owner,
+        method="erlang", exact=_exactness(r, notes), notes=notes,
+    )  # fmt: skip
 
 
 def _staff_group(
