@@ -61,7 +61,9 @@ def _knapsack() -> tuple[_pulp.Model, object]:
 
 def test_adapter_does_not_trust_an_optimal_status_without_a_solution(monkeypatch) -> None:
     # PuLP 3 reports a CBC time-out as status 1 ("Optimal"); only sol_status tells whether a
-    # solution exists. Simulate both reports on a real model.
+    # solution exists. Simulate both reports on a real model. (HiGHS goes through PuLP's
+    # solve only with DIRECT_HIGHS off; CBC always does.)
+    monkeypatch.setattr(_pulp, "DIRECT_HIGHS", False)
     m, a = _knapsack()
 
     def timed_out_with_incumbent(solver: object) -> int:
@@ -100,3 +102,45 @@ def test_integer_variables_and_lp_relaxation_bound() -> None:
         assert info.cpu_seconds >= 0.0
         if relax:
             assert info.bound == pytest.approx(1.5)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_direct_highs_hand_over_matches_enumeration_and_pulps_path(monkeypatch, seed) -> None:
+    """The model handed to HiGHS as arrays (Model._solve_highs) against brute force over
+    all 2^8 plans and against PuLP's own HiGHS interface: same optimum, same values,
+    a bound on the right side, and the LP relaxation at or above the integer optimum."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n = 8
+    value = rng.integers(1, 20, n).astype(float)
+    weight = rng.integers(1, 10, (2, n)).astype(float)
+    cap = weight.sum(axis=1) * 0.4
+    best = max(
+        float(value @ np.array(p))
+        for p in itertools.product((0, 1), repeat=n)
+        if np.all(weight @ np.array(p) <= cap + 1e-9)
+    )
+    results = {}
+    for direct in (True, False):
+        monkeypatch.setattr(_pulp, "DIRECT_HIGHS", direct)
+        m = _pulp.Model("knap")
+        xs = [m.binary(f"x{i}") for i in range(n)]
+        for r in range(2):
+            m.add(_pulp.lin_coefs(zip(xs, weight[r], strict=True)) <= cap[r], f"cap{r}")
+        m.set_objective(_pulp.lin_coefs(zip(xs, value, strict=True)))
+        info = m.solve("highs", gap_rel=0.0)
+        assert info.status == "optimal"
+        assert info.objective == pytest.approx(best)
+        assert info.bound >= info.objective - 1e-6
+        results[direct] = [m.value(x) for x in xs]
+        lp = m.solve("highs", relax=True)
+        assert lp.objective >= best - 1e-9
+    assert results[True] == results[False]
+
+
+def test_lin_coefs_sums_repeated_variables() -> None:
+    m = _pulp.Model("sum")
+    a, b = m.binary("a"), m.binary("b")
+    expr = _pulp.lin_coefs([(a, 2.0), (b, 1.0), (a, 0.5)], constant=3.0)
+    assert dict(expr.items()) == {a: 2.5, b: 1.0} and expr.constant == 3.0

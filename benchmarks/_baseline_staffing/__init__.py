@@ -6,8 +6,13 @@ point, vectorised with NumPy over the intervals (10-40 NumPy round trips per
 channel and round). :func:`staff_resolved` / :func:`staff` run today's
 ``channelopt.staffing`` with that search swapped in for the compiled one
 (``_live_kernels``), ``StaffingResult.summary`` with its original pandas
-groupby and the deferred channels' completion curve with its Python loop
-(``_deferred.py``, now compiled). Everything else (traffic equations, deferred
+groupby, the deferred channels' completion curve with its Python loop
+(``_deferred.py``, now compiled) and the deferred staffing search deciding
+with the NumPy ``deferred_kpis`` alone (``_deferred._FAST_MARGIN = 0``; it now
+decides with a compiled total first). Planning's round-2 changes are turned
+off too (``planning.model.SHARE_SAMPLES``, ``WARM_START``,
+``solver._pulp.DIRECT_HIGHS``), so ``evaluate`` and ``optimize`` on this path
+are the pre-round-2 calls. Everything else (traffic equations, deferred
 staffing, pools, the result tables) is today's code in both paths, so semantic
 changes made there since (pool sharing, closed hours, ...) reach both alike
 and the comparison isolates what the speed work changed.
@@ -25,7 +30,8 @@ compiled code and ``math`` call) in the last bit for a few per cent of
 arguments. :func:`libm` swaps those three for the C library's inside this
 copy, which is what a bit-for-bit comparison with the compiled path needs.
 
-Do not edit this package except to follow a renamed import.
+Do not edit this package except to follow a renamed import or to switch off
+a new speed-up in :func:`frozen` (so this stays the pre-round-2 path).
 """
 
 from __future__ import annotations
@@ -46,10 +52,18 @@ __all__ = ["frozen", "libm", "staff", "staff_resolved"]
 @contextlib.contextmanager
 def frozen() -> Iterator[None]:
     """Inside this block ``channelopt.staffing`` uses the frozen NumPy search and summary."""
+    from channelopt.planning import model as _model
+    from channelopt.solver import _pulp
     from channelopt.staffing import _core, _deferred, _result
 
+    saved_flags = _model.SHARE_SAMPLES, _model.WARM_START, _pulp.DIRECT_HIGHS
+    # planning as before round 2: samples re-staffed every cap-repair round, cold
+    # re-solves, the model handed to HiGHS through PuLP's own interface
+    _model.SHARE_SAMPLES = _model.WARM_START = _pulp.DIRECT_HIGHS = False
+
     saved = _core.staff_live, _core.evaluate_live, _result.StaffingResult.summary
-    saved_curve = _deferred._completion_curve
+    saved_curve, saved_margin = _deferred._completion_curve, _deferred._FAST_MARGIN
+    _deferred._FAST_MARGIN = 0.0  # the deferred search decides with deferred_kpis alone
     _core.staff_live, _core.evaluate_live = _live.staff_live, _live.evaluate_live
     _result.StaffingResult.summary = _result.StaffingResult._summary_grouped  # type: ignore[method-assign]
     _deferred._completion_curve = _frozen_deferred._completion_curve
@@ -57,7 +71,8 @@ def frozen() -> Iterator[None]:
         yield
     finally:
         _core.staff_live, _core.evaluate_live, _result.StaffingResult.summary = saved
-        _deferred._completion_curve = saved_curve
+        _deferred._completion_curve, _deferred._FAST_MARGIN = saved_curve, saved_margin
+        _model.SHARE_SAMPLES, _model.WARM_START, _pulp.DIRECT_HIGHS = saved_flags
 
 
 def staff_resolved(resolved: Any, **options: Any) -> Any:

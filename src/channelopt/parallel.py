@@ -50,12 +50,18 @@ from typing import Any
 from ._display import progress_caller
 
 __all__ = [
+    "MIN_CHUNK_CPU",
     "PARENT_CHECK_SECONDS",
+    "PROBE_CPU",
+    "WORKER_START_CPU",
     "CaseStatus",
     "Outcome",
+    "PoolChoice",
     "Progress",
     "RunResult",
     "available_cpus",
+    "choose_pool",
+    "effective_cpus",
     "init_worker",
     "run_local",
     "worker_environment",
@@ -67,6 +73,18 @@ Progress = Callable[..., object]
 
 #: How often a worker checks that its parent is alive (seconds).
 PARENT_CHECK_SECONDS = 1.0
+
+#: CPU seconds a spawned worker spends before its first case (interpreter, NumPy,
+#: pandas, channelopt and Numba's cached kernels): about 1-1.5 measured on the
+#: project machine (docs/perf/whatif.md); the choice below counts it twice.
+WORKER_START_CPU = 1.5
+#: Work (CPU seconds) a dispatched chunk carries at least when the pool's chunk size
+#: is chosen from the measured cost of a case: pickling and a round trip per chunk
+#: cost milliseconds, so they stay small against it.
+MIN_CHUNK_CPU = 0.2
+#: ``"processes"`` with the choice left to it first runs cases in this process until
+#: this much CPU time (or three cases) measured what one case costs.
+PROBE_CPU = 0.05
 
 _THREAD_VARIABLES = (
     "NUMBA_NUM_THREADS",
@@ -153,6 +171,40 @@ def available_cpus() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
         return os.cpu_count() or 1
+
+
+def _cgroup_cpu_quota() -> float | None:
+    """CPUs' worth of time the cgroup (v2 ``cpu.max`` or v1 CFS quota) allows, if limited."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/sys/fs/cgroup/cpu.max") as f:
+            quota, period = f.read().split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    with contextlib.suppress(OSError, ValueError):
+        with open("/sys/fs/cgroup/cpu/cpu.cfs_quota_us") as f:
+            quota_us = int(f.read())
+        with open("/sys/fs/cgroup/cpu/cpu.cfs_period_us") as f:
+            period_us = int(f.read())
+        return None if quota_us <= 0 else quota_us / period_us
+    return None
+
+
+def effective_cpus() -> int:
+    """Cores a process pool started now can expect to keep busy (at least 1).
+
+    The CPUs this process may use (:func:`available_cpus`), capped by a cgroup
+    CPU quota (containers), minus what other processes already keep busy: the
+    one-minute load average, rounded to whole cores. A shared machine whose two
+    CPUs are both loaded by others has one effective core (this process's own).
+    """
+    n = float(available_cpus())
+    quota = _cgroup_cpu_quota()
+    if quota is not None:
+        n = min(n, max(1.0, math.floor(quota)))
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover - not on Unix
+        load = 0.0
+    return max(1, min(int(n), math.floor(n - load + 0.5)))
 
 
 @contextlib.contextmanager
@@ -317,10 +369,11 @@ def _collect(
     completed: Iterable[Any],
     total: int,
     progress: Progress | None,
+    done: int = 0,
 ) -> None:
     """Record each chunk's outcomes as its future completes (a failed chunk fails its
-    cases) and report ``progress(done, total)`` after every chunk."""
-    done = 0
+    cases) and report ``progress(done, total)`` after every chunk (``done``: cases
+    finished before the pool started)."""
     for future in completed:
         chunk = futures[future]
         try:
@@ -354,8 +407,10 @@ def _run_pool(
     pool: Executor,
     progress: Progress | None,
     own: bool,
+    outcomes: list[Outcome] | None = None,
 ) -> tuple[list[Outcome], bool]:
-    outcomes = _interrupted(total)
+    done = 0 if outcomes is None else sum(o.status is not CaseStatus.INTERRUPTED for o in outcomes)
+    outcomes = _interrupted(total) if outcomes is None else outcomes
     futures: dict[Future[list[tuple[int, Outcome]]], _Chunk] = {}
     interrupted = False
     # Children of this process before the pool: the pool's workers are the new ones.
@@ -366,7 +421,7 @@ def _run_pool(
         with _spawn_environment() if own else contextlib.nullcontext():
             for chunk in chunks:
                 futures[pool.submit(_run_chunk, fn, shared, chunk)] = chunk
-        _collect(outcomes, futures, as_completed(futures), total, progress)
+        _collect(outcomes, futures, as_completed(futures), total, progress, done)
     except KeyboardInterrupt:
         interrupted = True
         for future in futures:
@@ -446,7 +501,10 @@ def run_local(
         Cases per chunk (default about four chunks per worker; ``"serial"``: 1).
     max_workers : int, optional
         Worker processes for ``"processes"`` (default: the CPUs available, at
-        most one per chunk).
+        most one per chunk). With neither ``chunk_size`` nor ``max_workers``,
+        ``"processes"`` measures the first cases here and chooses workers and
+        chunks from their cost, or runs everything here when a pool cannot pay
+        off (:func:`choose_pool`; ``RunResult.executor`` then says so).
     progress : callable, optional
         ``progress(done, total, message)`` in this process after every case (serial) or
         chunk; it may raise :class:`KeyboardInterrupt` to stop early.
@@ -472,6 +530,8 @@ def run_local(
     if executor == "serial":
         outcomes, interrupted = _run_serial(fn, items, shared, progress)
         return RunResult(tuple(outcomes), interrupted, "serial", 1)
+    if executor == "processes" and chunk_size is None and max_workers is None and items:
+        return _run_auto(fn, items, shared, progress)
     if executor == "processes":
         slots = max_workers or available_cpus()
         size = chunk_size or _default_chunk_size(len(items), slots)
@@ -491,3 +551,99 @@ def run_local(
         "The 'executor' parameter must be 'serial', 'processes' or a "
         f"concurrent.futures.Executor; got {executor!r} instead."
     )
+
+
+@dataclass(frozen=True)
+class PoolChoice:
+    """How ``"processes"`` runs when neither ``chunk_size`` nor ``max_workers`` is given.
+
+    Attributes
+    ----------
+    workers : int
+        Worker processes to start (0: the rest runs in this process).
+    chunk_size : int
+        Cases per dispatched chunk.
+    case_cpu : float
+        Measured CPU seconds of one case (in this process).
+    reason : str
+        Why, in words (for the executor description).
+    """
+
+    workers: int
+    chunk_size: int
+    case_cpu: float
+    reason: str
+
+
+def choose_pool(n_cases: int, case_cpu: float, cpus: int | None = None) -> PoolChoice:
+    """Whether a process pool pays off for ``n_cases`` cases of ``case_cpu`` CPU seconds.
+
+    A pool of ``w`` workers saves about ``work x (1 - 1/w)`` seconds of wall time
+    and costs each worker :data:`WORKER_START_CPU` before its first case (the
+    workers start side by side). It is used when ``w >= 2`` cores are effective
+    (:func:`effective_cpus`) and the saving is at least twice the start cost;
+    otherwise the cases run in this process. Workers: at most one per
+    :data:`MIN_CHUNK_CPU` of work; chunks: about four per worker, each carrying
+    at least :data:`MIN_CHUNK_CPU`.
+    """
+    cpus = effective_cpus() if cpus is None else cpus
+    work = n_cases * case_cpu
+    workers = max(1, min(cpus, n_cases, math.floor(work / MIN_CHUNK_CPU)))
+    if workers < 2:
+        why = "one effective CPU" if cpus < 2 else f"{work:.2g} CPU s of work"
+        return PoolChoice(0, 1, case_cpu, f"serial: a pool would not pay off ({why})")
+    if work * (1.0 - 1.0 / workers) < 2.0 * WORKER_START_CPU:
+        return PoolChoice(
+            0, 1, case_cpu, f"serial: a pool would not pay off ({work:.2g} CPU s of work)"
+        )
+    per_chunk = math.ceil(MIN_CHUNK_CPU / case_cpu) if case_cpu > 0 else n_cases
+    size = min(math.ceil(n_cases / workers), max(math.ceil(n_cases / (4 * workers)), per_chunk))
+    return PoolChoice(workers, max(1, size), case_cpu, f"{workers} workers")
+
+
+def _run_auto(
+    fn: Callable[[Any, Any], Any], items: list[Any], shared: Any, progress: Progress | None
+) -> RunResult:
+    """``"processes"`` with the pool chosen from the measured cost of a case.
+
+    The first cases run here until :data:`PROBE_CPU` (or three cases) measured
+    what a case costs; :func:`choose_pool` then decides between a pool and this
+    process for the rest. The outcomes are the same either way (each case
+    carries its seed).
+    """
+    import time
+
+    outcomes = _interrupted(len(items))
+    probed, spent = 0, 0.0
+    try:
+        while probed < len(items) and probed < 3 and spent < PROBE_CPU:
+            c0 = time.process_time()
+            outcomes[probed] = _run_one(fn, shared, items[probed])
+            spent += time.process_time() - c0
+            probed += 1
+            if progress is not None:
+                progress_caller(progress)(probed, len(items), f"case {probed} of {len(items)}")
+    except KeyboardInterrupt:
+        return RunResult(tuple(outcomes), True, "processes (interrupted while measuring)", 1)
+    rest = items[probed:]
+    choice = choose_pool(len(rest), spent / probed)
+    if not rest or choice.workers == 0:
+        interrupted = False
+        try:
+            for index in range(probed, len(items)):
+                outcomes[index] = _run_one(fn, shared, items[index])
+                if progress is not None:
+                    progress_caller(progress)(
+                        index + 1, len(items), f"case {index + 1} of {len(items)}"
+                    )
+        except KeyboardInterrupt:
+            interrupted = True
+        return RunResult(tuple(outcomes), interrupted, f"processes ({choice.reason})", 1)
+    chunks = [
+        [(probed + i, item) for i, item in chunk] for chunk in _chunks(rest, choice.chunk_size)
+    ]
+    pool = _new_pool(min(choice.workers, len(chunks)))
+    outcomes, interrupted = _run_pool(
+        fn, chunks, len(items), shared, pool, progress, True, outcomes
+    )
+    return RunResult(tuple(outcomes), interrupted, "processes", choice.chunk_size)

@@ -160,7 +160,7 @@ def _log_space_group(
     model: _pulp.Model,
     ctx: dict[str, Any],
     df_t: np.ndarray,
-    frac_expr: Callable[[str, int], Any],
+    frac_terms: Callable[[str, int], list[tuple[Any, float]]],
     objective_terms: list[Any],
     pool_peak_terms: dict[tuple[int, int], list[Any]],
     pool_fte_terms: dict[tuple[int, int], list[Any]],
@@ -171,7 +171,6 @@ def _log_space_group(
     carries no constant and the solver's relative gap is a gap on the
     improvement.
     """
-    lin = _pulp.lin
     T = st.T
     days, hpf = ctx["days"], ctx["hours_per_fte"]
     cost_h = ctx["cost_h"]
@@ -191,17 +190,27 @@ def _log_space_group(
         off_w, off_v = _offsets(scenario, st, t, ctx)
         for c in chans:
             # Agent hours follow the workload; contact counts (lost, repeats, effort) the volume.
+            # u = sum_k d_k f_k(t) with f_k(t) = sum_s fraction(s, t) x[k, s]: the row's
+            # coefficients d_k * fraction go straight into one dict (no expression per term)
             u_var = model.continuous(f"u_{c}_{t}", None)
             model.add(
                 u_var
-                == lin(float(deltas[k][c]) * frac_expr(k, t) for k in inits if deltas[k][c] != 0.0),
+                == _pulp.lin_coefs(
+                    (var, f * float(deltas[k][c]))
+                    for k in inits
+                    if deltas[k][c] != 0.0
+                    for var, f in frac_terms(k, t)
+                ),
                 f"logload_{c}_{t}",
             )
             uv_var = model.continuous(f"uv_{c}_{t}", None)
             model.add(
                 uv_var
-                == lin(
-                    float(vdeltas[k][c]) * frac_expr(k, t) for k in inits if vdeltas[k][c] != 0.0
+                == _pulp.lin_coefs(
+                    (var, f * float(vdeltas[k][c]))
+                    for k in inits
+                    if vdeltas[k][c] != 0.0
+                    for var, f in frac_terms(k, t)
                 ),
                 f"logvolume_{c}_{t}",
             )

@@ -195,10 +195,13 @@ def _add_initiative_money(
     terms: _Terms,
 ) -> None:
     """Costs and ``value_per_period`` of the starts (exact), and the budgets on them."""
-    lin = _pulp.lin
+    # Rows as (variable, coefficient) pairs, each made into one expression at the end
+    # (_pulp.lin_coefs): no PuLP expression per term.
+    coefs = _pulp.lin_coefs
     total_budget, per_budget = _budget(scenario, budget)
-    spend_total = []
-    spend_t: list[list[Any]] = [[] for _ in range(T)]
+    spend_total: list[tuple[Any, float]] = []
+    spend_t: list[list[tuple[Any, float]]] = [[] for _ in range(T)]
+    objective: list[tuple[Any, float]] = []
     for k in names:
         ini = _initiative(scenario, k)
         up, run, val = float(ini.cost.upfront), float(ini.cost.per_period), ini.value_per_period
@@ -207,17 +210,20 @@ def _add_initiative_money(
             for t in range(s, T):
                 coef += df_t[t] * (float(val) * ini.fraction(s, t) - run)
                 if run:
-                    spend_t[t].append(run * x[k, s])
+                    spend_t[t].append((x[k, s], run))
             if up:
-                spend_t[s].append(up * x[k, s])
+                spend_t[s].append((x[k, s], up))
             if up + run * (T - s):
-                spend_total.append((up + run * (T - s)) * x[k, s])
+                spend_total.append((x[k, s], up + run * (T - s)))
             if coef:
-                terms.objective.append(coef * x[k, s])
+                objective.append((x[k, s], coef))
+    terms.objective.append(coefs(objective))
     scale = max(1.0, total_budget if math.isfinite(total_budget) else 1.0)
-    limits.add(lin(spend_total), total_budget, "budget_total", "budget.total", scale)
+    limits.add(coefs(spend_total), total_budget, "budget_total", "budget.total", scale)
     for t in range(T):
-        limits.add(lin(spend_t[t]), per_budget[t], f"budget_t{t}", f"budget.per_period[{t}]", scale)
+        limits.add(
+            coefs(spend_t[t]), per_budget[t], f"budget_t{t}", f"budget.per_period[{t}]", scale
+        )
 
 
 def _level_sets(scenario: Any, inits: list[str], T: int) -> list[dict[str, dict[float, list[int]]]]:
@@ -353,7 +359,8 @@ def _build(
     names, T, base = st.names, st.T, st.base
     df_t = discount_factors(scenario)
     ctx = _money_context(scenario, base, calibrate)
-    ctx.update(st.memo)  # samples and offsets of an earlier round (same scenario and groups)
+    if SHARE_SAMPLES:  # samples and offsets of an earlier round (same scenario and groups)
+        ctx.update(st.memo)
     model = _pulp.Model("channelopt_plan")
     x = _start_variables(model, names, T)
     _add_rules(model, scenario, names, x, T)
@@ -361,12 +368,16 @@ def _build(
     terms = _Terms(objective=[], pool_peak={}, pool_fte={})
     _add_initiative_money(scenario, names, x, T, df_t, budget, limits, terms)
 
-    # fraction in force of k in period t, linear in x
-    def frac_expr(k: str, t: int) -> Any:
-        ini = _initiative(scenario, k)
-        return _pulp.lin(
-            ini.fraction(s, t) * x[k, s] for s in range(t + 1) if ini.fraction(s, t) > 0
-        )
+    # fraction in force of k in period t, linear in x: (variable, fraction) pairs, once each
+    frac_cache: dict[tuple[str, int], list[tuple[Any, float]]] = {}
+
+    def frac_terms(k: str, t: int) -> list[tuple[Any, float]]:
+        out = frac_cache.get((k, t))
+        if out is None:
+            ini = _initiative(scenario, k)
+            fr = [(s, ini.fraction(s, t)) for s in range(t + 1)]
+            out = frac_cache[k, t] = [(x[k, s], f) for s, f in fr if f > 0]
+        return out
 
     modes: dict[str, str] = {}
     n_groups = len(st.groups)
@@ -393,7 +404,7 @@ def _build(
                 model,
                 ctx,
                 df_t,
-                frac_expr,
+                frac_terms,
                 terms.objective,
                 terms.pool_peak,
                 terms.pool_fte,
@@ -447,6 +458,14 @@ def _validate(solver: str, gap: float, time_limit: float | None) -> None:
         )
 
 
+#: Cap-repair rounds reuse the log-space staffing samples of the first round (same
+#: scenario, same groups: same samples); False re-staffs them every round, as
+#: before round 2 (``benchmarks/_baseline_staffing`` turns it off for the baseline).
+SHARE_SAMPLES = True
+#: A re-solve after a cap repair starts HiGHS from the last solution (a MIP start:
+#: HiGHS completes or discards it).
+WARM_START = True
+
 #: At most this many solves: the first, and re-solves after the exact
 #: re-measurement broke a headcount or hiring cap the log-space model thought it met.
 CAP_ROUNDS = 4
@@ -473,6 +492,9 @@ def optimize(
     polish: int | None = None,
     calibrate: bool | None = None,
     staffing: str = "requirement",
+    refine: str | None = None,
+    replications: int = 10,
+    seed: int = 0,
 ) -> Plan:
     """Choose which initiatives to start and when, to maximise the objective.
 
@@ -514,6 +536,16 @@ def optimize(
         call per initiative). Default off: on the bundled and test scenarios it
         helped as often as it hurt (``docs/perf/planning.md``).
 
+    staffing : {"requirement", "schedule"}, default "requirement"
+        How agent hours are priced (see Notes).
+    refine : {None, "simulation"}, default None
+        ``"simulation"``: the plan and its runners-up re-measured by
+        simulation, the best kept by its simulated objective, its staffing
+        repaired until every target holds there (``planning._simrefine``;
+        docs/planning.md); ``plan.optimization.refinement`` holds what was measured.
+    replications, seed : int
+        Of the refining simulations (period t uses ``seed + t``).
+
     Returns
     -------
     Plan
@@ -546,6 +578,10 @@ def optimize(
     is solved with those prices, and the chosen plan is re-measured with
     ``evaluate(..., staffing="schedule")`` (the result's ``evaluation``).
     """
+    if refine is not None:
+        from ._simrefine import check_refine
+
+        check_refine(refine, replications, staffing)
     if staffing != "requirement":
         from ._scheduled import optimize_scheduled
 
@@ -566,6 +602,13 @@ def optimize(
         polish=polish,
         calibrate=calibrate,
     )
+    if refine is not None:
+        from ._simrefine import refine_by_simulation
+
+        result = refine_by_simulation(
+            scenario, result, refine, budget=budget, replications=replications, seed=seed,
+            progress=progress,
+        )  # fmt: skip
     return result.plan._with_optimization(result)
 
 
@@ -679,6 +722,7 @@ def _solve_with_cap_repair(
     wall = {"build": 0.0, "solve": 0.0, "evaluate": 0.0}
     cpu = {"build": 0.0, "solve": 0.0, "evaluate": 0.0}
     baseline = None
+    start: dict[str, float] | None = None
     for _round in range(CAP_ROUNDS):
         t0, c0 = time.perf_counter(), time.process_time()
         built = _build(
@@ -697,7 +741,9 @@ def _solve_with_cap_repair(
         cpu["build"] += time.process_time() - c0
         c0 = time.process_time()
         _progress(progress, "solving", 0.7)
-        info = built.model.solve(solver, time_limit=time_limit, gap_rel=gap, gap_abs=1e-6)
+        info = built.model.solve(
+            solver, time_limit=time_limit, gap_rel=gap, gap_abs=1e-6, start=start
+        )
         wall["solve"] += info.seconds
         cpu["solve"] += time.process_time() - c0
         if info.status == "infeasible":
@@ -724,6 +770,7 @@ def _solve_with_cap_repair(
         ]
         if not broken or all(m == "exact" for m in built.modes.values()):
             break
+        start = built.model.solution() if WARM_START else None
         for v in broken:
             k = (str(v.kind), v.subject, int(v.period))  # type: ignore[arg-type]
             tighten[k] = tighten.get(k, 0.0) - v.excess * CAP_TIGHTEN_FACTOR - CAP_TIGHTEN_MARGIN

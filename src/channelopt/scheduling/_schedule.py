@@ -13,7 +13,8 @@ from ..provenance import VERSION
 from ..scenario import Scenario
 from ..scenario.shifts import DAY_NAMES, ShiftTemplate, Week, parse_start_window
 from ..units import SECONDS_PER_DAY, format_duration
-from ._model import DAYS, BreakSpec, TemplateSpec, build_pool_model, greedy_start, solve_pool
+from ._columns import solve_pool_columns
+from ._model import DAYS, BreakSpec, TemplateSpec, build_pool_model, solve_pool
 from ._requirements import requirement_array, resolve_week
 from ._result import PoolResult, Schedule
 
@@ -278,18 +279,34 @@ def schedule(
         _check_coverable(pool, cover, specs, work_days, interval, day_names, specs_all)
         left = len(pools) - done
         limit = None if remaining is None else max(remaining / left, 1e-3)
-        model = build_pool_model(
-            cover,
-            specs,
-            work_days,
-            interval,
-            p.cost_per_hour,
-            p.shrinkage,
-            over_cover_penalty=over_cover_penalty,
-            split_days_off_penalty=split_days_off_penalty,
-        )
-        start = greedy_start(model, cover, specs, work_days) if solver == "highs" else None
-        sol = solve_pool(model, solver=solver, time_limit=limit, gap=gap, start=start)
+        model = None
+        if solver == "highs":
+            # explicit shifts by column generation (docs/scheduling.md, "The model")
+            sol = solve_pool_columns(
+                cover,
+                specs,
+                work_days,
+                interval,
+                p.cost_per_hour,
+                p.shrinkage,
+                over_cover_penalty=over_cover_penalty,
+                split_days_off_penalty=split_days_off_penalty,
+                gap=gap,
+                time_limit=limit,
+            )
+        else:
+            # CBC through PuLP: the compact implicit-break model in one piece
+            model = build_pool_model(
+                cover,
+                specs,
+                work_days,
+                interval,
+                p.cost_per_hour,
+                p.shrinkage,
+                over_cover_penalty=over_cover_penalty,
+                split_days_off_penalty=split_days_off_penalty,
+            )
+            sol = solve_pool(model, solver=solver, time_limit=limit, gap=gap)
         if sol is None:
             shares = [f"{s.name}: max_share {s.max_share:g}" for s in specs if s.max_share < 1]
             caps = [f"{s.name}: max_agents {s.max_agents}" for s in specs if s.max_agents]

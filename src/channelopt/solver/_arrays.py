@@ -352,6 +352,13 @@ class ColumnModel:
         self.cpu_seconds += time.process_time() - c0
         self.integer.extend(np.asarray(integer, bool).tolist())
 
+    def set_upper(self, cols: np.ndarray, upper: float) -> None:
+        """Change the upper bound of columns ``cols`` (e.g. 0 to switch them off)."""
+        idx = np.asarray(cols, dtype=np.int32)
+        if idx.size:
+            lo = np.zeros(idx.size)
+            self.h.changeColsBounds(int(idx.size), idx, lo, np.full(idx.size, float(upper)))
+
     def solve_lp(
         self, time_limit: float | None = None
     ) -> tuple[str, float, np.ndarray, np.ndarray]:
@@ -361,6 +368,8 @@ class ColumnModel:
         """
         h = self.h
         h.setOptionValue("solver", "simplex")
+        # new columns keep the last basis primal feasible: primal simplex goes on from it
+        h.setOptionValue("simplex_strategy", 4)
         h.setOptionValue("time_limit", float(time_limit) if time_limit else self._inf)
         c0 = time.process_time()
         h.run()
@@ -381,8 +390,13 @@ class ColumnModel:
         gap_rel: float,
         time_limit: float | None = None,
         start: np.ndarray | None = None,
+        stop_at: float | None = None,
     ) -> ArraySolution:
-        """Solve with the integer columns integer (the columns present now)."""
+        """Solve with the integer columns integer (the columns present now).
+
+        ``stop_at``: stop as soon as a solution with objective ``<= stop_at``
+        is found (a gap the caller proves against a bound of its own).
+        """
         h = self.h
         n = self.n_cols
         idx = np.arange(n, dtype=np.int32)
@@ -393,8 +407,19 @@ class ColumnModel:
         h.setOptionValue("time_limit", float(time_limit) if time_limit else self._inf)
         if start is not None:
             h.setSolution(n, idx, np.asarray(start, dtype=float))
+
+        def interrupt(event: Any) -> None:
+            if event.data_out.mip_primal_bound <= stop_at:
+                event.interrupt()
+
+        if stop_at is not None:
+            h.cbMipInterrupt.subscribe(interrupt)
         t0, c0 = time.perf_counter(), time.process_time()
-        h.run()
+        try:
+            h.run()
+        finally:
+            if stop_at is not None:
+                h.cbMipInterrupt.unsubscribe(interrupt)
         cpu, wall = time.process_time() - c0, time.perf_counter() - t0
         self.cpu_seconds += cpu
         ms = self._hs.HighsModelStatus

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,7 @@ __all__ = [
     "SolveInfo",
     "available_solvers",
     "lin",
+    "lin_coefs",
     "pulp_version",
 ]
 
@@ -65,6 +66,22 @@ def lin(terms: Iterable[Any]) -> Any:
     return pulp.lpSum(terms)
 
 
+def lin_coefs(pairs: Iterable[tuple[Any, float]], constant: float = 0.0) -> Any:
+    """Affine expression ``sum(coef * var) + constant`` from ``(var, coef)`` pairs.
+
+    One dict of coefficients, made once: no intermediate expression per term
+    (``coef * var`` and ``lpSum`` make and merge one each), for long rows built
+    in loops. A variable given twice gets the sum of its coefficients.
+    """
+    coefs: dict[Any, float] = {}
+    for var, coef in pairs:
+        if var in coefs:
+            coefs[var] += coef
+        else:
+            coefs[var] = coef
+    return pulp.LpAffineExpression(coefs, constant)
+
+
 def _has_cbc() -> bool:
     return hasattr(pulp, "PULP_CBC_CMD") or hasattr(pulp, "COIN_CMD")
 
@@ -81,6 +98,17 @@ def available_solvers() -> list[str]:
     if "PULP_CBC_CMD" in names or "COIN_CMD" in names:
         found.append("cbc")
     return found
+
+
+#: Hand HiGHS the model as arrays in one call (:meth:`Model._solve_highs`) instead of
+#: through PuLP's HiGHS interface (column by column); False restores PuLP's path.
+DIRECT_HIGHS = True
+
+
+def _quiet_highs() -> Any:
+    from ._arrays import quiet_highs
+
+    return quiet_highs()
 
 
 def _swallow_banner() -> None:
@@ -241,6 +269,7 @@ class Model:
         gap_rel: float | None = None,
         gap_abs: float | None = None,
         relax: bool = False,
+        start: Mapping[str, float] | None = None,
     ) -> SolveInfo:
         """Solve and classify the outcome.
 
@@ -255,6 +284,10 @@ class Model:
         relax : bool, default False
             Solve the LP relaxation (integrality dropped): its objective is the
             LP bound of the integer model. Variable values are then fractional.
+        start : mapping, optional
+            Variable name -> value of a solution to start from (HiGHS only; a
+            partial or infeasible one is completed or ignored by HiGHS). A
+            re-solve of a similar model passes the last solution here.
 
         Returns
         -------
@@ -266,6 +299,8 @@ class Model:
         SolverError
             When the solver fails or stops without any solution.
         """
+        if solver.lower() == "highs" and hasattr(pulp, "HiGHS") and DIRECT_HIGHS:
+            return self._solve_highs(time_limit, gap_rel, gap_abs, relax, start)
         backend = _make_solver(solver, time_limit, gap_rel, gap_abs, mip=not relax)
         t0 = time.perf_counter()
         c0 = time.process_time()
@@ -295,6 +330,116 @@ class Model:
         bound = objective if (relax and proven) else self._bound(solver)
         status_name = "optimal" if proven else "feasible"
         return SolveInfo(solver, status_name, objective, bound, seconds, cpu)
+
+    def _solve_highs(
+        self,
+        time_limit: float | None,
+        gap_rel: float | None,
+        gap_abs: float | None,
+        relax: bool,
+        start: Mapping[str, float] | None,
+    ) -> SolveInfo:
+        """HiGHS in-process, the model handed over as arrays in one ``passModel`` call.
+
+        PuLP's own HiGHS interface adds every column and row with a call of its
+        own and reads back duals and slacks nobody here uses; this hands HiGHS
+        the same model (same column order: PuLP's variables sorted by name; same
+        rows, same bounds), so it takes the same path to the same solution.
+        """
+        import highspy
+        import numpy as np
+
+        prob = self.problem
+        variables = prob.variables()
+        n = len(variables)
+        index = {id(v): i for i, v in enumerate(variables)}
+        inf = highspy.kHighsInf
+        maximise = prob.sense == pulp.LpMaximize
+        cost = np.zeros(n)
+        objective = prob.objective
+        if objective is not None:
+            for v, coef in objective.items():
+                cost[index[id(v)]] += coef
+        if maximise:
+            cost = -cost  # HiGHS minimises; PuLP's HiGHS negates a maximisation the same way
+        col_lower = np.array([-inf if v.lowBound is None else v.lowBound for v in variables], float)
+        col_upper = np.array([inf if v.upBound is None else v.upBound for v in variables], float)
+        integer = np.array(
+            [(not relax) and v.cat == pulp.LpInteger for v in variables], dtype=np.int32
+        )
+        listed = prob.constraints
+        # PuLP >= 3.3 (and 4.x): prob.constraints() is the list; older PuLP: a dict
+        constraints = list(listed()) if callable(listed) else list(listed.values())
+        row_lower = np.empty(len(constraints))
+        row_upper = np.empty(len(constraints))
+        starts = [0]
+        cols: list[int] = []
+        vals: list[float] = []
+        for r, con in enumerate(constraints):
+            lb, ub = con.getLb(), con.getUb()
+            row_lower[r] = -inf if lb is None else lb
+            row_upper[r] = inf if ub is None else ub
+            for v, coef in con.items():
+                if coef != 0:
+                    cols.append(index[id(v)])
+                    vals.append(coef)
+            starts.append(len(cols))
+        h = _quiet_highs()
+        h.setOptionValue("threads", 1)
+        if time_limit is not None:
+            h.setOptionValue("time_limit", float(time_limit))
+        if gap_rel is not None:
+            h.setOptionValue("mip_rel_gap", float(gap_rel))
+        if gap_abs is not None:
+            h.setOptionValue("mip_abs_gap", float(gap_abs))
+        t0, c0 = time.perf_counter(), time.process_time()
+        status = h.passModel(
+            n, len(constraints), len(cols), int(highspy.MatrixFormat.kRowwise),
+            int(highspy.ObjSense.kMinimize), 0.0, cost, col_lower, col_upper, row_lower,
+            row_upper, np.asarray(starts, np.int32), np.asarray(cols, np.int32),
+            np.asarray(vals, float), integer,
+        )  # fmt: skip
+        if status == highspy.HighsStatus.kError:
+            raise SolverError("HiGHS rejected the model (passModel returned an error)")
+        if start and integer.any():
+            known = [(index[id(v)], float(start[v.name])) for v in variables if v.name in start]
+            if known:
+                idx, val = zip(*known, strict=True)
+                h.setSolution(len(idx), np.asarray(idx, np.int32), np.asarray(val, float))
+        h.run()
+        seconds = time.perf_counter() - t0
+        ms = highspy.HighsModelStatus
+        model_status = h.getModelStatus()
+        info = h.getInfo()
+        cpu = time.process_time() - c0
+        nan = float("nan")
+        if model_status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
+            return SolveInfo("highs", "infeasible", nan, nan, seconds, cpu)
+        if model_status == ms.kUnbounded:
+            return SolveInfo("highs", "unbounded", nan, nan, seconds, cpu)
+        if int(info.primal_solution_status) != 2:
+            raise SolverError(
+                f"solver 'highs' returned no solution ({h.modelStatusToString(model_status)}); "
+                f"raise time_limit (got {time_limit!r}) or simplify the request"
+            )
+        x = h.getSolution().col_value
+        for i, v in enumerate(variables):
+            v.varValue = x[i]
+        value = float(pulp.value(objective) or 0.0) if objective is not None else 0.0
+        proven = model_status == ms.kOptimal
+        if relax or not integer.any():
+            bound = value if proven else nan
+        else:
+            constant = float(getattr(objective, "constant", 0.0) or 0.0)
+            dual = float(info.mip_dual_bound)
+            bound = (-dual if maximise else dual) + constant
+        return SolveInfo("highs", "optimal" if proven else "feasible", value, bound, seconds, cpu)
+
+    def solution(self) -> dict[str, float]:
+        """Variable name -> value of the last solution (a ``start`` for a re-solve)."""
+        return {
+            v.name: float(v.varValue) for v in self.problem.variables() if v.varValue is not None
+        }
 
     def _bound(self, solver: str) -> float:
         """Best bound on the objective in PuLP's sense (HiGHS only; nan otherwise)."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -63,15 +62,9 @@ def _completion_curve(
 
 def _curve_loop(arrivals, capacity, cum_a, interval_s, backlog0):
     """The interval walk of :func:`_completion_curve`, compiled on first use."""
-    global _curve_loop_jit
-    if _curve_loop_jit is None:
-        import numba
+    from ._deferred_kernels import curve_walk  # Numba loads with the first deferred channel
 
-        _curve_loop_jit = numba.njit(cache=True)(_curve_walk)
-    return _curve_loop_jit(arrivals, capacity, cum_a, interval_s, backlog0)
-
-
-_curve_loop_jit: Callable[..., Any] | None = None
+    return curve_walk(arrivals, capacity, cum_a, interval_s, backlog0)
 
 
 def _curve_walk(arrivals, capacity, cum_a, interval_s, backlog0):
@@ -220,6 +213,19 @@ def _inverse(ft: np.ndarray, fv: np.ndarray, y: np.ndarray, *, right: bool) -> n
     return t0 + np.clip(s, 0.0, 1.0) * (t1 - t0)
 
 
+#: The staffing search decides with the compiled total (``_deferred_kernels.total_within``)
+#: when it is farther than this from the target, else with :func:`deferred_kpis`; the two
+#: differ by a few units in the last place (sums in another order). 0 turns it off
+#: (``benchmarks/_baseline_staffing`` does, to time the NumPy path).
+_FAST_MARGIN = 1e-9
+
+
+def _fast_total() -> Callable[..., float]:
+    from ._deferred_kernels import total_within  # Numba loads with the first deferred channel
+
+    return total_within
+
+
 def _meets(kpis: DeferredKpis, target: float) -> bool:
     return kpis.stable and kpis.total_within >= target - 1e-12
 
@@ -289,10 +295,24 @@ def staff_deferred(
     min_time = work / max_occupancy if max_occupancy > 0 else work
     off = np.zeros(n) if offset is None else np.minimum(np.asarray(offset, dtype=float), 0.0)
 
+    fast = _fast_total() if _FAST_MARGIN > 0 else None
+    day_a = float(arrivals.sum())
+    arrivals_c = np.ascontiguousarray(arrivals)
+    deadline_f = float(deadline)
+    threshold = target - 1e-12  # what _meets compares with
+
     def ok(agents: np.ndarray) -> bool:
         capacity = np.maximum(agents + off, 0.0) * open_mask
         if capacity.sum() * interval_s < min_time * (1 - _REL_TOL):
             return False
+        if fast is not None:
+            # The compiled total agrees with deferred_kpis to a few ulps: decide with it
+            # unless it lies so close to the target that the sum order could matter.
+            within = fast(arrivals_c, capacity, float(aht), float(interval_s), deadline_f, day_a)
+            if within == -1.0:
+                return False
+            if abs(within - threshold) > _FAST_MARGIN:  # False for nan: exact path
+                return within >= threshold
         return _meets(deferred_kpis(arrivals, capacity, aht, interval_s, deadline), target)
 
     opens = open_mask.sum()

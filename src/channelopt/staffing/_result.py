@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,7 @@ INTERVAL_COLUMNS = (
     "cost",
     "answered",
     "abandoned",
+    "blocked",
     "lost",
     "handed_off",
     "repeats",
@@ -70,6 +72,54 @@ SUMMARY_COLUMNS = (
     "peak_fte",
     "cost",
 )
+
+
+class _Pending:
+    """The interval table of :func:`build_result`, not built yet: its column arrays.
+
+    ``intervals`` is built from these on first access (a sweep that only reads
+    the summary never builds it); :meth:`blocks` gives the summary the same
+    per-channel arrays the built table would.
+    """
+
+    def __init__(self, data: dict[str, np.ndarray], ni: int, C: int) -> None:
+        self.data = data  # column -> (I * C,) channel-major, as the table holds them
+        self.ni = ni
+        self.C = C
+
+    def table(self) -> pd.DataFrame:
+        intervals = pd.DataFrame(self.data, columns=list(INTERVAL_COLUMNS))
+        intervals["agents"] = intervals["agents"].astype(np.int64)
+        intervals["slots"] = intervals["slots"].astype(np.int64)
+        return intervals
+
+    def blocks(self) -> dict[str, np.ndarray]:
+        out = {}
+        for name in _SUMMARY_INPUTS:
+            values = self.data[name]
+            if name in ("agents", "slots"):
+                values = values.astype(np.int64)
+            out[name] = values.reshape(self.C, self.ni)
+        return out
+
+
+class _LazyTable:
+    """A dataclass field whose value may be :class:`_Pending` until it is first read."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}_table"
+
+    def __get__(self, obj: object, objtype: type | None = None) -> pd.DataFrame:
+        if obj is None:  # no class-level default: the field stays required
+            raise AttributeError(self.slot)
+        value = obj.__dict__[self.slot]
+        if isinstance(value, _Pending):
+            value = value.table()
+            obj.__dict__[self.slot] = value  # built once
+        return value
+
+    def __set__(self, obj: object, value: object) -> None:
+        obj.__dict__[self.slot] = value
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,7 +164,10 @@ class StaffingResult:
         confidence), ``meets``, ``replications``); None otherwise.
     """
 
-    intervals: pd.DataFrame
+    if TYPE_CHECKING:
+        intervals: pd.DataFrame
+    else:
+        intervals: pd.DataFrame = _LazyTable()  # a required field, built on first read
     pools: pd.DataFrame
     residual: float
     iterations: int
@@ -157,12 +210,27 @@ class StaffingResult:
             (deferred, weighted by offered), ``fte_hours`` (paid hours per day:
             agent hours / (1 - shrinkage)), ``peak_fte`` and ``cost`` per day.
         """
-        df = self.intervals
-        hours = self.resolved.interval_s / 3600.0
-        blocks = _channel_blocks(df, self.resolved)
-        if blocks is None:  # rows not in the order build_result writes them
+        rows = self._summary_rows()
+        if rows is None:  # rows not in the order build_result writes them
             return self._summary_grouped()
-        col, names, C = blocks
+        # Indexed by channel: st.summary().loc["voice"] reads as it is meant.
+        return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)).set_index("channel")
+
+    def _summary_rows(self) -> list[dict[str, object]] | None:
+        """The rows of :meth:`summary` as dicts (``channel`` first); None when the
+        interval table is not in the channel-major order ``build_result`` writes.
+
+        What a sweep needs without building the DataFrame and reading it back.
+        """
+        hours = self.resolved.interval_s / 3600.0
+        pending = self.__dict__.get("_intervals_table")
+        if isinstance(pending, _Pending):  # the table is not built: read its arrays
+            col, names, C = pending.blocks(), list(self.resolved.channels), pending.C
+        else:
+            blocks = _channel_blocks(self.intervals, self.resolved)
+            if blocks is None:
+                return None
+            col, names, C = blocks
         rows = []
         for c in range(C):
             offered = _sum(col["offered"][c])
@@ -196,8 +264,7 @@ class StaffingResult:
                     "cost": _sum(col["cost"][c]),
                 }
             )
-        # Indexed by channel: st.summary().loc["voice"] reads as it is meant.
-        return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)).set_index("channel")
+        return rows
 
     def _summary_grouped(self) -> pd.DataFrame:
         """:meth:`summary` by a pandas groupby (any row order)."""
@@ -342,6 +409,10 @@ def build_result(
     split: np.ndarray,
     pool_lower: np.ndarray | None = None,
     owner: np.ndarray | None = None,
+    *,
+    method: str = "erlang",
+    exact: Mapping[str, bool] | None = None,
+    notes: Mapping[str, str] | None = None,
 ) -> StaffingResult:
     """Assemble the tables from the per-channel arrays (vectorised; no per-row Python).
 
@@ -394,9 +465,16 @@ def build_result(
             cols["abandonment"][:, c] = kp.abandonment
             cols["occupancy"][:, c] = kp.occupancy
             abandoned = xc * kp.abandonment
-            answered = xc - abandoned
             cols["abandoned"][:, c] = abandoned
-            cols["lost"][:, c] = abandoned * (1.0 - p_ret)
+            blocked_share = getattr(kp, "blocked", None)  # none in the frozen baseline
+            if blocked_share is None:
+                answered = xc - abandoned
+                cols["lost"][:, c] = abandoned * (1.0 - p_ret)
+            else:  # finite lines / queue: blocked contacts retry like abandoned ones
+                blocked = xc * blocked_share
+                answered = xc - abandoned - blocked
+                cols["blocked"][:, c] = blocked
+                cols["lost"][:, c] = (abandoned + blocked) * (1.0 - p_ret)
             if math.isfinite(r.patience[c]):
                 # Little's law in the queue: abandonment rate = E[queue] / patience,
                 # so the mean wait of all arrivals is P(abandon) x mean patience.
@@ -428,13 +506,12 @@ def build_result(
     }
     for k, arr in cols.items():
         data[k] = arr.T.reshape(-1)
-    intervals = pd.DataFrame(data, columns=list(INTERVAL_COLUMNS))
-    intervals["agents"] = intervals["agents"].astype(np.int64)
-    intervals["slots"] = intervals["slots"].astype(np.int64)
+    # built on first read of .intervals (a staffing sweep only reads the summary)
+    intervals = _Pending(data, ni, C)
 
     pools = _pool_table(r, cols, owner, split, pool_lower)
     return StaffingResult(
-        intervals=intervals,
+        intervals=intervals,  # a _Pending: the field builds the table on first read
         pools=pools,
         residual=float(residual),
         iterations=int(iterations),
@@ -444,6 +521,9 @@ def build_result(
         scenario_hash=r.content_hash,
         version=VERSION,
         resolved=r,
+        method=method,
+        exact={} if exact is None else exact,
+        notes={} if notes is None else notes,
     )
 
 

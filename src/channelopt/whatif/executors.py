@@ -14,7 +14,14 @@ Executors
     In this process, one case after the other. Progress after every case.
 ``"processes"`` (default)
     A :class:`concurrent.futures.ProcessPoolExecutor` started for the call and
-    shut down after it. ``max_workers`` defaults to the CPUs this process may use.
+    shut down after it. With neither ``chunk_size`` nor ``max_workers`` given,
+    the first cases run in this process to measure what a case costs, and the
+    pool (workers, chunk size) is chosen from that and from the cores left
+    free on the machine (:func:`channelopt.parallel.choose_pool`); when a pool
+    cannot pay off (one effective core, or too little work to repay starting
+    the workers) the rest runs here, and ``RunResult.executor`` says so.
+    ``max_workers`` alone defaults the chunks to about four per worker;
+    ``chunk_size`` alone uses the CPUs this process may use.
 a :class:`concurrent.futures.Executor`
     Your own pool (reused across calls; never shut down here). The task
     function and its arguments must be picklable for a process pool.
@@ -175,6 +182,8 @@ def run_tasks(
             max_workers=max_workers,
             progress=progress,
         )
+        # "processes" may have chosen to stay in this process: its own description says so
+        label = result.executor if executor == "processes" else label
         return RunResult(result.outcomes, result.interrupted, label, result.chunk_size)
     raise ValueError(
         "The 'executor' parameter must be 'serial', 'processes', a "

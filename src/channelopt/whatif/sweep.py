@@ -7,6 +7,7 @@ guarantee and every column of the table.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum, StrEnum
@@ -76,6 +77,51 @@ def content_hash(scenario: Any) -> str:
     return str(value() if callable(value) else value)
 
 
+class _BaseDocument:
+    """The base scenario as ``apply_changes`` reads it, its document made once per job.
+
+    Every case of a sweep starts from the same document of the unchanged
+    scenario; making it (``Scenario.to_document``, a walk over the models) cost
+    about as much as validating the changed one. Here it is made once and each
+    case gets a fresh copy (a JSON round trip: the document holds only numbers,
+    text, lists and dicts). Anything else is the scenario's own.
+    """
+
+    def __init__(self, scenario: Any) -> None:
+        self._scenario = scenario
+        self._text: str | None = None
+
+    def to_document(self, *, human: bool = True) -> dict[str, Any]:
+        if human:
+            return dict(self._scenario.to_document(human=True))
+        if self._text is None:
+            self._text = json.dumps(self._scenario.to_document(human=False), allow_nan=True)
+        return dict(json.loads(self._text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._scenario, name)
+
+
+def _with_changes(job: _Job, change_set: Mapping[str, Any]) -> Any:
+    """``job.scenario.with_changes(change_set)``, from the job's cached base document."""
+    from ..scenario import Scenario
+    from ..scenario.changes import with_changes
+
+    scenario = job.scenario
+    if type(scenario) is not Scenario:  # a stand-in (tests) or a subclass: its own method
+        return scenario.with_changes(change_set)
+    base = job.__dict__.get("_base")
+    if base is None:
+        base = _BaseDocument(scenario)
+        object.__setattr__(job, "_base", base)
+    try:
+        return with_changes(base, change_set)  # type: ignore[arg-type]  # a stand-in
+    except Exception:
+        # A path the document leaves out (defaults) is read from the models, which
+        # only the scenario itself has; errors are worded by it too.
+        return scenario.with_changes(change_set)
+
+
 @dataclass(frozen=True)
 class _Job:
     """What every case of one sweep shares (sent to a worker once per chunk).
@@ -97,7 +143,22 @@ def _plain(value: Any) -> Any:
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     if frame.index.name is not None or isinstance(frame.index, pd.MultiIndex):
         frame = frame.reset_index()
-    return [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
+    # column by column (Series.tolist gives Python scalars, as to_dict does) and zipped:
+    # several times cheaper than to_dict("records") on a table of a few rows
+    names = list(frame.columns)
+    if len(set(names)) != len(names):  # duplicate labels: let pandas sort them out
+        return [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
+    columns = [frame[name].tolist() for name in names]
+    return [
+        {k: _plain(v) for k, v in zip(names, row, strict=True)}
+        for row in zip(*columns, strict=True)
+    ]
+
+
+def _scalar(value: Any) -> Any:
+    # NumPy scalars as the Python numbers a DataFrame round trip would give
+    value = value.item() if isinstance(value, np.generic) else value
+    return _plain(value)
 
 
 _FRACTIONS = frozenset({"service_level", "abandonment", "occupancy"})
@@ -130,7 +191,11 @@ def simulation_wide(summary: pd.DataFrame) -> pd.DataFrame:
 def _staff_rows(scenario: Any, seed: int, *, period: int, plan: Any) -> list[dict[str, Any]]:
     from ..staffing import staff
 
-    return _records(staff(scenario, period=period, plan=plan).summary())
+    result = staff(scenario, period=period, plan=plan)
+    rows = result._summary_rows()  # the summary's rows, without a DataFrame round trip
+    if rows is None:
+        return _records(result.summary())
+    return [{k: _scalar(v) for k, v in row.items()} for row in rows]
 
 
 def _simulate_rows(
@@ -237,7 +302,7 @@ def _optimize_rows(scenario: Any, seed: int, **options: Any) -> list[dict[str, A
 def _evaluate_case(job: _Job, item: tuple[Mapping[str, Any], int]) -> dict[str, Any]:
     """Run one case in a worker: apply the changes, run the engine, return plain rows."""
     change_set, seed = item
-    scenario = job.scenario.with_changes(dict(change_set)) if change_set else job.scenario
+    scenario = _with_changes(job, dict(change_set)) if change_set else job.scenario
     digest = content_hash(scenario)
     try:
         rows = job.engine(scenario, seed)

@@ -1,0 +1,427 @@
+"""The shift-scheduling MILP of one pool by column generation (the HiGHS path).
+
+The implicit break model of :mod:`._model` (Bechtold & Jacobs) is exact and
+compact, but its forward/backward break rows make both the LP and HiGHS's
+primal heuristics slow on large weeks (336 intervals, tens of templates with
+three breaks: no schedule within minutes). Here each column is one *explicit*
+shift: template ``t``, day ``d``, start ``s`` and one start time per break.
+There are too many such shifts to list, so they are generated (Dantzig-Wolfe
+column generation): the LP over the columns so far gives a price per covered
+interval (the row duals); the cheapest shift of each start then takes every
+break where the floor is worth least, which is exact because the breaks of a
+shift lie in windows that do not overlap, so each break is chosen on its own.
+Shifts with a negative reduced cost join the LP until none is left; the LP
+optimum is then the LP bound of the full model (the same bound as the
+implicit model: explicit and implicit breaks have the same LP relaxation,
+the break assignment being a transportation problem). The integer schedule is
+the MILP over the generated shifts (a restriction, so its own bound is not
+used: the gap is stated against the LP bound).
+
+Days off use, per template, the patterns with consecutive days off plus one
+*split group* (implicit days off: ``c[d] <= H``, ``sum c = days_per_week x H``,
+which holds exactly when the day counts split into ``H`` agents' patterns)
+whose headcount pays ``split_days_off_penalty``. That has the optimum of the
+all-patterns model (an optimal schedule's split agents form such a group;
+any group splits into at most ``H`` split patterns) without its symmetric
+pattern columns. The group is then split into patterns with as few split
+days off as possible.
+
+Rows: cover every interval (``>= requirement``, rounded up to the reachable
+grain); a start's shifts equal its agents ``x[t,d,s]``; the agents starting
+on a day equal those whose pattern works it; template shares; per-start
+minimum (semi-continuous) and maximum.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ..solver import ColumnModel, solve_arrays
+from ._model import PoolSolution, TemplateSpec, _profile, consecutive_off, patterns
+
+__all__ = ["solve_pool_columns"]
+
+#: most pricing rounds (each adds the improving shift of every start; the issue's
+#: benchmark week converges in about 10)
+MAX_ROUNDS = 400
+
+
+@dataclass
+class _Shift:
+    """A generated column: template, day, start and the break offsets (from day start)."""
+
+    ti: int
+    d: int
+    s: int
+    breaks: tuple[int, ...]
+
+
+def _grain(templates: list[TemplateSpec], interval: float) -> int:
+    """Smallest q with every coverage coefficient a multiple of 1/q (12 at most; 0: none)."""
+    vals = [_profile(t.length, interval) for t in templates]
+    vals += [_profile(b.length, interval) for t in templates for b in t.breaks]
+    data = np.concatenate(vals) if vals else np.ones(1)
+    for q in range(1, 13):
+        if np.allclose(data * q, np.rint(data * q), atol=1e-9):
+            return q
+    return 0
+
+
+def _split_patterns(
+    counts: dict[int, int], work_days: tuple[int, ...], n: int
+) -> list[tuple[tuple[int, ...], int]]:
+    """Patterns of ``n`` days carrying the day counts, with as few split days off as possible."""
+    pats = patterns(work_days, n)
+    if not pats or not any(counts.values()):
+        return []
+    days = list(work_days)
+    a = sp.csr_matrix(np.array([[1.0 if d in p else 0.0 for p in pats] for d in days]))
+    rhs = np.array([float(counts.get(d, 0)) for d in days])
+    cost = np.array([0.0 if consecutive_off(p) else 1.0 for p in pats])
+    sol = solve_arrays(
+        cost, a, rhs, rhs, np.zeros(len(pats)), np.full(len(pats), math.inf),
+        np.ones(len(pats), bool), gap_rel=0.0,
+    )  # fmt: skip
+    if sol.status == "infeasible":  # pragma: no cover - the group rows guarantee a split
+        raise RuntimeError("split group does not decompose into weekly patterns")
+    return [(p, round(v)) for p, v in zip(pats, sol.x, strict=True) if round(v) > 0]
+
+
+def solve_pool_columns(
+    cover: np.ndarray,
+    templates: list[TemplateSpec],
+    work_days: tuple[int, ...],
+    interval: float,
+    cost_per_hour: float,
+    shrinkage: float,
+    *,
+    over_cover_penalty: float,
+    split_days_off_penalty: float,
+    gap: float = 0.01,
+    time_limit: float | None = None,
+) -> PoolSolution | None:
+    """Solve one pool's schedule (see the module docstring); None when infeasible.
+
+    ``cover`` (shape ``(n_days, T)``) is the requirement on the floor after
+    shrinkage. ``time_limit`` is CPU seconds for this pool (pricing and MILP).
+    """
+    c_start = time.process_time()
+    n_days, T = cover.shape
+    G = n_days * T
+    scale = cost_per_hour if cost_per_hour > 0 else 1.0
+    on_share = 1.0 - shrinkage
+    q = _grain(templates, interval)
+    need = cover.reshape(-1).astype(float)
+    if q:
+        need = np.ceil(need * q - 1e-7) / q
+    active = np.flatnonzero(need > 1e-9)
+    cov_row = np.full(G, -1, dtype=int)
+    cov_row[active] = np.arange(active.size)
+    n_rows = active.size
+    row_lo: list[float] = list(need[active] - 1e-9)
+    row_hi: list[float] = [math.inf] * active.size
+
+    def rows(k: int, lo: float, hi: float) -> int:
+        nonlocal n_rows
+        first = n_rows
+        n_rows += k
+        row_lo.extend([lo] * k)
+        row_hi.extend([hi] * k)
+        return first
+
+    profiles = [_profile(t.length, interval) for t in templates]
+    bprofiles = [[_profile(b.length, interval) for b in t.breaks] for t in templates]
+    starts = [np.array(sorted(t.starts), dtype=int) for t in templates]
+    # rows: one per start (its shifts = its agents), one per template and day (link)
+    start_row: dict[tuple[int, int, int], int] = {}
+    for ti, _t in enumerate(templates):
+        for d in work_days:
+            first = rows(len(starts[ti]), 0.0, 0.0)
+            for j, s in enumerate(starts[ti]):
+                start_row[(ti, d, int(s))] = first + j
+    link_row = {(ti, d): rows(1, 0.0, 0.0) for ti in range(len(templates)) for d in work_days}
+    # split group: c[t,d] - H[t] <= 0; sum_d c[t,d] - n H[t] = 0
+    group_day = {
+        (ti, d): rows(1, -math.inf, 0.0) for ti in range(len(templates)) for d in work_days
+    }
+    group_sum = {ti: rows(1, 0.0, 0.0) for ti in range(len(templates))}
+    share_row = {ti: rows(1, -math.inf, 0.0) for ti, t in enumerate(templates) if t.max_share < 1}
+    min_rows = {
+        (ti, d, int(s)): rows(2, 0.0, 0.0)
+        for ti, t in enumerate(templates)
+        if t.min_agents
+        for d in work_days
+        for s in starts[ti]
+    }
+    for first in min_rows.values():  # x - min w >= 0; x - big w <= 0
+        row_lo[first], row_hi[first] = 0.0, math.inf
+        row_lo[first + 1], row_hi[first + 1] = -math.inf, 0.0
+
+    # fixed columns: x, consecutive patterns, split-group counts and headcount, binaries
+    cols_c: list[float] = []
+    cols_lo: list[float] = []
+    cols_hi: list[float] = []
+    cols_int: list[bool] = []
+    ent_r: list[int] = []
+    ent_c: list[int] = []
+    ent_v: list[float] = []
+
+    def col(cost: float, hi: float, entries: list[tuple[int, float]], integ: bool = True) -> int:
+        j = len(cols_c)
+        cols_c.append(cost)
+        cols_lo.append(0.0)
+        cols_hi.append(hi)
+        cols_int.append(integ)
+        for r, v in entries:
+            ent_r.append(r)
+            ent_c.append(j)
+            ent_v.append(v)
+        return j
+
+    def share_entries(ti: int) -> list[tuple[int, float]]:
+        # headcount of template ti in every share row: own minus the row's share
+        return [(r, (1.0 if tj == ti else 0.0) - templates[tj].max_share)
+                for tj, r in share_row.items()]  # fmt: skip
+
+    x_col: dict[tuple[int, int, int], int] = {}
+    z_col: dict[tuple[int, tuple[int, ...]], int] = {}
+    h_col: dict[int, int] = {}
+    g_col: dict[tuple[int, int], int] = {}
+    week_pay: dict[int, float] = {}
+    x_costs: list[float] = []
+    for ti, t in enumerate(templates):
+        floor_hours = (t.length - sum(b.length for b in t.breaks)) / 3600.0
+        x_cost = scale * t.paid / 3600.0 + over_cover_penalty * scale * on_share * floor_hours
+        x_costs.append(x_cost)
+        hi = math.inf if t.max_agents is None else float(t.max_agents)
+        for d in work_days:
+            for s in starts[ti]:
+                key = (ti, d, int(s))
+                ents = [(start_row[key], 1.0), (link_row[(ti, d)], 1.0)]
+                if key in min_rows:
+                    ents += [(min_rows[key], 1.0), (min_rows[key] + 1, 1.0)]
+                x_col[key] = col(x_cost, hi, ents)
+                if key in min_rows:
+                    big = float(t.max_agents) if t.max_agents is not None else 1e4
+                    col(0.0, 1.0, [(min_rows[key], -float(t.min_agents or 0)),
+                                   (min_rows[key] + 1, -big)])  # fmt: skip
+        n = t.days_per_week
+        week_pay[ti] = scale * t.paid / 3600.0 * n
+        for p in patterns(work_days, n):
+            if consecutive_off(p):
+                ents = [(link_row[(ti, d)], -1.0) for d in p] + share_entries(ti)
+                z_col[(ti, p)] = col(0.0, math.inf, ents)
+        forbid = math.isinf(split_days_off_penalty)
+        pen = 0.0 if forbid else split_days_off_penalty * week_pay[ti]
+        ents = [(group_day[(ti, d)], -1.0) for d in work_days]
+        ents += [(group_sum[ti], -float(n)), *share_entries(ti)]
+        h_col[ti] = col(pen, 0.0 if forbid else math.inf, ents)
+        for d in work_days:
+            ents = [(link_row[(ti, d)], -1.0), (group_day[(ti, d)], 1.0), (group_sum[ti], 1.0)]
+            g_col[(ti, d)] = col(0.0, math.inf, ents)
+    # artificial cover (a first LP that is always feasible, before the shifts that can
+    # cover every interval are generated): far dearer than any shift, off in the MILP
+    big = 1e4 * max(max(x_costs, default=1.0), scale)
+    artificial = [col(big, math.inf, [(r, 1.0)], integ=False) for r in range(active.size)]
+    n_fixed = len(cols_c)
+
+    # shift columns: coverage (on the floor) and -1 in their start's row
+    shifts: list[_Shift] = []
+    seen: set[tuple[int, int, int, tuple[int, ...]]] = set()
+    floor_cols: list[np.ndarray] = []  # per shift: dense coverage over the G intervals
+
+    def coverage(sh: _Shift) -> np.ndarray:
+        v = np.zeros(G)
+        base = sh.d * T + sh.s
+        prof = profiles[sh.ti]
+        np.add.at(v, (base + np.arange(prof.size)) % G, prof)
+        for u, bp in zip(sh.breaks, bprofiles[sh.ti], strict=True):
+            np.add.at(v, (sh.d * T + u + np.arange(bp.size)) % G, -bp)
+        return v
+
+    def shift_matrix(new: list[_Shift]) -> sp.csc_matrix:
+        r_idx: list[np.ndarray] = []
+        c_idx: list[np.ndarray] = []
+        vals: list[np.ndarray] = []
+        for j, sh in enumerate(new):
+            v = coverage(sh)
+            floor_cols.append(v)
+            nz = np.flatnonzero((np.abs(v) > 1e-12) & (cov_row >= 0))
+            r_idx.append(cov_row[nz])
+            c_idx.append(np.full(nz.size, j))
+            vals.append(v[nz])
+            r_idx.append(np.array([start_row[(sh.ti, sh.d, sh.s)]]))
+            c_idx.append(np.array([j]))
+            vals.append(np.array([-1.0]))
+        return sp.csc_matrix(
+            (np.concatenate(vals), (np.concatenate(r_idx), np.concatenate(c_idx))),
+            shape=(n_rows, len(new)),
+        )
+
+    def add(new: list[_Shift]) -> list[_Shift]:
+        fresh = []
+        for sh in new:
+            key = (sh.ti, sh.d, sh.s, sh.breaks)
+            if key not in seen:
+                seen.add(key)
+                fresh.append(sh)
+        shifts.extend(fresh)
+        return fresh
+
+    # first columns: every start with its breaks in the middle of their windows
+    first_shifts = add(
+        [
+            _Shift(ti, d, int(s), tuple(int(s) + (b.first + b.last) // 2 for b in t.breaks))
+            for ti, t in enumerate(templates)
+            for d in work_days
+            for s in starts[ti]
+        ]
+    )
+    a_fixed = sp.csc_matrix((ent_v, (ent_r, ent_c)), shape=(n_rows, n_fixed))
+    a0 = sp.hstack([a_fixed, shift_matrix(first_shifts)], format="csc")
+    n_first = len(first_shifts)
+    model = ColumnModel(
+        np.concatenate([np.asarray(cols_c), np.zeros(n_first)]),
+        a0,
+        np.asarray(row_lo),
+        np.asarray(row_hi),
+        np.zeros(n_fixed + n_first),
+        np.concatenate([np.asarray(cols_hi), np.full(n_first, math.inf)]),
+        np.concatenate([np.asarray(cols_int, bool), np.ones(n_first, bool)]),
+    )
+
+    def left() -> float | None:
+        if time_limit is None:
+            return None
+        return max(time_limit - (time.process_time() - c_start), 1e-3)
+
+    def price(duals: np.ndarray, below: list[float]) -> list[_Shift]:
+        """The cheapest shift of every start whose reduced cost is below ``below[t]``."""
+        pi = np.zeros(G)
+        pi[active] = duals[: active.size]
+        new: list[_Shift] = []
+        for ti, t in enumerate(templates):
+            if not t.breaks:
+                continue  # one shift per start, already a column
+            prof = profiles[ti]
+            ext = np.concatenate([pi, pi[: prof.size]])
+            worth = np.correlate(ext, prof, mode="valid")[:G]  # floor value of a shift at q
+            best_off: list[np.ndarray] = []
+            best_val: list[np.ndarray] = []
+            for b, bp in zip(t.breaks, bprofiles[ti], strict=True):
+                ext_b = np.concatenate([pi, pi[: bp.size]])
+                bval = np.correlate(ext_b, bp, mode="valid")[:G]
+                width = b.last - b.first + 1
+                win = sliding_window_view(np.concatenate([bval, bval[:width]]), width)
+                best_off.append(np.argmin(win, axis=1))
+                best_val.append(np.min(win, axis=1))
+            for d in work_days:
+                q0 = (d * T + starts[ti]) % G
+                sigma = duals[[start_row[(ti, d, int(s))] for s in starts[ti]]]
+                rc = sigma - worth[q0]
+                offs = []
+                for b, bo, bv in zip(t.breaks, best_off, best_val, strict=True):
+                    w0 = (q0 + b.first) % G
+                    rc = rc + bv[w0]
+                    offs.append(starts[ti] + b.first + bo[w0])
+                for jj in np.flatnonzero(rc < below[ti]).tolist():
+                    brk = tuple(int(o[jj]) for o in offs)
+                    new.append(_Shift(ti, d, int(starts[ti][jj]), brk))
+        return new
+
+    # column generation: price every start's cheapest shift from the duals
+    tol = 1e-7 * scale
+    lp_value = math.nan
+    lp_x = np.zeros(0)
+    converged = False
+    rounds = 0
+    for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 - the count is reported
+        if time_limit is not None and time.process_time() - c_start > 0.6 * time_limit:
+            break  # leave the rest of the time to the integer schedule
+        status, lp_value, lp_x, duals = model.solve_lp()
+        if status == "infeasible":
+            return None
+        if status != "optimal":
+            break
+        fresh = add(price(duals, [-tol] * len(templates)))
+        if not fresh:
+            converged = True
+            break
+        k = len(fresh)
+        model.add_columns(np.zeros(k), np.zeros(k), np.full(k, math.inf), shift_matrix(fresh),
+                          np.ones(k, bool))  # fmt: skip
+    if converged and np.any(lp_x[artificial] > 1e-6):
+        return None  # even the LP needs artificial cover: no schedule covers the requirement
+    model.set_upper(np.asarray(artificial, dtype=int), 0.0)
+    lp_cpu = time.process_time() - c_start
+    bound = lp_value if converged else math.nan
+
+    # the integer schedule over the generated shifts: stopped as soon as it is within the
+    # gap of the LP bound (the true gap), or when HiGHS proves the gap against its own
+    # bound of the restricted problem (at least the LP bound, so that gap may understate
+    # the true one: the true gap is what is reported)
+    c_mip = time.process_time()
+    stop = bound / (1.0 - gap) if converged and gap < 1.0 else None
+    mip = model.solve_mip(gap_rel=gap, time_limit=left(), stop_at=stop)
+    mip_cpu = time.process_time() - c_mip
+    if mip.status == "infeasible":
+        return None
+    v = np.maximum(np.rint(mip.x), 0.0)
+    x = {key: int(v[j]) for key, j in x_col.items() if v[j] > 0}
+    breaks: dict[tuple[int, int, int], dict[int, int]] = {}
+    on_floor = np.zeros(G)
+    for j, sh in enumerate(shifts):
+        k = int(v[n_fixed + j])
+        if k <= 0:
+            continue
+        on_floor += k * floor_cols[j]
+        for ki, u in enumerate(sh.breaks):
+            slot = breaks.setdefault((sh.ti, ki, sh.d), {})
+            slot[u] = slot.get(u, 0) + k
+    pats: dict[tuple[int, tuple[int, ...]], int] = {}
+    for zkey, j in z_col.items():
+        if v[j] > 0:
+            pats[zkey] = pats.get(zkey, 0) + int(v[j])
+    for ti, t in enumerate(templates):
+        group = {d: int(v[g_col[(ti, d)]]) for d in work_days}
+        for p, k in _split_patterns(group, work_days, t.days_per_week):
+            pats[(ti, p)] = pats.get((ti, p), 0) + k
+    objective = float(np.dot(np.asarray(cols_c), v[:n_fixed]))
+    objective -= sum(cols_c[h_col[ti]] * v[h_col[ti]] for ti in h_col)  # the group's bound
+    if not math.isinf(split_days_off_penalty):
+        objective += sum(
+            split_days_off_penalty * week_pay[ti] * k
+            for (ti, p), k in pats.items()
+            if not consecutive_off(p)
+        )
+    gap_value = max(0.0, objective - bound) / max(abs(objective), 1e-9)
+    status = "optimal" if converged and gap_value <= gap + 1e-9 else "feasible"
+    if not converged:
+        gap_value = math.nan
+    return PoolSolution(
+        x=x,
+        breaks=breaks,
+        patterns=pats,
+        on_floor=on_floor,
+        objective=objective,
+        bound=float(bound),
+        lp_bound=float(bound),
+        gap=float(gap_value),
+        status=status,
+        cpu_seconds=mip_cpu,
+        lp_cpu_seconds=lp_cpu,
+        variables=int(model.n_cols),
+        constraints=int(model.n_rows),
+        extra={
+            "shifts_generated": float(len(shifts)),
+            "mip_gap": float(mip.gap),
+            "rounds": float(rounds),
+            "converged": float(converged),
+        },
+    )
