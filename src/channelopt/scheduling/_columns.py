@@ -368,7 +368,8 @@ def solve_pool_columns(
     # the true one: the true gap is what is reported)
     c_mip = time.process_time()
     stop = bound / (1.0 - gap) if converged and gap < 1.0 else None
-    mip = model.solve_mip(gap_rel=gap, time_limit=left(), stop_at=stop)
+    budget = left()
+    mip = model.solve_mip(gap_rel=gap, cpu_limit=budget, stop_at=stop)
     mip_cpu = time.process_time() - c_mip
     if mip.status == "infeasible":
         return None
