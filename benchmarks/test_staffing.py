@@ -261,9 +261,18 @@ def _recorded_cells(resolved: Resolved) -> list[tuple[np.ndarray, np.ndarray, np
 KERNEL_SHARE_LIMIT = {"retail_bank": 2.5, "telecom": 2.5, "online_retailer": 4.5}
 
 
+@pytest.fixture
+def balanced_chat(monkeypatch):  # type: ignore[no-untyped-def]
+    """Without the exact chat-count chain (issue 11), in both paths: these guards time the
+    balanced search and its replay; the chain's own cost is in docs/staffing.md."""
+    from channelopt.staffing import _core
+
+    monkeypatch.setattr(_core, "EXACT_CHAT", False)
+
+
 @pytest.mark.guard
 @pytest.mark.parametrize("name", sorted(KERNEL_SHARE_LIMIT))
-def test_guard_staff_costs_little_more_than_its_kernel_work(name: str) -> None:
+def test_guard_staff_costs_little_more_than_its_kernel_work(name: str, balanced_chat) -> None:  # type: ignore[no-untyped-def]
     from channelopt.staffing import _live_kernels as kernels
 
     resolved = _scenario_period(name)
@@ -284,7 +293,7 @@ def test_guard_staff_costs_little_more_than_its_kernel_work(name: str) -> None:
 
 @pytest.mark.guard
 @pytest.mark.parametrize("name", ["retail_bank", "telecom"])
-def test_guard_staff_beats_the_frozen_baseline(name: str) -> None:
+def test_guard_staff_beats_the_frozen_baseline(name: str, balanced_chat) -> None:  # type: ignore[no-untyped-def]
     """The compiled path against the pre-round-2 path (benchmarks/_baseline_staffing)."""
     resolved = _scenario_period(name)
     assert_ratio(

@@ -75,9 +75,9 @@ Progress = Callable[..., object]
 PARENT_CHECK_SECONDS = 1.0
 
 #: CPU seconds a spawned worker spends before its first case (interpreter, NumPy,
-#: pandas, channelopt and Numba's cached kernels): about 0.6-1.0 measured on the
+#: pandas, channelopt and Numba's cached kernels): about 1-1.5 measured on the
 #: project machine (docs/perf/whatif.md); the choice below counts it twice.
-WORKER_START_CPU = 1.0
+WORKER_START_CPU = 1.5
 #: Work (CPU seconds) a dispatched chunk carries at least when the pool's chunk size
 #: is chosen from the measured cost of a case: pickling and a round trip per chunk
 #: cost milliseconds, so they stay small against it.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,7 @@ INTERVAL_COLUMNS = (
     "cost",
     "answered",
     "abandoned",
+    "blocked",
     "lost",
     "handed_off",
     "repeats",
@@ -162,7 +164,10 @@ class StaffingResult:
         confidence), ``meets``, ``replications``); None otherwise.
     """
 
-    intervals: pd.DataFrame = _LazyTable()  # type: ignore[assignment]  # built on first read
+    if TYPE_CHECKING:
+        intervals: pd.DataFrame
+    else:
+        intervals: pd.DataFrame = _LazyTable()  # a required field, built on first read
     pools: pd.DataFrame
     residual: float
     iterations: int
@@ -460,9 +465,16 @@ def build_result(
             cols["abandonment"][:, c] = kp.abandonment
             cols["occupancy"][:, c] = kp.occupancy
             abandoned = xc * kp.abandonment
-            answered = xc - abandoned
             cols["abandoned"][:, c] = abandoned
-            cols["lost"][:, c] = abandoned * (1.0 - p_ret)
+            blocked_share = getattr(kp, "blocked", None)  # none in the frozen baseline
+            if blocked_share is None:
+                answered = xc - abandoned
+                cols["lost"][:, c] = abandoned * (1.0 - p_ret)
+            else:  # finite lines / queue: blocked contacts retry like abandoned ones
+                blocked = xc * blocked_share
+                answered = xc - abandoned - blocked
+                cols["blocked"][:, c] = blocked
+                cols["lost"][:, c] = (abandoned + blocked) * (1.0 - p_ret)
             if math.isfinite(r.patience[c]):
                 # Little's law in the queue: abandonment rate = E[queue] / patience,
                 # so the mean wait of all arrivals is P(abandon) x mean patience.
@@ -499,7 +511,7 @@ def build_result(
 
     pools = _pool_table(r, cols, owner, split, pool_lower)
     return StaffingResult(
-        intervals=intervals,  # type: ignore[arg-type]
+        intervals=intervals,  # a _Pending: the field builds the table on first read
         pools=pools,
         residual=float(residual),
         iterations=int(iterations),

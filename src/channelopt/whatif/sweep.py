@@ -115,7 +115,7 @@ def _with_changes(job: _Job, change_set: Mapping[str, Any]) -> Any:
         base = _BaseDocument(scenario)
         object.__setattr__(job, "_base", base)
     try:
-        return with_changes(base, change_set)
+        return with_changes(base, change_set)  # type: ignore[arg-type]  # a stand-in
     except Exception:
         # A path the document leaves out (defaults) is read from the models, which
         # only the scenario itself has; errors are worded by it too.
