@@ -369,7 +369,10 @@ def solve_pool_columns(
     c_mip = time.process_time()
     stop = bound / (1.0 - gap) if converged and gap < 1.0 else None
     budget = left()
-    mip = model.solve_mip(gap_rel=gap, cpu_limit=budget, stop_at=stop)
+    # CPU seconds by the callback; HiGHS's own (wall-clock) limit as a safety net, since
+    # the callback is not reached in every phase of the search
+    wall = None if budget is None else 3.0 * budget
+    mip = model.solve_mip(gap_rel=gap, cpu_limit=budget, time_limit=wall, stop_at=stop)
     mip_cpu = time.process_time() - c_mip
     if mip.status == "infeasible":
         return None
