@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..scenario.kinds import kind_spec
 
-__all__ = ["simulated_periods"]
+__all__ = ["merge_simulated", "simulated_periods"]
 
 _Z95 = 1.959963984540054
 
@@ -23,6 +23,8 @@ def simulated_periods(
     replications: int,
     seed: int,
     staffing_method: str = "erlang",
+    progress: Any = None,
+    finished: list[dict[str, Any]] | None = None,
 ) -> pd.DataFrame:
     """Add simulated KPIs with 95 % intervals and miss probabilities to ``periods``.
 
@@ -36,6 +38,10 @@ def simulated_periods(
     forecast error and randomness) in which the channel misses one of its
     day-level targets (service level, abandonment; deferred: within
     deadline).
+
+    ``progress(done, total, message)`` is called after each period;
+    ``finished``, when given, receives each period's rows as it completes
+    (so a caller interrupted with Ctrl-C keeps the periods done).
     """
     from ..simulation import simulate
     from ..staffing import staff
@@ -100,6 +106,17 @@ def simulated_periods(
             has_target = not math.isnan(target_sl) or not math.isnan(cap)
             row["miss_probability"] = float(miss.mean()) if has_target else math.nan
             rows.append(row)
+            if finished is not None:
+                finished.append(row)
+        if progress is not None:
+            from .._display import progress_caller
+
+            progress_caller(progress)(t + 1, T, f"period {t} simulated")
+    return merge_simulated(periods, rows)
+
+
+def merge_simulated(periods: pd.DataFrame, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """``periods`` with the simulated columns of ``rows`` (period x channel) merged in."""
     extra = pd.DataFrame(rows)
     if extra.empty:
         return periods

@@ -492,6 +492,9 @@ def optimize(
     polish: int | None = None,
     calibrate: bool | None = None,
     staffing: str = "requirement",
+    refine: str | None = None,
+    replications: int = 10,
+    seed: int = 0,
 ) -> Plan:
     """Choose which initiatives to start and when, to maximise the objective.
 
@@ -533,6 +536,16 @@ def optimize(
         call per initiative). Default off: on the bundled and test scenarios it
         helped as often as it hurt (``docs/perf/planning.md``).
 
+    staffing : {"requirement", "schedule"}, default "requirement"
+        How agent hours are priced (see Notes).
+    refine : {None, "simulation"}, default None
+        ``"simulation"``: the plan and its runners-up re-measured by
+        simulation, the best kept by its simulated objective, its staffing
+        repaired until every target holds there (``planning._simrefine``;
+        docs/planning.md); ``plan.optimization.refinement`` holds what was measured.
+    replications, seed : int
+        Of the refining simulations (period t uses ``seed + t``).
+
     Returns
     -------
     Plan
@@ -565,6 +578,10 @@ def optimize(
     is solved with those prices, and the chosen plan is re-measured with
     ``evaluate(..., staffing="schedule")`` (the result's ``evaluation``).
     """
+    if refine is not None:
+        from ._simrefine import check_refine
+
+        check_refine(refine, replications, staffing)
     if staffing != "requirement":
         from ._scheduled import optimize_scheduled
 
@@ -585,6 +602,13 @@ def optimize(
         polish=polish,
         calibrate=calibrate,
     )
+    if refine is not None:
+        from ._simrefine import refine_by_simulation
+
+        result = refine_by_simulation(
+            scenario, result, refine, budget=budget, replications=replications, seed=seed,
+            progress=progress,
+        )  # fmt: skip
     return result.plan._with_optimization(result)
 
 

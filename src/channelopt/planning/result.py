@@ -44,6 +44,9 @@ class OptimizationResult:
         ``variables``, ``constraints``, ``staffing_calls``.
     solver : str
         ``highs`` or ``cbc``.
+    refinement : SimulationRefinement or None
+        ``refine="simulation"``: the candidates re-measured by simulation and
+        the kept plan's repaired staffing (``planning._simrefine``).
     """
 
     plan: Any
@@ -57,6 +60,7 @@ class OptimizationResult:
     size: dict[str, int]
     solver: str
     binding: dict[str, float] = field(default_factory=dict)
+    refinement: Any = None
 
     def _facts(self) -> dict[str, object]:
         starts = dict(getattr(self.plan, "starts", {}) or {})

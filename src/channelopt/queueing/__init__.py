@@ -34,6 +34,7 @@ import numpy as np
 
 from . import _kernels as _k
 from . import _search as _s
+from ._chat_api import stretched_chat
 from ._finite_api import (
     SL_DEFINITIONS,
     ErlangX,
@@ -77,6 +78,7 @@ __all__ = [
     "required_agents_array",
     "required_agents_finite",
     "service_level",
+    "stretched_chat",
     "wait_probability",
 ]
 

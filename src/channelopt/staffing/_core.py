@@ -13,8 +13,10 @@ from .._display import progress_caller
 from ..errors import InfeasibleError
 from ..scenario.kinds import StaffingRule, kind_spec
 from ..scenario.resolved import Resolved
+from ._chat_live import exact_chat, needs_exact_chat
 from ._classes import class_groups, merged_spec, split_kpis
 from ._deferred import deferred_kpis, staff_deferred
+from ._finite_live import capped_note, evaluate_finite, is_finite, staff_finite
 from ._flows import FlowRates, solve
 from ._live import ChannelSpec, LiveKpis, evaluate_live, staff_live
 from ._pools import _exactness, _live_slack, _pool_notes, booking_pools
@@ -30,6 +32,11 @@ MAX_ITERATIONS = 50
 #: After this many rounds agents may only grow, so integer staffing cannot cycle.
 _MONOTONE_AFTER = 10
 _TOL = 1e-9
+#: Rounds granted to the fixed point after it switches stretched chats to the exact chain.
+_EXACT_ROUNDS = 10
+#: Stretched chats re-sized with the exact chat-count chain (``_chat_live``). Switched
+#: off only by the speed guards in ``benchmarks/``, which time the balanced search.
+EXACT_CHAT = True
 
 #: progress(done, total, message); a two-argument callback gets (done, total)
 Progress = Callable[..., object]
@@ -111,10 +118,18 @@ def _specs(resolved: Resolved, rates: FlowRates) -> dict[int, ChannelSpec]:
             max_wait=float(r.target_max_wait[c]),
             max_abandonment=float(r.target_max_abandonment[c]),
             max_occupancy=float(r.target_max_occupancy[c]),
-            same_interval_retrial=rates.retrial_probability * w0 if math.isfinite(patience) else 0,
+            # abandoned and blocked contacts retry; without either nothing does
+            same_interval_retrial=rates.retrial_probability * w0 if _loses(r, c) else 0,
             interval_s=float(r.interval_s),
+            lines=float(r.lines[c]),
+            queue_capacity=float(r.queue_capacity[c]),
         )
     return out
+
+
+def _loses(r: Resolved, c: int) -> bool:
+    """Channel ``c`` can lose contacts that then retry (patience, lines or a queue cap)."""
+    return any(math.isfinite(float(v[c])) for v in (r.patience, r.lines, r.queue_capacity))
 
 
 def _agents_split(
@@ -351,12 +366,21 @@ def _staff(
     kpis: dict[int, LiveKpis] = {}
     residual = 0.0
     iterations = 0
-    needs_loop = any(math.isfinite(s.patience) for s in specs.values())
+    needs_loop = any(_loses(r, c) for c in specs)
     groups = class_groups(r)  # priority classes sharing one queue (_classes.py)
     in_group = {c for g in groups for c in g}
     cap = MAX_ITERATIONS if needs_loop else 1
+    # stretched chats: balanced model until the loop settles, then the exact chain
+    stretched = {
+        c for c, sp in specs.items() if EXACT_CHAT and needs_exact_chat(sp) and not is_finite(sp)
+    }
+    exact_phase = not needs_loop
+    # finite lines with stretch: the finite chain's note says how it is treated
+    kept_balanced = {sp.name: 0 for sp in specs.values() if needs_exact_chat(sp) and is_finite(sp)}
     x = None
-    for it in range(1, cap + 1):
+    it = 0
+    while it < cap:
+        it += 1
         iterations = it
         x = solve(r, rates, ab, x)
         new_ab = np.zeros_like(ab)
@@ -367,18 +391,26 @@ def _staff(
                 continue  # priority classes: staffed together below
             base = x[:, c] - spec.same_interval_retrial * ab[:, c] * x[:, c]
             base = np.maximum(base, 0.0)
+            finite = is_finite(spec)  # lines / queue_capacity: M/M/n/N(+M) with blocking
             if fixed is not None:
-                kp = evaluate_live(spec, base, fixed[:, c], x[:, c])
+                kp = (evaluate_finite if finite else evaluate_live)(
+                    spec, base, fixed[:, c], x[:, c]
+                )
             else:
                 floor = n[:, c] if it > _MONOTONE_AFTER else None
+                search = staff_finite if finite else staff_live
                 try:
-                    kp = staff_live(spec, base, floor, x[:, c], n[:, c] if it > 1 else None)
+                    kp = search(spec, base, floor, x[:, c], n[:, c] if it > 1 else None)
                 except ValueError as exc:
                     raise InfeasibleError(
                         str(exc), conflicts=(f"channels.{spec.name}.target",)
                     ) from exc
+            if exact_phase and c in stretched:
+                kp, kept_balanced[spec.name] = exact_chat(spec, base, kp, search=fixed is None)
             kpis[c] = kp
-            new_ab[:, c] = kp.abandonment
+            # blocked contacts retry like abandoned ones (the traffic equations' retrials)
+            blocked = getattr(kp, "blocked", None)  # the frozen baseline's LiveKpis has none
+            new_ab[:, c] = kp.abandonment if blocked is None else kp.abandonment + blocked
             new_n[:, c] = kp.agents
             residual = max(residual, float(np.max(np.abs(kp.offered - x[:, c]), initial=0.0)))
         for group in groups:
@@ -393,7 +425,10 @@ def _staff(
         if progress is not None:
             progress_caller(progress)(it, cap, f"fixed point round {it}")
         if converged or not needs_loop:
-            break
+            if exact_phase or not stretched:
+                break
+            exact_phase = True
+            cap = max(cap, it + _EXACT_ROUNDS)
     # Final flows at the final abandonment, and the KPIs there.
     x = solve(r, rates, ab, x)
     if p > 0 and needs_loop:
@@ -407,6 +442,12 @@ def _staff(
     owner = booking_pools(r)
     deferred = {}
     notes: dict[str, str] = {}
+    if fixed is None:
+        for c, spec in specs.items():
+            if is_finite(spec):
+                capped = capped_note(spec, kpis[c], x[:, c])
+                if capped:
+                    notes[spec.name] = capped
     for c, kind in enumerate(r.kinds):
         if kind_spec(kind).staffing is not StaffingRule.BACKLOG:
             continue
@@ -452,7 +493,7 @@ def _staff(
     # and would build the interval table the result leaves unbuilt until it is read)
     return build_result(
         r, rates, x, kpis, deferred, residual, iterations, mode, split, pool_lower, owner=owner,
-        method="erlang", exact=_exactness(r, notes), notes=notes,
+        method="erlang", exact=_exactness(r, notes, kept_balanced), notes=notes,
     )  # fmt: skip
 
 

@@ -42,6 +42,8 @@ class ChannelSpec:
         float  # p * w0: share of abandoned contacts retrying in the same interval
     )
     interval_s: float
+    lines: float = math.inf  # contacts waiting or in service (``_finite_live``)
+    queue_capacity: float = math.inf  # contacts waiting
 
     def params(self) -> np.ndarray:
         """The numbers the compiled kernels read (``_live_kernels.P_*`` order)."""
@@ -117,6 +119,7 @@ class LiveKpis:
     abandonment: np.ndarray
     occupancy: np.ndarray
     meets: np.ndarray  # bool: every target holds
+    blocked: np.ndarray | None = None  # fraction blocked (finite lines / queue); None: 0
 
 
 def _kpis(agents: np.ndarray, out: np.ndarray) -> LiveKpis:

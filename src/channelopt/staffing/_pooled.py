@@ -169,15 +169,7 @@ def _meets(ch: _Channels, kp: dict[str, np.ndarray], load: np.ndarray | None = N
     ok = np.ones(kp["service_level"].shape[0], dtype=bool)
     busy = (ch.load if load is None else load) > 0
     for j in range(ch.m):
-        b = busy[:, j]
-        if not math.isnan(ch.sl[j]):
-            ok &= ~b | (kp["service_level"][:, j] >= ch.sl[j] - _TOL)
-        if not math.isnan(ch.max_wait[j]):
-            ok &= ~b | (kp["average_wait"][:, j] <= ch.max_wait[j] + _TOL)
-        if not math.isnan(ch.max_ab[j]):
-            ok &= ~b | (kp["abandonment"][:, j] <= ch.max_ab[j] + _TOL)
-        if not math.isnan(ch.max_occ[j]):
-            ok &= ~b | (kp["occupancy"][:, j] <= ch.max_occ[j] + _TOL)
+        ok &= _meets_one(ch, kp, j, busy[:, j])
     return ok
 
 
@@ -263,9 +255,12 @@ def pooled_agents(r: Resolved, base: StaffingResult) -> tuple[np.ndarray, dict[s
     return agents + defer, kp
 
 
-def _meets_one(ch: _Channels, kp: dict[str, np.ndarray], j: int) -> np.ndarray:
-    b = ch.load[:, j] > 0
-    ok = np.ones(ch.load.shape[0], dtype=bool)
+def _meets_one(
+    ch: _Channels, kp: dict[str, np.ndarray], j: int, busy: np.ndarray | None = None
+) -> np.ndarray:
+    """(I,) bool: channel ``j``'s targets hold where it is busy (``busy``: default load > 0)."""
+    b = ch.load[:, j] > 0 if busy is None else busy
+    ok = np.ones(b.shape[0], dtype=bool)
     if not math.isnan(ch.sl[j]):
         ok &= ~b | (kp["service_level"][:, j] >= ch.sl[j] - _TOL)
     if not math.isnan(ch.max_wait[j]):

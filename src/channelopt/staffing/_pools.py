@@ -128,9 +128,14 @@ def skills_names(r: Resolved, skills: tuple[int, ...]) -> list[str]:
     return [r.channels[s] for s in skills]
 
 
-def _exactness(r: Resolved, notes: dict[str, str]) -> dict[str, bool]:
+def _exactness(
+    r: Resolved, notes: dict[str, str], stretch_kept: dict[str, int] | None = None
+) -> dict[str, bool]:
     """Channel -> True when its numbers come from an exact model of the simulation's
-    rules (one channel per pool, exponential times), else False with a note."""
+    rules (one channel per pool, exponential times), else False with a note.
+
+    ``stretch_kept``: per stretched chat channel, the intervals that kept the
+    balanced model because the exact chain was too large (absent: all did)."""
     shared: dict[int, bool] = {}
     for skills in r.pool_skills:
         for s in skills:
@@ -147,11 +152,15 @@ def _exactness(r: Resolved, notes: dict[str, str]) -> dict[str, bool]:
             notes.setdefault(
                 name, "shares a pool with other channels: sized alone, the pool's sum approximates"
             )
-        if kind is ChannelKind.CONCURRENT and float(r.concurrency_stretch[c]) > 0:
+        stretched = kind is ChannelKind.CONCURRENT and float(r.concurrency_stretch[c]) > 0
+        kept = None if stretch_kept is None else stretch_kept.get(name)
+        if stretched and int(r.concurrency[c]) > 1 and (kept is None or kept > 0):
             exact = False
+            where = "every interval" if kept is None else f"{kept} interval(s)"
             notes[name] = (notes.get(name, "") + "; " if name in notes else "") + (
-                "concurrency stretch: birth-death chain with chats spread evenly below full "
-                "concurrency (1-3 points of service level from the simulation)"
+                f"concurrency stretch: {where} sized with chats spread evenly below full "
+                "concurrency (the exact chat-count chain was too large there; "
+                "1-3 points optimistic)"
             )
         if kind is ChannelKind.DEFERRED:
             exact = False
@@ -187,8 +196,13 @@ def _approximations(r: Resolved, c: int) -> list[str]:
         )
     if math.isfinite(r.patience[c]) and r.patience_family[c] != DistributionFamily.EXPONENTIAL.code:
         out.append("non-exponential patience: Erlang A assumes exponential (same mean)")
-    if math.isfinite(r.lines[c]) or math.isfinite(r.queue_capacity[c]):
-        out.append("lines / queue_capacity: blocking not in the per-channel staffing")
+    finite = math.isfinite(r.lines[c]) or math.isfinite(r.queue_capacity[c])
+    if finite and r.kinds[c] is ChannelKind.CONCURRENT and float(r.concurrency_stretch[c]) > 0:
+        # the finite chain (M/M/n/N+M, exact otherwise) runs on slots at full concurrency
+        out.append(
+            "lines / queue_capacity with concurrency stretch: the finite model uses the chat "
+            "duration at full concurrency"
+        )
     if r.balking[c] > 0:
         out.append("balking not in the per-channel staffing")
     if math.isfinite(r.max_wait[c]):

@@ -41,6 +41,7 @@ INTERVAL_COLUMNS = (
     "cost",
     "answered",
     "abandoned",
+    "blocked",
     "lost",
     "handed_off",
     "repeats",
@@ -466,9 +467,16 @@ def build_result(
             cols["abandonment"][:, c] = kp.abandonment
             cols["occupancy"][:, c] = kp.occupancy
             abandoned = xc * kp.abandonment
-            answered = xc - abandoned
             cols["abandoned"][:, c] = abandoned
-            cols["lost"][:, c] = abandoned * (1.0 - p_ret)
+            blocked_share = getattr(kp, "blocked", None)  # none in the frozen baseline
+            if blocked_share is None:
+                answered = xc - abandoned
+                cols["lost"][:, c] = abandoned * (1.0 - p_ret)
+            else:  # finite lines / queue: blocked contacts retry like abandoned ones
+                blocked = xc * blocked_share
+                answered = xc - abandoned - blocked
+                cols["blocked"][:, c] = blocked
+                cols["lost"][:, c] = (abandoned + blocked) * (1.0 - p_ret)
             if math.isfinite(r.patience[c]):
                 # Little's law in the queue: abandonment rate = E[queue] / patience,
                 # so the mean wait of all arrivals is P(abandon) x mean patience.

@@ -62,6 +62,7 @@ class _Run:
     abandoned: np.ndarray
     answered: np.ndarray
     wait_sum: np.ndarray  # answered x average wait, s
+    lost: np.ndarray | None = None  # (R,) contacts lost over the day (not retried)
 
 
 def _simulate(r: Resolved, y: np.ndarray, replications: int, seed: int) -> _Run:
@@ -88,7 +89,9 @@ def _simulate(r: Resolved, y: np.ndarray, replications: int, seed: int) -> _Run:
     wait = np.zeros((replications, ni, C))
     aw = np.nan_to_num(df["average_wait"].to_numpy(dtype=float)) * df["answered"].to_numpy(float)
     np.add.at(wait, (rep, t, c), aw)
-    return _Run(out["offered"], out["within"], out["abandoned"], out["answered"], wait)
+    lost = np.zeros(replications)
+    np.add.at(lost, rep, df["lost"].to_numpy(dtype=float))
+    return _Run(out["offered"], out["within"], out["abandoned"], out["answered"], wait, lost)
 
 
 @dataclass
@@ -418,3 +421,65 @@ def _repair(
         order = busy[np.argsort(-offered[busy], kind="stable")]
         y[order[: max(1, len(order) // 2)], p] += k
     return y
+
+
+@dataclass
+class Repaired:
+    """What :func:`repair_in_simulation` returns."""
+
+    agents: np.ndarray  # (I, P): the staffing last checked (the repaired one when ok)
+    table: pd.DataFrame  # day-level KPIs (``StaffingResult.simulated``'s columns)
+    ok: bool  # every target holds at the confidence
+    simulations: int
+    lost_per_day: float  # contacts lost (not retried), mean over replications
+
+
+def repair_in_simulation(
+    resolved: Resolved,
+    agents: np.ndarray,
+    *,
+    replications: int,
+    seed: int,
+    confidence: float = 0.95,
+    rounds: int = 6,
+    progress: Any = None,
+) -> Repaired:
+    """Add agents to ``agents`` (intervals x pools) until every target holds in simulation.
+
+    Each round simulates the staffing (``replications`` days, common random
+    numbers: the same ``seed`` every round) and checks each channel's
+    day-level targets at one-sided ``confidence``, as ``method="simulation"``
+    does; a channel that misses gets one agent per 2 % short in the busiest
+    half of its open intervals, in the cheapest pool that serves it. At most
+    ``rounds`` repairs.
+
+    Returns
+    -------
+    Repaired
+        The staffing last checked (the repaired one when ``ok``), its
+        day-level KPI table, whether every target holds, the number of
+        simulations and the simulated lost contacts a day.
+    """
+    r = resolved
+    P = len(r.pools)
+    z = NormalDist().inv_cdf(float(confidence))
+    cost = (r.pool_cost_per_hour / (1.0 - r.pool_shrinkage)) * (r.interval_s / 3600.0)
+    channels = [c for c, k in enumerate(r.kinds) if is_queue(k) or k is ChannelKind.DEFERRED]
+    serve = np.zeros((P, r.n_channels), dtype=bool)
+    for p, skills in enumerate(r.pool_skills):
+        serve[p, list(skills)] = True
+    open_pool = np.zeros((r.n_intervals, P), dtype=bool)
+    for p in range(P):
+        open_pool[:, p] = (r.open_mask[:, list(r.pool_skills[p])]).any(axis=1)
+    y = np.asarray(agents, dtype=float).copy()
+    sims = 0
+    while True:
+        run = _simulate(r, y, replications, seed)
+        sims += 1
+        table, ok, short = _day_measures(r, run, z, channels)
+        if progress is not None:
+            progress_caller(progress)(sims, rounds + 1, "repair: simulating the staffing")
+        if ok or sims > rounds:
+            lost = float(run.lost.mean()) if run.lost is not None else float("nan")
+            return Repaired(y, table, ok, sims, lost)
+        y = _repair(r, y, short, {}, cost, open_pool, serve, run)
