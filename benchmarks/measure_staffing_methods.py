@@ -33,7 +33,7 @@ for name, sc in cases:
         for ch in sm.index:
             if sm.loc[ch, "kind"] not in ("live", "concurrent"):
                 continue
-            g = sim[sim.channel == ch].set_index("measure")
+            g = sim.loc[ch].set_index("measure")  # the simulation's summary is indexed by channel
             sl = g.loc["service_level"]
             ab = g.loc["abandonment"]
             print(

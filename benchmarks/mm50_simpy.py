@@ -2,7 +2,8 @@
 
 This is how a SimPy model is usually written. It is kept here, deliberately
 simple, as the yardstick of ``benchmarks/test_simulation.py``: channelopt's
-engine must simulate a contact at least 3x faster (same run, same machine).
+engine must simulate a contact at least 2x faster (same run, same machine; measured
+4.3-4.6x, docs/perf/simulation.md).
 """
 
 from __future__ import annotations

@@ -171,11 +171,11 @@ def test_guard_faster_than_a_process_per_customer() -> None:
     assert_ratio(
         lambda: simulate_resolved(res, replications=1, seed=0, days=1, warmup_days=0),
         lambda: run_mm50(n_baseline),
-        # Round 1's closure engine measured 4.3-4.8x here; the round-2 engine of parts
-        # measured 1.9-3.0x on a quiet machine (docs/performance.md): the rebuild costs
-        # speed, a known regression to win back (a compiled event core). The guard keeps
-        # what is reached, with margin for noise, so that a further regression shows.
-        at_least=1.5,
+        # Measured 4.3x and 4.6x (session 3, 2026-12-04, load average 9 on 2 vCPUs) after
+        # the speed work (docs/perf/simulation.md); round 1's closure engine 4.3-4.8x. The
+        # engine before that work measured 2.9-4.0x loaded but 1.9-3.0x on a quiet
+        # machine (the baseline gains more from a quiet machine), hence the margin: 2x.
+        at_least=2.0,
         work_candidate=n_engine,
         work_baseline=n_baseline,
         label="simulation vs SimPy process-per-customer M/M/50+M (per contact)",
@@ -185,9 +185,10 @@ def test_guard_faster_than_a_process_per_customer() -> None:
 @pytest.mark.guard
 @pytest.mark.skipif(run_ciw is None, reason="needs ciw (the dev extra)")
 def test_guard_faster_than_ciw() -> None:
-    # The issue's target is 10x Ciw; measured 4.9-5.9x on the loaded 2-core
-    # machine of round 2 (docs/performance.md). The guard keeps what is reached,
-    # with margin for noise, so that a regression shows: at least 3x.
+    # The issue's target is 10x Ciw; measured 8.3x (this guard, one day) and 9.2x (ten
+    # days) at load average 9 on the 2-core machine of session 3 (docs/perf/simulation.md).
+    # Ratios measured under load ran higher than on a quiet machine for the SimPy
+    # guard (see there), so the guard keeps a wide margin: at least 4x (was 3x).
     res = one_voice_channel(50, 45.0)
     probe = simulate_resolved(res, replications=1, seed=0, days=1, warmup_days=0)
     n_engine = contacts(probe)
@@ -195,7 +196,7 @@ def test_guard_faster_than_ciw() -> None:
     assert_ratio(
         lambda: simulate_resolved(res, replications=1, seed=0, days=1, warmup_days=0),
         lambda: run_ciw(n_baseline),
-        at_least=3.0,
+        at_least=4.0,
         work_candidate=n_engine,
         work_baseline=n_baseline,
         label="simulation vs Ciw M/M/50+M (per contact)",

@@ -423,8 +423,20 @@ def test_run_every_bundled_scenario(path: Path, tmp_path: Path) -> None:
     ):
         assert name in files
     assert not [n for n in files if n.startswith(".")]  # no staging leftovers
-    comparison = pd.read_csv(out / "comparison.csv")
     sc = co.load_scenario(path)
+    report = (out / "report.html").read_text()
+    # the analytic staffing against its simulation, one row per channel and measure
+    agreement = pd.read_csv(out / "model_agreement.csv")
+    assert {"name", "measure", "analytic", "simulated", "agree"} <= set(agreement.columns)
+    assert "Model agreement: analytic against simulated" in report
+    if sc.shifts is not None:  # the week of shifts, with the requirement it covers
+        coverage = pd.read_csv(out / "schedule_coverage.csv")
+        assert (coverage["scheduled"] >= coverage["required"] - 1e-9).all()
+        assert {"schedule_summary.csv", "schedule_shifts.csv"} <= files
+        assert 'aria-label="Requirement against scheduled agents, by pool and day"' in report
+    else:
+        assert "has no `shifts` key" in report
+    comparison = pd.read_csv(out / "comparison.csv")
     nothing = co.evaluate(sc, co.Plan(starts={}))
     assert comparison.loc[0, "plan"] == "do nothing"
     assert comparison.loc[0, "objective"] == pytest.approx(nothing.objective, rel=1e-9)
@@ -437,6 +449,18 @@ def test_run_every_bundled_scenario(path: Path, tmp_path: Path) -> None:
         assert "No optimised plan" in (out / "report.html").read_text()
         assert "No optimised plan" in result.stderr
     assert "wrote" in result.stdout and str(out) in result.stdout
+
+
+def test_run_fast_skips_simulations_and_schedule(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = invoke("run", small, "-o", out, "--fast", "--no-pareto")
+    assert result.exit_code == 0, result.output
+    files = {p.name for p in out.iterdir()}
+    assert not files & {"simulation_summary.csv", "risk.csv", "model_agreement.csv"}
+    assert not [n for n in files if n.startswith("schedule_")]
+    report = (out / "report.html").read_text()
+    assert 'id="schedule"' not in report
+    assert "No risk figure" in report
 
 
 def test_run_with_pareto_and_parquet(small: Path, tmp_path: Path) -> None:

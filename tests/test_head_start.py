@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats
 
 import channelopt as co
 from channelopt.errors import ScenarioError
@@ -29,7 +30,11 @@ AHT = 180.0  # s, exponential
 N = 10  # agents
 LOAD = 8.0  # Erlangs: rho = 0.8
 SHARE = 0.3  # of the contacts are priority customers
-REPS = 12
+REPS = 30
+#: standard errors a replication mean may be off: the two-sided 1e-4 quantile of
+#: Student's t with REPS - 1 degrees of freedom (4.9), so the 500 checks of the
+#: seed sweep (100 seeds x 5) raise a false alarm with probability about 5 %
+K = float(stats.t.ppf(1 - 0.5e-4, REPS - 1))
 TARGET = {"service_level": 0.8, "within": "20s"}
 
 
@@ -143,10 +148,10 @@ def test_endless_head_start_is_cobhams_priority_queue() -> None:
     w1, w2 = cobham_waits()
     got = simulated_waits(86400.0)  # a day: longer than any wait, so strict priority
     (m1, se1), (m2, se2) = got["vip"], got["regular"]
-    assert abs(m1 - w1) < 4 * se1 and abs(m2 - w2) < 4 * se2
+    assert abs(m1 - w1) < K * se1 and abs(m2 - w2) < K * se2
     # power: with FIFO (the head start ignored) the same check fails: the priority
     # class's FIFO wait is far outside its band (the regular class's is not at this size)
-    assert abs(fifo_wait() - w1) > 8 * se1
+    assert abs(fifo_wait() - w1) > 2 * K * se1
 
 
 def test_no_head_start_is_fifo() -> None:
@@ -154,19 +159,19 @@ def test_no_head_start_is_fifo() -> None:
     got = simulated_waits(0.0)
     for ch in ("vip", "regular"):
         m, se = got[ch]
-        assert abs(m - w) < 4 * se
+        assert abs(m - w) < K * se
     # power: one agent fewer (an error the check must see) waits far longer
-    assert fifo_wait(N - 1) - w > 8 * max(got["vip"][1], got["regular"][1])
+    assert fifo_wait(N - 1) - w > 2 * K * max(got["vip"][1], got["regular"][1])
 
 
 def test_bank_head_start_sits_between_the_limits_and_conserves_the_mean_wait() -> None:
     got = simulated_waits(90.0)
     w, (w1, w2) = fifo_wait(), cobham_waits()
     m, se = got["pooled"]
-    assert abs(m - w) < 4 * se  # the conservation law
+    assert abs(m - w) < K * se  # the conservation law
     (m1, se1), (m2, se2) = got["vip"], got["regular"]
-    assert w1 - 4 * se1 < m1 < w - 4 * se1  # priority customers gain (power: not FIFO) ...
-    assert w - 4 * se2 < m2 < w2 + 4 * se2  # ... at the others' expense, within the limits
+    assert w1 - K * se1 < m1 < w - K * se1  # priority customers gain (power: not FIFO) ...
+    assert w - K * se2 < m2 < w2 + K * se2  # ... at the others' expense, within the limits
 
 
 # --- the analytic staffing: one FIFO queue ---------------------------------------------
@@ -212,10 +217,10 @@ def test_staffing_sizes_the_classes_as_one_queue() -> None:
 def test_the_limits_hold_for_any_seed(seed: int) -> None:
     w, (w1, w2) = fifo_wait(), cobham_waits()
     strict = simulated_waits(86400.0, seed)
-    assert abs(strict["vip"][0] - w1) < 4 * strict["vip"][1]
-    assert abs(strict["regular"][0] - w2) < 4 * strict["regular"][1]
+    assert abs(strict["vip"][0] - w1) < K * strict["vip"][1]
+    assert abs(strict["regular"][0] - w2) < K * strict["regular"][1]
     fifo = simulated_waits(0.0, seed)
     for ch in ("vip", "regular"):
-        assert abs(fifo[ch][0] - w) < 4 * fifo[ch][1]
+        assert abs(fifo[ch][0] - w) < K * fifo[ch][1]
     bank = simulated_waits(90.0, seed)
-    assert abs(bank["pooled"][0] - w) < 4 * bank["pooled"][1]
+    assert abs(bank["pooled"][0] - w) < K * bank["pooled"][1]

@@ -62,7 +62,9 @@ def _chromium() -> str:
 
 @pytest.fixture(scope="module")
 def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled retail bank: optimised plan, doing nothing, and the risk simulation."""
+    """The bundled retail bank as `run` reports it: optimised plan, doing nothing, the risk
+    simulation, the day's simulation with the model-agreement table, and the week's schedule
+    (its widest figure: four pools x six days)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -72,6 +74,8 @@ def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = co.optimize(sc).optimization
     plans = {"do nothing": co.Plan(starts={}, name="do nothing"), "optimised": result.plan}
     risk = compare(sc, plans, simulate=True, replications=3, seed=0)
+    staffing = co.staff(sc)
+    simulation = co.simulate(sc, staffing, replications=2, seed=0)
     path = tmp_path_factory.mktemp("browser") / "report.html"
     co.report(
         sc,
@@ -80,6 +84,9 @@ def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
         optimization=result,
         evaluations={"optimised": result.evaluation},
         comparison=risk,
+        staffing=staffing,
+        simulation=simulation,
+        schedule=co.schedule(sc, period=0),
     )
     return path
 
@@ -128,6 +135,7 @@ def test_report_in_headless_chromium(report_file: Path) -> None:
         f"the decision summary must be in the first screen (0-{HEIGHT} px); got {decision}"
     )
     assert "Fund " in decision["text"] and "net value" in decision["text"]
+    assert facts["schedule"] and facts["agreement"], "the schedule and model agreement are shown"
 
 
 # Runs in the page; returns plain data.
@@ -162,6 +170,9 @@ _MEASURE = """
     figures: figures.length, invisible, overflowing, clipped,
     scrollWidth: document.documentElement.scrollWidth, clientWidth: W,
     decision: d ? {top: dr.top, bottom: dr.bottom, text: d.textContent} : null,
+    schedule: !!document.querySelector(
+      'svg[aria-label="Requirement against scheduled agents, by pool and day"]'),
+    agreement: document.body.textContent.includes('Model agreement: analytic against simulated'),
   };
 }
 """

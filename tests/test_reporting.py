@@ -28,6 +28,7 @@ from channelopt.reporting._atomic import atomic_path, atomic_write_text, staged_
 from channelopt.reporting._format import format_cell, is_fraction_column
 from channelopt.reporting._report import FIGURE_TITLES
 from channelopt.reporting.html import HtmlPage, figure_svg, frame_html
+from channelopt.reporting.schedule_figures import coverage_figure
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -275,6 +276,28 @@ def _synthetic() -> dict[str, Figure]:
         FIGURE_TITLES["roster"]: figures.roster_figure(
             staffing.rename(columns={"channel": "pool"}), {"voice": 5.0}, interval_s=3600
         ),
+        FIGURE_TITLES["schedule"]: coverage_figure(
+            SimpleNamespace(  # the attributes of a Schedule the figure reads
+                coverage=pd.DataFrame(
+                    {
+                        "pool": "team",
+                        "day": np.repeat([0, 1], 24),
+                        "interval": np.tile(np.arange(24), 2),
+                        "required": np.tile(np.r_[np.zeros(8), np.full(8, 4.0), np.zeros(8)], 2),
+                        "scheduled": np.tile(np.r_[np.zeros(8), np.full(8, 5.0), np.zeros(8)], 2),
+                    }
+                ),
+                pools=("team",),
+                work_days=(0, 1),
+                days=("mon", "tue"),
+                interval=3600.0,
+                scenario_name="synthetic",
+                efficiency=0.8,
+                agents_needed={"team": 5},
+                gap=0.0,
+            ),
+            title=FIGURE_TITLES["schedule"],
+        ),
     }
 
 
@@ -302,7 +325,7 @@ def test_figures_do_not_touch_pyplot() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "ok 9"
+    assert out.stdout.strip() == f"ok {len(FIGURE_TITLES)}"
 
 
 def test_figure_functions_name_missing_columns() -> None:
@@ -402,6 +425,82 @@ def test_report_takes_a_simulated_comparison(tiny: co.Scenario, tmp_path: Path) 
     _assert_self_contained(text)
     assert f'aria-label="{FIGURE_TITLES["comparison"]}"' in text
     assert "simulated service level" in text  # the table carries the simulated columns
+
+
+def _shift_scenario(name: str = "Shifts") -> co.Scenario:
+    """One queue open 08:00-16:00 on a three-day week; one 8-hour shift from 08:00."""
+    return co.load_scenario(
+        {
+            "name": name,
+            "interval": "1h",
+            "open": "08:00-16:00",
+            "channels": {
+                "voice": {
+                    "kind": "live",
+                    "volume": 400,
+                    "aht": "5min",
+                    "target": {"service_level": 0.8, "within": "20s"},
+                }
+            },
+            "pools": {"team": {"skills": ["voice"], "cost_per_hour": 20.0, "shrinkage": 0.2}},
+            "week": {"days": ["mon", "tue", "wed"], "volume": {"wed": 0.5}},
+            "shifts": {"day": {"length": "8h", "starts": "08:00-08:00", "days_per_week": 3}},
+        }
+    )
+
+
+def test_report_shows_the_schedule_by_pool_and_day(tiny: co.Scenario, tmp_path: Path) -> None:
+    sc = _shift_scenario("Shifts <b>&amp;</b>")
+    sched = co.schedule(sc)
+    by_day = tb.schedule_by_day(sched)
+    assert list(by_day.columns) == ["mon", "tue", "wed"]
+    assert list(by_day.index) == ["team"]
+    # Independent of the coverage table: every shift is 8 h on the floor from 08:00 with
+    # no break, so a day's scheduled agent-hours on contacts are its shifts x 8 h x (1 -
+    # shrinkage); the required ones are the day's pooled requirement (day factor applied).
+    for d, name in enumerate(sched.days[:3]):
+        shifts = int(sched.shifts.loc[sched.shifts["day"] == d, "agents"].sum())
+        req = co.staff(sc.with_changes({"channels.voice.volume": 0.5 if name == "wed" else 1.0}))
+        required = float(req.pools["agents"].sum())  # 1-hour intervals: agents = agent-hours
+        got, need = by_day.loc["team", name].split(" (")[0].split(" / ")
+        assert float(got.replace(",", "")) == pytest.approx(shifts * 8 * 0.8, abs=0.5)
+        assert float(need.replace(",", "")) == pytest.approx(required, abs=0.5)
+        assert float(got.replace(",", "")) >= float(need.replace(",", ""))
+    text = co.report(sc, path=tmp_path / "s.html", schedule=sched).read_text()
+    _assert_self_contained(text)
+    assert f'aria-label="{FIGURE_TITLES["schedule"]}"' in text
+    assert 'id="schedule"' in text and "paid hours per week" in text
+    assert "<b>&amp;</b>" not in text and "&lt;b&gt;" in text  # the user's name, escaped
+    # Without shift templates the report says why there is no schedule, and invents none.
+    text = co.report(tiny, path=tmp_path / "n.html", schedule=True).read_text()
+    assert "has no `shifts` key" in text
+
+
+def test_report_shows_model_agreement_with_a_flag_and_a_sentence(
+    tiny: co.Scenario, tmp_path: Path
+) -> None:
+    from channelopt.staffing import model_agreement
+
+    st = co.staff(tiny)
+    sim = co.simulate(tiny, st, replications=3, seed=2)
+    path = co.report(tiny, path=tmp_path / "a.html", staffing=st, simulation=sim)
+    text = path.read_text()
+    assert "Model agreement: analytic against simulated" in text
+    table = model_agreement(tiny, st, simulation=sim)
+    assert len(table) and set(table["name"]) == {"voice"}
+    shown = tb.agreement_table(table)
+    assert list(shown["agree"]) == ["yes" if a else "NO" for a in table["agree"]]
+    # a disagreement is flagged with its sentence; user text is escaped
+    wrong = table.assign(
+        name="<script>x</script>", agree=False, sentence="The <b>model</b> is optimistic."
+    )
+    text = co.report(
+        tiny, path=tmp_path / "w.html", staffing=st, simulation=sim, agreement=wrong
+    ).read_text()
+    assert "<script>" not in text and "&lt;script&gt;" in text
+    assert "The &lt;b&gt;model&lt;/b&gt; is optimistic." in text
+    assert f"0 of {len(wrong)} analytic figures" in text
+    assert shown.loc[0, "analytic"].endswith("%")
 
 
 def test_report_write_is_atomic(tiny: co.Scenario, tmp_path: Path, monkeypatch) -> None:

@@ -295,7 +295,7 @@ def test_deferred_backlog_is_served_only_when_no_live_work_waits():
         pools=[("team", [0, 1], 4)],
     )
     sim = simulate_resolved(res, replications=1, seed=0)
-    s = sim.summary().set_index(["channel", "measure"])["mean"]
+    s = sim.summary().set_index("measure", append=True)["mean"]
     assert s[("email", "answered")] > 0
     assert s[("voice", "average_wait")] < s[("email", "average_wait")]
 
@@ -311,7 +311,8 @@ def test_t_quantile_matches_scipy():
 def test_summary_intervals_use_the_t_distribution(omni_run):
     s = omni_run.summary()
     per = omni_run.per_replication()
-    row = s[(s["channel"] == "voice") & (s["measure"] == "offered")].iloc[0]
+    voice = s.loc["voice"]  # indexed by channel
+    row = voice[voice["measure"] == "offered"].iloc[0]
     x = per[per["channel"] == "voice"]["offered"].to_numpy()
     half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x))
     assert row["mean"] == pytest.approx(x.mean())
@@ -321,6 +322,43 @@ def test_summary_intervals_use_the_t_distribution(omni_run):
         "disconnected", "lost", "contained", "handed_off",
         "service_level", "average_wait", "abandonment", "occupancy",
     }  # fmt: skip
+
+
+def test_summary_is_indexed_by_channel_in_scenario_order(omni_run):
+    s = omni_run.summary()
+    assert s.index.name == "channel"
+    assert list(dict.fromkeys(s.index)) == ["voice", "chat", "email", "bot"]
+    assert list(s.columns) == ["measure", "mean", "ci_low", "ci_high", "std", "replications"]
+    per = omni_run.per_replication()
+    # .loc by channel gives that channel's measures, each the mean of its replications
+    answered = s.loc["chat"].set_index("measure").loc["answered", "mean"]
+    assert answered == pytest.approx(per[per["channel"] == "chat"]["answered"].mean())
+    assert list(s.reset_index().columns[:2]) == ["channel", "measure"]
+
+
+def test_interval_start_is_the_clock_time_of_the_interval(omni_run):
+    df = omni_run.intervals
+    # 24 one-hour intervals: interval i starts at i o'clock
+    expected = [f"{i:02d}:00" for i in df["interval"]]
+    assert [str(v) for v in df["start"]] == expected
+
+
+def test_pool_summary_agent_hours_and_busy_hours(omni_run):
+    p = omni_run.pool_summary()
+    assert p.index.name == "pool"
+    assert list(dict.fromkeys(p.index)) == ["voice_team", "chat_team", "email_team"]
+    voice = p.loc["voice_team"].set_index("measure")
+    # 10 agents on duty all day, every day: 240 agent-hours and a peak of 10, exactly
+    assert voice.loc["agent_hours", "mean"] == pytest.approx(240.0, rel=1e-12)
+    assert voice.loc["peak_agents", "mean"] == pytest.approx(10.0, rel=1e-12)
+    # busy hours: answered voice contacts x mean handle time (360 s); two replications of
+    # ~1,500 exponential services each: within 8 % (a double count or a missing
+    # channel would be 100 % off)
+    answered = omni_run.summary().loc["voice"].set_index("measure").loc["answered", "mean"]
+    assert voice.loc["busy_hours", "mean"] == pytest.approx(answered * 360.0 / 3600.0, rel=0.08)
+    assert voice.loc["occupancy", "mean"] == pytest.approx(
+        voice.loc["busy_hours", "mean"] / 240.0, rel=1e-9
+    )
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

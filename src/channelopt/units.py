@@ -12,6 +12,8 @@ import re
 
 __all__ = [
     "SECONDS_PER_DAY",
+    "clock_labels",
+    "format_clock",
     "format_duration",
     "interval_grid",
     "parse_clock",
@@ -147,6 +149,54 @@ def parse_clock(value: str) -> float:
     if minutes >= 60 or hours > 24 or (hours == 24 and minutes):
         raise ValueError(f"expected a clock time between 00:00 and 24:00, got {value!r}")
     return float(hours * 3600 + minutes * 60)
+
+
+def format_clock(seconds: float) -> str:
+    """Seconds after midnight as the clock time ``"HH:MM"`` a person reads.
+
+    Times past midnight wrap round (``86400 -> "00:00"``); seconds are rounded
+    to the nearest minute.
+
+    Parameters
+    ----------
+    seconds : float
+        Seconds after midnight.
+
+    Returns
+    -------
+    str
+        ``"HH:MM"``, the inverse of :func:`parse_clock` on whole minutes.
+
+    Examples
+    --------
+    >>> format_clock(30600.0), format_clock(0), format_clock(86400 + 5400)
+    ('08:30', '00:00', '01:30')
+    """
+    minutes = round(float(seconds) / 60.0) % (24 * 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def clock_labels(n_intervals: int, interval_s: float) -> list[str]:
+    """Clock time at which each of ``n_intervals`` intervals starts (from midnight).
+
+    Parameters
+    ----------
+    n_intervals : int
+        Intervals per day.
+    interval_s : float
+        Interval length in seconds.
+
+    Returns
+    -------
+    list of str
+        ``["00:00", "00:30", ...]`` for 30-minute intervals.
+
+    Examples
+    --------
+    >>> clock_labels(4, 21600.0)
+    ['00:00', '06:00', '12:00', '18:00']
+    """
+    return [format_clock(i * interval_s) for i in range(int(n_intervals))]
 
 
 def parse_opening_hours(value: str) -> tuple[float, float]:

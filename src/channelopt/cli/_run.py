@@ -52,6 +52,14 @@ def report(
             "(the decision's risk of missing targets).",
         ),
     ] = False,
+    schedule: Annotated[
+        bool,
+        typer.Option(
+            "--schedule",
+            help="Also schedule a week of shifts (the scenario's `shifts` key) and show the "
+            "requirement against the scheduled agents per interval, by pool and day.",
+        ),
+    ] = False,
     replications: Annotated[
         int, typer.Option("--replications", "-r", min=1, help="Replications when simulating.")
     ] = 5,
@@ -100,6 +108,7 @@ def report(
                 optimization=optimization,
                 evaluations={"optimised": optimization.evaluation} if optimization else None,
                 comparison=comparison,
+                schedule=True if schedule else None,
                 progress=progress,
             )
         state.print(f"wrote {written}")
@@ -133,19 +142,27 @@ def run(
     simulate: Annotated[
         bool, typer.Option("--simulate/--no-simulate", help="Run the simulation step.")
     ] = True,
+    schedule: Annotated[
+        bool,
+        typer.Option(
+            "--schedule/--no-schedule",
+            help="Schedule a week of shifts (when the scenario has a `shifts` key) and show "
+            "the requirement against the scheduled agents in the report.",
+        ),
+    ] = True,
     fast: Annotated[
         bool,
         typer.Option(
             "--fast",
             help="Skip the simulations (the day's simulation and the risk of missing targets "
-            "under forecast error); the report then has no risk figure.",
+            "under forecast error) and the schedule; the report then has no risk figure.",
         ),
     ] = False,
     parquet: Annotated[
         bool, typer.Option("--parquet", help="Tables as Parquet instead of CSV (needs pyarrow).")
     ] = False,
 ) -> None:
-    """The main job: validate, staff, simulate, optimise, compare, and write everything.
+    """The main job: validate, staff, schedule, simulate, optimise, compare, write everything.
 
     Writes into the --output directory: report.html, tables (CSV, or Parquet
     with --parquet) and plans (YAML). Files appear only when the whole job
@@ -174,6 +191,7 @@ def run(
             time_limit=time_limit,
             pareto=pareto,
             simulate=simulate and not fast,
+            schedule=schedule and not fast,
             parquet=parquet,
         )
         _print_summary(state, results, outdir)
@@ -192,6 +210,7 @@ def _run_job(
     time_limit: float | None,
     pareto: bool,
     simulate: bool,
+    schedule: bool,
     parquet: bool,
 ) -> dict[str, Any]:
     from channelopt.reporting._atomic import staged_directory
@@ -222,7 +241,7 @@ def _run_job(
 
         def tick(done: int, label: str) -> None:
             if progress is not None:
-                progress(done, 7, message=label)
+                progress(done, 8, message=label)
 
         tick(0, "staffing")
         staffing = staff(scenario, period=0)
@@ -234,9 +253,33 @@ def _run_job(
         step("staff", f"period 0: peak {peak:,.0f} agents over all channels")
         out["staffing"] = summary
 
+        shifts: Any = None
+        if schedule and getattr(scenario, "shifts", None) is None:
+            shifts = True  # the report says why there is no schedule
+        elif schedule:
+            tick(1, "scheduling shifts")
+            shifts = _schedule_step(scenario, out)
+            if not isinstance(shifts, str):
+
+                def named(frame: Any) -> Any:
+                    return frame.assign(day=[shifts.days[d] for d in frame["day"]])
+
+                table(stage, "schedule_summary", shifts.summary())
+                table(stage, "schedule_shifts", named(shifts.shifts))
+                table(stage, "schedule_coverage", named(shifts.coverage))
+                step(
+                    "schedule",
+                    f"a week of shifts: {shifts.paid_hours:,.0f} paid hours, efficiency "
+                    f"{shifts.efficiency:.0%}, {sum(shifts.agents_needed.values()):,} agents, "
+                    f"gap {shifts.gap:.2%}",
+                )
+            else:
+                step("schedule", "no schedule (see report.html)")
+
         simulation = None
+        agreement = None
         if simulate:
-            tick(1, "simulating")
+            tick(2, "simulating")
             from ._analysis import run_simulation
 
             simulation = run_simulation(
@@ -252,10 +295,20 @@ def _run_job(
             table(stage, "simulation_summary", simulation.summary())
             table(stage, "simulation_intervals", simulation.intervals)
             table(stage, "simulation_journeys", simulation.journeys)
-            step("simulate", f"{replications} replications x {days} day(s), seed {seed}")
-            out["simulation"] = simulation.summary()
+            from channelopt.staffing import model_agreement
 
-        tick(2, "optimising")
+            agreement = model_agreement(scenario, staffing, simulation=simulation)
+            table(stage, "model_agreement", agreement)
+            differ = int((~agreement["agree"].astype(bool)).sum())
+            step(
+                "simulate",
+                f"{replications} replications x {days} day(s), seed {seed}; model agreement: "
+                f"{len(agreement) - differ} of {len(agreement)} analytic figures agree",
+            )
+            out["simulation"] = simulation.summary()
+            out["agreement"] = agreement
+
+        tick(3, "optimising")
         from channelopt.errors import InfeasibleError, SolverError
 
         notes: list[str] = []
@@ -269,7 +322,7 @@ def _run_job(
             # nothing) and says why there is no optimised plan.
             first, *rest = str(exc).splitlines()
             notes = [f"No optimised plan: {first}", *(r.strip(" -") for r in rest)]
-            out["warnings"] = notes
+            out.setdefault("warnings", []).extend(notes)
             step("optimize", f"no plan: {type(exc).__name__} (see report.html)")
         else:
             step(
@@ -277,7 +330,7 @@ def _run_job(
                 f"{len(optimization.plan.starts)} initiative(s) started; "
                 f"{optimization.solver} {optimization.status}",
             )
-        tick(3, "comparing with doing nothing")
+        tick(4, "comparing with doing nothing")
         nothing = Plan(starts={}, name="do nothing")
         evaluations = {"do nothing": evaluate(scenario, nothing)}
         plans = {"do nothing": nothing}
@@ -313,7 +366,7 @@ def _run_job(
 
         risk = None
         if simulate and optimization is not None:
-            tick(4, "risk under forecast error")
+            tick(5, "risk under forecast error")
             from channelopt.whatif import compare
 
             # Each plan is staffed on the forecast; its days are then simulated
@@ -334,7 +387,7 @@ def _run_job(
 
         frontier = None
         if pareto and optimization is not None:
-            tick(5, "Pareto frontier")
+            tick(6, "Pareto frontier")
             from channelopt.planning import pareto as run_pareto
 
             total = _budget_total(scenario, budget, optimization)
@@ -343,7 +396,7 @@ def _run_job(
             table(stage, "pareto", pareto_table(frontier))
             step("pareto", f"{len(frontier)} non-dominated plan(s) over {len(budgets)} budgets")
 
-        tick(6, "writing the report")
+        tick(7, "writing the report")
         write_report(
             scenario,
             plans,
@@ -354,6 +407,8 @@ def _run_job(
             evaluations=evaluations,
             optimization=optimization,
             frontier=frontier,
+            schedule=shifts,
+            agreement=agreement,
             notes=notes,
             comparison=risk,
         )
@@ -365,6 +420,21 @@ def _run_job(
         out["files"].insert(0, outdir / "report.html")
         step("report", "report.html")
     return out
+
+
+def _schedule_step(scenario: Any, out: dict[str, Any]) -> Any:
+    """A week of shifts for period 0, or the reason there is none (shown in the report)."""
+    from channelopt.errors import InfeasibleError, SolverError
+    from channelopt.scheduling import schedule as run_schedule
+
+    try:
+        # a minute of solver time at most: a stopped solve still returns a valid schedule
+        # with its gap stated
+        return run_schedule(scenario, period=0, time_limit=60.0)
+    except (InfeasibleError, SolverError) as exc:
+        message = f"No schedule: {exc}"
+        out.setdefault("warnings", []).append(message)
+        return message
 
 
 def _budget_total(scenario: Any, budget: float | None, optimization: Any) -> float:

@@ -24,6 +24,7 @@ FIGURE_TITLES = {
     "staffing": "Staffing by interval and channel",
     "intervals": "Service level and occupancy by interval",
     "roster": "Required agents against the roster, by pool",
+    "schedule": "Requirement against scheduled agents, by pool and day",
     "service_level": "Service level against agents (peak interval)",
     "journeys": "Journey flows between channels",
     "timeline": "Plan timeline",
@@ -66,6 +67,8 @@ def report(
     optimization: Any = None,
     comparison: Any = None,
     frontier: Any = None,
+    schedule: Any = None,
+    agreement: pd.DataFrame | None = None,
     title: str | None = None,
     notes: Sequence[str] | None = None,
     progress: Progress | None = None,
@@ -112,6 +115,16 @@ def report(
         evaluations.
     frontier : DataFrame or sequence, optional
         :func:`channelopt.pareto` output; adds the Pareto frontier.
+    schedule : Schedule, True or str, optional
+        A :func:`channelopt.schedule` result (of ``period``): adds the
+        requirement against the scheduled agents per interval, by pool and
+        day, and the week's paid hours per pool. ``True`` schedules here
+        (``co.schedule(scenario, period=period)``); a string is shown as the
+        reason there is no schedule (e.g. the templates cannot cover a
+        requirement).
+    agreement : DataFrame, optional
+        :func:`channelopt.staffing.model_agreement` output; computed from
+        ``staffing`` and the simulation when a simulation is shown.
     title : str, optional
         Page title (default: the scenario's name).
     notes : sequence of str, optional
@@ -138,7 +151,13 @@ def report(
 
     plan_map = _plans_dict(plans)
     evaluations = dict(evaluations or {})
-    steps = 4 + bool(simulate and simulation is None) + len(plan_map) + bool(frontier is not None)
+    steps = (
+        4
+        + bool(simulate and simulation is None)
+        + len(plan_map)
+        + bool(frontier is not None)
+        + (schedule is True)
+    )
     done = 0
 
     from channelopt._display import progress_caller
@@ -169,6 +188,15 @@ def report(
             period=period,
         )
         tick()
+    if schedule is True:
+        schedule = _make_schedule(scenario, period)
+        tick()
+    if agreement is None and simulation is not None and hasattr(staffing, "resolved"):
+        from channelopt.staffing import model_agreement
+
+        agreement = model_agreement(
+            scenario, staffing, period=period, simulation=simulation, seed=seed
+        )
 
     page = HtmlPage(
         title or f"{scenario.name}",
@@ -248,6 +276,9 @@ def report(
             "in the last column.",
         )
 
+    if schedule is not None:
+        _schedule_section(page, scenario, schedule, period)
+
     page.section("Service level against agents", "service-level")
     curves = tables.service_level_curves(resolved, staffing)
     if len(curves):
@@ -289,6 +320,8 @@ def report(
                 caption="Contacts per day: traffic equations of the staffing layer (expected) "
                 "beside the simulation (mean and 95 % interval)",
             )
+        if agreement is not None and len(agreement):
+            _agreement_part(page, agreement)
 
     # --- plans
     for name, plan in plan_map.items():
@@ -327,6 +360,94 @@ def report(
     if done < steps:
         call(steps, steps, "written")
     return out
+
+
+def _make_schedule(scenario: Any, period: int) -> Any:
+    """``co.schedule(scenario, period=period)``, or the reason there is none (a sentence)."""
+    if getattr(scenario, "shifts", None) is None:
+        return (
+            "The scenario has no `shifts` key, so no schedule was made (default templates "
+            "would be invented); add shift templates (docs/scenario-format.md, 'Shifts and "
+            "week') to see the requirement against scheduled agents here."
+        )
+    from channelopt.errors import InfeasibleError, SolverError
+    from channelopt.scheduling import schedule as run_schedule
+
+    try:
+        return run_schedule(scenario, period=period, time_limit=60.0)
+    except (InfeasibleError, SolverError) as exc:
+        return f"No schedule: {exc}"
+
+
+def _schedule_section(page: HtmlPage, scenario: Any, schedule: Any, period: int) -> None:
+    """Requirement against scheduled agents per interval, by pool and day; paid hours."""
+    page.section("Schedule", "schedule")
+    if isinstance(schedule, str):
+        page.paragraph(schedule, cls="note")
+        return
+    from .schedule_figures import coverage_figure
+
+    cur = _decision.currency_of(scenario)
+    days = ", ".join(schedule.days[d] for d in schedule.work_days)
+    page.paragraph(
+        f"A week of shifts per pool ({days}) from the scenario's shift templates, covering "
+        f"the pooled requirement of period {period} in every interval after shrinkage at the "
+        "lowest paid cost (channelopt.schedule; docs/scheduling.md)."
+    )
+    hire = sum(schedule.agents_needed.values())
+    page.cards(
+        [
+            ("paid hours per week", f"{schedule.paid_hours:,.0f}"),
+            ("cost per week", _decision.money(float(schedule.cost), cur)),
+            ("efficiency (required / paid hours)", f"{schedule.efficiency:.0%}"),
+            ("agents to hire (headcount)", f"{hire:,}"),
+            ("optimality gap", f"{schedule.gap:.2%} ({schedule.status})"),
+        ]
+    )
+    page.figure(
+        coverage_figure(schedule, title=FIGURE_TITLES["schedule"]),
+        "One row per pool, one panel per working day: the agents on contacts the "
+        "requirement needs per interval (line) against the agents on contacts the shifts "
+        "give (area: on shift, not on break, after shrinkage). The gap between them is "
+        "over-cover; the line never rises above the area.",
+    )
+    page.table(
+        tables.schedule_by_day(schedule),
+        caption="Agent-hours on contacts per pool and day: scheduled / required "
+        "(over-cover in per cent)",
+    )
+    page.table(
+        tables.schedule_summary(schedule),
+        caption="Per pool, one week: paid hours, cost, efficiency (required hours / paid "
+        "hours), headcount working the week's patterns, shifts worked, optimality gap",
+    )
+
+
+def _agreement_part(page: HtmlPage, agreement: pd.DataFrame) -> None:
+    """Analytic figures against the simulation, with a flag and a sentence where they differ."""
+    page.heading("Model agreement: analytic against simulated")
+    differ = agreement[~agreement["agree"].astype(bool)]
+    if len(differ):
+        page.paragraph(
+            f"{len(agreement) - len(differ)} of {len(agreement)} analytic figures lie within "
+            f"the simulated 95 % interval (widened by 2 points for fractions, 20 % for waits "
+            f"and abandonment); {len(differ)} do not, and the simulation is the reference "
+            "there: " + " ".join(str(t) for t in differ["sentence"] if str(t)),
+            cls="note",
+        )
+    else:
+        page.paragraph(
+            f"All {len(agreement)} analytic figures lie within the simulated 95 % interval "
+            "(widened by 2 points for fractions, 20 % for waits and abandonment): the "
+            "staffing layer and the simulation tell one story.",
+            cls="note",
+        )
+    page.table(
+        tables.agreement_table(agreement),
+        caption="Per channel (and pool): the staffing layer's day figure (analytic) against "
+        "the simulation of the same staffing (mean and 95 % interval); 'NO' where they "
+        "disagree, with why",
+    )
 
 
 def _overview(page: HtmlPage, scenario: Any, resolved: Any, summary: pd.DataFrame) -> None:

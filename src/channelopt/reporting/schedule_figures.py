@@ -19,7 +19,12 @@ from .figures import PALETTE, _clock_ticks, _figure, _style, _title
 __all__ = ["coverage_figure"]
 
 
-def coverage_figure(schedule: Any, pool: str | None = None) -> Figure:
+def coverage_figure(
+    schedule: Any,
+    pool: str | None = None,
+    *,
+    title: str = "Coverage: requirement against scheduled agents",
+) -> Figure:
     """Requirement against scheduled agents per interval, by pool and day.
 
     Parameters
@@ -28,6 +33,9 @@ def coverage_figure(schedule: Any, pool: str | None = None) -> Figure:
         A result of :func:`channelopt.schedule`.
     pool : str, optional
         Draw only this pool (default: every pool with a requirement).
+    title : str
+        Figure title (the report names it "Requirement against scheduled
+        agents, by pool and day").
 
     Returns
     -------
@@ -74,10 +82,19 @@ def coverage_figure(schedule: Any, pool: str | None = None) -> Figure:
                 ax.set_title(schedule.days[d], fontsize=9.5)
             if c == 0:
                 ax.set_ylabel(f"{p}\nagents on contacts", fontsize=8.5)
-    axes[0][-1].legend(fontsize=7.5, frameon=False, loc="upper right")
+            if r == len(pools) - 1:
+                ax.set_xlabel("time of day", fontsize=8)
+    # above the panels, never over the data
+    fig.legend(
+        *axes[0][0].get_legend_handles_labels(),
+        fontsize=8,
+        frameon=False,
+        loc="outside upper right",
+        ncols=2,
+    )
     _title(
         fig,
-        "Coverage: requirement against scheduled agents",
+        title,
         f"{schedule.scenario_name}; efficiency {schedule.efficiency:.0%}, "
         f"{sum(schedule.agents_needed.values())} agents to hire, gap {schedule.gap:.2%}",
     )

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from channelopt.scenario import Resolved, Scenario
 
 __all__ = [
+    "agreement_table",
     "business_cases",
     "comparison_table",
     "estimate_vs_exact",
@@ -34,6 +35,8 @@ __all__ = [
     "plan_timeline",
     "plan_timeline_cells",
     "pool_summary",
+    "schedule_by_day",
+    "schedule_summary",
     "service_level_curves",
     "simulation_table",
     "staffing_intervals",
@@ -93,7 +96,7 @@ def staffing_summary(result: Any) -> pd.DataFrame:
 
 
 def pool_summary(result: Any, resolved: Any = None) -> pd.DataFrame | None:
-    """Per pool: peak agents on duty, the interval of the peak, and the pooled lower bound.
+    """Per pool (the index): peak agents on duty, the interval of the peak, the pooled lower bound.
 
     With ``resolved`` (the period) the table adds the rostered agents and, where
     the peak requirement is 0, a ``note`` saying why (the pool's channels carry
@@ -123,13 +126,15 @@ def pool_summary(result: Any, resolved: Any = None) -> pd.DataFrame | None:
                 row["peak_interval"] = _clock(row["peak_interval"], float(resolved.interval_s))
             row.update(_pool_roster_note(result, resolved, str(name), row["peak_agents"]))
         rows.append(row)
-    return pd.DataFrame(rows)
+    # indexed by pool, like the summaries of the engines
+    return pd.DataFrame(rows).set_index("pool")
 
 
 def _clock(interval: int, interval_s: float) -> str:
     """Start of interval ``interval`` as ``HH:MM`` (intervals count from midnight)."""
-    seconds = round(interval * interval_s)
-    return f"{seconds // 3600 % 24:02d}:{seconds % 3600 // 60:02d}"
+    from ..units import format_clock
+
+    return format_clock(interval * interval_s)
 
 
 def _pool_roster_note(result: Any, resolved: Any, pool: str, peak: float) -> dict[str, Any]:
@@ -386,14 +391,21 @@ SIMULATION_MEASURES = (
 )
 
 
+def _channel_column(summary: pd.DataFrame) -> pd.DataFrame:
+    """A summary indexed by ``channel`` (or ``pool``) with that index as a column again."""
+    if summary.index.name in ("channel", "pool") and summary.index.name not in summary.columns:
+        return summary.reset_index()
+    return summary
+
+
 def simulation_table(summary: pd.DataFrame) -> pd.DataFrame:
     """Simulated KPIs per channel as text, ``mean ± half-width`` of the 95 % interval.
 
     Parameters
     ----------
     summary : DataFrame
-        ``SimulationResult.summary()``: long format with ``channel, measure,
-        mean, ci_low, ci_high``.
+        ``SimulationResult.summary()`` (indexed by ``channel``; a long table
+        with a ``channel`` column works too): ``measure, mean, ci_low, ci_high``.
 
     Returns
     -------
@@ -404,6 +416,7 @@ def simulation_table(summary: pd.DataFrame) -> pd.DataFrame:
     """
     from ._format import format_cell
 
+    summary = _channel_column(summary)
     if not {"channel", "measure", "mean"} <= set(summary.columns):
         return summary
     rows: dict[str, dict[str, str]] = {}
@@ -438,7 +451,7 @@ def expected_vs_simulated(staffing: Any, simulation: Any) -> pd.DataFrame:
         (contacts per day; ``inside``: expected within the 95 % interval).
     """
     summary = staffing.summary() if hasattr(staffing, "summary") else staffing
-    sim = simulation.summary() if hasattr(simulation, "summary") else simulation
+    sim = _channel_column(simulation.summary() if hasattr(simulation, "summary") else simulation)
     measures = ("offered", "answered", "abandoned", "handed_off", "contained")
     rows = []
     expected = summary.set_index("channel") if "channel" in summary.columns else summary
@@ -832,3 +845,121 @@ def evaluations_comparison(evaluations: Mapping[str, Any], scenario: Any = None)
             }
         )
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- model agreement
+
+_AGREEMENT_WORDS = {
+    "service_level": "service level",
+    "within_deadline": "within deadline",
+    "abandonment": "abandonment",
+    "average_wait": "average wait",
+    "occupancy": "occupancy",
+}
+
+
+def _measure_text(measure: str, value: float) -> str:
+    """A fraction as a percentage, a wait in seconds."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if measure == "average_wait":
+        return f"{value:,.0f} s" if abs(value) >= 100 else f"{value:.1f} s"
+    return f"{100 * value:.1f} %"
+
+
+def agreement_table(agreement: pd.DataFrame) -> pd.DataFrame:
+    """The model-agreement table (:func:`channelopt.staffing.model_agreement`) as text.
+
+    Parameters
+    ----------
+    agreement : DataFrame
+        Columns ``level, name, measure, analytic, simulated, low, high, agree,
+        sentence``.
+
+    Returns
+    -------
+    DataFrame
+        ``level, name, measure, analytic, simulated, 95 % interval, agree,
+        why`` with fractions as percentages and waits in seconds; ``agree`` is
+        ``yes`` or ``NO``; ``why`` is the sentence where they disagree.
+    """
+    rows = []
+    for rec in agreement.itertuples(index=False):
+        measure = str(rec.measure)
+        low, high = float(rec.low), float(rec.high)
+        interval = (
+            f"[{_measure_text(measure, low)}, {_measure_text(measure, high)}]"
+            if not (math.isnan(low) or math.isnan(high))
+            else "(one replication)"
+        )
+        rows.append(
+            {
+                "level": str(rec.level),
+                "name": str(rec.name),
+                "measure": _AGREEMENT_WORDS.get(measure, measure.replace("_", " ")),
+                "analytic": _measure_text(measure, float(rec.analytic)),
+                "simulated": _measure_text(measure, float(rec.simulated)),
+                "95 % interval": interval,
+                "agree": "yes" if bool(rec.agree) else "NO",
+                "why": str(rec.sentence or ""),
+            }
+        )
+    columns = [
+        "level", "name", "measure", "analytic", "simulated", "95 % interval", "agree", "why",
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+# --------------------------------------------------------------------------- schedule
+
+
+def schedule_summary(schedule: Any) -> pd.DataFrame:
+    """Per pool (the index): the week's paid hours, cost, efficiency and headcount.
+
+    From ``Schedule.summary()``: ``paid_hours`` (h per week), ``cost`` (per
+    week), ``efficiency`` (required hours / paid hours), ``agents_needed``
+    (headcount working the week's patterns), ``shifts`` (shifts worked in the
+    week) and the MILP's ``gap``; pools without any requirement are left out.
+    """
+    summary = schedule.summary()
+    keep = [
+        c
+        for c in ("paid_hours", "cost", "efficiency", "agents_needed", "shifts", "gap")
+        if c in summary
+    ]
+    out = summary[keep]
+    if "paid_hours" in out:
+        out = out[out["paid_hours"] > 0]
+    return out.rename(columns={"paid_hours": "paid_hours_per_week", "cost": "cost_per_week"})
+
+
+def schedule_by_day(schedule: Any) -> pd.DataFrame:
+    """Pool x working day: agent-hours on contacts scheduled against required, as text.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``pool``; one column per working day (``mon``, ...), each
+        cell ``"scheduled / required"`` agent-hours on contacts, with the
+        over-cover in per cent (``"412 / 398 (+4%)"``). Pools without any
+        requirement are left out.
+    """
+    by_day = schedule.coverage_summary()
+    days = [schedule.days[d] for d in schedule.work_days]
+    rows: dict[str, dict[str, str]] = {}
+    for rec in by_day.itertuples(index=False):
+        name = schedule.days[int(rec.day)]
+        if name not in days:
+            continue
+        req, got = float(rec.required_hours), float(rec.scheduled_hours)
+        if req <= 0 and got <= 0:
+            text = "closed"
+        else:
+            over = f" (+{(got / req - 1):.0%})" if req > 0 and got > req * 1.005 else ""
+            text = f"{got:,.0f} / {req:,.0f}{over}"
+        rows.setdefault(str(rec.pool), {})[name] = text
+    busy = schedule_summary(schedule).index
+    out = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=days).fillna("")
+    out = out[out.index.isin(busy)]
+    out.index.name = "pool"
+    return out

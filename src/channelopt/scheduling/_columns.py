@@ -368,7 +368,11 @@ def solve_pool_columns(
     # the true one: the true gap is what is reported)
     c_mip = time.process_time()
     stop = bound / (1.0 - gap) if converged and gap < 1.0 else None
-    mip = model.solve_mip(gap_rel=gap, time_limit=left(), stop_at=stop)
+    budget = left()
+    # CPU seconds by the callback; HiGHS's own (wall-clock) limit as a safety net, since
+    # the callback is not reached in every phase of the search
+    wall = None if budget is None else 3.0 * budget
+    mip = model.solve_mip(gap_rel=gap, cpu_limit=budget, time_limit=wall, stop_at=stop)
     mip_cpu = time.process_time() - c_mip
     if mip.status == "infeasible":
         return None

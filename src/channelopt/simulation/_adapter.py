@@ -123,11 +123,14 @@ class EventLoop:
                     fire(ta, channels[k], slots[k], j0 + k, work[k], patience[k])
                     k += 1
                     continue
-            if not queue or queue[0][0] >= until:
+            if not queue:
                 break
-            if len(queue[0]) == 5:
-                item = pop(queue)
-                item[4](item[0], item[3])
+            head = queue[0]
+            if head[0] >= until:
+                break
+            if len(head) == 5:
+                t, _, _, value, callback = pop(queue)
+                callback(t, value)
             else:
                 env.step()  # a SimPy event
             if feed.generation != generation:  # an interval boundary reloaded the feed

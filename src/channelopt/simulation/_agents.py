@@ -63,7 +63,6 @@ class Agents:
         self.channel = [-1] * n  # channel of the contacts it carries
         self.on_duty = [False] * n
         self.leaving = [False] * n
-        self.current: list[Any] = [None] * n  # one-at-a-time channels: the contact in service
         self.chats: list[list[Any]] = [[] for _ in range(n)]  # concurrent: chats in service
         self.selection: list[LongestIdle | RandomAgent] = [
             RandomAgent(u) if model.agent_selection[p] == AGENT_RANDOM else LongestIdle()

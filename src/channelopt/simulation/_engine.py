@@ -193,7 +193,8 @@ class Engine:
         # the agents' and queues' lists read on every contact, as engine attributes
         self.agent_pool = self.agents.pool
         self.agent_load = self.agents.load
-        self.agent_current = self.agents.current
+        # per agent: the handle-time factors of its pool, by channel
+        self.agent_factor = [m.handle_factor[p] for p in self.agents.pool]
         self.agent_leaving = self.agents.leaving
         self.agent_channel = self.agents.channel
         self.wait_sum = rec.wait_sum
@@ -201,7 +202,11 @@ class Engine:
         self.j_qwait = rec.j_qwait
         self.selection = self.agents.selection
         self.in_system = self.queues.in_system
-        self.busy = rec.busy
+        self.busy_acc, self.busy_n = rec.busy_acc, rec.busy_n
+        self.wrap_acc, self.wrap_n = rec.wrap_acc, rec.wrap_n
+        rec.slot_weight = [1.0 / m.conc[c] for p in range(P) for c in range(C)]
+        # per agent: its pool's first index in the pool-and-channel records
+        self.agent_base = [p * C for p in self.agents.pool]
         self.find_agent = self.router.find_agent
         # per pool: its live skills with their overflow delays; its deferred skills
         skills = [
@@ -243,7 +248,6 @@ class Engine:
         self.open = [[bool(m.open_mask[i, c]) for i in range(m.W)] for c in range(C)]
         self.closed = closed_hours_policy(m, Buffer(rng_closed.random).next)
         self.bit = [1 << c for c in range(C)]
-        self.PC = P * C
         # per-channel constants read on every contact, as attributes of the engine
         self.wrap_up = m.wrap_up
         self.kind = m.kind
@@ -442,10 +446,9 @@ class Engine:
 
     # ------------------------------------------------------------ service
     def start(self, now: float, a: int, contact: Contact, reschedule: bool = True) -> None:
-        """Agent ``a`` starts serving ``contact`` now."""
+        """Agent ``a`` starts serving ``contact`` now (already taken: state ``IN_SERVICE``)."""
         c = contact[F_CHANNEL]
         slot = contact[F_SLOT]
-        contact[F_STATE] = IN_SERVICE
         contact[F_START] = now
         contact[F_AGENT] = a
         wait = now - contact[F_ARRIVAL]
@@ -458,17 +461,19 @@ class Engine:
             self.j_wait[j] += wait
             if self.kind[c] != DEFERRED:
                 self.j_qwait[j] += wait
-        p = self.agent_pool[a]
-        work = contact[F_WORK] * self.handle_factor[p][c]
-        contact[F_WORK] = work
+        pc = self.agent_base[a] + c
+        self.busy_acc[pc] -= now
+        self.busy_n[pc] += 1
+        work = contact[F_WORK] * self.agent_factor[a][c]
         self.agent_channel[a] = c
         k = self.agent_load[a] + 1
         self.agent_load[a] = k
         conc = self.conc[c]
         if conc == 1:
-            self.agent_current[a] = contact
             self.schedule(now + work, self.on_done, contact)
             return
+        contact[F_WORK] = work  # what is left of it, as the chat's speed changes
+        p = self.agent_pool[a]
         agents = self.agents
         mine = agents.chats[a]
         if k < conc and not agents.leaving[a]:
@@ -503,13 +508,16 @@ class Engine:
         """A one-at-a-time service ends: record, route the customer, wrap up."""
         a = contact[F_AGENT]
         c = contact[F_CHANNEL]
-        self.agent_current[a] = None
         self.in_system[c] -= 1
-        self.record_busy(self.busy, self.agent_pool[a], c, contact[F_START], now, 1.0)
+        pc = self.agent_base[a] + c
+        self.busy_acc[pc] += now
+        self.busy_n[pc] -= 1
         self.finish(now, contact)
         w = self.wrap_up[c]
         if w > 0.0:
-            self.schedule(now + w, self.on_wrap, (a, c, now))
+            self.wrap_acc[pc] -= now
+            self.wrap_n[pc] += 1
+            self.schedule(now + w, self.on_wrap, (a, c))
         else:
             self.agent_load[a] = 0
             self.agent_free(now, a)
@@ -526,29 +534,24 @@ class Engine:
             self.advance(now, a, c, agents.load[a])
         agents.chats[a].remove(contact)
         self.queues.in_system[c] -= 1
-        self.record_busy(
-            self.rec.busy, agents.pool[a], c, contact[F_START], now, 1.0 / self.conc[c]
-        )
+        pc = self.agent_base[a] + c
+        self.busy_acc[pc] += now
+        self.busy_n[pc] -= 1
         self.finish(now, contact)
         w = self.wrap_up[c]
         if w > 0.0:
-            self.schedule(now + w, self.on_wrap, (a, c, now))
+            self.wrap_acc[pc] -= now
+            self.wrap_n[pc] += 1
+            self.schedule(now + w, self.on_wrap, (a, c))
         else:
             self.release(now, a, c)
 
-    def record_busy(self, arr: list[float], p: int, c: int, s: float, e: float, w: float):
-        """Agent-seconds of pool ``p`` on channel ``c`` from ``s`` to ``e`` (weight ``w``)."""
-        L = self.L
-        g = int(s / L)
-        if g == int(e / L):
-            arr[g * self.PC + p * self.C + c] += (e - s) * w
-        else:
-            self.rec.add_span(arr, p * self.C + c, self.PC, s, e, w)
-
-    def on_wrap(self, now: float, value: tuple[int, int, float]) -> None:
+    def on_wrap(self, now: float, value: tuple[int, int]) -> None:
         """A wrap-up ends."""
-        a, c, t0 = value
-        self.record_busy(self.rec.wrap, self.agents.pool[a], c, t0, now, 1.0 / self.conc[c])
+        a, c = value
+        pc = self.agent_base[a] + c
+        self.wrap_acc[pc] += now
+        self.wrap_n[pc] -= 1
         self.release(now, a, c)
 
     def release(self, now: float, a: int, c: int) -> None:
@@ -676,6 +679,7 @@ class Engine:
         """Interval ``g`` starts: channels close, staffing changes, arrivals are drawn."""
         i = g % self.I
         if g > 0:
+            self.rec.close_interval(g - 1, now)
             w, prev = g % self.W, (g - 1) % self.W  # in the cycle of open intervals
             for c in range(self.C):
                 if self.m.clear_at_close[c] and self.open[c][prev] and not self.open[c][w]:
@@ -720,19 +724,10 @@ class Engine:
                 rec.j_wait[j] += waited
                 if m.kind[contact[F_CHANNEL]] != DEFERRED:
                     rec.j_qwait[j] += waited
-        in_service = 0
-        for a, contact in enumerate(agents.current):
-            if contact is not None:
-                in_service += 1
-                self.record_busy(
-                    rec.busy, agents.pool[a], contact[F_CHANNEL], contact[F_START], T, 1.0
-                )
-            for ch in agents.chats[a]:
-                in_service += 1
-                c = ch[F_CHANNEL]
-                self.record_busy(rec.busy, agents.pool[a], c, ch[F_START], T, 1.0 / m.conc[c])
-        for _, (a, c, t0) in self.loop.pending(self.on_wrap):
-            self.record_busy(rec.wrap, agents.pool[a], c, t0, T, 1.0 / m.conc[c])
+        # services and wrap-ups still running count up to T in the last interval
+        rec.close_interval(self.G - 1, T)
+        in_service = sum(1 for _ in self.loop.pending(self.on_done))
+        in_service += sum(len(chats) for chats in agents.chats)
         for p in range(m.P):
             agents.flush_duty(p, T)
         pending = rec.tally["scheduled"] - rec.tally["fired"]

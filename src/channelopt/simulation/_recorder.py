@@ -75,6 +75,18 @@ class Recorder:
         self.wait_sum = [0.0] * (G * C)
         self.busy = [0.0] * (G * P * C)
         self.wrap = [0.0] * (G * P * C)
+        # Busy and wrap-up time per pool and channel as running sums, closed at
+        # each interval boundary (:meth:`close_interval`): a start adds -t and
+        # one to the count, an end adds +t and takes one off, so that
+        # acc + count * boundary is the interval's agent-seconds. Two list
+        # updates at each start and end instead of splitting every span by
+        # interval (about 5 % of the run time at 50 agents).
+        self.busy_acc = [0.0] * (P * C)
+        self.busy_n = [0] * (P * C)
+        self.wrap_acc = [0.0] * (P * C)
+        self.wrap_n = [0] * (P * C)
+        #: weight of a contact slot per pool and channel (1 / concurrency)
+        self.slot_weight = [1.0] * (P * C)
         self.duty = [0.0] * (G * P)
         # per-journey records: typed arrays (compact, and NumPy reads them without a copy)
         self.j_start = array("d")
@@ -105,16 +117,17 @@ class Recorder:
             0,
         )
 
-    def new_journeys(self, start: list[float], first: np.ndarray) -> int:
+    def new_journeys(self, start: np.ndarray, first: np.ndarray) -> int:
         """Open one journey per external arrival; returns the index of the first.
 
-        Each journey starts with its first contact, offered to channel
-        ``first`` (so ``contacts`` is 1 and ``mask`` has that channel's bit).
+        ``start``: arrival times (s), ``first``: channels. Each journey starts
+        with its first contact, offered to channel ``first`` (so ``contacts``
+        is 1 and ``mask`` has that channel's bit).
         """
         n = len(start)
         j0 = len(self.j_first)
         first = np.asarray(first)
-        self.j_start.fromlist(start)
+        self.j_start.frombytes(np.asarray(start, dtype=np.float64).tobytes())
         self.j_first.frombytes(first.astype(np.int32).tobytes())
         self.j_mask.frombytes(np.left_shift(1, first.astype(np.int64)).tobytes())
         self.j_contacts.frombytes(np.ones(n, dtype=np.int32).tobytes())
@@ -124,12 +137,11 @@ class Recorder:
             self.j_retrials,
             self.j_abandons,
             self.j_resolved,
+            self.j_wait,
+            self.j_qwait,
         ):
             col.frombytes(bytes(col.itemsize * n))
-        zeros = [0.0] * n
-        self.j_wait.fromlist(zeros)
-        self.j_qwait.fromlist(zeros)
-        self.j_end.fromlist([float("nan")] * n)
+        self.j_end.frombytes(np.full(n, np.nan).tobytes())
         return j0
 
     def add_offered(self, g: int, counts: np.ndarray) -> None:
@@ -151,6 +163,20 @@ class Recorder:
         for g in range(g0 + 1, g1):
             arr[g * stride + base] += L * w
         arr[g1 * stride + base] += (e - g1 * L) * w
+
+    def close_interval(self, g: int, t: float) -> None:
+        """Interval ``g`` ends at ``t``: its busy and wrap-up agent-seconds are final."""
+        base = g * self.P * self.C
+        weight = self.slot_weight
+        for arr, acc, count in (
+            (self.busy, self.busy_acc, self.busy_n),
+            (self.wrap, self.wrap_acc, self.wrap_n),
+        ):
+            for pc, n in enumerate(count):
+                total = acc[pc] + n * t
+                if total:
+                    arr[base + pc] += total * weight[pc]
+                acc[pc] = -n * t
 
     def end_journey(self, j: int, t: float, resolved: int) -> None:
         """Close journey ``j`` at time ``t``."""

@@ -11,6 +11,7 @@ import pandas as pd
 from ..provenance import Provenance
 from ..scenario.kinds import kind_spec
 from ..scenario.resolved import Resolved
+from ..units import clock_labels
 from ._engine import ReplicationOutput
 from ._stats import mean_interval
 
@@ -48,6 +49,7 @@ INTERVAL_COLUMNS = (
     "total_wait",
     "busy_time",
     "agent_time",
+    "start",
 )
 
 POOL_COLUMNS = (
@@ -109,7 +111,8 @@ class SimulationResult:
         answered_within_target, abandoned, blocked, balked, timed_out,
         disconnected, lost, contained, handed_off, service_level,
         average_wait, abandonment, occupancy`` followed by ``gave_up,
-        completed, total_wait, busy_time, agent_time`` (see
+        completed, total_wait, busy_time, agent_time, start`` (``start``: the
+        interval's clock time, ``"08:30"``; see
         ``docs/simulation.md``). Times in seconds; ``busy_time`` includes
         wrap-up.
     journeys : pandas.DataFrame
@@ -225,27 +228,100 @@ class SimulationResult:
         Returns
         -------
         pandas.DataFrame
-            Columns ``channel, measure, mean, ci_low, ci_high, std, replications``.
-            Measures: ``offered, answered, abandoned, lost, contained,
-            handed_off`` (contacts per day), ``service_level``,
+            Indexed by ``channel`` (in the scenario's order; one row per
+            measure), columns ``measure, mean, ci_low, ci_high, std,
+            replications``: ``res.summary().loc["voice"]`` is the voice
+            channel. Measures: ``offered, answered, abandoned, lost,
+            contained, handed_off`` (contacts per day), ``service_level``,
             ``average_wait`` (s), ``abandonment``, ``occupancy``. With one
-            replication the interval is ``nan``.
+            replication the interval is ``nan``. ``reset_index()`` gives the
+            long table with ``channel`` as a column.
         """
-        if not 0.0 < confidence < 1.0:
-            raise ValueError(f"The 'confidence' parameter must lie in (0, 1); got {confidence!r}")
+        _check_confidence(confidence)
         per = self.per_replication()
         rows = []
         for channel, grp in per.groupby("channel", observed=True, sort=False):
             for measure in (*_COUNTS, *_RATES):
-                x = grp[measure].to_numpy(dtype=float)
-                x = x[np.isfinite(x)]
-                mean, lo, hi, std = mean_interval(x, confidence)
-                rows.append((channel, measure, mean, lo, hi, std, len(x)))
-        out = pd.DataFrame(
-            rows, columns=["channel", "measure", "mean", "ci_low", "ci_high", "std", "replications"]
-        )
+                rows.append((channel, measure, *_interval(grp[measure], confidence)))
+        out = pd.DataFrame(rows, columns=["channel", *_SUMMARY_COLUMNS])
         out["channel"] = pd.Categorical(out["channel"], categories=list(self.channels))
-        return out.sort_values(["channel"], kind="stable").reset_index(drop=True)
+        # Indexed by channel, like StaffingResult.summary(): .loc["voice"] reads as meant.
+        return out.sort_values(["channel"], kind="stable").set_index("channel")
+
+    def pool_summary(self, confidence: float = 0.95) -> pd.DataFrame:
+        """Per pool and measure: mean across replications and a t confidence interval.
+
+        Parameters
+        ----------
+        confidence : float
+            Two-sided confidence level of the interval (default 0.95).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``pool`` (in the scenario's order; one row per
+            measure), columns ``measure, mean, ci_low, ci_high, std,
+            replications``. Measures per day of a replication:
+            ``agent_hours`` (hours on duty), ``busy_hours`` (hours serving
+            contacts, wrap-up included; a chat counts ``1 / concurrency``),
+            ``peak_agents`` (largest mean number of agents on duty in an
+            interval) and ``occupancy`` (busy hours / agent hours).
+        """
+        _check_confidence(confidence)
+        cols = ["measure", *_SUMMARY_COLUMNS[1:]]
+        df = self.pools
+        if df.empty:
+            empty = pd.DataFrame(columns=["pool", *cols])
+            return empty.set_index("pool")
+        work = df.assign(_busy=df["busy_time"] + df["wrap_up_time"])
+        # one row per replication x day x interval x pool (agents repeat per channel)
+        keys = ["replication", "day", "interval", "pool"]
+        per_interval = work.groupby(keys, observed=True, sort=False).agg(
+            agents=("agents", "first"), busy=("_busy", "sum")
+        )
+        per_interval = per_interval.reset_index()
+        interval_h = self._interval_hours()
+        g = per_interval.groupby(["replication", "pool"], observed=True, sort=True)
+        per = pd.DataFrame(
+            {
+                "agent_hours": g["agents"].sum() * interval_h / self.days,
+                "busy_hours": g["busy"].sum() / 3600.0 / self.days,
+                "peak_agents": g["agents"].max(),
+            }
+        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per["occupancy"] = per["busy_hours"] / per["agent_hours"]
+        per = per.reset_index()
+        rows = []
+        for pool, grp in per.groupby("pool", observed=True, sort=False):
+            for measure in ("agent_hours", "busy_hours", "peak_agents", "occupancy"):
+                rows.append((pool, measure, *_interval(grp[measure], confidence)))
+        out = pd.DataFrame(rows, columns=["pool", *_SUMMARY_COLUMNS])
+        categories = list(df["pool"].cat.categories) if hasattr(df["pool"], "cat") else None
+        out["pool"] = pd.Categorical(out["pool"], categories=categories)
+        return out.sort_values(["pool"], kind="stable").set_index("pool")
+
+    def _interval_hours(self) -> float:
+        """Length of one interval in hours (from the staffing table or the interval count)."""
+        n = int(self.intervals["interval"].max()) + 1 if len(self.intervals) else 1
+        return 24.0 / max(n, 1)
+
+
+#: Columns of ``SimulationResult.summary()`` and ``pool_summary()`` (after the index).
+_SUMMARY_COLUMNS = ("measure", "mean", "ci_low", "ci_high", "std", "replications")
+
+
+def _check_confidence(confidence: float) -> None:
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"The 'confidence' parameter must lie in (0, 1); got {confidence!r}")
+
+
+def _interval(values: pd.Series, confidence: float) -> tuple[float, float, float, float, int]:
+    """``mean, ci_low, ci_high, std, n`` of the finite values (one per replication)."""
+    x = values.to_numpy(dtype=float)
+    x = x[np.isfinite(x)]
+    mean, lo, hi, std = mean_interval(x, confidence)
+    return mean, lo, hi, std, len(x)
 
 
 def build_tables(
@@ -269,6 +345,8 @@ def build_tables(
     for p, skills in enumerate(res.pool_skills):
         serves[p, list(skills)] = True
     pool_cat = pd.CategoricalDtype(list(res.pools))
+    # the interval's clock time, "08:30", for reading (categorical: one string per interval)
+    clock_cat = pd.CategoricalDtype(clock_labels(n_i, res.interval_s))
     label_cache: dict[int, str] = {}
     cat = pd.CategoricalDtype(list(res.channels))
     for r, out in enumerate(outputs):
@@ -304,6 +382,7 @@ def build_tables(
             occupancy=occ.ravel(),
             busy_time=busy.ravel(),
             agent_time=duty.ravel(),
+            start=pd.Categorical.from_codes(frame["interval"], dtype=clock_cat),
         )
         frames.append(pd.DataFrame({k: frame[k] for k in INTERVAL_COLUMNS}))
 

@@ -391,11 +391,14 @@ class ColumnModel:
         time_limit: float | None = None,
         start: np.ndarray | None = None,
         stop_at: float | None = None,
+        cpu_limit: float | None = None,
     ) -> ArraySolution:
         """Solve with the integer columns integer (the columns present now).
 
         ``stop_at``: stop as soon as a solution with objective ``<= stop_at``
         is found (a gap the caller proves against a bound of its own).
+        ``cpu_limit``: stop after this many CPU seconds of this process (HiGHS's
+        ``time_limit`` is wall-clock time, which a loaded machine stretches).
         """
         h = self.h
         n = self.n_cols
@@ -408,17 +411,22 @@ class ColumnModel:
         if start is not None:
             h.setSolution(n, idx, np.asarray(start, dtype=float))
 
+        watch = stop_at is not None or cpu_limit is not None
+        c0 = time.process_time()
+
         def interrupt(event: Any) -> None:
-            if event.data_out.mip_primal_bound <= stop_at:
+            found = stop_at is not None and event.data_out.mip_primal_bound <= stop_at
+            late = cpu_limit is not None and time.process_time() - c0 > cpu_limit
+            if found or late:
                 event.interrupt()
 
-        if stop_at is not None:
+        if watch:
             h.cbMipInterrupt.subscribe(interrupt)
-        t0, c0 = time.perf_counter(), time.process_time()
+        t0 = time.perf_counter()
         try:
             h.run()
         finally:
-            if stop_at is not None:
+            if watch:
                 h.cbMipInterrupt.unsubscribe(interrupt)
         cpu, wall = time.process_time() - c0, time.perf_counter() - t0
         self.cpu_seconds += cpu

@@ -54,6 +54,7 @@ def model_agreement(
     method: str = "erlang",
     replications: int = 10,
     seed: int = 0,
+    simulation: Any = None,
 ) -> pd.DataFrame:
     """Analytic staffing figures against the simulation of the same staffing.
 
@@ -67,6 +68,10 @@ def model_agreement(
         As in :func:`~channelopt.staffing.staff`.
     replications, seed
         Of the simulation (``simulate(scenario, staffing, ...)``).
+    simulation : SimulationResult, optional
+        A simulation of exactly this staffing, period and plan already run
+        (e.g. by ``channelopt run``); reused instead of simulating again, and
+        ``replications`` and ``seed`` are then ignored.
 
     Returns
     -------
@@ -100,8 +105,10 @@ def model_agreement(
     from ._core import staff
 
     st = staffing if staffing is not None else staff(scenario, period, plan, method=method)
-    sim = simulate(scenario, st, replications=replications, seed=seed, period=period, plan=plan)
-    table = sim.summary()
+    sim = simulation
+    if sim is None:
+        sim = simulate(scenario, st, replications=replications, seed=seed, period=period, plan=plan)
+    table = sim.summary().reset_index()  # indexed by channel
     summary = st.summary()  # indexed by channel
     rows = []
     for name, row in summary.iterrows():

@@ -226,6 +226,12 @@ def _fast_total() -> Callable[..., float]:
     return total_within
 
 
+def _fast_decide() -> Callable[..., int]:
+    from ._deferred_kernels import decide
+
+    return decide
+
+
 def _meets(kpis: DeferredKpis, target: float) -> bool:
     return kpis.stable and kpis.total_within >= target - 1e-12
 
@@ -296,12 +302,22 @@ def staff_deferred(
     off = np.zeros(n) if offset is None else np.minimum(np.asarray(offset, dtype=float), 0.0)
 
     fast = _fast_total() if _FAST_MARGIN > 0 else None
+    decide = _fast_decide() if _FAST_MARGIN > 0 else None
     day_a = float(arrivals.sum())
     arrivals_c = np.ascontiguousarray(arrivals)
+    off_c = np.ascontiguousarray(off, dtype=float)
+    open_f = open_mask.astype(float)
     deadline_f = float(deadline)
     threshold = target - 1e-12  # what _meets compares with
+    min_thr = min_time * (1 - _REL_TOL)
+    args = (off_c, open_f, arrivals_c, float(aht), float(interval_s), deadline_f, day_a)
 
     def ok(agents: np.ndarray) -> bool:
+        if decide is not None:
+            # Both tests below in one compiled call; -1: too close to call, NumPy decides.
+            verdict = decide(agents, *args, float(min_thr), threshold, _FAST_MARGIN)
+            if verdict >= 0:
+                return verdict == 1
         capacity = np.maximum(agents + off, 0.0) * open_mask
         if capacity.sum() * interval_s < min_time * (1 - _REL_TOL):
             return False

@@ -167,3 +167,37 @@ def total_within(arrivals, agents, aht, interval_s, deadline, day_a):
         total += width * frac
     out = total / day_a
     return min(max(out, 0.0), 1.0)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def decide(
+    agents, off, open_f, arrivals, aht, interval_s, deadline, day_a, min_thr, threshold, margin
+):
+    """The deferred search's test of one staffing in one call: 1 meets, 0 does not,
+    -1 undecided (a sum within rounding of its threshold: the NumPy path decides).
+
+    ``capacity = max(agents + off, 0) * open`` as the search builds it; then the
+    occupancy floor (``capacity.sum() * interval_s >= min_thr``) and the day's
+    fraction within the deadline against ``threshold``, each left to NumPy
+    when the compiled sum is within ``margin`` (relative) of the line.
+    """
+    n = agents.shape[0]
+    cap = np.empty(n)
+    total = 0.0
+    for t in range(n):
+        v = agents[t] + off[t]
+        if v < 0.0:
+            v = 0.0
+        cap[t] = v * open_f[t]
+        total += cap[t]
+    busy = total * interval_s
+    if abs(busy - min_thr) <= margin * max(abs(min_thr), 1.0):
+        return -1
+    if busy < min_thr:
+        return 0
+    within = total_within(arrivals, cap, aht, interval_s, deadline, day_a)
+    if within == -1.0:
+        return 0
+    if abs(within - threshold) > margin:  # False for nan: undecided
+        return 1 if within >= threshold else 0
+    return -1

@@ -13,6 +13,7 @@ import pandas as pd
 from ..provenance import VERSION, Provenance
 from ..scenario.kinds import StaffingRule, kind_spec
 from ..scenario.resolved import Resolved
+from ..units import clock_labels
 from ._deferred import DeferredKpis
 from ._flows import FlowRates
 from ._live import LiveKpis
@@ -22,6 +23,7 @@ __all__ = ["INTERVAL_COLUMNS", "POOL_COLUMNS", "SUMMARY_COLUMNS", "StaffingResul
 INTERVAL_COLUMNS = (
     "interval",
     "start",
+    "start_s",
     "channel",
     "kind",
     "pool",
@@ -426,7 +428,7 @@ def build_result(
     cols: dict[str, np.ndarray] = {
         k: np.zeros((ni, C))
         for k in INTERVAL_COLUMNS
-        if k not in ("interval", "start", "channel", "kind", "pool")
+        if k not in ("interval", "start", "start_s", "channel", "kind", "pool")
     }
     for k in ("service_level", "within_deadline", "average_wait"):
         cols[k][:] = np.nan
@@ -499,7 +501,9 @@ def build_result(
     pool_names = np.array([r.pools[p] if p >= 0 else "" for p in owner], dtype=object)
     data: dict[str, np.ndarray] = {
         "interval": np.tile(np.arange(ni), C),
-        "start": np.tile(np.arange(ni) * r.interval_s, C),
+        # a person reads "08:30"; code computes with start_s (seconds after midnight)
+        "start": np.tile(np.array(clock_labels(ni, r.interval_s), dtype=object), C),
+        "start_s": np.tile(np.arange(ni) * r.interval_s, C),
         "channel": np.repeat(np.array(r.channels, dtype=object), ni),
         "kind": np.repeat(kinds, ni),
         "pool": np.repeat(pool_names, ni),

@@ -172,6 +172,8 @@ def simulation_wide(summary: pd.DataFrame) -> pd.DataFrame:
     intervals of fractions (service level, abandonment, occupancy) are
     clipped to [0, 1], which the fraction cannot leave.
     """
+    if summary.index.name == "channel" and "channel" not in summary.columns:
+        summary = summary.reset_index()  # SimulationResult.summary() is indexed by channel
     frames = []
     for channel, group in summary.groupby("channel", sort=False, observed=True):
         row: dict[str, Any] = {"channel": str(channel)}
