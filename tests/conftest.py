@@ -29,7 +29,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Tests marked ``slow`` (the seed contract sweeps) run only when ``-m`` selects them."""
     if "slow" in (config.getoption("-m") or ""):
         return
-    skip = pytest.mark.skip(reason="slow: run with -m slow (make test-seeds)")
+    skip = pytest.mark.skip(
+        reason=(
+            "slow (seed sweeps 1-99 and memory checks, about an hour on 2 cores): "
+            "run with make test-seeds or make test-slow"
+        )
+    )
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)

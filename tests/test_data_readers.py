@@ -277,3 +277,23 @@ def test_us_bank_counts() -> None:
     assert (c["start"].dt.dayofweek < 5).all()
     assert 31_000 < c["contacts"].sum() / days < 34_000
     assert str(c["start"].dt.tz) == "America/New_York"
+
+
+def test_read_counts_until_stops_reading_at_the_date(tmp_path: Path) -> None:
+    from channelopt.data import read_counts
+
+    rows = ["DateTime,Calls"]
+    rows += [f"2003-03-0{d} 07:0{m}:00,{10 * d + m}" for d in (3, 4, 5) for m in (0, 5)]
+    # a broken row after the cut: parsing it would raise, so reaching the end of
+    # the call proves the rows after `until` were never read
+    rows.append("2003-03-06 07:00:00,not-a-count")
+    path = tmp_path / "counts.csv.gz"
+    with gzip.open(path, "wt") as f:
+        f.write("\n".join(rows) + "\n")
+    c = read_counts(path, until="2003-03-04")
+    assert list(c["contacts"]) == [30.0, 35.0, 40.0, 45.0]
+    assert c["start"].dt.strftime("%Y-%m-%d").max() == "2003-03-04"
+    with pytest.raises(co.DataError, match="Calls"):
+        read_counts(path)  # without the cut the broken row is read and reported
+    with pytest.raises(co.DataError, match="until"):
+        read_counts(path, until="March 4")

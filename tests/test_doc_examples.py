@@ -53,8 +53,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-#: pages left out of the default run (none: every example runs in ``make test``)
-SLOW: set[str] = set()
 
 _FENCE = re.compile(r"^```(?P<lang>[\w-]*)[ \t]*\n(?P<body>.*?)^```[ \t]*$", re.M | re.S)
 _SKIP = re.compile(r"<!--\s*not run:\s*(?P<why>[^>]*?)\s*-->\s*$")
@@ -211,15 +209,10 @@ def _page_id(path: Path) -> str:
     return path.name
 
 
-_SLOW_SKIP = pytest.mark.skipif(
-    not os.environ.get("CHANNELOPT_SLOW_DOCS"),
-    reason="examples that take minutes; run with CHANNELOPT_SLOW_DOCS=1",
-)
-
-
 def _params() -> list[object]:
+    """Every page with a runnable block (all run in ``make test``)."""
     return [
-        pytest.param(p, marks=[pytest.mark.slow, _SLOW_SKIP]) if p.name in SLOW else p
+        p
         for p in PAGES
         if any(
             lang == "python" or (lang == "sh" and shell_commands(code))

@@ -26,7 +26,7 @@ from channelopt.whatif.executors import (
 )
 
 distributed = pytest.importorskip("distributed", reason="dask[distributed] is an optional extra")
-dask = pytest.importorskip("dask")
+dask = pytest.importorskip("dask", reason="dask[distributed] is an optional extra")
 
 EXE = str(Path(sys.executable).with_name("channelopt"))
 TINY = """

@@ -392,8 +392,21 @@ def _empty() -> pd.DataFrame:
     return _chunk(raw, "<empty>", 2, QualityLog())
 
 
-def read_us_bank(path: str | os.PathLike[str], *, progress: Progress | None = None) -> pd.DataFrame:
+def read_us_bank(
+    path: str | os.PathLike[str], *, until: str | None = None, progress: Progress | None = None
+) -> pd.DataFrame:
     """Read the US bank's 5-minute call counts (``DateTime,Calls``).
+
+    Parameters
+    ----------
+    path : path
+        The CSV file (also ``.gz``).
+    until : str, optional
+        Last local date to read (``YYYY-MM-DD``, inclusive). The file is in time
+        order, so reading stops at the first later row: rows after it are never
+        parsed (how held-out weeks stay unread). Default: the whole file.
+    progress : callable, optional
+        ``progress(done, total, message)``.
 
     Returns
     -------
@@ -410,7 +423,8 @@ def read_us_bank(path: str | os.PathLike[str], *, progress: Progress | None = No
     if not p.exists():
         raise DataError("file not found", file=str(p))
     try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False)
+        source: Any = p if until is None else io.StringIO(_lines_until(p, until))
+        df = pd.read_csv(source, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:
         raise DataError(f"cannot read the file ({exc})", file=str(p)) from None
     if list(df.columns) != ["DateTime", "Calls"]:
@@ -435,3 +449,20 @@ def read_us_bank(path: str | os.PathLike[str], *, progress: Progress | None = No
         progress(1, 1, p.name)
     start = t.dt.tz_localize("America/New_York", ambiguous=False, nonexistent="shift_forward")
     return pd.DataFrame({"start": start, "channel": "calls", "contacts": c.to_numpy(float)})
+
+
+def _lines_until(path: Path, until: str) -> str:
+    """The header and the rows of a time-ordered ``DateTime,...`` file up to the
+    local date ``until`` (inclusive); the file is not read past the first later row."""
+    if len(until) != 10 or until[4] != "-" or until[7] != "-":
+        raise DataError("expected a date YYYY-MM-DD", file=str(path), field="until", value=until)
+    opener: Any = gzip.open if path.suffix == ".gz" else open
+    kept: list[str] = []
+    with opener(path, "rt", encoding="utf-8", newline="") as f:
+        kept.append(f.readline())
+        for line in f:
+            # ISO dates compare as text; a malformed row is kept for the parser to report
+            if line[:10] > until and line[:4].isdigit():
+                break
+            kept.append(line)
+    return "".join(kept)

@@ -127,15 +127,21 @@ def read_contacts(
 
 
 def read_counts(
-    path: str | os.PathLike[str], format: str = "us_bank", *, progress: Progress | None = None
+    path: str | os.PathLike[str],
+    format: str = "us_bank",
+    *,
+    until: str | None = None,
+    progress: Progress | None = None,
 ) -> pd.DataFrame:
     """Read interval counts (columns ``start, channel, contacts``) for :func:`forecast`.
 
     ``format="us_bank"``: the US bank's 5-minute ``DateTime,Calls`` file.
+    ``until`` (``YYYY-MM-DD``, inclusive): stop reading after that local date, so
+    later rows (e.g. held-out weeks) are never parsed.
     """
     if format != "us_bank":
         raise DataError(f"unknown counts format {format!r}; expected 'us_bank'")
-    return read_us_bank(path, progress=progress)
+    return read_us_bank(path, until=until, progress=progress)
 
 
 def _line(i: int, source: str) -> int | None:
