@@ -147,26 +147,46 @@ def censored_weights(n: int, k: int, s: float, lam: float, aht: float) -> tuple[
                 band[i, dst[i, q] - i + bw] += rate[i, q]
     # GTH reduction: eliminate states from the highest index down (F last... so
     # reduce towards state 0, then back-substitute)
+    # Only the nonzero stretch of row kk and of column kk is visited: the skipped
+    # terms are zero products (the same sums as over the whole band, term for term).
     out_sum = np.zeros(size)
+    row_k = np.empty(width)
     for kk in range(size - 1, 0, -1):
         lo = max(0, kk - bw)
         s_out = 0.0
+        j_lo = kk
+        j_hi = lo
         for j in range(lo, kk):
-            s_out += band[kk, j - kk + bw]
+            pkj = band[kk, j - kk + bw]
+            s_out += pkj
+            if pkj != 0.0:
+                j_lo = min(j_lo, j)
+                j_hi = j + 1
         out_sum[kk] = s_out
         if s_out <= 0.0:
             continue
-        for i in range(lo, kk):
+        i_lo = lo
+        while i_lo < kk and band[i_lo, kk - i_lo + bw] == 0.0:
+            i_lo += 1
+        width_k = j_hi - j_lo
+        for j in range(width_k):
+            row_k[j] = band[kk, j_lo + j - kk + bw]
+        for i in range(i_lo, kk):
             pik = band[i, kk - i + bw]
             if pik == 0.0:
                 continue
             f = pik / s_out
-            for j in range(lo, kk):
-                if j == i:
-                    continue
-                pkj = band[kk, j - kk + bw]
-                if pkj != 0.0:
-                    band[i, j - i + bw] += f * pkj
+            if math.isinf(f):  # 0 x inf: keep the zero entries untouched
+                for j in range(j_lo, j_hi):
+                    pkj = row_k[j - j_lo]
+                    if j != i and pkj != 0.0:
+                        band[i, j - i + bw] += f * pkj
+                continue
+            # adding f x 0 = +0 leaves an entry as it is, and the diagonal (j == i) is never
+            # read: the plain loop gives the same entries as skipping those terms
+            row_i = band[i, j_lo - i + bw : j_hi - i + bw]
+            for j in range(width_k):
+                row_i[j] += f * row_k[j]
     pi = np.zeros(size)
     pi[0] = 1.0
     for kk in range(1, size):
