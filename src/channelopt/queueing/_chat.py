@@ -94,11 +94,15 @@ def _code(row: np.ndarray, n: int, k: int) -> int:
     return c
 
 
-@numba.njit(cache=True, error_model="numpy")
-def censored_weights(n: int, k: int, s: float, lam: float, aht: float) -> tuple[float, float, int]:
-    """(R, E[chats | not full], states): ``R = sum_{x != F} pi(x) / pi(F)`` of the censored chain.
+@numba.njit(cache=True)
+def chain_structure(n: int, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """The chain's shape at ``n`` agents, whatever the rates: ``(m, dst, chats, bw)``.
 
-    ``lam`` arrivals per second, ``aht`` chat duration at full concurrency (s).
+    ``m``: chats per state (states ordered by it); ``dst[i, 0]``: the state an
+    arrival leads to, ``dst[i, j]``: the one a completion by an agent carrying
+    ``j`` leads to (-1: none); ``chats[i, j] = j a_j`` (chats carried at ``j``);
+    ``bw``: the band half-width. Built once per ``n`` by callers that solve the
+    chain at several arrival rates (:func:`chat_point_on`).
     """
     a, m = _enumerate(n, k)
     size = a.shape[0]
@@ -106,11 +110,9 @@ def censored_weights(n: int, k: int, s: float, lam: float, aht: float) -> tuple[
     lookup = np.full((n + 1) ** k, -1, dtype=np.int64)
     for i in range(size):
         lookup[_code(a[i], n, k)] = i
-    f_idx = size - 1  # the full state has the largest total
-    top = 1.0 + s * (k - 1)
     # transitions: up to 1 arrival and k departures per state
     dst = np.full((size, k + 1), -1, dtype=np.int64)
-    rate = np.zeros((size, k + 1))
+    chats = np.zeros((size, k + 1), dtype=np.int64)
     row = np.empty(k + 1, dtype=np.int64)
     for i in range(size):
         if m[i] < full:
@@ -122,7 +124,6 @@ def censored_weights(n: int, k: int, s: float, lam: float, aht: float) -> tuple[
             row[low] -= 1
             row[low + 1] += 1
             dst[i, 0] = lookup[_code(row, n, k)]
-            rate[i, 0] = lam
         for j in range(1, k + 1):
             if a[i, j] > 0:
                 for q in range(k + 1):
@@ -130,7 +131,7 @@ def censored_weights(n: int, k: int, s: float, lam: float, aht: float) -> tuple[
                 row[j] -= 1
                 row[j - 1] += 1
                 dst[i, j] = lookup[_code(row, n, k)]
-                rate[i, j] = a[i, j] * j * (top / (1.0 + s * (j - 1))) / aht
+                chats[i, j] = a[i, j] * j
     bw = 0
     for i in range(size):
         for q in range(k + 1):
@@ -138,6 +139,32 @@ def censored_weights(n: int, k: int, s: float, lam: float, aht: float) -> tuple[
                 d = abs(dst[i, q] - i)
                 if d > bw:
                     bw = d
+    return m, dst, chats, bw
+
+
+@numba.njit(cache=True, error_model="numpy")
+def censored_weights(n: int, k: int, s: float, lam: float, aht: float) -> tuple[float, float, int]:
+    """(R, E[chats | not full], states): ``R = sum_{x != F} pi(x) / pi(F)`` of the censored chain.
+
+    ``lam`` arrivals per second, ``aht`` chat duration at full concurrency (s).
+    """
+    return _censored(chain_structure(n, k), k, s, lam, aht)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _censored(chain, k: int, s: float, lam: float, aht: float) -> tuple[float, float, int]:
+    """:func:`censored_weights` on the shape from :func:`chain_structure`."""
+    m, dst, chats, bw = chain
+    size = m.shape[0]
+    f_idx = size - 1  # the full state has the largest total
+    top = 1.0 + s * (k - 1)
+    rate = np.zeros((size, k + 1))
+    for i in range(size):
+        if dst[i, 0] >= 0:
+            rate[i, 0] = lam
+        for j in range(1, k + 1):
+            if dst[i, j] >= 0:
+                rate[i, j] = chats[i, j] * (top / (1.0 + s * (j - 1))) / aht
     width = 2 * bw + 1
     # band storage: P[i, j] at band[i, j - i + bw]
     band = np.zeros((size, width))
@@ -249,7 +276,24 @@ def chat_point(
 ) -> float:
     """Measures of the stretched chat chain at ``n`` agents into ``out`` (``_kernels`` slots:
     WAIT, SERVICE, ASA, ABANDON, OCCUPANCY); returns the mean chat duration (s) it implies
-    (chats in service / chats carried per second)."""
+    (chats in service / chats carried per second). ``lam`` in contacts per second,
+    ``aht``, ``patience`` and ``within`` in seconds."""
+    return chat_point_on(chain_structure(n, k), n, lam, aht, k, s, patience, within, out)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def chat_point_on(
+    chain,
+    n: int,
+    lam: float,
+    aht: float,
+    k: int,
+    s: float,
+    patience: float,
+    within: float,
+    out: np.ndarray,
+) -> float:
+    """:func:`chat_point` on ``chain = chain_structure(n, k)``, built once for several rates."""
     slots = n * k
     load = lam * aht
     m = np.empty(5)
@@ -263,7 +307,7 @@ def chat_point(
         for i in range(5):
             out[i] = m[i]
         return aht
-    r_s, mean_below, _size = censored_weights(n, k, s, lam, aht)
+    r_s, mean_below, _size = _censored(chain, k, s, lam, aht)
     log_t = _log_tail(slots, lam, aht, patience)
     if pw_r >= 1.0 or log_t == math.inf:
         pw = 1.0

@@ -49,8 +49,9 @@ def chain_work(n: int, k: int) -> float:
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _cell(prm, n, x, out, j) -> bool:
-    """Exact measures at ``n`` agents and ``x`` offered contacts; False if the chain is too big."""
+def _cell(prm, chain, n, x, out, j) -> bool:
+    """Exact measures at ``n`` agents (``chain``: the chain's shape there) and ``x`` offered
+    contacts; False if the chain is too big."""
     aht, patience, k, s = prm[0], prm[1], int(prm[2]), prm[3]
     within, interval_s = prm[5], prm[10]
     within_nan = math.isnan(within)
@@ -63,8 +64,8 @@ def _cell(prm, n, x, out, j) -> bool:
         if chain_work(n, k) > WORK_CAP:
             return False
         m = np.empty(5)
-        aht_c = _chat.chat_point(
-            n, x / interval_s, aht, k, s, patience, 0.0 if within_nan else within, m
+        aht_c = _chat.chat_point_on(
+            chain, n, x / interval_s, aht, k, s, patience, 0.0 if within_nan else within, m
         )
         if not within_nan:
             sl = m[SERVICE]
@@ -83,9 +84,13 @@ def _cell(prm, n, x, out, j) -> bool:
 @numba.njit(cache=True, error_model="numpy")
 def _point(prm, base, n, x0, out, j) -> bool:
     """One interval at ``n`` agents with its same-interval retrials (secant on the fixed
-    point x = base + q P(abandon)(x) x), and the verdict; False if the chain is too big."""
+    point x = base + q P(abandon)(x) x), and the verdict; False if the chain is too big.
+    The chain's shape is built once for all the rates the secant tries."""
     x = max(x0, base)
-    if not _cell(prm, n, x, out, j):
+    k = int(prm[2])
+    # (a chain too big is never solved: _cell says so before it reads the shape)
+    chain = _chat.chain_structure(n if chain_work(n, k) <= WORK_CAP else 0, k)
+    if not _cell(prm, chain, n, x, out, j):
         return False
     q = prm[9]
     if q > 0.0 and base > 0.0:
@@ -93,7 +98,7 @@ def _point(prm, base, n, x0, out, j) -> bool:
         x_prev, g_prev = x, g0
         x = x + g0
         for _ in range(100):
-            _cell(prm, n, x, out, j)
+            _cell(prm, chain, n, x, out, j)
             g = base + q * out[O_AB, j] * x - x
             if abs(g) <= _TOL * max(1.0, x):
                 break
@@ -102,7 +107,7 @@ def _point(prm, base, n, x0, out, j) -> bool:
             # the map is a contraction with factor < q: a secant step never needs more
             x = min(max(x - step, base), base / (1.0 - q) + 1.0)
         x = base + q * out[O_AB, j] * x  # one plain step: the reported x is F(x)
-        _cell(prm, n, x, out, j)
+        _cell(prm, chain, n, x, out, j)
     ok = True
     if not math.isnan(prm[4]):
         ok = ok and out[O_SL, j] >= prm[4] - _TARGET_TOL
