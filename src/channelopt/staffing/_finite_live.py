@@ -128,26 +128,27 @@ def staff_cells(prm, base, floor, has_floor, x0, guess, has_guess, limit):
     agent fewer does not is taken at once (it was confirmed when first found).
     Where ``limit`` agents (every line staffed, or 10**7) do not meet the
     targets, the interval gets ``limit`` agents (its ``O_MEETS`` stays 0).
-    Returns ``(agents, out, True)``.
+    Returns ``(agents, out, True)``; ``out`` is the outcome at ``agents`` (kept from the
+    search where a guess held, else evaluated once more).
     """
     n_int = base.shape[0]
     agents = np.zeros(n_int, dtype=np.int64)
+    out = np.empty((N_OUT, n_int))
     tmp = np.empty((N_OUT, 1))
     conc = int(prm[2])
     for i in range(n_int):
         lo = floor[i] if has_floor else 0
         if not base[i] > 0.0:
             agents[i] = lo
+            _point(prm, base[i], lo, x0[i], out, i)
             continue
         if has_guess:
             g = max(guess[i], lo)
-            if (
-                g > 0
-                and _meets(prm, base[i], g, x0[i], tmp)
-                and (g == lo or not _meets(prm, base[i], g - 1, x0[i], tmp))
-            ):
-                agents[i] = g
-                continue
+            if g > 0 and _meets(prm, base[i], g, x0[i], tmp):
+                out[:, i] = tmp[:, 0]  # the outcome at g, should g be the answer
+                if g == lo or not _meets(prm, base[i], g - 1, x0[i], tmp):
+                    agents[i] = g
+                    continue
         load = base[i] * prm[0] / prm[10]
         hi = max(lo, max(1, math.ceil(load / conc)))
         capped = False
@@ -159,6 +160,7 @@ def staff_cells(prm, base, floor, has_floor, x0, guess, has_guess, limit):
             hi = min(2 * hi, limit)
         if capped:
             agents[i] = limit
+            _point(prm, base[i], limit, x0[i], out, i)
             continue
         while True:
             while lo < hi:
@@ -179,7 +181,8 @@ def staff_cells(prm, base, floor, has_floor, x0, guess, has_guess, limit):
             while not _meets(prm, base[i], hi, x0[i], tmp) and hi < limit:
                 hi += 1
         agents[i] = hi
-    return agents, evaluate_cells(prm, base, agents, x0), True
+        _point(prm, base[i], hi, x0[i], out, i)
+    return agents, out, True
 
 
 def _params(spec: ChannelSpec) -> np.ndarray:
