@@ -21,6 +21,7 @@ import numpy as np
 from ..queueing import _chat
 from ..queueing._kernels import ABANDON, ASA, OCCUPANCY, SERVICE
 from ._live import ChannelSpec, LiveKpis
+from ._live_kernels import targets_hold
 
 __all__ = ["WORK_CAP", "exact_chat", "needs_exact_chat"]
 
@@ -29,7 +30,6 @@ N_OUT = 9
 #: Largest chain work (states x band^2, measured 0.2-0.4 ns each: about 2 ms) per evaluation.
 WORK_CAP = 6.0e6
 _TOL = 1e-10
-_TARGET_TOL = 1e-9
 
 
 def needs_exact_chat(spec: ChannelSpec) -> bool:
@@ -108,15 +108,7 @@ def _point(prm, base, n, x0, out, j) -> bool:
             x = min(max(x - step, base), base / (1.0 - q) + 1.0)
         x = base + q * out[O_AB, j] * x  # one plain step: the reported x is F(x)
         _cell(prm, chain, n, x, out, j)
-    ok = True
-    if not math.isnan(prm[4]):
-        ok = ok and out[O_SL, j] >= prm[4] - _TARGET_TOL
-    if not math.isnan(prm[6]):
-        ok = ok and out[O_WAIT, j] <= prm[6] * (1 + _TARGET_TOL) + _TARGET_TOL
-    if not math.isnan(prm[7]):
-        ok = ok and out[O_AB, j] <= prm[7] + _TARGET_TOL
-    if not math.isnan(prm[8]):
-        ok = ok and out[O_OCC, j] <= prm[8] + _TARGET_TOL
+    ok = targets_hold(prm[4], prm[6], prm[7], prm[8], out, j)
     if (not math.isfinite(prm[1])) or prm[11] == 0.0:
         ok = ok and ((not x > 0) or (x * prm[0] / prm[10] < float(n * int(prm[2]))))
     out[O_X, j] = x

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..queueing import _finite as _f
 from ._live import ChannelSpec, LiveKpis
+from ._live_kernels import targets_hold
 
 __all__ = ["capped_note", "evaluate_finite", "is_finite", "staff_finite"]
 
@@ -32,7 +33,6 @@ O_X, O_LOAD, O_AHT, O_SL, O_WAIT, O_AB, O_OCC, O_MEETS, O_BLOCK = range(9)
 N_OUT = 9
 _FIXED_POINT_TOL = 1e-12
 _FIXED_POINT_CAP = 500
-_TARGET_TOL = 1e-9
 #: Agents are confirmed at this many counts above the answer (targets must keep holding).
 _CONFIRM = 3
 
@@ -88,15 +88,7 @@ def _point(prm: np.ndarray, base: float, n: int, x0: float, out: np.ndarray, j: 
             _cell(prm, n, x, m, out, j)
             if done:
                 break
-    ok = True
-    if not math.isnan(prm[4]):
-        ok = ok and out[O_SL, j] >= prm[4] - _TARGET_TOL
-    if not math.isnan(prm[6]):
-        ok = ok and out[O_WAIT, j] <= prm[6] * (1 + _TARGET_TOL) + _TARGET_TOL
-    if not math.isnan(prm[7]):
-        ok = ok and out[O_AB, j] <= prm[7] + _TARGET_TOL
-    if not math.isnan(prm[8]):
-        ok = ok and out[O_OCC, j] <= prm[8] + _TARGET_TOL
+    ok = targets_hold(prm[4], prm[6], prm[7], prm[8], out, j)
     out[O_X, j] = x
     out[O_MEETS, j] = 1.0 if ok else 0.0
 

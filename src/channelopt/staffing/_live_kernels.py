@@ -252,17 +252,8 @@ def _group(
     occ_t = prm[P_MAX_OCC]
     conc = int(prm[P_CONC])
     stability = (not math.isfinite(prm[P_PATIENCE])) or prm[P_HAS_TARGET] == 0.0
-    tol = _TARGET_TOL
     for i in range(g):
-        ok = True
-        if not math.isnan(sl_t):
-            ok = ok and out[O_SL, i] >= sl_t - tol
-        if not math.isnan(wait_t):
-            ok = ok and out[O_WAIT, i] <= wait_t * (1 + tol) + tol
-        if not math.isnan(ab_t):
-            ok = ok and out[O_AB, i] <= ab_t + tol
-        if not math.isnan(occ_t):
-            ok = ok and out[O_OCC, i] <= occ_t + tol
+        ok = targets_hold(sl_t, wait_t, ab_t, occ_t, out, i)
         if stability:
             x = xs[i]
             ok = ok and (
@@ -270,6 +261,24 @@ def _group(
             )
         out[O_X, i] = xs[i]
         out[O_MEETS, i] = 1.0 if ok else 0.0
+
+
+@numba.njit(cache=True)
+def targets_hold(sl_t, wait_t, ab_t, occ_t, out, j) -> bool:
+    """Whether column ``j`` of ``out`` (rows ``O_*``) meets the targets (nan: none): service
+    level (fraction) at least ``sl_t``, average wait (s) at most ``wait_t``, abandonment and
+    occupancy (fractions) at most ``ab_t`` and ``occ_t``, each within ``_TARGET_TOL``."""
+    tol = _TARGET_TOL
+    ok = True
+    if not math.isnan(sl_t):
+        ok = ok and out[O_SL, j] >= sl_t - tol
+    if not math.isnan(wait_t):
+        ok = ok and out[O_WAIT, j] <= wait_t * (1 + tol) + tol
+    if not math.isnan(ab_t):
+        ok = ok and out[O_AB, j] <= ab_t + tol
+    if not math.isnan(occ_t):
+        ok = ok and out[O_OCC, j] <= occ_t + tol
+    return ok
 
 
 @numba.njit(cache=True, error_model="numpy")
