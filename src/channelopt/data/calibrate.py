@@ -812,6 +812,21 @@ def split_classes(frame: pd.DataFrame, heads: Mapping[int, float]) -> pd.DataFra
 
     ``channel`` becomes ``<base><suffix>`` where ``priority`` is one of the
     classes (``base``: the column ``base`` when present, else ``channel``).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Contact records with ``channel`` and, optionally, ``priority`` and ``base``.
+    heads : mapping of int to float
+        ``priority`` value -> head start (s) of the classes to split
+        (:attr:`Calibration.head_start`); the suffix is ``_priority`` for a
+        single class, ``_priority<value>`` for several.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the new ``channel`` column (``frame`` itself when there is
+        nothing to split).
     """
     if not heads or "priority" not in frame:
         return frame
