@@ -577,6 +577,7 @@ def calibrate(
             n_q = int(queued(f[m]).sum())
             retry_share[ch] = p_retry * n_ab / n_q if n_q else 0.0
     repeat_in = {ch: 0.0 for ch in names}
+    rep_prob = repeats_t.set_index("channel")["probability"] if write_repeats else None
     if write_repeats:
         for r in repeats_t.itertuples():
             # every answered contact may repeat (unidentified ones assumed alike)
@@ -615,8 +616,8 @@ def calibrate(
                 doc["patience_distribution"] = {"distribution": pfam, "cv": round(pcv, 4)}
         if ch != base_of[ch]:  # a priority class
             doc["head_start"] = heads[_class_value(ch, base_of[ch], heads)]
-        if write_repeats and ch in rep_to:
-            p_rep = float(repeats_t.set_index("channel").loc[ch, "probability"])
+        if rep_prob is not None and ch in rep_to:
+            p_rep = float(rep_prob[ch])
             doc["resolution"] = round(1.0 - p_rep, 4)
         chans[ch] = {k2: v for k2, v in doc.items() if v is not None}
     if clipped:
