@@ -282,7 +282,6 @@ def schedule(
         # the pool's problem, as both formulations take it
         args = (cover, specs, work_days, interval, p.cost_per_hour, p.shrinkage)
         over, split = over_cover_penalty, split_days_off_penalty
-        model = None
         if solver == "highs":
             # explicit shifts by column generation (docs/scheduling.md, "The model")
             sol = solve_pool_columns(
@@ -304,7 +303,7 @@ def schedule(
             )
         if remaining is not None:
             remaining = max(remaining - sol.cpu_seconds - sol.lp_cpu_seconds, 1e-3)
-        results.append(PoolResult.from_solution(pool, p, specs, need, interval, sol, model))
+        results.append(PoolResult.from_solution(pool, p, specs, need, interval, sol))
         if progress is not None:
             progress(done + 1, len(pools), f"scheduled pool {pool}")
     return Schedule.build(
