@@ -17,6 +17,8 @@ from collections import deque
 
 import numpy as np
 
+from mm50_simpy import draws
+
 
 def run_bare(
     customers: int,
@@ -29,19 +31,15 @@ def run_bare(
 ) -> dict[str, int]:
     """Simulate ``customers`` arrivals to an M/M/n+M queue; returns served and abandoned counts.
 
-    Parameters
-    ----------
-    customers : int
-        Number of arrivals.
-    agents, load, aht, patience
-        Agents, offered load (Erlangs), mean handle time and mean patience (s).
-    seed : int
-        Seed of the arrival, service and patience draws.
+    Same parameters and the same draws (:func:`mm50_simpy.draws`) as
+    :func:`mm50_simpy.run_mm50`: agents, offered load (Erlangs), mean handle
+    time and mean patience (s), seed.
     """
-    rng = np.random.default_rng(seed)
-    arrivals = np.cumsum(rng.exponential(aht / load, customers)).tolist()
-    service = rng.exponential(aht, customers).tolist()
-    leave = (np.asarray(arrivals) + rng.exponential(patience, customers)).tolist()
+    gaps, service_a, patience_a = draws(customers, load=load, aht=aht, patience=patience, seed=seed)
+    arrival_a = np.cumsum(gaps)
+    arrivals = arrival_a.tolist()
+    service = service_a.tolist()
+    leave = (arrival_a + patience_a).tolist()
     heap: list[tuple[float, int, int]] = []  # (completion time, id, agent)
     idle = deque(range(agents))
     waiting: deque[int] = deque()

@@ -15,6 +15,26 @@ import numpy as np
 import simpy
 
 
+def draws(
+    customers: int, *, load: float, aht: float, patience: float, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The random times of ``customers`` arrivals, in the order they are drawn.
+
+    Shared with the bare heap loop (``bare_heap_mmn.py``), so both simulate the
+    same customers.
+
+    Returns
+    -------
+    gaps, service, patience : numpy.ndarray
+        Inter-arrival gaps (mean ``aht / load``), handle times (mean ``aht``)
+        and patience (mean ``patience``), all in seconds.
+    """
+    rng = np.random.default_rng(seed)
+    gaps = rng.exponential(aht / load, customers)
+    service = rng.exponential(aht, customers)
+    return gaps, service, rng.exponential(patience, customers)
+
+
 def run_mm50(
     customers: int,
     *,
@@ -35,10 +55,9 @@ def run_mm50(
     seed : int
         Seed of the arrival, service and patience draws.
     """
-    rng = np.random.default_rng(seed)
-    gaps = rng.exponential(aht / load, customers).tolist()
-    service = rng.exponential(aht, customers).tolist()
-    patience_s = rng.exponential(patience, customers).tolist()
+    gaps, service, patience_s = (
+        x.tolist() for x in draws(customers, load=load, aht=aht, patience=patience, seed=seed)
+    )
     env = simpy.Environment()
     desk = simpy.Resource(env, capacity=agents)
     counts = {"served": 0, "abandoned": 0}

@@ -577,6 +577,7 @@ def calibrate(
             n_q = int(queued(f[m]).sum())
             retry_share[ch] = p_retry * n_ab / n_q if n_q else 0.0
     repeat_in = {ch: 0.0 for ch in names}
+    rep_prob = repeats_t.set_index("channel")["probability"] if write_repeats else None
     if write_repeats:
         for r in repeats_t.itertuples():
             # every answered contact may repeat (unidentified ones assumed alike)
@@ -615,8 +616,8 @@ def calibrate(
                 doc["patience_distribution"] = {"distribution": pfam, "cv": round(pcv, 4)}
         if ch != base_of[ch]:  # a priority class
             doc["head_start"] = heads[_class_value(ch, base_of[ch], heads)]
-        if write_repeats and ch in rep_to:
-            p_rep = float(repeats_t.set_index("channel").loc[ch, "probability"])
+        if rep_prob is not None and ch in rep_to:
+            p_rep = float(rep_prob[ch])
             doc["resolution"] = round(1.0 - p_rep, 4)
         chans[ch] = {k2: v for k2, v in doc.items() if v is not None}
     if clipped:
@@ -812,6 +813,21 @@ def split_classes(frame: pd.DataFrame, heads: Mapping[int, float]) -> pd.DataFra
 
     ``channel`` becomes ``<base><suffix>`` where ``priority`` is one of the
     classes (``base``: the column ``base`` when present, else ``channel``).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Contact records with ``channel`` and, optionally, ``priority`` and ``base``.
+    heads : mapping of int to float
+        ``priority`` value -> head start (s) of the classes to split
+        (:attr:`Calibration.head_start`); the suffix is ``_priority`` for a
+        single class, ``_priority<value>`` for several.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the new ``channel`` column (``frame`` itself when there is
+        nothing to split).
     """
     if not heads or "priority" not in frame:
         return frame

@@ -289,6 +289,18 @@ def truncated_exponential_mean(gaps: np.ndarray, window: float) -> float:
     exponential with mean ``d`` truncated at ``window``). That right side grows
     from 0 to ``window / 2`` with ``d``; when the sample mean reaches
     ``window / 2`` the gaps look uniform and the mean is not identified: ``inf``.
+
+    Parameters
+    ----------
+    gaps : array_like of float
+        Delays seen (s), each below ``window``.
+    window : float
+        The truncation point (s).
+
+    Returns
+    -------
+    float
+        The mean delay (s); ``nan`` without gaps, ``inf`` when not identified.
     """
     g = np.asarray(gaps, dtype=float)
     if len(g) == 0:
@@ -323,6 +335,23 @@ def repeat_fit(
     ``n_contacts`` by the caller). ``d`` is the truncated-exponential MLE of the
     seen gaps (or ``delay`` when given, e.g. pooled over channels), and
     ``p = seen / n_contacts / (1 - exp(-window / d))``.
+
+    Parameters
+    ----------
+    n_contacts : int
+        Contacts followed for a whole window (the denominator).
+    gaps : array_like of float
+        Delays (s) from those contacts to the repeats seen within the window.
+    window : float
+        The repeat window (s).
+    delay : float, optional
+        Mean delay (s) to use instead of fitting it to ``gaps``.
+
+    Returns
+    -------
+    RepeatFit
+        The probability with its standard error, the delay (s) and the share
+        of delays within the window; ``nan`` fields when ``n_contacts`` is 0.
     """
     g = np.asarray(gaps, dtype=float)
     seen = len(g)

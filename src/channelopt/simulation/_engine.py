@@ -263,7 +263,6 @@ class Engine:
             [0.0] + [self._rate(self.stretch[c], m.conc[c], k) for k in range(1, m.conc[c] + 1)]
             for c in range(C)
         ]
-        self.handle_factor = m.handle_factor
         self.handoff_rows = m.handoff_rows
         self.resolution = m.resolution
         self.j_contacts = rec.j_contacts

@@ -12,6 +12,7 @@ scheduled only where the exact moment matters (see ``Engine._needs_timer``).
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -82,18 +83,11 @@ class Queues:
 
     def head(self, c: int, now: float) -> Contact | None:
         """The oldest contact still waiting in channel ``c`` at ``now`` (not removed)."""
+        # take's loop drops the marked and expires the late at the head; no contact has
+        # waited an infinite time, so it takes none and the head is left in place
+        self.take(c, now, math.inf)
         q = self.q[c]
-        while q:
-            contact = q[0]
-            if contact[F_STATE] != WAITING:
-                q.popleft()
-            elif contact[F_LEAVE] <= now:
-                q.popleft()
-                self.leave(contact)
-                self.expire(contact, now)
-            else:
-                return contact
-        return None
+        return q[0] if q else None
 
     def pop_head(self, c: int) -> Contact:
         """Remove the head returned by :meth:`head` and mark it taken."""
@@ -104,8 +98,11 @@ class Queues:
     def take(self, c: int, now: float, after: float) -> Contact | None:
         """The oldest contact waiting in ``c`` if it has waited ``after`` s at ``now`` (removed).
 
-        :meth:`head`, the eligibility test and :meth:`pop_head` in one call
-        (a freed agent does this for every contact it takes).
+        Drops the marked contacts and expires the late ones at the head (lazy
+        deletion), then takes the head if it has waited long enough: the
+        eligibility test and :meth:`pop_head` written into the loop, because a
+        freed agent does this for every contact it takes (:meth:`head` is this
+        loop with an infinite wait).
         """
         q = self.q[c]
         while q:

@@ -238,15 +238,10 @@ class SimulationResult:
             long table with ``channel`` as a column.
         """
         _check_confidence(confidence)
-        per = self.per_replication()
-        rows = []
-        for channel, grp in per.groupby("channel", observed=True, sort=False):
-            for measure in (*_COUNTS, *_RATES):
-                rows.append((channel, measure, *_interval(grp[measure], confidence)))
-        out = pd.DataFrame(rows, columns=["channel", *_SUMMARY_COLUMNS])
-        out["channel"] = pd.Categorical(out["channel"], categories=list(self.channels))
         # Indexed by channel, like StaffingResult.summary(): .loc["voice"] reads as meant.
-        return out.sort_values(["channel"], kind="stable").set_index("channel")
+        return _summary_table(
+            self.per_replication(), "channel", (*_COUNTS, *_RATES), confidence, list(self.channels)
+        )
 
     def pool_summary(self, confidence: float = 0.95) -> pd.DataFrame:
         """Per pool and measure: mean across replications and a t confidence interval.
@@ -268,11 +263,9 @@ class SimulationResult:
             interval) and ``occupancy`` (busy hours / agent hours).
         """
         _check_confidence(confidence)
-        cols = ["measure", *_SUMMARY_COLUMNS[1:]]
         df = self.pools
         if df.empty:
-            empty = pd.DataFrame(columns=["pool", *cols])
-            return empty.set_index("pool")
+            return pd.DataFrame(columns=["pool", *_SUMMARY_COLUMNS]).set_index("pool")
         work = df.assign(_busy=df["busy_time"] + df["wrap_up_time"])
         # one row per replication x day x interval x pool (agents repeat per channel)
         keys = ["replication", "day", "interval", "pool"]
@@ -291,18 +284,12 @@ class SimulationResult:
         )
         with np.errstate(divide="ignore", invalid="ignore"):
             per["occupancy"] = per["busy_hours"] / per["agent_hours"]
-        per = per.reset_index()
-        rows = []
-        for pool, grp in per.groupby("pool", observed=True, sort=False):
-            for measure in ("agent_hours", "busy_hours", "peak_agents", "occupancy"):
-                rows.append((pool, measure, *_interval(grp[measure], confidence)))
-        out = pd.DataFrame(rows, columns=["pool", *_SUMMARY_COLUMNS])
         categories = list(df["pool"].cat.categories) if hasattr(df["pool"], "cat") else None
-        out["pool"] = pd.Categorical(out["pool"], categories=categories)
-        return out.sort_values(["pool"], kind="stable").set_index("pool")
+        measures = ("agent_hours", "busy_hours", "peak_agents", "occupancy")
+        return _summary_table(per.reset_index(), "pool", measures, confidence, categories)
 
     def _interval_hours(self) -> float:
-        """Length of one interval in hours (from the staffing table or the interval count)."""
+        """Length of one interval in hours (24 h over the intervals of a day in the table)."""
         n = int(self.intervals["interval"].max()) + 1 if len(self.intervals) else 1
         return 24.0 / max(n, 1)
 
@@ -314,6 +301,25 @@ _SUMMARY_COLUMNS = ("measure", "mean", "ci_low", "ci_high", "std", "replications
 def _check_confidence(confidence: float) -> None:
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"The 'confidence' parameter must lie in (0, 1); got {confidence!r}")
+
+
+def _summary_table(
+    per: pd.DataFrame,
+    key: str,
+    measures: tuple[str, ...],
+    confidence: float,
+    categories: list[str] | None,
+) -> pd.DataFrame:
+    """Per ``key`` value and measure: mean and t interval over the rows of ``per`` (one per
+    replication), indexed by ``key`` in the order of ``categories``."""
+    rows = [
+        (name, measure, *_interval(grp[measure], confidence))
+        for name, grp in per.groupby(key, observed=True, sort=False)
+        for measure in measures
+    ]
+    out = pd.DataFrame(rows, columns=[key, *_SUMMARY_COLUMNS])
+    out[key] = pd.Categorical(out[key], categories=categories)
+    return out.sort_values([key], kind="stable").set_index(key)
 
 
 def _interval(values: pd.Series, confidence: float) -> tuple[float, float, float, float, int]:
