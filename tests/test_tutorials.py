@@ -74,6 +74,14 @@ def test_every_tutorial_is_listed() -> None:
     assert sorted(p.name for p in TUTORIALS.glob("*.md")) == sorted(NAMES)
 
 
+def copy_repository_files(dest: Path) -> None:
+    """What the tutorials read from the repository root: scenarios, benchmarks, pyproject."""
+    shutil.copytree(ROOT / "scenarios", dest / "scenarios")
+    ignore = shutil.ignore_patterns("__pycache__", ".benchmarks")
+    shutil.copytree(ROOT / "benchmarks", dest / "benchmarks", ignore=ignore)
+    shutil.copy(ROOT / "pyproject.toml", dest / "pyproject.toml")
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_tutorial_runs(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import matplotlib
@@ -87,10 +95,7 @@ def test_tutorial_runs(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     path = TUTORIALS / name
     blocks = python_blocks(path.read_text())
     assert blocks, f"{name} has no ```python blocks"
-    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
-    ignore = shutil.ignore_patterns("__pycache__", ".benchmarks")
-    shutil.copytree(ROOT / "benchmarks", tmp_path / "benchmarks", ignore=ignore)
-    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    copy_repository_files(tmp_path)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NUMBA_NUM_THREADS", os.environ.get("NUMBA_NUM_THREADS", "1"))
     namespace: dict[str, object] = {"__name__": "__tutorial__"}
@@ -155,10 +160,7 @@ def regenerate(path: Path) -> None:
     outputs: list[str] = []
     cwd = Path.cwd()
     with tempfile.TemporaryDirectory() as tmp:
-        shutil.copytree(ROOT / "scenarios", Path(tmp) / "scenarios")
-        ignore = shutil.ignore_patterns("__pycache__", ".benchmarks")
-        shutil.copytree(ROOT / "benchmarks", Path(tmp) / "benchmarks", ignore=ignore)
-        shutil.copy(ROOT / "pyproject.toml", Path(tmp) / "pyproject.toml")
+        copy_repository_files(Path(tmp))
         os.chdir(tmp)
         try:
             for i, code in enumerate(python_blocks(text), start=1):

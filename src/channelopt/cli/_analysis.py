@@ -12,11 +12,13 @@ from ._common import (
     BadInputError,
     ParquetOption,
     ScenarioFile,
+    SeedOption,
     State,
     frame_table,
     guard,
     load,
     progress_bar,
+    replications_option,
     state_of,
     time_limit_option,
 )
@@ -121,12 +123,8 @@ def staff(
 def simulate(
     ctx: typer.Context,
     file: ScenarioFile,
-    replications: Annotated[
-        int, typer.Option("--replications", "-r", min=1, help="Independent replications.")
-    ] = 20,
-    seed: Annotated[
-        int, typer.Option("--seed", "-s", min=0, help="Seed of the random numbers.")
-    ] = 0,
+    replications: Annotated[int, replications_option("Independent replications.")] = 20,
+    seed: SeedOption = 0,
     days: Annotated[int, typer.Option("--days", min=1, help="Days simulated per replication.")] = 1,
     warmup_days: Annotated[
         int, typer.Option("--warmup-days", min=0, help="Days simulated first and discarded.")

@@ -39,6 +39,7 @@ __all__ = [
     "BudgetOption",
     "ParquetOption",
     "ScenarioFile",
+    "SeedOption",
     "SolverOption",
     "State",
     "TimeLimitOption",
@@ -50,6 +51,7 @@ __all__ = [
     "positive_seconds",
     "progress_bar",
     "protect_csv",
+    "replications_option",
     "state_of",
     "time_limit_option",
     "write_frame",
@@ -89,6 +91,15 @@ BudgetOption = Annotated[
         "--budget", "-b", min=0, help="Total initiative budget (default: the scenario's)."
     ),
 ]
+
+#: ``--seed`` of the commands that draw random numbers
+SeedOption = Annotated[int, typer.Option("--seed", "-s", min=0, help="Seed of the random numbers.")]
+
+
+def replications_option(help: str, *, min: int = 1) -> Any:
+    """``--replications``/``-r`` of the simulating commands (at least ``min``)."""
+    return typer.Option("--replications", "-r", min=min, help=help)
+
 
 EXIT_OK = 0
 EXIT_FAILURE = 1

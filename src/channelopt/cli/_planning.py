@@ -12,6 +12,7 @@ from ._common import (
     BadInputError,
     BudgetOption,
     ScenarioFile,
+    SeedOption,
     SolverOption,
     State,
     TimeLimitOption,
@@ -19,6 +20,7 @@ from ._common import (
     guard,
     load,
     progress_bar,
+    replications_option,
     state_of,
 )
 
@@ -87,12 +89,8 @@ def optimize(
             show_default=False,
         ),
     ] = None,
-    replications: Annotated[
-        int, typer.Option("--replications", "-r", min=2, help="Replications when refining.")
-    ] = 10,
-    seed: Annotated[
-        int, typer.Option("--seed", "-s", min=0, help="Seed of the random numbers.")
-    ] = 0,
+    replications: Annotated[int, replications_option("Replications when refining.", min=2)] = 10,
+    seed: SeedOption = 0,
 ) -> None:
     """Choose which initiatives to start when, under budget and headcount limits.
 
@@ -202,12 +200,8 @@ def evaluate(
             "probability of missing each target under forecast error.",
         ),
     ] = False,
-    replications: Annotated[
-        int, typer.Option("--replications", "-r", min=2, help="Replications when simulating.")
-    ] = 10,
-    seed: Annotated[
-        int, typer.Option("--seed", "-s", min=0, help="Seed of the random numbers.")
-    ] = 0,
+    replications: Annotated[int, replications_option("Replications when simulating.", min=2)] = 10,
+    seed: SeedOption = 0,
 ) -> None:
     """Exact evaluation of a plan: money, KPIs and violations per period.
 
@@ -293,12 +287,8 @@ def compare(
     simulate: Annotated[
         bool, typer.Option("--simulate", help="Also simulate each plan (95 % intervals).")
     ] = False,
-    replications: Annotated[
-        int, typer.Option("--replications", "-r", min=1, help="Replications when simulating.")
-    ] = 10,
-    seed: Annotated[
-        int, typer.Option("--seed", "-s", min=0, help="Seed of the random numbers.")
-    ] = 0,
+    replications: Annotated[int, replications_option("Replications when simulating.")] = 10,
+    seed: SeedOption = 0,
     csv: Annotated[
         Path | None,
         typer.Option("--csv", help="Write the comparison table to this CSV.", show_default=False),

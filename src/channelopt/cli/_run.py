@@ -424,17 +424,12 @@ def _run_job(
 
 def _schedule_step(scenario: Any, out: dict[str, Any]) -> Any:
     """A week of shifts for period 0, or the reason there is none (shown in the report)."""
-    from channelopt.errors import InfeasibleError, SolverError
-    from channelopt.scheduling import schedule as run_schedule
+    from channelopt.reporting._report import make_schedule
 
-    try:
-        # a minute of solver time at most: a stopped solve still returns a valid schedule
-        # with its gap stated
-        return run_schedule(scenario, period=0, time_limit=60.0)
-    except (InfeasibleError, SolverError) as exc:
-        message = f"No schedule: {exc}"
-        out.setdefault("warnings", []).append(message)
-        return message
+    shifts = make_schedule(scenario, 0)
+    if isinstance(shifts, str):
+        out.setdefault("warnings", []).append(shifts)
+    return shifts
 
 
 def _budget_total(scenario: Any, budget: float | None, optimization: Any) -> float:

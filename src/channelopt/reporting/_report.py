@@ -189,7 +189,7 @@ def report(
         )
         tick()
     if schedule is True:
-        schedule = _make_schedule(scenario, period)
+        schedule = make_schedule(scenario, period)
         tick()
     if agreement is None and simulation is not None and hasattr(staffing, "resolved"):
         from channelopt.staffing import model_agreement
@@ -362,8 +362,12 @@ def report(
     return out
 
 
-def _make_schedule(scenario: Any, period: int) -> Any:
-    """``co.schedule(scenario, period=period)``, or the reason there is none (a sentence)."""
+def make_schedule(scenario: Any, period: int) -> Any:
+    """``co.schedule(scenario, period=period)``, or the reason there is none (a sentence).
+
+    Also the schedule step of ``channelopt run``. A minute of solver time at
+    most: a stopped solve still returns a valid schedule with its gap stated.
+    """
     if getattr(scenario, "shifts", None) is None:
         return (
             "The scenario has no `shifts` key, so no schedule was made (default templates "

@@ -916,10 +916,19 @@ def agreement_table(agreement: pd.DataFrame) -> pd.DataFrame:
 def schedule_summary(schedule: Any) -> pd.DataFrame:
     """Per pool (the index): the week's paid hours, cost, efficiency and headcount.
 
-    From ``Schedule.summary()``: ``paid_hours`` (h per week), ``cost`` (per
-    week), ``efficiency`` (required hours / paid hours), ``agents_needed``
-    (headcount working the week's patterns), ``shifts`` (shifts worked in the
-    week) and the MILP's ``gap``; pools without any requirement are left out.
+    Parameters
+    ----------
+    schedule : Schedule
+        A result of :func:`channelopt.schedule`.
+
+    Returns
+    -------
+    DataFrame
+        From ``Schedule.summary()``, indexed by pool: ``paid_hours_per_week``
+        (hours), ``cost_per_week`` (the scenario's currency), ``efficiency``
+        (required hours / paid hours), ``agents_needed`` (headcount working the
+        week's patterns), ``shifts`` (shifts worked in the week) and the MILP's
+        ``gap`` (fraction); pools without any paid hours are left out.
     """
     summary = schedule.summary()
     keep = [
@@ -936,6 +945,11 @@ def schedule_summary(schedule: Any) -> pd.DataFrame:
 def schedule_by_day(schedule: Any) -> pd.DataFrame:
     """Pool x working day: agent-hours on contacts scheduled against required, as text.
 
+    Parameters
+    ----------
+    schedule : Schedule
+        A result of :func:`channelopt.schedule`.
+
     Returns
     -------
     DataFrame
@@ -948,7 +962,7 @@ def schedule_by_day(schedule: Any) -> pd.DataFrame:
     days = [schedule.days[d] for d in schedule.work_days]
     rows: dict[str, dict[str, str]] = {}
     for rec in by_day.itertuples(index=False):
-        name = schedule.days[int(rec.day)]
+        name = str(rec.day_name)
         if name not in days:
             continue
         req, got = float(rec.required_hours), float(rec.scheduled_hours)

@@ -43,7 +43,14 @@ import scipy.sparse as sp
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..solver import ColumnModel, solve_arrays
-from ._model import PoolSolution, TemplateSpec, _profile, consecutive_off, patterns
+from ._model import (
+    PoolSolution,
+    TemplateSpec,
+    _profile,
+    _round_up_to_grain,
+    consecutive_off,
+    patterns,
+)
 
 __all__ = ["solve_pool_columns"]
 
@@ -62,15 +69,11 @@ class _Shift:
     breaks: tuple[int, ...]
 
 
-def _grain(templates: list[TemplateSpec], interval: float) -> int:
-    """Smallest q with every coverage coefficient a multiple of 1/q (12 at most; 0: none)."""
+def _coefficients(templates: list[TemplateSpec], interval: float) -> np.ndarray:
+    """Every coverage coefficient a shift or break of ``templates`` can have (per interval)."""
     vals = [_profile(t.length, interval) for t in templates]
     vals += [_profile(b.length, interval) for t in templates for b in t.breaks]
-    data = np.concatenate(vals) if vals else np.ones(1)
-    for q in range(1, 13):
-        if np.allclose(data * q, np.rint(data * q), atol=1e-9):
-            return q
-    return 0
+    return np.concatenate(vals) if vals else np.ones(1)
 
 
 def _split_patterns(
@@ -116,10 +119,7 @@ def solve_pool_columns(
     G = n_days * T
     scale = cost_per_hour if cost_per_hour > 0 else 1.0
     on_share = 1.0 - shrinkage
-    q = _grain(templates, interval)
-    need = cover.reshape(-1).astype(float)
-    if q:
-        need = np.ceil(need * q - 1e-7) / q
+    need = _round_up_to_grain(cover.reshape(-1).astype(float), _coefficients(templates, interval))
     active = np.flatnonzero(need > 1e-9)
     cov_row = np.full(G, -1, dtype=int)
     cov_row[active] = np.arange(active.size)

@@ -142,7 +142,7 @@ def _profile(length: float, interval: float) -> np.ndarray:
     return np.clip((length - j * interval) / interval, 0.0, 1.0)
 
 
-def _round_up_to_grain(need: np.ndarray, floor: sp.csr_matrix) -> np.ndarray:
+def _round_up_to_grain(need: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
     """Round the requirement up to what integer agents can reach (a valid, tighter LP).
 
     Agents on the floor are integers times the coverage coefficients; when every
@@ -150,8 +150,9 @@ def _round_up_to_grain(need: np.ndarray, floor: sp.csr_matrix) -> np.ndarray:
     15-minute breaks in 30-minute intervals), so is the floor, and a requirement
     of 10.67 agents really needs 11 (or 11.0 with q = 2). Rounding the right-hand
     side up tightens the LP relaxation without cutting off any integer schedule.
+    ``coefficients`` are those of the coverage matrix (its non-zeros).
     """
-    data = np.abs(floor.data)
+    data = np.abs(coefficients)
     for q in range(1, 13):
         if np.allclose(data * q, np.rint(data * q), atol=1e-9):
             return np.ceil(need * q - 1e-7) / q
@@ -329,7 +330,7 @@ def build_pool_model(
         ),
         shape=(G, n),
     )
-    need = _round_up_to_grain(cover.reshape(-1), floor)
+    need = _round_up_to_grain(cover.reshape(-1), floor.data)
     active = np.flatnonzero(need > 1e-9)
     other = sp.csr_matrix((vals, (rows, cols)), shape=(len(rlo), n))
     a = sp.vstack([floor[active], other], format="csr")
@@ -394,7 +395,7 @@ def greedy_start(
         return None
     n_days, T = cover.shape
     G = n_days * T
-    need = _round_up_to_grain(cover.reshape(-1), model.floor).reshape(n_days, T)
+    need = _round_up_to_grain(cover.reshape(-1), model.floor.data).reshape(n_days, T)
     v = np.zeros(model.c.size)
     col_of = {key: int(j) for key, j in zip(model.x_index, model.x_cols, strict=True)}
     # sure cover of one agent of (template, start): 1 outside the break windows of the shift

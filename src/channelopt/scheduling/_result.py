@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..provenance import Provenance
 from ..units import SECONDS_PER_DAY
-from ._model import DAYS, PoolModel, PoolSolution, TemplateSpec, consecutive_off
+from ._model import DAYS, PoolSolution, TemplateSpec, consecutive_off
 
 __all__ = ["COVERAGE_COLUMNS", "SHIFT_COLUMNS", "SUMMARY_COLUMNS", "PoolResult", "Schedule"]
 
@@ -102,7 +102,6 @@ class PoolResult:
         need: np.ndarray,
         interval: float,
         sol: PoolSolution,
-        model: PoolModel | None = None,
     ) -> PoolResult:
         n_days, T = need.shape
         rows = []
@@ -174,7 +173,6 @@ class PoolResult:
             "variables": sol.variables,
             "constraints": sol.constraints,
         }
-        del model
         return cls(pool, shifts, cov, patterns, numbers)
 
 

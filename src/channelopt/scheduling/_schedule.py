@@ -279,33 +279,18 @@ def schedule(
         _check_coverable(pool, cover, specs, work_days, interval, day_names, specs_all)
         left = len(pools) - done
         limit = None if remaining is None else max(remaining / left, 1e-3)
-        model = None
+        # the pool's problem, as both formulations take it
+        args = (cover, specs, work_days, interval, p.cost_per_hour, p.shrinkage)
+        over, split = over_cover_penalty, split_days_off_penalty
         if solver == "highs":
             # explicit shifts by column generation (docs/scheduling.md, "The model")
             sol = solve_pool_columns(
-                cover,
-                specs,
-                work_days,
-                interval,
-                p.cost_per_hour,
-                p.shrinkage,
-                over_cover_penalty=over_cover_penalty,
-                split_days_off_penalty=split_days_off_penalty,
-                gap=gap,
+                *args, over_cover_penalty=over, split_days_off_penalty=split, gap=gap,
                 time_limit=limit,
-            )
+            )  # fmt: skip
         else:
             # CBC through PuLP: the compact implicit-break model in one piece
-            model = build_pool_model(
-                cover,
-                specs,
-                work_days,
-                interval,
-                p.cost_per_hour,
-                p.shrinkage,
-                over_cover_penalty=over_cover_penalty,
-                split_days_off_penalty=split_days_off_penalty,
-            )
+            model = build_pool_model(*args, over_cover_penalty=over, split_days_off_penalty=split)
             sol = solve_pool(model, solver=solver, time_limit=limit, gap=gap)
         if sol is None:
             shares = [f"{s.name}: max_share {s.max_share:g}" for s in specs if s.max_share < 1]
@@ -318,7 +303,7 @@ def schedule(
             )
         if remaining is not None:
             remaining = max(remaining - sol.cpu_seconds - sol.lp_cpu_seconds, 1e-3)
-        results.append(PoolResult.from_solution(pool, p, specs, need, interval, sol, model))
+        results.append(PoolResult.from_solution(pool, p, specs, need, interval, sol))
         if progress is not None:
             progress(done + 1, len(pools), f"scheduled pool {pool}")
     return Schedule.build(
