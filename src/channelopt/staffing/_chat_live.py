@@ -27,7 +27,7 @@ __all__ = ["WORK_CAP", "exact_chat", "needs_exact_chat"]
 
 O_X, O_LOAD, O_AHT, O_SL, O_WAIT, O_AB, O_OCC, O_MEETS, O_EXACT = range(9)
 N_OUT = 9
-#: Largest chain work (states x band^2, measured 0.2-0.4 ns each: about 2 ms) per evaluation.
+#: Largest chain work (states x band^2, measured 0.1-0.2 ns each: about 1 ms) per evaluation.
 WORK_CAP = 6.0e6
 _TOL = 1e-10
 
