@@ -70,7 +70,7 @@ def main(names: list[str]) -> None:
             method="simulation",
             replications=reps,
             seed=1,
-            progress=lambda d, n, m: calls.append(m),
+            progress=lambda d, n, m, calls=calls: calls.append(m),
         )
         cpu = time.process_time() - t
         ce, cp, cs = (float(x.pools["cost"].sum()) for x in (erlang, pooled, st))
