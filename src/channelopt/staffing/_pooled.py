@@ -30,10 +30,11 @@ from typing import Any
 import numpy as np
 
 from ..scenario.resolved import ChannelKind, Resolved
+from ._pooled_kernels import new_memo, pooled_rounds
 from ._pools import is_queue
 from ._result import StaffingResult
 
-__all__ = ["pooled_agents", "pooled_measures"]
+__all__ = ["pooled_agents", "pooled_measures", "pooled_measures_numpy"]
 
 _ROUNDS = 12  # fixed-point rounds of the carried-work split
 _TOL = 1e-9
@@ -106,6 +107,60 @@ def _interp_measures(
 
 
 def pooled_measures(
+    ch: _Channels,
+    agents: np.ndarray,
+    load: np.ndarray | None = None,
+    cell: np.ndarray | None = None,
+    memo: Any = None,
+) -> dict[str, np.ndarray]:
+    """Approximate KPIs (intervals x live channels) of pool agents (intervals x pools).
+
+    The compiled :func:`._pooled_kernels.pooled_rounds` (bit for bit
+    :func:`pooled_measures_numpy`, with a memo of the Erlang cells); ``cell[row]``
+    is the interval whose load row ``row`` carries (default: row i is interval i),
+    ``memo`` a :func:`._pooled_kernels.new_memo` shared by calls on the same ``ch``.
+    More than 7 channels or pools: the NumPy form (whose sums are pairwise there).
+    """
+    load = ch.load if load is None else load
+    if ch.m >= 8 or agents.shape[1] >= 8:
+        return pooled_measures_numpy(ch, agents, load)
+    inverse = None
+    if cell is None:
+        cell = np.arange(agents.shape[0], dtype=np.int64)
+    else:
+        # Rows are independent but for the rounds' common stopping rule (the largest
+        # change over rows), which copies of a row do not move: each distinct
+        # (interval, agents) row is solved once. The search's candidate moves repeat
+        # the current agents wherever a move is illegal or the interval has settled.
+        key = np.column_stack((cell.astype(float), agents))
+        _u, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        agents, load, cell = agents[first], load[first], cell[first]
+    sl, wait, ab, occ, n_eff = pooled_rounds(
+        np.ascontiguousarray(agents, dtype=float),
+        np.ascontiguousarray(load, dtype=float),
+        np.ascontiguousarray(cell, dtype=np.int64),
+        np.isfinite(ch.rank).astype(float),
+        ch.k,
+        ch.aht,
+        ch.patience,
+        ch.within,
+        np.array(ch.asa, dtype=np.bool_),
+        _ROUNDS,
+        new_memo() if memo is None else memo,
+    )
+    if inverse is not None:
+        sl, wait, ab, occ, n_eff = (v[inverse] for v in (sl, wait, ab, occ, n_eff))
+    return {
+        "service_level": sl,
+        "average_wait": wait,
+        "abandonment": ab,
+        "occupancy": occ,
+        "effective_agents": n_eff,
+    }
+
+
+def pooled_measures_numpy(
     ch: _Channels, agents: np.ndarray, load: np.ndarray | None = None
 ) -> dict[str, np.ndarray]:
     """Approximate KPIs (intervals x live channels) of pool agents (intervals x pools).
@@ -219,7 +274,8 @@ def pooled_agents(r: Resolved, base: StaffingResult) -> tuple[np.ndarray, dict[s
     if ch.m == 0:
         return start, {}
     cost = r.pool_cost_per_hour / (1.0 - r.pool_shrinkage)
-    kp = pooled_measures(ch, agents)
+    memo = new_memo()  # Erlang cells of this period's loads, shared by every evaluation below
+    kp = pooled_measures(ch, agents, memo=memo)
     ok = _meets(ch, kp)
     # repair: where the approximation says a target misses, add to the channel's
     # booking pool (the erlang staffing was sized channel by channel)
@@ -230,11 +286,12 @@ def pooled_agents(r: Resolved, base: StaffingResult) -> tuple[np.ndarray, dict[s
         for j in range(ch.m):
             bad = ~_meets_one(ch, kp, j)
             agents[bad, book[j]] += 1
-        kp = pooled_measures(ch, agents)
+        kp = pooled_measures(ch, agents, memo=memo)
         ok = _meets(ch, kp)
     moves = np.array(_moves(r, ch, cost))  # (M, P), best saving first
     n_moves = moves.shape[0]
     tiled = np.tile(ch.load, (n_moves, 1))  # one evaluation for every move and interval
+    tiled_cell = np.tile(np.arange(ni, dtype=np.int64), n_moves)
     active = np.ones(ni, dtype=bool)
     step = 8.0  # moves are tried in multiples, largest first, so rounds stay few
     for _ in range(10_000):
@@ -246,12 +303,13 @@ def pooled_agents(r: Resolved, base: StaffingResult) -> tuple[np.ndarray, dict[s
         trial = agents[None, :, :] + step * moves[:, None, :]  # (M, I, P)
         legal = np.all(trial >= 0, axis=2) & active[None, :]
         flat = np.where(legal[:, :, None], trial, agents[None, :, :]).reshape(-1, P)
-        good = _meets(ch, pooled_measures(ch, flat, tiled), tiled).reshape(n_moves, ni) & legal
+        kp_moves = pooled_measures(ch, flat, tiled, tiled_cell, memo)
+        good = _meets(ch, kp_moves, tiled).reshape(n_moves, ni) & legal
         pick = np.argmax(good, axis=0)  # first (best-saving) feasible move per interval
         improved = good.any(axis=0)
         agents[improved] = trial[pick[improved], np.flatnonzero(improved)]
         active = improved
-    kp = pooled_measures(ch, agents)
+    kp = pooled_measures(ch, agents, memo=memo)
     return agents + defer, kp
 
 
