@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from multiskill import multiskill_doc
 
 import channelopt as co
 from channelopt.staffing import _core, _pooled
 from channelopt.staffing._pooled_kernels import new_memo
+from multiskill import multiskill_doc
 
 KEYS = ("service_level", "average_wait", "abandonment", "occupancy", "effective_agents")
 
