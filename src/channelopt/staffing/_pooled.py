@@ -32,12 +32,22 @@ import numpy as np
 from ..scenario.resolved import ChannelKind, Resolved
 from ._pooled_kernels import new_memo, pooled_rounds
 from ._pools import is_queue
-from ._result import StaffingResult
+from ._result import StaffingResult, _Pending
 
 __all__ = ["pooled_agents", "pooled_measures", "pooled_measures_numpy"]
 
 _ROUNDS = 12  # fixed-point rounds of the carried-work split
 _TOL = 1e-9
+
+
+def _columns(result: StaffingResult) -> dict[str, np.ndarray]:
+    """The interval table's columns (channel-major arrays), without building the table
+    where it is still pending (``_result._Pending``: the values the table would hold)."""
+    pending = result.__dict__.get("_intervals_table")
+    if isinstance(pending, _Pending):
+        return pending.data
+    df = result.intervals
+    return {name: df[name].to_numpy() for name in df.columns}
 
 
 class _Channels:
@@ -47,8 +57,7 @@ class _Channels:
         ni = r.n_intervals
         self.idx = [c for c, k in enumerate(r.kinds) if is_queue(k)]
         m = len(self.idx)
-        df = base.intervals
-        load = df["load"].to_numpy().reshape(r.n_channels, ni).T
+        load = _columns(base)["load"].reshape(r.n_channels, ni).T
         self.load = np.ascontiguousarray(load[:, self.idx])  # Erlangs (slots)
         self.k = np.array(
             [
@@ -56,8 +65,6 @@ class _Channels:
                 for c in self.idx
             ]
         )
-        aht = df["average_wait"].to_numpy()  # placeholder shape check
-        del aht
         self.aht = np.array([float(r.aht[c]) for c in self.idx])
         self.patience = np.array([float(r.patience[c]) for c in self.idx])
         self.sl = np.array([float(r.target_service_level[c]) for c in self.idx])
@@ -259,17 +266,23 @@ def _moves(r: Resolved, ch: _Channels, cost: np.ndarray) -> list[np.ndarray]:
 
 def pooled_agents(r: Resolved, base: StaffingResult) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Pool agents (I, P) for the live work by the local search, and the KPIs there."""
+    return _pooled_agents(r, base, _Channels(r, base))
+
+
+def _pooled_agents(
+    r: Resolved, base: StaffingResult, ch: _Channels
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     ni, P = r.n_intervals, len(r.pools)
-    ch = _Channels(r, base)
     start = base.pools["agents"].to_numpy().reshape(P, ni).T.astype(float)
     # deferred work stays in its booking pool on top of the live search
     defer = np.zeros((ni, P))
-    owner = base.intervals.drop_duplicates("channel").set_index("channel")["pool"]
+    cols = _columns(base)
+    # channel-major columns: channel c's rows are c * ni .. (c + 1) * ni
+    owner = {r.channels[c]: cols["pool"][c * ni] for c in range(r.n_channels)}
     for c, kind in enumerate(r.kinds):
         if kind is ChannelKind.DEFERRED and owner[r.channels[c]]:
             p = r.pools.index(owner[r.channels[c]])
-            df = base.intervals
-            defer[:, p] += df.loc[df["channel"] == r.channels[c], "agents"].to_numpy()
+            defer[:, p] += cols["agents"][c * ni : (c + 1) * ni]
     agents = start - defer
     if ch.m == 0:
         return start, {}
@@ -332,20 +345,23 @@ def _meets_one(
 
 def staff_pooled(r: Resolved, base: StaffingResult, staff_resolved: Any) -> StaffingResult:
     """The pooled result: pool agents from the search, channel KPIs from the approximation."""
-    agents, kp = pooled_agents(r, base)
+    ch = _Channels(r, base)
+    agents, kp = _pooled_agents(r, base, ch)
     ni, P = r.n_intervals, len(r.pools)
     evaluated = staff_resolved(r, agents=np.rint(agents).astype(np.int64))
-    df = evaluated.intervals.copy()
-    ch = _Channels(r, base)
+    # the evaluated table's columns with the approximation's KPIs in the live channels,
+    # built into a table once, when read
+    data = {k: v.copy() for k, v in _columns(evaluated).items()}
     for j, c in enumerate(ch.idx):
-        rows = (df["channel"] == r.channels[c]).to_numpy()
+        rows = slice(c * ni, (c + 1) * ni)  # channel-major
         for col in ("service_level", "average_wait", "abandonment", "occupancy"):
             vals = kp[col][:, j].copy()
             if col == "service_level" and math.isnan(ch.sl[j]):
                 vals[:] = np.nan
-            df.loc[rows, col] = vals
-        df.loc[rows, "abandoned"] = df.loc[rows, "offered"].to_numpy() * kp["abandonment"][:, j]
-        df.loc[rows, "answered"] = df.loc[rows, "offered"].to_numpy() - df.loc[rows, "abandoned"]
+            data[col][rows] = vals
+        data["abandoned"][rows] = data["offered"][rows] * kp["abandonment"][:, j]
+        data["answered"][rows] = data["offered"][rows] - data["abandoned"][rows]
+    intervals = _Pending(data, ni, r.n_channels)
     pools = evaluated.pools.copy()
     pools["agents"] = np.rint(agents).T.reshape(-1).astype(np.int64)
     pools["agents_lower_bound"] = base.pools["agents_lower_bound"].to_numpy()
@@ -367,7 +383,7 @@ def staff_pooled(r: Resolved, base: StaffingResult, staff_resolved: Any) -> Staf
             )
     return replace(
         evaluated,
-        intervals=df,
+        intervals=intervals,
         pools=pools,
         mode="required",
         method="pooled",
