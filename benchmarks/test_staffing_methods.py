@@ -1,11 +1,11 @@
 """Benchmarks of the staffing methods (issue 11): erlang against pooled, and the
 simulation method on a small multi-skill system.
 
-Targets of issue 11: ``method="pooled"`` at most 3x the CPU of ``"erlang"`` (see
-docs/performance.md) and ``method="simulation"`` for one day of 48 intervals x 4 pools
+Targets of issue 11: ``method="pooled"`` at most 3x the CPU of ``"erlang"`` (met in session 4,
+1.6-2.4x; guarded below) and ``method="simulation"`` for one day of 48 intervals x 4 pools
 within 120 CPU-s at 20 replications (``test_staff_simulation_retail_bank``: CPU
 seconds, simulations run, cost against ``erlang`` and the machine's load in
-``extra_info``). No guard here: these are measurements.
+``extra_info``; see docs/performance.md).
 
 Run: ``.venv/bin/python -m pytest benchmarks/test_staffing_methods.py --benchmark-only -s``
 (the retail_bank case alone: add ``-k retail_bank_simulation``; about 2 CPU-minutes).
@@ -89,4 +89,32 @@ def test_staff_simulation_retail_bank(benchmark) -> None:  # type: ignore[no-unt
         cost_per_day=round(cost),
         erlang_cost_per_day=round(erlang),
         targets_met=bool(result.simulated["meets"].all()),
+    )
+
+
+#: pooled / erlang CPU the guard allows (issue 11's target: 3x). Measured in session 4
+#: (same run, load 5.3): online_retailer 2.37x, retail_bank 1.64x, telecom 1.73x, after the
+#: effective-capacity rounds were compiled with a memo of the Erlang cells
+#: (`staffing/_pooled_kernels.py`) and the pooled result stopped recomputing the
+#: requirement it is evaluated against, and its interval table is built once (8.8x / 3.0x /
+#: 7.8x before, quiet).
+POOLED_LIMIT = 3.0
+
+
+@pytest.mark.guard
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_guard_pooled_costs_at_most_3x_erlang(path: Path) -> None:
+    from conftest import assert_ratio
+
+    sc = co.load_scenario(path)
+    ratio = assert_ratio(
+        lambda: co.staff(sc, method="erlang"),
+        lambda: co.staff(sc, method="pooled"),
+        at_least=0.0,  # the bound is on the other side: checked below
+        label=f"{path.stem}: staff(method='erlang') vs 'pooled'",
+    )
+    print(f"{path.stem}: pooled costs {ratio:.2f}x erlang")
+    assert ratio <= POOLED_LIMIT, (
+        f"{path.stem}: method='pooled' costs {ratio:.2f}x method='erlang'; "
+        f"the guard allows {POOLED_LIMIT}x"
     )
