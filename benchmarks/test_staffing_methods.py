@@ -58,7 +58,7 @@ def test_staff_simulation_retail_bank(benchmark) -> None:  # type: ignore[no-unt
     from channelopt.staffing import _simopt
 
     sc = co.load_scenario(ROOT / "scenarios" / "retail_bank.yaml")
-    co.staff(sc)  # compile the kernels outside the measurement
+    co.staff(sc, method="pooled")  # compile the kernels (erlang's too) outside the measurement
     runs: list[int] = []
     real = _simopt._simulate
 

@@ -52,6 +52,14 @@ from ._result import StaffingResult
 
 __all__ = ["staff_simulation"]
 
+#: Cutting-plane iterations when ``iterations`` is not given: at least this many ...
+MIN_ITERATIONS = 3
+#: ... and at most this many, while the CPU spent stays below ITERATION_SHARE of the
+#: time limit (DEFAULT_BUDGET CPU seconds when no limit is given).
+MAX_ITERATIONS = 10
+ITERATION_SHARE = 0.5
+DEFAULT_BUDGET = 120.0
+
 
 @dataclass
 class _Run:
@@ -190,7 +198,7 @@ def staff_simulation(
     seed: int = 0,
     time_limit: float | None = None,
     confidence: float = 0.95,
-    iterations: int = 3,
+    iterations: int | None = None,
 ) -> StaffingResult:
     """Staff ``resolved`` so that every target holds in the simulation (see module doc)."""
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 2:
@@ -229,7 +237,7 @@ def staff_simulation(
             if p >= 0:
                 floor[:, p] += rows["agents"].to_numpy()
     sims = 0
-    total_sims = iterations * (len(live_pools) + 1) + 6
+    total_sims = MIN_ITERATIONS * (len(live_pools) + 1) + 6  # grows if more iterations run
     notes: list[str] = []
     # Common random numbers make a simulation a function of the staffing: the
     # same agents give the same run, so a staffing met again (the LP or the
@@ -246,15 +254,32 @@ def staff_simulation(
         return time_limit is not None and time.process_time() - t0 > float(time_limit)
 
     def tick(message: str) -> None:
-        nonlocal sims
+        nonlocal sims, total_sims
         sims += 1
+        total_sims = max(total_sims, sims + 1)
         if progress is not None:
             progress_caller(progress)(min(sims, total_sims), total_sims, message)
 
     cuts: list[tuple[np.ndarray, float, float]] = []  # (coef (I,P), rhs, sense +1: >=)
     latest: dict[int, list[tuple[np.ndarray, float]]] = {}  # channel -> [(gain per agent, sense)]
     best: tuple[float, np.ndarray, pd.DataFrame] | None = None
-    for it in range(iterations):
+    # Iterations: a given number, or (default) at least MIN_ITERATIONS and up to
+    # MAX_ITERATIONS while the CPU spent stays below ITERATION_SHARE of the time
+    # limit (DEFAULT_BUDGET when none is given), keeping the rest for the repair:
+    # small systems simulate in milliseconds and gain from more cuts (each
+    # iteration may lower a cell by at most max(1, 5 %)); a day of retail_bank
+    # simulates in seconds and stops after three.
+    budget = float(time_limit) if time_limit is not None else DEFAULT_BUDGET
+    max_it = int(iterations) if iterations is not None else MAX_ITERATIONS
+    if iterations is not None:
+        total_sims = iterations * (len(live_pools) + 1) + 6
+    for it in range(max_it):
+        if (
+            iterations is None
+            and it >= MIN_ITERATIONS
+            and time.process_time() - t0 > ITERATION_SHARE * budget
+        ):
+            break
         base = simulate(y)
         tick(f"iteration {it + 1}: simulating the current staffing")
         table, ok, _short = _day_measures(r, base, z, channels)
@@ -325,7 +350,10 @@ def staff_simulation(
         if y_new is None:
             notes.append(f"LP infeasible at iteration {it + 1}; kept the current staffing")
             break
-        y = np.maximum(np.ceil(y_new - 1e-6), floor)
+        y_next = np.maximum(np.ceil(y_new - 1e-6), floor)
+        if np.array_equal(y_next, y):
+            break  # the LP stays put: more cuts at the same point add nothing
+        y = y_next
         if out_of_time():
             notes.append("time limit reached during the cutting-plane iterations")
             break
