@@ -270,6 +270,7 @@ def staff_simulation(
     # iteration may lower a cell by at most max(1, 5 %)); a day of retail_bank
     # simulates in seconds and stops after three.
     budget = float(time_limit) if time_limit is not None else DEFAULT_BUDGET
+    down_share = 0.05
     max_it = int(iterations) if iterations is not None else MAX_ITERATIONS
     if iterations is not None:
         total_sims = iterations * (len(live_pools) + 1) + 6
@@ -285,6 +286,9 @@ def staff_simulation(
         table, ok, _short = _day_measures(r, base, z, channels)
         if ok and (best is None or float((y * cost).sum()) < best[0]):
             best = (float((y * cost).sum()), y.copy(), table)
+        # trust region downwards: widen while the LP's points keep every target,
+        # back to the narrow step as soon as one misses
+        down_share = min(2.0 * down_share, 0.2) if ok and it > 0 else 0.05
         if out_of_time():
             notes.append("time limit reached during the cutting-plane iterations")
             break
@@ -342,10 +346,10 @@ def staff_simulation(
                 else:
                     rhs = target - z * se - level + float((coef * y).sum())
                     cuts.append((coef, rhs, -1.0))
-        # trust region: up by max(2, 20 %), down by max(1, 5 %) per iteration (the
-        # cuts are linear and the targets concave in agents: cuts overstate what a
-        # removed agent costs in service least where the LP would remove most)
-        radius = (np.maximum(1.0, 0.05 * y), np.maximum(2.0, 0.2 * y))
+        # trust region: up by max(2, 20 %), down by max(1, 5 %) per iteration, up to
+        # 20 % after feasible steps (the cuts are linear and the targets concave in
+        # agents, so a cut understates what removing agents costs)
+        radius = (np.maximum(1.0, down_share * y), np.maximum(2.0, 0.2 * y))
         y_new = _lp(cuts, cost, y, radius, floor, open_pool, live_pools)
         if y_new is None:
             notes.append(f"LP infeasible at iteration {it + 1}; kept the current staffing")
