@@ -39,6 +39,7 @@ and pop on the small heap for every completion cost more than they saved
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -90,7 +91,8 @@ class Completions:
     """Completions whose time is fixed when they are scheduled, fired by the loop in time order.
 
     ``add(t, value)`` files ``callback(t, value)`` for time ``t``; an entry
-    cannot be cancelled. ``times`` is a heap of the pending times (floats),
+    cannot be cancelled. ``times`` is a heap of the pending times (floats)
+    above an infinite sentinel (the loop reads its head without a test),
     ``items`` maps a time to its value; values that share a time with an
     earlier one (constant handle times) queue in ``more`` and fire in the
     order they were added. The loop runs a completion after the arrivals and
@@ -101,7 +103,7 @@ class Completions:
 
     def __init__(self, callback: Callback) -> None:
         self.callback = callback
-        self.times: list[float] = []
+        self.times: list[float] = [math.inf]
         self.items: dict[float, Any] = {}
         self.more: dict[float, deque[Any]] = {}
 
@@ -112,7 +114,7 @@ class Completions:
         heapq.heappush(self.times, t)
 
     def __len__(self) -> int:
-        return len(self.times)
+        return len(self.times) - 1  # the sentinel
 
     def pending(self) -> Iterator[tuple[float, Any]]:
         """``(time, value)`` of the completions not run yet (in no particular order)."""
@@ -169,21 +171,21 @@ class EventLoop:
         ctimes, citems, cmore, done = (
             completions.times, completions.items, completions.more, completions.callback
         )  # fmt: skip
-        inf = float("inf")
+        inf = math.inf
         generation = feed.generation
         times, channels, slots, work, patience = (
             feed.times, feed.channels, feed.slots, feed.work, feed.patience
         )  # fmt: skip
         j0, k, n = feed.j0, 0, len(times)
         while True:
-            th = queue[0][0] if queue else inf
-            tc = ctimes[0] if ctimes else inf
+            tc = ctimes[0]  # inf (the sentinel) when none is pending
             if k < n:
                 ta = times[k]
-                if ta <= th and ta <= tc:
+                if ta <= tc and (not queue or ta <= queue[0][0]):
                     fire(ta, channels[k], slots[k], j0 + k, work[k], patience[k])
                     k += 1
                     continue
+            th = queue[0][0] if queue else inf
             if tc < th:
                 if tc >= until:
                     break
