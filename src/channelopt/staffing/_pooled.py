@@ -32,22 +32,12 @@ import numpy as np
 from ..scenario.resolved import ChannelKind, Resolved
 from ._pooled_kernels import new_memo, pooled_rounds
 from ._pools import is_queue
-from ._result import StaffingResult, _Pending
+from ._result import StaffingResult, _Pending, interval_columns
 
 __all__ = ["pooled_agents", "pooled_measures", "pooled_measures_numpy"]
 
 _ROUNDS = 12  # fixed-point rounds of the carried-work split
 _TOL = 1e-9
-
-
-def _columns(result: StaffingResult) -> dict[str, np.ndarray]:
-    """The interval table's columns (channel-major arrays), without building the table
-    where it is still pending (``_result._Pending``: the values the table would hold)."""
-    pending = result.__dict__.get("_intervals_table")
-    if isinstance(pending, _Pending):
-        return pending.data
-    df = result.intervals
-    return {name: df[name].to_numpy() for name in df.columns}
 
 
 class _Channels:
@@ -57,7 +47,7 @@ class _Channels:
         ni = r.n_intervals
         self.idx = [c for c, k in enumerate(r.kinds) if is_queue(k)]
         m = len(self.idx)
-        load = _columns(base)["load"].reshape(r.n_channels, ni).T
+        load = interval_columns(base)["load"].reshape(r.n_channels, ni).T
         self.load = np.ascontiguousarray(load[:, self.idx])  # Erlangs (slots)
         self.k = np.array(
             [
@@ -154,7 +144,7 @@ def pooled_measures(
         ch.within,
         np.array(ch.asa, dtype=np.bool_),
         _ROUNDS,
-        new_memo() if memo is None else memo,
+        _memo_for(ch, agents, cell) if memo is None else memo,
     )
     if inverse is not None:
         sl, wait, ab, occ, n_eff = (v[inverse] for v in (sl, wait, ab, occ, n_eff))
@@ -165,6 +155,14 @@ def pooled_measures(
         "occupancy": occ,
         "effective_agents": n_eff,
     }
+
+
+def _memo_for(ch: _Channels, agents: np.ndarray, cell: np.ndarray, room: int = 0) -> Any:
+    """A memo of the Erlang cells for these rows: every whole slot count up to the most
+    agents of any row (plus ``room``) times the largest concurrency (more: not kept)."""
+    most = float(np.max(agents.sum(axis=1), initial=0.0)) if agents.size else 0.0
+    slots = int(min(most + room, 1e6) * float(np.max(ch.k, initial=1.0))) + 2
+    return new_memo(int(np.max(cell, initial=0)) + 1, ch.m, slots)
 
 
 def pooled_measures_numpy(
@@ -276,7 +274,7 @@ def _pooled_agents(
     start = base.pools["agents"].to_numpy().reshape(P, ni).T.astype(float)
     # deferred work stays in its booking pool on top of the live search
     defer = np.zeros((ni, P))
-    cols = _columns(base)
+    cols = interval_columns(base)
     # channel-major columns: channel c's rows are c * ni .. (c + 1) * ni
     owner = {r.channels[c]: cols["pool"][c * ni] for c in range(r.n_channels)}
     for c, kind in enumerate(r.kinds):
@@ -287,7 +285,9 @@ def _pooled_agents(
     if ch.m == 0:
         return start, {}
     cost = r.pool_cost_per_hour / (1.0 - r.pool_shrinkage)
-    memo = new_memo()  # Erlang cells of this period's loads, shared by every evaluation below
+    # Erlang cells of this period's loads, shared by every evaluation below (the repair
+    # adds at most one agent per channel and round; moves never add agents overall)
+    memo = _memo_for(ch, agents, np.arange(ni), room=2 * ch.m + 16)
     kp = pooled_measures(ch, agents, memo=memo)
     ok = _meets(ch, kp)
     # repair: where the approximation says a target misses, add to the channel's
@@ -351,7 +351,7 @@ def staff_pooled(r: Resolved, base: StaffingResult, staff_resolved: Any) -> Staf
     evaluated = staff_resolved(r, agents=np.rint(agents).astype(np.int64))
     # the evaluated table's columns with the approximation's KPIs in the live channels,
     # built into a table once, when read
-    data = {k: v.copy() for k, v in _columns(evaluated).items()}
+    data = {k: v.copy() for k, v in interval_columns(evaluated).items()}
     for j, c in enumerate(ch.idx):
         rows = slice(c * ni, (c + 1) * ni)  # channel-major
         for col in ("service_level", "average_wait", "abandonment", "occupancy"):
