@@ -116,7 +116,7 @@ def test_week_of_shifts_to_one_percent(benchmark) -> None:
                 "objective": float(r["objective"]),
             }
             for pool, r in numbers.iterrows()
-        },  # fmt: skip
+        },
     }
     benchmark.extra_info.update(info)
     print(info)

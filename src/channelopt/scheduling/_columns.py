@@ -449,6 +449,21 @@ def prepare_pool_columns(
             v = start
             if mip.status != "infeasible" and (start is None or c_all @ mip.x < start_obj):
                 v = np.maximum(np.rint(mip.x), 0.0)
+            left = None if budget is None else budget - (time.process_time() - c_mip)
+            if (
+                start is not None
+                and (stop is None or c_all @ v > stop)
+                and (left is None or left > 0.05 * budget)
+            ):
+                # RENS fell short: the MILP over every generated shift, from its schedule
+                model.set_bounds(np.flatnonzero(is_int), np.zeros(int(is_int.sum())),
+                                 col_hi[is_int])  # fmt: skip
+                wall = None if left is None else 3.0 * left
+                mip = model.solve_mip(gap_rel=gap, cpu_limit=left, time_limit=wall,
+                                      stop_at=stop, start=v)  # fmt: skip
+                if mip.status != "infeasible" and c_all @ mip.x < c_all @ v:
+                    v = np.maximum(np.rint(mip.x), 0.0)
+                    mip_gap = mip.gap
         mip_cpu = time.process_time() - c_mip
         return _solution(v, mip_cpu, mip_gap, start_obj)
 
