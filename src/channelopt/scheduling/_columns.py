@@ -13,9 +13,14 @@ shift lie in windows that do not overlap, so each break is chosen on its own.
 Shifts with a negative reduced cost join the LP until none is left; the LP
 optimum is then the LP bound of the full model (the same bound as the
 implicit model: explicit and implicit breaks have the same LP relaxation,
-the break assignment being a transportation problem). The integer schedule is
-the MILP over the generated shifts (a restriction, so its own bound is not
-used: the gap is stated against the LP bound).
+the break assignment being a transportation problem).
+
+The integer schedule (:class:`PreparedPool` ``finish``): the LP schedule
+rounded and repaired (:mod:`._rounding`); if that is not yet within the target,
+RENS (the MILP with every integer column between the floor and the ceiling of
+its LP value) from that start; if still short, the MILP over every generated
+shift. Each is a restriction of the full problem, so its own bound is not
+used: the gap is always stated against the LP bound.
 
 Days off use, per template, the patterns with consecutive days off plus one
 *split group* (implicit days off: ``c[d] <= H``, ``sum c = days_per_week x H``,

@@ -186,11 +186,13 @@ def schedule(
     plan : Plan, optional
         Initiatives in force when staffing.
     time_limit : float, optional
-        Seconds of solver time in total (shared by the pools); stopping early
-        returns the best schedule found with its gap.
+        CPU seconds of solver time in total (shared by the pools); stopping
+        early returns the best schedule found with its gap.
     solver : {"highs", "cbc"}, default "highs"
     gap : float, default 0.01
-        Relative optimality gap at which the MILP stops (per pool).
+        Relative optimality gap at which the search stops. HiGHS: the gap of
+        the whole schedule (all pools' objectives against the sum of their LP
+        bounds), shared out among the pools largest first; CBC: per pool.
     templates : mapping, optional
         Shift templates instead of the scenario's (name -> ShiftTemplate or
         a mapping like a ``shifts`` entry).
