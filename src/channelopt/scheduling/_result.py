@@ -231,8 +231,9 @@ class Schedule:
         penalties), its LP-relaxation bound, the best proven bound and the
         relative gap ``(objective - bound) / objective``, over all pools.
     status : str
-        ``"optimal"`` when every pool was solved to the requested gap,
-        ``"feasible"`` when a time limit stopped one.
+        ``"optimal"`` when the schedule is within the requested gap (HiGHS:
+        the whole week's gap; CBC: every pool's), ``"feasible"`` otherwise
+        (a time limit, or no schedule that close to the LP bound was found).
     cpu_seconds : float
         CPU time of the solves (s).
     interval : float
