@@ -274,6 +274,45 @@ def test_model_agreement_agrees_where_the_model_is_exact_and_flags_a_wrong_one()
     assert "pessimistic" in bad.loc["service_level", "sentence"]
 
 
+def test_model_agreement_has_a_row_per_pool_that_flags_work_done_elsewhere():
+    from channelopt.staffing import model_agreement
+
+    # one pool, one exponential channel: the pool's occupancy is the Erlang A figure
+    sc = _one_voice(100)
+    table = model_agreement(sc, replications=6, seed=4)
+    pool = table[table["level"] == "pool"].set_index("name")
+    name = str(co.staff(sc).pools["pool"].iloc[0])
+    assert list(pool.index) == [name] and pool.loc[name, "measure"] == "occupancy"
+    iv = co.staff(sc).intervals
+    busy = float((iv["occupancy"] * iv["agents"]).sum() / iv["agents"].sum())
+    assert pool.loc[name, "analytic"] == pytest.approx(busy, rel=1e-12)
+    assert bool(pool.loc[name, "agree"]), pool
+    # power: analytic figures for 30 % more calls put the pool's occupancy above the simulated
+    wrong = model_agreement(sc, co.staff(_one_voice(130)), replications=6, seed=4)
+    row = wrong[wrong["level"] == "pool"].iloc[0]
+    assert not row["agree"] and row["analytic"] > row["high"]
+    assert "other pools take part of the work" in row["sentence"]
+    # a generalist pool booked only for a small channel answers voice when idle:
+    # the simulation finds it busier than booked, and the sentence says why
+    doc = {
+        "name": "two pools",
+        "interval": "30min",
+        "channels": {
+            "voice": {"kind": "live", "arrivals": [0] * 16 + [100] * 8 + [0] * 24, "aht": "3min",
+                      "patience": "4min", "target": {"service_level": 0.8, "within": "20s"}},
+            "mail": {"kind": "live", "arrivals": [0] * 16 + [5] * 8 + [0] * 24, "aht": "5min",
+                     "patience": "6min", "target": {"service_level": 0.8, "within": "20s"}},
+        },
+        "pools": {"phone": {"skills": ["voice"], "agents": 10},
+                  "generalists": {"skills": ["mail", "voice"], "agents": 10}},
+    }  # fmt: skip
+    two = co.load_scenario(doc)
+    table = model_agreement(two, replications=10, seed=4)
+    gen = table[(table["level"] == "pool") & (table["name"] == "generalists")].iloc[0]
+    assert not gen["agree"] and gen["analytic"] < gen["low"], gen
+    assert "also answers voice, booked to other pools" in gen["sentence"]
+
+
 def test_evaluate_with_simulation_fidelity_adds_intervals_and_miss_probabilities():
     sc = _one_voice(100)
     ev = co.evaluate(sc, co.Plan(starts={}), fidelity="simulation", replications=8, seed=2)

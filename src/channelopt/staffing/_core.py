@@ -337,8 +337,23 @@ def staff_resolved(
         if method == "pooled":
             from ._pooled import staff_pooled
 
-            return staff_pooled(resolved, required, staff_resolved)
+            # the evaluation of the pooled agents reuses this requirement (not recomputed)
+            def evaluated(r: Resolved, agents: Any) -> StaffingResult:
+                return _evaluate_against(r, required, agents, None, None)
+
+            return staff_pooled(resolved, required, evaluated)
         return required
+    return _evaluate_against(resolved, required, agents, channel_agents, progress)
+
+
+def _evaluate_against(
+    resolved: Resolved,
+    required: StaffingResult,
+    agents: Any,
+    channel_agents: Any,
+    progress: Progress | None,
+) -> StaffingResult:
+    """Given agents evaluated, split over channels by ``required`` (the required staffing)."""
     req = required.intervals
     ni, C = resolved.n_intervals, resolved.n_channels
     req_agents = req["agents"].to_numpy().reshape(C, ni).T
