@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 import channelopt as co
 from channelopt.staffing import _core, _pooled
-from channelopt.staffing._pooled_kernels import new_memo
 from multiskill import multiskill_doc
 
 KEYS = ("service_level", "average_wait", "abandonment", "occupancy", "effective_agents")
@@ -38,7 +37,7 @@ def test_compiled_rounds_equal_numpy_bit_for_bit(seed, skills, pools, shift, rep
     ni, P = r.n_intervals, len(r.pools)
     start = base.pools["agents"].to_numpy().reshape(P, ni).T.astype(float)
     agents = np.maximum(start + np.array(shift[:P], dtype=float)[None, :], 0.0)
-    memo = new_memo()
+    memo = _pooled._memo_for(ch, agents + 6.0, np.arange(ni))
     # the same memo across calls, and rows repeated as the local search repeats them
     for _ in range(2):
         got = _pooled.pooled_measures(ch, agents, memo=memo)

@@ -154,7 +154,7 @@ def pooled_measures(
         ch.within,
         np.array(ch.asa, dtype=np.bool_),
         _ROUNDS,
-        new_memo() if memo is None else memo,
+        _memo_for(ch, agents, cell) if memo is None else memo,
     )
     if inverse is not None:
         sl, wait, ab, occ, n_eff = (v[inverse] for v in (sl, wait, ab, occ, n_eff))
@@ -165,6 +165,14 @@ def pooled_measures(
         "occupancy": occ,
         "effective_agents": n_eff,
     }
+
+
+def _memo_for(ch: _Channels, agents: np.ndarray, cell: np.ndarray, room: int = 0) -> Any:
+    """A memo of the Erlang cells for these rows: every whole slot count up to the most
+    agents of any row (plus ``room``) times the largest concurrency (more: not kept)."""
+    most = float(np.max(agents.sum(axis=1), initial=0.0)) if agents.size else 0.0
+    slots = int(min(most + room, 1e6) * float(np.max(ch.k, initial=1.0))) + 2
+    return new_memo(int(np.max(cell, initial=0)) + 1, ch.m, slots)
 
 
 def pooled_measures_numpy(
@@ -287,7 +295,9 @@ def _pooled_agents(
     if ch.m == 0:
         return start, {}
     cost = r.pool_cost_per_hour / (1.0 - r.pool_shrinkage)
-    memo = new_memo()  # Erlang cells of this period's loads, shared by every evaluation below
+    # Erlang cells of this period's loads, shared by every evaluation below (the repair
+    # adds at most one agent per channel and round; moves never add agents overall)
+    memo = _memo_for(ch, agents, np.arange(ni), room=2 * ch.m + 16)
     kp = pooled_measures(ch, agents, memo=memo)
     ok = _meets(ch, kp)
     # repair: where the approximation says a target misses, add to the channel's

@@ -18,34 +18,38 @@ import math
 
 import numba
 import numpy as np
-from numba import types
-from numba.typed import Dict
 
 from ..queueing._kernels import measures
 
 __all__ = ["new_memo", "pooled_rounds"]
 
-_MEMO_VALUE = types.UniTuple(types.float64, 5)
-#: cells per (interval, channel) in the memo key: slots below this are memoised
-_SLOT_SPAN = 1 << 31
 
-
-def new_memo() -> Dict:
-    """An empty memo for :func:`pooled_rounds` (valid for one set of loads)."""
-    return Dict.empty(key_type=types.int64, value_type=_MEMO_VALUE)
+def new_memo(cells: int, channels: int, slots: int) -> tuple[np.ndarray, np.ndarray]:
+    """An empty memo for :func:`pooled_rounds` (valid for one set of loads): ``cells``
+    intervals x ``channels`` x whole slots ``0 .. slots - 1`` (more slots: not kept).
+    ``(filled, values)``; the values' pages are only touched where a cell is stored."""
+    rows = max(cells * channels, 1)
+    return np.zeros((rows, max(slots, 1)), dtype=np.bool_), np.empty((rows, max(slots, 1), 5))
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _cell(memo, key: int, n: float, a: float, h: float, p: float, t: float, asa: bool, m):
-    """The five measures at ``n`` slots into ``m``, from the memo where ``key >= 0``."""
-    if key >= 0 and key in memo:
-        v = memo[key]
-        for q in range(5):
-            m[q] = v[q]
-        return
+def _cell(memo, row, lo, n, a, h, p, t, asa, m):  # type: ignore[no-untyped-def]
+    """The five measures at ``n`` slots into ``m``; kept in ``memo`` at (row, lo) where
+    ``lo`` is a whole slot count inside it (``row`` = interval x channels + channel)."""
+    filled, values = memo
+    keep = lo >= 0.0 and lo < filled.shape[1]
+    if keep:
+        s = int(lo)
+        if filled[row, s]:
+            for q in range(5):
+                m[q] = values[row, s, q]
+            return
     measures(n, a, h, p, t, asa, m)
-    if key >= 0:
-        memo[key] = (m[0], m[1], m[2], m[3], m[4])
+    if keep:
+        s = int(lo)
+        for q in range(5):
+            values[row, s, q] = m[q]
+        filled[row, s] = True
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -66,7 +70,8 @@ def pooled_rounds(
 
     ``agents`` (rows, pools), ``load`` (rows, channels) in slots, ``cell[row]``:
     the interval whose load the row carries (the memo's key: rows with the same
-    ``cell`` must carry the same loads), ``serves`` (pools, channels) 1.0/0.0;
+    ``cell`` must carry the same loads; ``memo`` from :func:`new_memo` with at least
+    ``max(cell) + 1`` cells), ``serves`` (pools, channels) 1.0/0.0;
     per channel ``k`` (concurrency), ``aht``, ``patience``, ``within`` (nan:
     none) in seconds and ``asa`` (whether the mean wait is needed).
     """
@@ -110,21 +115,9 @@ def pooled_rounds(
                 a = load[r, j]
                 lo = math.floor(slots)
                 f = slots - lo
-                key = -1
-                if lo >= 0.0 and lo < _SLOT_SPAN - 1:
-                    key = (cell[r] * m_ch + j) * _SLOT_SPAN + int(lo)
-                _cell(memo, key, lo, a, aht[j], patience[j], t, asa[j], m0)
-                _cell(
-                    memo,
-                    key + 1 if key >= 0 else -1,
-                    lo + 1.0,
-                    a,
-                    aht[j],
-                    patience[j],
-                    t,
-                    asa[j],
-                    m1,
-                )
+                row = cell[r] * m_ch + j
+                _cell(memo, row, lo, lo, a, aht[j], patience[j], t, asa[j], m0)
+                _cell(memo, row, lo + 1.0, lo + 1.0, a, aht[j], patience[j], t, asa[j], m1)
                 for q in range(5):
                     x = m0[q]
                     y = m1[q]
