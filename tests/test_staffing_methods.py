@@ -323,3 +323,49 @@ def test_evaluate_with_simulation_fidelity_adds_intervals_and_miss_probabilities
     assert 0.0 <= row["miss_probability"] <= 1.0
     with pytest.raises(ValueError, match="'fidelity' argument of evaluate"):
         co.evaluate(sc, co.Plan(starts={}), fidelity="exact")
+
+
+def _independent_check(sc, staffing, replications: int = 20, seed: int = 99):
+    """Day-level targets of ``staffing`` in a simulation with seeds the staffing never
+    used: per channel and target, the mean and whether the target is *not rejected* at
+    one-sided 95 % (a service level: mean + 1.645 x standard error >= target)."""
+    from statistics import NormalDist
+
+    from channelopt.staffing._simopt import _day_measures, _simulate
+
+    r = sc.resolve(0)
+    y = staffing.pools["agents"].to_numpy().reshape(len(r.pools), r.n_intervals).T
+    channels = [c for c, k in enumerate(r.kinds) if k.value in ("live", "concurrent", "deferred")]
+    z = NormalDist().inv_cdf(0.95)
+    table, _ok, _short = _day_measures(r, _simulate(r, y, replications, seed), z, channels)
+    se = (table["ci_high"] - table["mean"]) / 1.959963984540054
+    at_least = table["measure"].isin(["service_level", "within_deadline"])
+    table["not_rejected"] = (at_least & (table["mean"] + z * se >= table["target"])) | (
+        ~at_least & (table["mean"] - z * se <= table["target"])
+    )
+    return table
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", [(1, 2, 2), (2, 3, 3), (3, 4, 4), (4, 6, 5)], ids=str)
+def test_cost_study_simulation_staffing_holds_in_new_seeds_and_costs_less(case):
+    """Issue 11's acceptance on the generated multi-skill systems (docs/staffing.md,
+    "Cost study"): every target holds in an independent simulation (seed 99, 20
+    replications, not rejected at 95 %), and the cost is below ``pooled`` and not above
+    ``erlang`` (the 5 % is not asserted: it does not hold everywhere, see the docs)."""
+    sc = co.load_scenario(multiskill_doc(*case))
+    st = co.staff(sc, method="simulation", replications=20, seed=1)
+    check = _independent_check(sc, st)
+    assert bool(check["not_rejected"].all()), check
+    cost = float(st.pools["cost"].sum())
+    assert cost < float(co.staff(sc, method="pooled").pools["cost"].sum())
+    assert cost <= float(co.staff(sc).pools["cost"].sum())
+
+
+@pytest.mark.slow
+def test_cost_study_check_rejects_a_staffing_that_misses():
+    """Power of the check above: the erlang staffing of the 2 x 2 system (s1 sized alone,
+    its generalists taken by s0) is rejected on s1."""
+    sc = co.load_scenario(multiskill_doc(1, 2, 2))
+    check = _independent_check(sc, co.staff(sc)).set_index("channel")
+    assert not bool(check.loc["s1", "not_rejected"]), check

@@ -1,7 +1,8 @@
 """Concurrent channels with stretch: the exact chat-count chain (``queueing._chat``).
 
 The fixed point of :mod:`channelopt.staffing._core` first converges with the
-balanced-occupancy model of ``_live_kernels`` (fast, 1-3 points optimistic);
+balanced-occupancy model of ``_live_kernels`` (fast; optimistic by 0.3-0.8
+points of service level where measured, docs/staffing.md);
 then the stretched channels are re-sized and re-measured with the exact chain
 and the fixed point runs on until it settles again. The exact chain spreads
 occupancies and completes chats more slowly than the balanced one, so its

@@ -32,22 +32,12 @@ import numpy as np
 from ..scenario.resolved import ChannelKind, Resolved
 from ._pooled_kernels import new_memo, pooled_rounds
 from ._pools import is_queue
-from ._result import StaffingResult, _Pending
+from ._result import StaffingResult, _Pending, interval_columns
 
 __all__ = ["pooled_agents", "pooled_measures", "pooled_measures_numpy"]
 
 _ROUNDS = 12  # fixed-point rounds of the carried-work split
 _TOL = 1e-9
-
-
-def _columns(result: StaffingResult) -> dict[str, np.ndarray]:
-    """The interval table's columns (channel-major arrays), without building the table
-    where it is still pending (``_result._Pending``: the values the table would hold)."""
-    pending = result.__dict__.get("_intervals_table")
-    if isinstance(pending, _Pending):
-        return pending.data
-    df = result.intervals
-    return {name: df[name].to_numpy() for name in df.columns}
 
 
 class _Channels:
@@ -57,7 +47,7 @@ class _Channels:
         ni = r.n_intervals
         self.idx = [c for c, k in enumerate(r.kinds) if is_queue(k)]
         m = len(self.idx)
-        load = _columns(base)["load"].reshape(r.n_channels, ni).T
+        load = interval_columns(base)["load"].reshape(r.n_channels, ni).T
         self.load = np.ascontiguousarray(load[:, self.idx])  # Erlangs (slots)
         self.k = np.array(
             [
@@ -284,7 +274,7 @@ def _pooled_agents(
     start = base.pools["agents"].to_numpy().reshape(P, ni).T.astype(float)
     # deferred work stays in its booking pool on top of the live search
     defer = np.zeros((ni, P))
-    cols = _columns(base)
+    cols = interval_columns(base)
     # channel-major columns: channel c's rows are c * ni .. (c + 1) * ni
     owner = {r.channels[c]: cols["pool"][c * ni] for c in range(r.n_channels)}
     for c, kind in enumerate(r.kinds):
@@ -361,7 +351,7 @@ def staff_pooled(r: Resolved, base: StaffingResult, staff_resolved: Any) -> Staf
     evaluated = staff_resolved(r, agents=np.rint(agents).astype(np.int64))
     # the evaluated table's columns with the approximation's KPIs in the live channels,
     # built into a table once, when read
-    data = {k: v.copy() for k, v in _columns(evaluated).items()}
+    data = {k: v.copy() for k, v in interval_columns(evaluated).items()}
     for j, c in enumerate(ch.idx):
         rows = slice(c * ni, (c + 1) * ni)  # channel-major
         for col in ("service_level", "average_wait", "abandonment", "occupancy"):

@@ -33,7 +33,7 @@ def new_memo(cells: int, channels: int, slots: int) -> tuple[np.ndarray, np.ndar
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _cell(memo, row, lo, n, a, h, p, t, asa, m):  # type: ignore[no-untyped-def]
+def _cell(memo, row, lo, n, a, h, p, t, asa, m):
     """The five measures at ``n`` slots into ``m``; kept in ``memo`` at (row, lo) where
     ``lo`` is a whole slot count inside it (``row`` = interval x channels + channel)."""
     filled, values = memo
