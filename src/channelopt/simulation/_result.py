@@ -391,7 +391,7 @@ def build_tables(
             agent_time=duty.ravel(),
             start=pd.Categorical.from_codes(frame["interval"], dtype=clock_cat),
         )
-        frames.append(pd.DataFrame({k: frame[k] for k in INTERVAL_COLUMNS}))
+        frames.append(pd.DataFrame({k: frame[k] for k in INTERVAL_COLUMNS}, copy=False))
 
         j = out.journeys
         # journeys are numbered in arrival order: the reported ones are a suffix (views)
@@ -498,5 +498,6 @@ def _pool_frame(
             "busy_time": b,
             "wrap_up_time": w,
             "occupancy": occ,
-        }
+        },
+        copy=False,
     )
