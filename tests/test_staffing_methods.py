@@ -369,3 +369,12 @@ def test_cost_study_check_rejects_a_staffing_that_misses():
     sc = co.load_scenario(multiskill_doc(1, 2, 2))
     check = _independent_check(sc, co.staff(sc)).set_index("channel")
     assert not bool(check.loc["s1", "not_rejected"]), check
+
+
+def test_simulation_staffing_is_the_same_for_the_same_seed(two_skills):
+    """The iteration and repair budgets count simulated contacts, not CPU time, so the
+    answer does not depend on the machine's speed or load."""
+    a = co.staff(two_skills, method="simulation", replications=4, seed=2)
+    b = co.staff(two_skills, method="simulation", replications=4, seed=2)
+    assert a.pools["agents"].tolist() == b.pools["agents"].tolist()
+    assert a.simulated.equals(b.simulated)
