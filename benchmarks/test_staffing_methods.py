@@ -8,7 +8,7 @@ seconds, simulations run, cost against ``erlang`` and the machine's load in
 ``extra_info``; see docs/performance.md).
 
 Run: ``.venv/bin/python -m pytest benchmarks/test_staffing_methods.py --benchmark-only -s``
-(the retail_bank case alone: add ``-k retail_bank_simulation``; about 2 CPU-minutes).
+(the retail_bank case alone: add ``-k simulation_retail_bank``; about 2 CPU-minutes).
 """
 
 from __future__ import annotations
