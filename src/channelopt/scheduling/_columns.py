@@ -109,9 +109,10 @@ class PreparedPool:
 
     bound: float  #: LP bound (money); nan when column generation did not converge
     lp_cpu_seconds: float
-    #: ``finish(stop, budget)``: the schedule, stopped once its objective is ``<= stop``
-    #: (None: HiGHS's own gap) or after ``budget`` CPU seconds; None when infeasible
-    finish: Callable[[float | None, float | None], PoolSolution | None]
+    #: ``finish(stop, budget, accept=None)``: the schedule, stopped once its objective is
+    #: ``<= stop`` (None: HiGHS's own gap) or after ``budget`` CPU seconds; the last-resort
+    #: MILP only when above ``accept``; None when infeasible
+    finish: Callable[..., PoolSolution | None]
 
 
 def solve_pool_columns(
@@ -411,11 +412,16 @@ def prepare_pool_columns(
     n_cols = model.n_cols
     c_all = np.concatenate([np.asarray(cols_c), np.zeros(n_cols - n_fixed)])
 
-    def finish(stop: float | None, budget: float | None) -> PoolSolution | None:
+    def finish(
+        stop: float | None, budget: float | None, accept: float | None = None
+    ) -> PoolSolution | None:
         """The integer schedule, stopped once its objective is ``<= stop`` or after ``budget``.
 
-        ``budget`` is CPU seconds for the integer part (rounding and MILP).
+        ``budget`` is CPU seconds for the integer part (rounding and MILP). The
+        last resort (the MILP over every generated shift) runs only when RENS
+        ends above ``accept`` (default ``stop``).
         """
+        enough = stop if accept is None else accept
         c_mip = time.process_time()
         start = None
         if converged:
@@ -457,7 +463,7 @@ def prepare_pool_columns(
             left = None if budget is None else budget - (time.process_time() - c_mip)
             if (
                 start is not None
-                and (stop is None or c_all @ v > stop)
+                and (enough is None or c_all @ v > enough)
                 and (left is None or left > 0.05 * budget)
             ):
                 # RENS fell short: the MILP over every generated shift, from its schedule

@@ -331,11 +331,17 @@ def schedule(
         for k, pool in enumerate(order):
             prep, specs, need = prepared[pool]
             rest = sum(bounds[q] for q in order[k:])
-            stop = None
+            stop = accept = None
             if math.isfinite(slack):
-                stop = bounds[pool] + max(slack, 0.0) * bounds[pool] / max(rest, 1e-9)
+                share = max(slack, 0.0) * bounds[pool] / max(rest, 1e-9)
+                # a pool before the last aims at 60 % of its share (any schedule within the
+                # whole share is accepted): large pools get close to their LP bound cheaply,
+                # and what they leave goes to the small pools, whose integrality costs more
+                last = k == len(order) - 1
+                stop = bounds[pool] + (share if last else 0.6 * share)
+                accept = bounds[pool] + share
             budget = None if remaining is None else max(remaining / (len(order) - k), 1e-3)
-            sol = prep.finish(stop, budget)
+            sol = prep.finish(stop, budget, accept)
             if sol is None:
                 _raise_limits(pool, specs)
             if math.isfinite(slack):
