@@ -42,6 +42,36 @@ def best_time(fn: Callable[[], object], *, repeat: int = 5, min_time: float = 0.
     return best
 
 
+def paired_ratio(
+    fast: Callable[[], object],
+    slow: Callable[[], object],
+    *,
+    pairs: int = 9,
+    min_time: float = 0.1,
+) -> float:
+    """Median over alternating pairs of (CPU of ``slow``) / (CPU of ``fast``).
+
+    Each pair times both calls back to back (each looped for ``min_time`` CPU
+    seconds), so a burst of load from another process shifts both sides of one
+    pair, not the whole ratio; the median drops the pairs a burst split.
+    """
+    fast()
+    slow()
+
+    def per_call(fn: Callable[[], object]) -> float:
+        n = 0
+        t0 = time.process_time()
+        while True:
+            fn()
+            n += 1
+            elapsed = time.process_time() - t0
+            if elapsed >= min_time:
+                return elapsed / n
+
+    ratios = sorted(per_call(slow) / per_call(fast) for _ in range(pairs))
+    return ratios[len(ratios) // 2]
+
+
 def assert_ratio(
     candidate: Callable[[], object],
     baseline: Callable[[], object],

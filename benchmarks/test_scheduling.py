@@ -4,9 +4,9 @@ A week of 336 half-hour intervals, 3 pools, 40 shift templates (4 h to 10 h)
 starting every 30 minutes in windows of up to 8 hours, each with three
 breaks (15 min paid, 30 min unpaid lunch, 15 min paid), part-time templates
 limited to 30 % of a pool; requirements of 30 to 90 agents at the peak with
-seeded noise. Solved with HiGHS to a 1 % gap (column generation, within 120 s
-of solver time); CPU time, the gap, the LP bound and the model size go into
-``extra_info``.
+seeded noise. Solved with HiGHS to a 1 % gap for the whole week (column
+generation, a rounded LP schedule and a RENS sub-MILP, within 30 CPU-s); CPU
+time, the gap, the LP bound and the model size go into ``extra_info``.
 
 Run: ``.venv/bin/python -m pytest benchmarks/test_scheduling.py --benchmark-only -s``
 """
@@ -82,20 +82,16 @@ def week_instance(seed: int = 1) -> tuple[co.Scenario, pd.DataFrame]:
     return sc, pd.concat(frames, ignore_index=True)
 
 
-@pytest.mark.xfail(
-    reason="issue 13 target not met: run alone, phone and chat reached 1 % in about 5-6 "
-    "CPU-s each by column generation and the mixed pool 1.5 %, but the MILP on the generated "
-    "shifts is erratic (whole-week runs: 58 % gap in 120 s; docs/performance.md, Scheduling)",
-    raises=(co.SolverError, AssertionError),
-    strict=False,
-)
 def test_week_of_shifts_to_one_percent(benchmark) -> None:
+    # The issue's target: the whole week within 1 % of its LP bound in 30 CPU-s. The
+    # limit is CPU time of this process (the solver stops itself); the CPU time is
+    # recorded, not asserted (shared machine), the gap is asserted.
     sc, req = week_instance()
     holder: dict = {}
 
     def run() -> None:
         c0 = time.process_time()
-        holder["s"] = schedule(sc, req, gap=0.01, time_limit=120.0)
+        holder["s"] = schedule(sc, req, gap=0.01, time_limit=30.0)
         holder["cpu"] = time.process_time() - c0
 
     benchmark.pedantic(run, rounds=1, iterations=1)
@@ -112,10 +108,21 @@ def test_week_of_shifts_to_one_percent(benchmark) -> None:
         "constraints": int(numbers["constraints"].sum()),
         "agents_needed": int(sum(s.agents_needed.values())),
         "efficiency": s.efficiency,
+        "pools": {
+            pool: {
+                "gap": float(r["gap"]),
+                "cpu_seconds": float(r["cpu_seconds"]),
+                "lp_bound": float(r["lp_bound"]),
+                "objective": float(r["objective"]),
+            }
+            for pool, r in numbers.iterrows()
+        },
     }
     benchmark.extra_info.update(info)
     print(info)
     assert (s.coverage["under"] == 0).all()
+    # the bound is the LP bound of the full model (column generation converged)
+    assert np.isfinite(s.bound) and s.bound == pytest.approx(s.lp_bound)
     assert s.gap <= 0.01, f"gap {s.gap:.2%} after {holder['cpu']:.0f} CPU-s"
 
 

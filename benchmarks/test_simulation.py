@@ -186,9 +186,10 @@ def test_guard_faster_than_a_process_per_customer() -> None:
 @pytest.mark.skipif(run_ciw is None, reason="needs ciw (the dev extra)")
 def test_guard_faster_than_ciw() -> None:
     # The target is 10x Ciw; measured 8.3x (this guard, one day) and 9.2x (ten
-    # days) at load average 9 on the 2-core machine of session 3 (docs/perf/simulation.md).
-    # Ratios measured under load ran higher than on a quiet machine for the SimPy
-    # guard (see there), so the guard keeps a wide margin: at least 4x (was 3x).
+    # days) at load average 9 on the 2-core machine of session 3, and 8.3x, 9.1x and
+    # 10.2x in three runs of this guard at load 4-5 in session 4, after the completion
+    # calendar (docs/perf/simulation.md). Ciw's own time per contact varied by 15 %
+    # between those runs, so the guard keeps a wide margin: at least 5x (was 4x).
     res = one_voice_channel(50, 45.0)
     probe = simulate_resolved(res, replications=1, seed=0, days=1, warmup_days=0)
     n_engine = contacts(probe)
@@ -196,7 +197,7 @@ def test_guard_faster_than_ciw() -> None:
     assert_ratio(
         lambda: simulate_resolved(res, replications=1, seed=0, days=1, warmup_days=0),
         lambda: run_ciw(n_baseline),
-        at_least=4.0,
+        at_least=5.0,
         work_candidate=n_engine,
         work_baseline=n_baseline,
         label="simulation vs Ciw M/M/50+M (per contact)",

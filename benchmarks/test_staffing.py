@@ -25,7 +25,7 @@ from channelopt.scenario import ChannelKind, Resolved
 from channelopt.staffing import flows, staff
 from channelopt.staffing._flows import FlowRates, solve
 from channelopt.staffing._live import ChannelSpec, evaluate_live, staff_live
-from conftest import assert_ratio
+from conftest import assert_ratio, paired_ratio
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
 
@@ -254,14 +254,46 @@ def _recorded_cells(resolved: Resolved) -> list[tuple[np.ndarray, np.ndarray, np
     return out
 
 
-#: staff() CPU / CPU of its cells replayed in one compiled call per channel.
-#: Target 2 (issue 12); measured 1.6-1.8 on retail_bank and telecom, 3.1 on
-#: online_retailer, whose deferred (email) staffing and traffic equations are
-#: NumPy (docs/perf/staffing.md). The limits leave room for a loaded machine.
-#: Session 3: online_retailer 2.16-2.39x after the compiled deferred probe; retail_bank
-#: 1.62x before and 5.4x after helper "staffing" merged finite lines (its voice channel's
-#: M/M/n/N chain, not in this replay of the live cells) on 2026-12-04 01:05 UTC.
-KERNEL_SHARE_LIMIT = {"retail_bank": 7.0, "telecom": 2.5, "online_retailer": 3.5}
+def _recorded_compiled_calls(resolved: Resolved) -> list[tuple]:
+    """The compiled whole-interval calls ``staff()`` makes besides the live cells: the
+    finite M/M/n/N(+M) chain's search and evaluation (``_finite_live``) and the exact
+    chat-count chain (``_chat_live._cells``), with their arguments, to replay as made."""
+    from channelopt.staffing import _chat_live, _finite_live
+
+    calls: list[tuple] = []
+    targets = [
+        (_finite_live, "staff_cells"),
+        (_finite_live, "evaluate_cells"),
+        (_chat_live, "_cells"),
+    ]
+    originals = [getattr(mod, name) for mod, name in targets]
+
+    def spying(fn):  # type: ignore[no-untyped-def]
+        def spy(*args):  # type: ignore[no-untyped-def]
+            calls.append((fn, tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)))
+            return fn(*args)
+
+        return spy
+
+    for (mod, name), fn in zip(targets, originals, strict=True):
+        setattr(mod, name, spying(fn))
+    try:
+        staff(resolved)
+    finally:
+        for (mod, name), fn in zip(targets, originals, strict=True):
+            setattr(mod, name, fn)
+    return calls
+
+
+#: staff() CPU / CPU of its compiled work replayed: the live cells in one compiled call per
+#: channel, plus the finite-line and exact chat-chain calls (whole intervals each) as made.
+#: Target 2 (issue 12). Session 4 (exact chat chain on, chains in the replay, median of
+#: alternating pairs; load 4-7): online_retailer 1.6-1.84x, retail_bank 1.07-1.32x,
+#: telecom 1.2-1.35x (one best-of run under a burst of load gave online_retailer 2.85x).
+#: The limits leave room for a loaded machine: 2 (the target) where the margin is wide.
+#: Until session 4 the replay held the live cells only and the guard ran with the chat
+#: chain off: retail_bank's 5.6x there was the finite chain's compiled work.
+KERNEL_SHARE_LIMIT = {"retail_bank": 2.0, "telecom": 2.0, "online_retailer": 2.5}
 
 
 @pytest.fixture
@@ -275,21 +307,23 @@ def balanced_chat(monkeypatch):  # type: ignore[no-untyped-def]
 
 @pytest.mark.guard
 @pytest.mark.parametrize("name", sorted(KERNEL_SHARE_LIMIT))
-def test_guard_staff_costs_little_more_than_its_kernel_work(name: str, balanced_chat) -> None:  # type: ignore[no-untyped-def]
+def test_guard_staff_costs_little_more_than_its_kernel_work(name: str) -> None:
     from channelopt.staffing import _live_kernels as kernels
 
     resolved = _scenario_period(name)
     cells = _recorded_cells(resolved)
+    chains = _recorded_compiled_calls(resolved)
 
     def replay() -> None:
         for prm, agents, x in cells:
             kernels.replay_cells(prm, agents, x, kernels.new_cache())
+        for fn, args in chains:
+            fn(*args)
 
-    ratio = assert_ratio(
-        replay,
-        lambda: staff(resolved),
-        at_least=0.0,  # the bound is on the other side: checked below
-        label=f"{name}: kernel replay ({sum(len(c[2]) for c in cells)} cells) vs staff()",
+    ratio = paired_ratio(replay, lambda: staff(resolved))
+    print(
+        f"{name}: kernel replay ({sum(len(c[2]) for c in cells)} live cells, "
+        f"{len(chains)} chain calls) vs staff(): {ratio:.2f}x"
     )
     print(f"{name}: staff() costs {ratio:.2f}x its kernel work")
     # (until session 3 this asserted the replay's side, which held whatever staff() cost)

@@ -212,6 +212,25 @@ def test_staffing_sizes_the_classes_as_one_queue() -> None:
     assert np.all(ev.groupby("interval")["agents"].sum() == N)
 
 
+def test_a_class_with_lines_is_flagged_where_the_shared_queue_ignores_them() -> None:
+    """The shared FIFO queue has no finite model: lines of a class are named in the
+    notes and the group stays ``exact=False``; without lines there is no such note."""
+    plain = co.staff(co.load_scenario(doc("90s")))
+    assert "lines" not in plain.notes["vip"] and "lines" not in plain.notes["regular"]
+    d = doc("90s")
+    d["channels"]["vip"]["lines"] = 4
+    d["channels"]["regular"]["queue_capacity"] = 30
+    res = co.staff(co.load_scenario(d))
+    for ch in ("vip", "regular"):
+        assert res.exact[ch] is False
+        note = res.notes[ch]
+        assert "priority classes" in note
+        assert "'vip' (lines 4)" in note and "'regular' (queue_capacity 30)" in note
+        assert "not modelled in the shared queue" in note
+    # the finite model is not applied to the group: nothing is blocked
+    assert float(res.intervals["blocked"].sum()) == 0.0
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(100))
 def test_the_limits_hold_for_any_seed(seed: int) -> None:

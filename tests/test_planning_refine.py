@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pickle
+
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -47,16 +50,34 @@ def sc() -> co.Scenario:
     return co.load_scenario(DOC)
 
 
+SIMULATED: list[tuple[bytes, int]] = []  # (agents + system, seed) of every simulation run
+
+
+def _digest(r) -> bytes:
+    """The simulated system: everything in the resolved period."""
+    return pickle.dumps(r)
+
+
 @pytest.fixture(scope="module")
 def refined(sc):
+    from channelopt.staffing import _simopt
+
+    real = _simopt._simulate
+
+    def counted(r, y, replications, seed):
+        SIMULATED.append((np.rint(y).astype(np.int64).tobytes() + _digest(r), seed))
+        return real(r, y, replications, seed)
+
     seen = []
-    plan = co.optimize(
-        sc,
-        refine="simulation",
-        replications=4,
-        seed=5,
-        progress=lambda d, t, m: seen.append((d, t)),
-    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_simopt, "_simulate", counted)
+        plan = co.optimize(
+            sc,
+            refine="simulation",
+            replications=4,
+            seed=5,
+            progress=lambda d, t, m: seen.append((d, t)),
+        )
     return plan.optimization, seen
 
 
@@ -94,6 +115,30 @@ def test_refined_staffing_meets_the_target_in_an_independent_simulation(sc, refi
         pv = st.pools.pivot(index="interval", columns="pool", values="agents")
         short = {p: [max(a - 2, 0) if a else 0 for a in pv[p]] for p in pv}
         assert _day_sl(sc, short, res.plan, t, seed=1000 + t) < 0.8
+
+
+def test_refine_simulates_no_staffing_twice_and_keeps_its_results(sc, refined):
+    from channelopt.planning._simrefine import _simulate_plan
+
+    res, _ = refined
+    ref = res.refinement
+    # common random numbers: the same agents and seed give the same run, so the
+    # chosen plan's first run per period is reused for its repair, not redone
+    assert SIMULATED and len(set(SIMULATED)) == len(SIMULATED)
+    # the chosen plan measured and repaired from scratch (no runs carried over)
+    obj, _lost, staffing, _notes, met, _extra = _simulate_plan(
+        sc,
+        res.plan,
+        res.evaluation,
+        replications=4,
+        seed=5,
+        confidence=0.95,
+        rounds=6,
+        tick=lambda message: None,
+    )
+    assert obj == ref.objective and met == ref.targets_met
+    for t, st in staffing.items():
+        assert st.pools["agents"].tolist() == ref.staffing[t].pools["agents"].tolist()
 
 
 def test_refine_rejects_bad_arguments(sc):

@@ -214,24 +214,10 @@ def test_coverage_meets_requirement_in_every_interval(week_schedule) -> None:
 
 def test_shift_table_reproduces_coverage_and_breaks_lie_in_their_windows(week_schedule) -> None:
     sc, _req_df, s = week_schedule
-    # rebuild agents on the floor minute by minute from the shift table alone
-    floor = np.zeros(7 * 1440)
-    for row in s.shifts.itertuples():
-        tpl = sc.shifts[row.template]
-        start = row.day * 1440 + _minutes(row.start)
-        length = int(tpl.length // 60)
-        idx = (start + np.arange(length)) % floor.size
-        floor[idx] += row.agents
-        spans = re.findall(r"(\d\d:\d\d)-(\d\d:\d\d)", row.breaks)
-        assert len(spans) == len(tpl.breaks)
-        for (b0, b1), brk in zip(spans, sorted(tpl.breaks, key=lambda b: b.window[0]), strict=True):
-            off = (_minutes(b0) - _minutes(row.start)) % 1440
-            dur = (_minutes(b1) - _minutes(b0)) % 1440
-            assert dur * 60 == brk.length
-            assert brk.window[0] <= off * 60 and off * 60 + brk.length <= brk.window[1]
-            floor[(start + off + np.arange(dur)) % floor.size] -= row.agents
-    per_interval = floor.reshape(7 * 48, 30).mean(axis=1)
-    assert np.allclose(per_interval, s.coverage["on_floor"].to_numpy(), atol=1e-9)
+    # agents on the floor rebuilt minute by minute from the shift table alone (breaks
+    # checked against their windows on the way)
+    floor = _floor_from_shift_table(sc, s)
+    assert np.allclose(floor, s.coverage["on_floor"].to_numpy(), atol=1e-9)
 
 
 def test_coverage_summary_per_pool_and_day(week_schedule) -> None:
@@ -456,3 +442,134 @@ def test_column_generation_lp_bound_equals_the_implicit_model_lp(week_schedule) 
     lp2 = solve_arrays(model.c, model.a, model.row_lower, model.row_upper, model.col_lower,
                        model.col_upper, model.integer, relax=True)  # fmt: skip
     assert lp2.objective > lp.objective * (1 + 1e-4)
+
+
+# --------------------------------------------------------------------------- the rounded start
+def test_rounded_lp_schedule_is_feasible_without_the_milp(monkeypatch) -> None:
+    # With a 50 % gap the rounded LP schedule (scheduling._rounding) is returned as it is:
+    # the MILP must not run. The schedule is then checked from its own tables: the floor
+    # rebuilt minute by minute from the shift table, breaks in their windows, shifts per
+    # template and day equal to the agents whose weekly pattern works that day, the share.
+    from channelopt.scheduling import _columns
+
+    def no_milp(*args, **kwargs):
+        raise AssertionError("the MILP ran although the rounded schedule was within the gap")
+
+    monkeypatch.setattr(_columns.ColumnModel, "solve_mip", no_milp)
+    sc = _scenario(interval="30min", shifts=SHIFTS, shrinkage=0.25)
+    hours = np.arange(48) / 2
+    base = np.where((hours >= 7) & (hours < 19), 6 + 5 * np.sin((hours - 7) / 12 * np.pi), 0)
+    rng = np.random.default_rng(11)
+    frames = [_req(np.ceil(base * f + rng.integers(0, 2, 48) * (base > 0)), day=d)
+              for d, f in enumerate([1.2, 1.0, 1.0, 1.0, 1.1, 0.6, 0.3])]  # fmt: skip
+    req = pd.concat(frames, ignore_index=True)
+    s = schedule(sc, req, gap=0.5)
+    assert (s.coverage["under"] == 0).all()
+    merged = s.coverage.merge(req, on=["pool", "day", "interval"], how="left")
+    assert (merged["scheduled"] >= merged["agents"].fillna(0) - 1e-9).all()
+    floor = _floor_from_shift_table(sc, s)
+    assert np.allclose(floor, s.coverage["on_floor"].to_numpy(), atol=1e-9)
+    pat = s.patterns
+    for tpl, dpw in (("full", 5), ("part", 4)):
+        rows = pat[pat["template"] == tpl]
+        assert all(len(days) == dpw for days in rows["days"])
+        for d in range(7):
+            on_day = s.shifts[(s.shifts["template"] == tpl) & (s.shifts["day"] == d)]
+            working = rows[[d in days for days in rows["days"]]]["agents"].sum()
+            assert on_day["agents"].sum() == working
+    assert pat.loc[pat["template"] == "part", "agents"].sum() <= 0.3 * pat["agents"].sum()
+    assert s.lp_bound <= s.objective and s.gap <= 0.5
+    assert s.gap == pytest.approx((s.objective - s.bound) / s.objective)
+
+
+def _floor_from_shift_table(sc: co.Scenario, s) -> np.ndarray:
+    """Agents on the floor per 30-minute interval of the week, from the shift table alone."""
+    floor = np.zeros(7 * 1440)
+    for row in s.shifts.itertuples():
+        tpl = sc.shifts[row.template]
+        start = row.day * 1440 + _minutes(row.start)
+        floor[(start + np.arange(int(tpl.length // 60))) % floor.size] += row.agents
+        spans = re.findall(r"(\d\d:\d\d)-(\d\d:\d\d)", row.breaks)
+        assert len(spans) == len(tpl.breaks)
+        for (b0, b1), brk in zip(spans, sorted(tpl.breaks, key=lambda b: b.window[0]), strict=True):
+            off = (_minutes(b0) - _minutes(row.start)) % 1440
+            dur = (_minutes(b1) - _minutes(b0)) % 1440
+            assert dur * 60 == brk.length
+            assert brk.window[0] <= off * 60 and off * 60 + brk.length <= brk.window[1]
+            floor[(start + off + np.arange(dur)) % floor.size] -= row.agents
+    return floor.reshape(7 * 48, 30).mean(axis=1)
+
+
+def test_cover_days_is_the_cheapest_pattern_cover_by_brute_force() -> None:
+    from channelopt.scheduling._rounding import cover_days
+
+    days = (0, 1, 2, 3)
+    pats = list(itertools.combinations(days, 2))
+    cost = np.array([2.0 if p in ((0, 1), (2, 3)) else 2.5 for p in pats])
+    rng = np.random.default_rng(3)
+    for _ in range(6):
+        counts = rng.integers(0, 3, size=4)
+        z = cover_days(counts.astype(float), pats, days, cost)
+        have = np.array([sum(k for p, k in zip(pats, z, strict=True) if d in p) for d in days])
+        assert np.all(have >= counts)
+        best = min(
+            float(np.dot(cost, zz))
+            for zz in itertools.product(range(3), repeat=len(pats))
+            if all(
+                sum(k for p, k in zip(pats, zz, strict=True) if d in p) >= counts[i]
+                for i, d in enumerate(days)
+            )
+        )
+        assert float(np.dot(cost, z)) == pytest.approx(best)
+
+
+def test_repair_cover_and_drop_redundant_keep_every_interval_covered() -> None:
+    from channelopt.scheduling._rounding import drop_redundant, repair_cover
+
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        n, g = 12, 10
+        floor = (rng.random((n, g)) < 0.3) * rng.choice([0.5, 1.0], size=(n, g))
+        floor[np.arange(g) % n, np.arange(g)] = 1.0  # every interval reachable
+        need = rng.integers(0, 4, size=g).astype(float)
+        lp = rng.random(n) * 3
+        y = repair_cover(np.floor(lp), floor, need, np.ones(n) + rng.random(n), lp)
+        assert np.all(floor.T @ y >= need - 1e-9) and np.all(y >= np.floor(lp))
+        y2 = drop_redundant(y, floor, need, np.arange(n))
+        assert np.all(floor.T @ y2 >= need - 1e-9) and np.all(y2 <= y)
+        # nothing left to drop: removing any one shift leaves an interval short
+        for j in np.flatnonzero(y2 > 0):
+            assert np.any(floor.T @ y2 - floor[j] < need - 1e-9)
+    with pytest.raises(ValueError, match="cannot cover"):
+        repair_cover(np.zeros(1), np.zeros((1, 2)), np.ones(2), np.ones(1), np.zeros(1))
+
+
+def test_one_gap_for_the_whole_week_shared_by_the_pools() -> None:
+    # Two pools, one four times the other: the week's gap (summed objectives against summed
+    # LP bounds, recomputed here from the per-pool numbers) is within the target.
+    doc = {
+        "name": "two pools",
+        "interval": "30min",
+        "channels": {c: {"kind": "live", "volume": 100, "aht": "5min",
+                         "target": {"service_level": 0.8, "within": "20s"}}
+                     for c in ("voice", "chat")},
+        "pools": {"big": {"skills": ["voice"], "cost_per_hour": 10.0, "shrinkage": 0.25},
+                  "small": {"skills": ["chat"], "cost_per_hour": 12.0, "shrinkage": 0.25}},
+        "shifts": SHIFTS,
+    }  # fmt: skip
+    sc = co.load_scenario(doc)
+    hours = np.arange(48) / 2
+    base = np.where((hours >= 7) & (hours < 19), 6 + 5 * np.sin((hours - 7) / 12 * np.pi), 0)
+    frames = []
+    for pool, scale in (("big", 4.0), ("small", 1.0)):
+        for d, f in enumerate([1.2, 1.0, 1.0, 1.0, 1.1, 0.6, 0.0]):
+            frames.append(pd.DataFrame({"pool": pool, "day": d, "interval": range(48),
+                                        "agents": np.ceil(base * f * scale)}))  # fmt: skip
+    s = schedule(sc, pd.concat(frames, ignore_index=True), gap=0.03)
+    numbers = s._numbers
+    week_gap = (numbers["objective"].sum() - numbers["lp_bound"].sum()) / numbers["objective"].sum()
+    assert s.gap == pytest.approx(week_gap)
+    assert s.gap <= 0.03 and s.status == "optimal"
+    assert (s.coverage["under"] == 0).all()
+    for pool in ("big", "small"):
+        assert numbers.loc[pool, "objective"] >= numbers.loc[pool, "lp_bound"] - 1e-6

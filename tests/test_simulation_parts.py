@@ -3,8 +3,10 @@
 Each part is exercised without the engine, against what it promises: the loop
 runs callbacks and SimPy's own events in time order (ties in the order they
 were scheduled, arrivals first), merges the arrival feed and reloads it when an
-event asks; the queues are FIFO with lazy deletion; a buffered stream returns
-exactly the generator's values in order.
+event asks, and merges the completion calendar (ties: arrivals, then heap
+events, then completions in the order they were filed); the queues are FIFO
+with lazy deletion; a buffered stream returns exactly the generator's values
+in order.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from channelopt.simulation._adapter import ArrivalFeed, EventLoop
+from channelopt.simulation._adapter import ArrivalFeed, Completions, EventLoop
 from channelopt.simulation._queues import (
     F_ARRIVAL,
     F_STATE,
@@ -52,6 +54,61 @@ def test_the_loop_runs_events_and_arrivals_in_time_order(events, arrivals):
     )
     assert seen == [x for _, x in expected]
     assert loop.env.now == 200.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    events=st.lists(st.integers(0, 30).map(float), max_size=30),
+    arrivals=st.lists(st.integers(0, 30).map(float), max_size=30),
+    done=st.lists(st.integers(0, 40).map(float), max_size=40),
+)
+def test_the_loop_merges_the_completion_calendar_in_time_order(events, arrivals, done):
+    # integer times, so that ties between and within the three sources are common;
+    # reference: one sorted list keyed by (time, source, order of filing), where
+    # completions at 30 or later are not run and stay pending
+    loop = EventLoop()
+    schedule = loop.scheduler()
+    seen = []
+    feed = ArrivalFeed(lambda t, c, slot, j, w, p: seen.append(("arrival", t, j)))
+    arrivals = sorted(arrivals)
+    n = len(arrivals)
+    feed.load(arrivals, [0] * n, [0] * n, 0, [0.0] * n, [0.0] * n)
+    for k, t in enumerate(events):
+        schedule(t, lambda now, v: seen.append(("event", now, v)), k)
+    completions = Completions(lambda now, v: seen.append(("done", now, v)))
+    for k, t in enumerate(done):
+        completions.add(t, k)
+    loop.run(30.0, feed, completions)
+    expected = sorted(
+        [((t, 0, k), ("arrival", t, k)) for k, t in enumerate(arrivals)]
+        + [((t, 1, k), ("event", t, k)) for k, t in enumerate(events) if t < 30.0]
+        + [((t, 2, k), ("done", t, k)) for k, t in enumerate(done) if t < 30.0]
+    )
+    assert seen == [x for _, x in expected]
+    later = sorted((t, k) for k, t in enumerate(done) if t >= 30.0)
+    assert len(completions) == len(later)
+    assert sorted((t, v) for t, v in completions.pending()) == later
+
+
+def test_completions_filed_while_running_and_ties_in_filing_order():
+    # a completion may file another one, at the same time (it runs after the
+    # ones already filed for that time) or later
+    loop = EventLoop()
+    seen = []
+
+    def done(now, v):
+        seen.append((now, v))
+        if v == "a":
+            completions.add(now, "c")  # same time: after "b", filed earlier
+            completions.add(now + 1.0, "d")
+
+    completions = Completions(done)
+    completions.add(5.0, "a")
+    completions.add(5.0, "b")
+    completions.add(6.0, "e")  # ties with "d": filed first, runs first
+    loop.run(100.0, ArrivalFeed(lambda *a: None), completions)
+    assert seen == [(5.0, "a"), (5.0, "b"), (5.0, "c"), (6.0, "e"), (6.0, "d")]
+    assert len(completions) == 0 and not completions.items and not completions.more
 
 
 def test_the_loop_stops_before_until_and_keeps_later_events():

@@ -274,6 +274,45 @@ def test_model_agreement_agrees_where_the_model_is_exact_and_flags_a_wrong_one()
     assert "pessimistic" in bad.loc["service_level", "sentence"]
 
 
+def test_model_agreement_has_a_row_per_pool_that_flags_work_done_elsewhere():
+    from channelopt.staffing import model_agreement
+
+    # one pool, one exponential channel: the pool's occupancy is the Erlang A figure
+    sc = _one_voice(100)
+    table = model_agreement(sc, replications=6, seed=4)
+    pool = table[table["level"] == "pool"].set_index("name")
+    name = str(co.staff(sc).pools["pool"].iloc[0])
+    assert list(pool.index) == [name] and pool.loc[name, "measure"] == "occupancy"
+    iv = co.staff(sc).intervals
+    busy = float((iv["occupancy"] * iv["agents"]).sum() / iv["agents"].sum())
+    assert pool.loc[name, "analytic"] == pytest.approx(busy, rel=1e-12)
+    assert bool(pool.loc[name, "agree"]), pool
+    # power: analytic figures for 30 % more calls put the pool's occupancy above the simulated
+    wrong = model_agreement(sc, co.staff(_one_voice(130)), replications=6, seed=4)
+    row = wrong[wrong["level"] == "pool"].iloc[0]
+    assert not row["agree"] and row["analytic"] > row["high"]
+    assert "other pools take part of the work" in row["sentence"]
+    # a generalist pool booked only for a small channel answers voice when idle:
+    # the simulation finds it busier than booked, and the sentence says why
+    doc = {
+        "name": "two pools",
+        "interval": "30min",
+        "channels": {
+            "voice": {"kind": "live", "arrivals": [0] * 16 + [100] * 8 + [0] * 24, "aht": "3min",
+                      "patience": "4min", "target": {"service_level": 0.8, "within": "20s"}},
+            "mail": {"kind": "live", "arrivals": [0] * 16 + [5] * 8 + [0] * 24, "aht": "5min",
+                     "patience": "6min", "target": {"service_level": 0.8, "within": "20s"}},
+        },
+        "pools": {"phone": {"skills": ["voice"], "agents": 10},
+                  "generalists": {"skills": ["mail", "voice"], "agents": 10}},
+    }  # fmt: skip
+    two = co.load_scenario(doc)
+    table = model_agreement(two, replications=10, seed=4)
+    gen = table[(table["level"] == "pool") & (table["name"] == "generalists")].iloc[0]
+    assert not gen["agree"] and gen["analytic"] < gen["low"], gen
+    assert "also answers voice, booked to other pools" in gen["sentence"]
+
+
 def test_evaluate_with_simulation_fidelity_adds_intervals_and_miss_probabilities():
     sc = _one_voice(100)
     ev = co.evaluate(sc, co.Plan(starts={}), fidelity="simulation", replications=8, seed=2)
@@ -284,3 +323,58 @@ def test_evaluate_with_simulation_fidelity_adds_intervals_and_miss_probabilities
     assert 0.0 <= row["miss_probability"] <= 1.0
     with pytest.raises(ValueError, match="'fidelity' argument of evaluate"):
         co.evaluate(sc, co.Plan(starts={}), fidelity="exact")
+
+
+def _independent_check(sc, staffing, replications: int = 20, seed: int = 99):
+    """Day-level targets of ``staffing`` in a simulation with seeds the staffing never
+    used: per channel and target, the mean and whether the target is *not rejected* at
+    one-sided 95 % (a service level: mean + 1.645 x standard error >= target)."""
+    from statistics import NormalDist
+
+    from channelopt.staffing._simopt import _day_measures, _simulate
+
+    r = sc.resolve(0)
+    y = staffing.pools["agents"].to_numpy().reshape(len(r.pools), r.n_intervals).T
+    channels = [c for c, k in enumerate(r.kinds) if k.value in ("live", "concurrent", "deferred")]
+    z = NormalDist().inv_cdf(0.95)
+    table, _ok, _short = _day_measures(r, _simulate(r, y, replications, seed), z, channels)
+    se = (table["ci_high"] - table["mean"]) / 1.959963984540054
+    at_least = table["measure"].isin(["service_level", "within_deadline"])
+    table["not_rejected"] = (at_least & (table["mean"] + z * se >= table["target"])) | (
+        ~at_least & (table["mean"] - z * se <= table["target"])
+    )
+    return table
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", [(1, 2, 2), (2, 3, 3), (3, 4, 4), (4, 6, 5)], ids=str)
+def test_cost_study_simulation_staffing_holds_in_new_seeds_and_costs_less(case):
+    """Issue 11's acceptance on the generated multi-skill systems (docs/staffing.md,
+    "Cost study"): every target holds in an independent simulation (seed 99, 20
+    replications, not rejected at 95 %), and the cost is below ``pooled`` and not above
+    ``erlang`` (the 5 % is not asserted: it does not hold everywhere, see the docs)."""
+    sc = co.load_scenario(multiskill_doc(*case))
+    st = co.staff(sc, method="simulation", replications=20, seed=1)
+    check = _independent_check(sc, st)
+    assert bool(check["not_rejected"].all()), check
+    cost = float(st.pools["cost"].sum())
+    assert cost < float(co.staff(sc, method="pooled").pools["cost"].sum())
+    assert cost <= float(co.staff(sc).pools["cost"].sum())
+
+
+@pytest.mark.slow
+def test_cost_study_check_rejects_a_staffing_that_misses():
+    """Power of the check above: the erlang staffing of the 2 x 2 system (s1 sized alone,
+    its generalists taken by s0) is rejected on s1."""
+    sc = co.load_scenario(multiskill_doc(1, 2, 2))
+    check = _independent_check(sc, co.staff(sc)).set_index("channel")
+    assert not bool(check.loc["s1", "not_rejected"]), check
+
+
+def test_simulation_staffing_is_the_same_for_the_same_seed(two_skills):
+    """The iteration and repair budgets count simulated contacts, not CPU time, so the
+    answer does not depend on the machine's speed or load."""
+    a = co.staff(two_skills, method="simulation", replications=4, seed=2)
+    b = co.staff(two_skills, method="simulation", replications=4, seed=2)
+    assert a.pools["agents"].tolist() == b.pools["agents"].tolist()
+    assert a.simulated.equals(b.simulated)

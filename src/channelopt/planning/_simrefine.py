@@ -28,6 +28,9 @@ is returned beside it, in :attr:`OptimizationResult.refinement`).
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import sys
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -114,9 +117,19 @@ def _simulate_plan(
     confidence: float,
     rounds: int,
     tick: Any,
+    staffed: dict[int, Any] | None = None,
+    runs: dict[tuple[bytes, bytes, int], Any] | None = None,
 ) -> tuple[float, float, dict[int, Any], list[str], bool, float]:
     """(simulated objective, simulated lost contacts, staffing per period, notes,
-    targets met, extra agent cost) of ``plan``; ``rounds=0``: measure only."""
+    targets met, extra agent cost) of ``plan``; ``rounds=0``: measure only.
+
+    ``staffed`` (period -> the plan's ``staff`` result) and ``runs`` ((resolved
+    period's fingerprint, agents, seed) -> the first simulation, as
+    :class:`Repaired`) are read and filled: with common random numbers a
+    simulation is a function of the resolved period, the agents and the seed, so
+    one already made (the chosen plan's, measured before its repair; a
+    runner-up whose period is the same system with the same agents) is not
+    made again."""
     from ..staffing import staff
     from ..staffing._simopt import repair_in_simulation
 
@@ -130,10 +143,16 @@ def _simulate_plan(
     notes: list[str] = []
     met = True
     for t in range(_n_periods(scenario)):
-        st = staff(scenario, t, plan)
+        st = staffed.get(t) if staffed is not None else None
+        if st is None:
+            st = staff(scenario, t, plan)
+            if staffed is not None:
+                staffed[t] = st
         r = st.resolved
         ni, P = r.n_intervals, len(r.pools)
         y0 = st.pools["agents"].to_numpy().reshape(P, ni).T.astype(float)
+        key = (_fingerprint(r), np.rint(y0).astype(np.int64).tobytes(), seed + t)
+        known = runs.get(key) if runs is not None else None
         fix = repair_in_simulation(
             r,
             y0,
@@ -141,7 +160,10 @@ def _simulate_plan(
             seed=seed + t,
             confidence=confidence,
             rounds=rounds,
+            first=known.first if known is not None else None,
         )
+        if runs is not None and known is None:
+            runs[key] = fix
         tick(f"period {t}: simulated")
         df = float(money.loc[t, "discount_factor"])
         cost = (r.pool_cost_per_hour / (1.0 - r.pool_shrinkage)) * (r.interval_s / 3600.0)
@@ -159,6 +181,21 @@ def _simulate_plan(
             repaired = staff_resolved(r, agents=np.rint(fix.agents).astype(np.int64))
             staffing[t] = replace(repaired, method="simulation", simulated=fix.table)
     return objective, lost_total, staffing, notes, met, extra_total
+
+
+def _fingerprint(resolved: Any) -> bytes:
+    """A digest of every field of a resolved period (what a simulation depends on)."""
+    h = hashlib.blake2b(digest_size=20)
+    with np.printoptions(threshold=sys.maxsize):  # repr must never abbreviate
+        for f in dataclasses.fields(resolved):
+            value = getattr(resolved, f.name)
+            h.update(f.name.encode())
+            if isinstance(value, np.ndarray) and value.dtype != object:
+                h.update(f"{value.dtype}{value.shape}".encode())
+                h.update(np.ascontiguousarray(value).tobytes())
+            else:
+                h.update(repr(value).encode())
+    return h.digest()
 
 
 def check_refine(refine: Any, replications: Any, staffing: str = "requirement") -> None:
@@ -248,7 +285,9 @@ def refine_by_simulation(
             progress_caller(progress)(min(done, total), total, message)
 
     rows = []
-    for plan, ev in plans:
+    staffed: list[dict[int, Any]] = [{} for _ in plans]
+    runs: dict[tuple[bytes, bytes, int], Any] = {}
+    for i, (plan, ev) in enumerate(plans):
         obj, lost, _st, _notes, _met, _extra = _simulate_plan(
             scenario,
             plan,
@@ -258,6 +297,8 @@ def refine_by_simulation(
             confidence=confidence,
             rounds=0,
             tick=tick,
+            staffed=staffed[i],
+            runs=runs,
         )
         rows.append(
             {
@@ -280,6 +321,8 @@ def refine_by_simulation(
         confidence=confidence,
         rounds=rounds,
         tick=tick,
+        staffed=staffed[best],
+        runs=runs,  # the first run of each period is not made again
     )
     refinement = SimulationRefinement(
         candidates=pd.DataFrame(rows),

@@ -13,7 +13,9 @@ The state is the occupancy vector ``(a_0, ..., a_k)`` (``a_j`` agents carry
 agent is full. Departures leave an agent one chat lighter wherever it is, so
 occupancies spread (the chain is not reversible and has no product form);
 spreading them evenly, as the former model did, overstates the completion rate
-(``j v(j)`` is concave) and the service level by 1-3 points.
+(``j v(j)`` is concave) and the service level (by 0.3-0.8 points in the case
+measured in docs/staffing.md, "Concurrent channels"; the round-1 figure of 1-3
+points was not reproduced).
 
 Solution. Above the full state ``F = (0, ..., 0, n)`` the chain is the
 reference M/M/N+M tail (``N = n k`` slots, rate ``N / aht``), so

@@ -196,6 +196,37 @@ def _law_tails(
     return _tails(pmf, jmax, complete)
 
 
+@numba.njit(cache=True)
+def new_tails_memo(jmax: int) -> tuple[np.ndarray, np.ndarray]:
+    """An empty memo for :func:`finite_point_memo`: positions up to ``jmax`` are kept."""
+    return np.full(4, np.nan), np.empty((2, jmax + 1))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _tails_for(
+    n: float, r: float, tt: float, jmax: int, key: np.ndarray, tails: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(P(K >= j), P(K' < j)) for j = 0..jmax: the waiting-time laws of finite_point.
+
+    They depend on (n, r, tt, jmax) only, not on the load: a caller that solves
+    one agent count at several loads (a retrial fixed point) keeps the last ones
+    in ``key`` / ``tails`` (:func:`new_tails_memo`) and gets the same values back.
+    """
+    if tails.shape[1] > jmax and key[0] == n and key[1] == r and key[2] == tt and key[3] == jmax:
+        return tails[0, : jmax + 1].copy(), tails[1, : jmax + 1].copy()
+    _lo1, served_tail = _law_tails(n, r, tt, r, jmax)  # P(K >= j)
+    still_lo, _up0 = _law_tails(n, r, tt, 0.0, jmax)  # P(K' < j)
+    if tails.shape[1] > jmax:
+        for j in range(jmax + 1):
+            tails[0, j] = served_tail[j]
+            tails[1, j] = still_lo[j]
+        key[0] = n
+        key[1] = r
+        key[2] = tt
+        key[3] = jmax
+    return served_tail, still_lo
+
+
 @numba.njit(cache=True, error_model="numpy")
 def finite_point(
     n: float,
@@ -213,6 +244,26 @@ def finite_point(
     ``a`` offered load (Erlangs), ``h`` aht (s), ``p`` patience (s, inf: none),
     ``t`` service-level threshold (s, may be inf). Writes out[0..N_OUT).
     """
+    # an empty memo keeps nothing (never read: tails.shape[1] == 0)
+    finite_point_memo(n, a, h, p, t, lines, qcap, sl_def, out, np.empty(0), np.empty((2, 0)))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def finite_point_memo(
+    n: float,
+    a: float,
+    h: float,
+    p: float,
+    t: float,
+    lines: float,
+    qcap: float,
+    sl_def: int,
+    out: np.ndarray,
+    key: np.ndarray,
+    tails: np.ndarray,
+) -> None:
+    """:func:`finite_point` keeping its load-free waiting-time laws in ``key`` / ``tails``
+    (:func:`new_tails_memo`; an empty ``tails`` keeps nothing). Same values."""
     for i in range(N_OUT):
         out[i] = 0.0
     if a == 0.0:
@@ -260,8 +311,7 @@ def finite_point(
     jmax = int(k_last - n + 1.0) if k_last >= n else 0
     tt = t / h
     if jmax > 0 and math.isfinite(tt) and tt > 0.0:
-        _lo1, served_tail = _law_tails(n, r, tt, r, jmax)  # P(K >= j)
-        still_lo, _up0 = _law_tails(n, r, tt, 0.0, jmax)  # P(K' < j)
+        served_tail, still_lo = _tails_for(n, r, tt, jmax, key, tails)
     else:
         served_tail = np.empty(0)
         still_lo = np.empty(0)

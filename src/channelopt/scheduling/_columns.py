@@ -13,9 +13,14 @@ shift lie in windows that do not overlap, so each break is chosen on its own.
 Shifts with a negative reduced cost join the LP until none is left; the LP
 optimum is then the LP bound of the full model (the same bound as the
 implicit model: explicit and implicit breaks have the same LP relaxation,
-the break assignment being a transportation problem). The integer schedule is
-the MILP over the generated shifts (a restriction, so its own bound is not
-used: the gap is stated against the LP bound).
+the break assignment being a transportation problem).
+
+The integer schedule (:class:`PreparedPool` ``finish``): the LP schedule
+rounded and repaired (:mod:`._rounding`); if that is not yet within the target,
+RENS (the MILP with every integer column between the floor and the ceiling of
+its LP value) from that start; if still short, the MILP over every generated
+shift. Each is a restriction of the full problem, so its own bound is not
+used: the gap is always stated against the LP bound.
 
 Days off use, per template, the patterns with consecutive days off plus one
 *split group* (implicit days off: ``c[d] <= H``, ``sum c = days_per_week x H``,
@@ -36,6 +41,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,8 +57,9 @@ from ._model import (
     consecutive_off,
     patterns,
 )
+from ._rounding import cover_days, drop_redundant, repair_cover
 
-__all__ = ["solve_pool_columns"]
+__all__ = ["PreparedPool", "prepare_pool_columns", "solve_pool_columns"]
 
 #: most pricing rounds (each adds the improving shift of every start; the issue's
 #: benchmark week converges in about 10)
@@ -96,6 +103,18 @@ def _split_patterns(
     return [(p, round(v)) for p, v in zip(pats, sol.x, strict=True) if round(v) > 0]
 
 
+@dataclass
+class PreparedPool:
+    """A pool after column generation: its LP bound and how to get the integer schedule."""
+
+    bound: float  #: LP bound (money); nan when column generation did not converge
+    lp_cpu_seconds: float
+    #: ``finish(stop, budget, accept=None)``: the schedule, stopped once its objective is
+    #: ``<= stop`` (None: HiGHS's own gap) or after ``budget`` CPU seconds; the last-resort
+    #: MILP only when above ``accept``; None when infeasible
+    finish: Callable[..., PoolSolution | None]
+
+
 def solve_pool_columns(
     cover: np.ndarray,
     templates: list[TemplateSpec],
@@ -112,7 +131,39 @@ def solve_pool_columns(
     """Solve one pool's schedule (see the module docstring); None when infeasible.
 
     ``cover`` (shape ``(n_days, T)``) is the requirement on the floor after
-    shrinkage. ``time_limit`` is CPU seconds for this pool (pricing and MILP).
+    shrinkage. ``time_limit`` is CPU seconds for this pool (pricing and MILP);
+    the schedule is returned as soon as it is within ``gap`` of the LP bound.
+    """
+    c0 = time.process_time()
+    prep = prepare_pool_columns(
+        cover, templates, work_days, interval, cost_per_hour, shrinkage,
+        over_cover_penalty=over_cover_penalty, split_days_off_penalty=split_days_off_penalty,
+        gap=gap, time_limit=None if time_limit is None else 0.6 * time_limit,
+    )  # fmt: skip
+    if prep is None:
+        return None
+    stop = prep.bound / (1.0 - gap) if math.isfinite(prep.bound) and gap < 1.0 else None
+    budget = None if time_limit is None else time_limit - (time.process_time() - c0)
+    return prep.finish(stop, None if budget is None else max(budget, 1e-3))
+
+
+def prepare_pool_columns(
+    cover: np.ndarray,
+    templates: list[TemplateSpec],
+    work_days: tuple[int, ...],
+    interval: float,
+    cost_per_hour: float,
+    shrinkage: float,
+    *,
+    over_cover_penalty: float,
+    split_days_off_penalty: float,
+    gap: float = 0.01,
+    time_limit: float | None = None,
+) -> PreparedPool | None:
+    """Column generation for one pool (the LP bound); None when infeasible.
+
+    ``time_limit``: CPU seconds for pricing (stopping early leaves no bound).
+    ``gap`` is the target the returned ``finish`` reports its status against.
     """
     c_start = time.process_time()
     n_days, T = cover.shape
@@ -284,7 +335,8 @@ def solve_pool_columns(
         ]
     )
     a_fixed = sp.csc_matrix((ent_v, (ent_r, ent_c)), shape=(n_rows, n_fixed))
-    a0 = sp.hstack([a_fixed, shift_matrix(first_shifts)], format="csc")
+    blocks = [a_fixed, shift_matrix(first_shifts)]
+    a0 = sp.hstack(blocks, format="csc")
     n_first = len(first_shifts)
     model = ColumnModel(
         np.concatenate([np.asarray(cols_c), np.zeros(n_first)]),
@@ -295,11 +347,6 @@ def solve_pool_columns(
         np.concatenate([np.asarray(cols_hi), np.full(n_first, math.inf)]),
         np.concatenate([np.asarray(cols_int, bool), np.ones(n_first, bool)]),
     )
-
-    def left() -> float | None:
-        if time_limit is None:
-            return None
-        return max(time_limit - (time.process_time() - c_start), 1e-3)
 
     def price(duals: np.ndarray, below: list[float]) -> list[_Shift]:
         """The cheapest shift of every start whose reduced cost is below ``below[t]``."""
@@ -342,7 +389,7 @@ def solve_pool_columns(
     converged = False
     rounds = 0
     for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 - the count is reported
-        if time_limit is not None and time.process_time() - c_start > 0.6 * time_limit:
+        if time_limit is not None and time.process_time() - c_start > time_limit:
             break  # leave the rest of the time to the integer schedule
         status, lp_value, lp_x, duals = model.solve_lp()
         if status == "infeasible":
@@ -354,78 +401,260 @@ def solve_pool_columns(
             converged = True
             break
         k = len(fresh)
-        model.add_columns(np.zeros(k), np.zeros(k), np.full(k, math.inf), shift_matrix(fresh),
+        blocks.append(shift_matrix(fresh))
+        model.add_columns(np.zeros(k), np.zeros(k), np.full(k, math.inf), blocks[-1],
                           np.ones(k, bool))  # fmt: skip
     if converged and np.any(lp_x[artificial] > 1e-6):
         return None  # even the LP needs artificial cover: no schedule covers the requirement
     model.set_upper(np.asarray(artificial, dtype=int), 0.0)
     lp_cpu = time.process_time() - c_start
     bound = lp_value if converged else math.nan
+    n_cols = model.n_cols
+    c_all = np.concatenate([np.asarray(cols_c), np.zeros(n_cols - n_fixed)])
 
-    # the integer schedule over the generated shifts: stopped as soon as it is within the
-    # gap of the LP bound (the true gap), or when HiGHS proves the gap against its own
-    # bound of the restricted problem (at least the LP bound, so that gap may understate
-    # the true one: the true gap is what is reported)
-    c_mip = time.process_time()
-    stop = bound / (1.0 - gap) if converged and gap < 1.0 else None
-    budget = left()
-    # CPU seconds by the callback; HiGHS's own (wall-clock) limit as a safety net, since
-    # the callback is not reached in every phase of the search
-    wall = None if budget is None else 3.0 * budget
-    mip = model.solve_mip(gap_rel=gap, cpu_limit=budget, time_limit=wall, stop_at=stop)
-    mip_cpu = time.process_time() - c_mip
-    if mip.status == "infeasible":
-        return None
-    v = np.maximum(np.rint(mip.x), 0.0)
-    x = {key: int(v[j]) for key, j in x_col.items() if v[j] > 0}
-    breaks: dict[tuple[int, int, int], dict[int, int]] = {}
-    on_floor = np.zeros(G)
-    for j, sh in enumerate(shifts):
-        k = int(v[n_fixed + j])
-        if k <= 0:
-            continue
-        on_floor += k * floor_cols[j]
-        for ki, u in enumerate(sh.breaks):
-            slot = breaks.setdefault((sh.ti, ki, sh.d), {})
-            slot[u] = slot.get(u, 0) + k
-    pats: dict[tuple[int, tuple[int, ...]], int] = {}
-    for zkey, j in z_col.items():
-        if v[j] > 0:
-            pats[zkey] = pats.get(zkey, 0) + int(v[j])
-    for ti, t in enumerate(templates):
-        group = {d: int(v[g_col[(ti, d)]]) for d in work_days}
-        for p, k in _split_patterns(group, work_days, t.days_per_week):
-            pats[(ti, p)] = pats.get((ti, p), 0) + k
-    objective = float(np.dot(np.asarray(cols_c), v[:n_fixed]))
-    objective -= sum(cols_c[h_col[ti]] * v[h_col[ti]] for ti in h_col)  # the group's bound
-    if not math.isinf(split_days_off_penalty):
-        objective += sum(
-            split_days_off_penalty * week_pay[ti] * k
-            for (ti, p), k in pats.items()
-            if not consecutive_off(p)
+    def finish(
+        stop: float | None, budget: float | None, accept: float | None = None
+    ) -> PoolSolution | None:
+        """The integer schedule, stopped once its objective is ``<= stop`` or after ``budget``.
+
+        ``budget`` is CPU seconds for the integer part (rounding and MILP). The
+        last resort (the MILP over every generated shift) runs only when RENS
+        ends above ``accept`` (default ``stop``).
+        """
+        enough = stop if accept is None else accept
+        c_mip = time.process_time()
+        start = None
+        if converged:
+            start = _rounded_start(
+                lp_x, sp.hstack(blocks, format="csr"), np.asarray(row_lo), np.asarray(row_hi),
+                c_all, n_fixed, shifts, floor_cols, need, active, templates, work_days,
+                x_costs, week_pay, split_days_off_penalty, x_col, z_col, h_col, g_col,
+                min_rows,
+            )  # fmt: skip
+        start_obj = math.inf if start is None else float(c_all @ start)
+        mip_gap = math.nan
+        if start is not None and stop is not None and start_obj <= stop:
+            v = start  # the rounded LP schedule is already within the gap
+        else:
+            if start is not None:
+                # RENS (Berthold 2014): the MILP with every integer column between the floor
+                # and the ceiling of its LP value (widened to hold the start). A few hundred
+                # free columns instead of thousands: HiGHS finds schedules within a fraction
+                # of a percent of the LP bound in seconds, where the full restricted MILP
+                # spends a minute in root cut separation first.
+                idx = np.flatnonzero(is_int)
+                lo = np.minimum(np.floor(lp_x[idx] + 1e-6), start[idx])
+                hi = np.maximum(np.ceil(lp_x[idx] - 1e-6), start[idx])
+                model.set_bounds(idx, lo, np.minimum(hi, col_hi[idx]))
+            left = None if budget is None else max(budget - (time.process_time() - c_mip), 1e-3)
+            # CPU seconds by the callback; HiGHS's own (wall-clock) limit as a safety net,
+            # since the callback is not reached in every phase of the search
+            wall = None if left is None else 3.0 * left
+            # HiGHS's own gap is against the bound of the restricted problem (at least the
+            # LP bound, so it may understate the true gap): a quarter of the target
+            mip = model.solve_mip(gap_rel=gap / 4 if start is not None else gap, cpu_limit=left,
+                                  time_limit=wall, stop_at=stop, start=start)  # fmt: skip
+            if mip.status == "infeasible" and start is None:
+                return None
+            mip_gap = mip.gap
+            v = start
+            if mip.status != "infeasible" and (start is None or c_all @ mip.x < start_obj):
+                v = np.maximum(np.rint(mip.x), 0.0)
+            left = None if budget is None else budget - (time.process_time() - c_mip)
+            if (
+                start is not None
+                and (enough is None or c_all @ v > enough)
+                and (left is None or left > 0.05 * budget)
+            ):
+                # RENS fell short: the MILP over every generated shift, from its schedule
+                model.set_bounds(np.flatnonzero(is_int), np.zeros(int(is_int.sum())),
+                                 col_hi[is_int])  # fmt: skip
+                wall = None if left is None else 3.0 * left
+                mip = model.solve_mip(gap_rel=gap, cpu_limit=left, time_limit=wall,
+                                      stop_at=stop, start=v)  # fmt: skip
+                if mip.status != "infeasible" and c_all @ mip.x < c_all @ v:
+                    v = np.maximum(np.rint(mip.x), 0.0)
+                    mip_gap = mip.gap
+        mip_cpu = time.process_time() - c_mip
+        return _solution(v, mip_cpu, mip_gap, start_obj)
+
+    def _solution(v: np.ndarray, mip_cpu: float, mip_gap: float, start_obj: float) -> PoolSolution:
+        x = {key: int(v[j]) for key, j in x_col.items() if v[j] > 0}
+        breaks: dict[tuple[int, int, int], dict[int, int]] = {}
+        on_floor = np.zeros(G)
+        for j, sh in enumerate(shifts):
+            k = int(v[n_fixed + j])
+            if k <= 0:
+                continue
+            on_floor += k * floor_cols[j]
+            for ki, u in enumerate(sh.breaks):
+                slot = breaks.setdefault((sh.ti, ki, sh.d), {})
+                slot[u] = slot.get(u, 0) + k
+        pats: dict[tuple[int, tuple[int, ...]], int] = {}
+        for zkey, j in z_col.items():
+            if v[j] > 0:
+                pats[zkey] = pats.get(zkey, 0) + int(v[j])
+        for ti, t in enumerate(templates):
+            group = {d: int(v[g_col[(ti, d)]]) for d in work_days}
+            for p, k in _split_patterns(group, work_days, t.days_per_week):
+                pats[(ti, p)] = pats.get((ti, p), 0) + k
+        objective = float(np.dot(np.asarray(cols_c), v[:n_fixed]))
+        objective -= sum(cols_c[h_col[ti]] * v[h_col[ti]] for ti in h_col)  # the group's bound
+        if not math.isinf(split_days_off_penalty):
+            objective += sum(
+                split_days_off_penalty * week_pay[ti] * k
+                for (ti, p), k in pats.items()
+                if not consecutive_off(p)
+            )
+        gap_value = max(0.0, objective - bound) / max(abs(objective), 1e-9)
+        status = "optimal" if converged and gap_value <= gap + 1e-9 else "feasible"
+        if not converged:
+            gap_value = math.nan
+        return PoolSolution(
+            x=x,
+            breaks=breaks,
+            patterns=pats,
+            on_floor=on_floor,
+            objective=objective,
+            bound=float(bound),
+            lp_bound=float(bound),
+            gap=float(gap_value),
+            status=status,
+            cpu_seconds=mip_cpu,
+            lp_cpu_seconds=lp_cpu,
+            variables=int(model.n_cols),
+            constraints=int(model.n_rows),
+            extra={
+                "shifts_generated": float(len(shifts)),
+                "mip_gap": float(mip_gap),
+                "start_objective": float(start_obj),
+                "rounds": float(rounds),
+                "converged": float(converged),
+            },
         )
-    gap_value = max(0.0, objective - bound) / max(abs(objective), 1e-9)
-    status = "optimal" if converged and gap_value <= gap + 1e-9 else "feasible"
-    if not converged:
-        gap_value = math.nan
-    return PoolSolution(
-        x=x,
-        breaks=breaks,
-        patterns=pats,
-        on_floor=on_floor,
-        objective=objective,
-        bound=float(bound),
-        lp_bound=float(bound),
-        gap=float(gap_value),
-        status=status,
-        cpu_seconds=mip_cpu,
-        lp_cpu_seconds=lp_cpu,
-        variables=int(model.n_cols),
-        constraints=int(model.n_rows),
-        extra={
-            "shifts_generated": float(len(shifts)),
-            "mip_gap": float(mip.gap),
-            "rounds": float(rounds),
-            "converged": float(converged),
-        },
-    )
+
+    is_int = np.concatenate([np.asarray(cols_int, bool), np.ones(n_cols - n_fixed, bool)])
+    col_hi = np.concatenate([np.asarray(cols_hi), np.full(n_cols - n_fixed, math.inf)])
+    return PreparedPool(bound=float(bound), lp_cpu_seconds=lp_cpu, finish=finish)
+
+
+def _rounded_start(
+    lp_x: np.ndarray,
+    a: sp.csr_matrix,
+    row_lo: np.ndarray,
+    row_hi: np.ndarray,
+    c_all: np.ndarray,
+    n_fixed: int,
+    shifts: list[_Shift],
+    floor_cols: list[np.ndarray],
+    need: np.ndarray,
+    active: np.ndarray,
+    templates: list[TemplateSpec],
+    work_days: tuple[int, ...],
+    x_costs: list[float],
+    week_pay: dict[int, float],
+    split_pen: float,
+    x_col: dict[tuple[int, int, int], int],
+    z_col: dict[tuple[int, tuple[int, ...]], int],
+    h_col: dict[int, int],
+    g_col: dict[tuple[int, int], int],
+    min_rows: dict[tuple[int, int, int], int],
+) -> np.ndarray | None:
+    """A feasible integer schedule (all columns) from the LP solution, or None.
+
+    See :mod:`._rounding`: round down, repair the cover, drop redundant shifts,
+    fit weekly patterns (extra shifts where the patterns need them), drop whole
+    agents the cover no longer needs; the result is checked against every row.
+    """
+    n_sh = len(shifts)
+    F = np.asarray(floor_cols)[:, active]
+    req = need[active]
+    lp = lp_x[n_fixed : n_fixed + n_sh]
+    sh_ti = np.array([sh.ti for sh in shifts])
+    sh_d = np.array([sh.d for sh in shifts])
+    cost = np.array([x_costs[t] for t in sh_ti])
+    group_of: dict[tuple[int, int], np.ndarray] = {}
+    for key in {(int(t), int(d)) for t, d in zip(sh_ti, sh_d, strict=True)}:
+        group_of[key] = np.flatnonzero((sh_ti == key[0]) & (sh_d == key[1]))
+    pat_info = []
+    for ti, t in enumerate(templates):
+        n = t.days_per_week
+        pats = [p for p in patterns(work_days, n)
+                if consecutive_off(p) or not math.isinf(split_pen)]  # fmt: skip
+        pc = np.array([n * x_costs[ti] + (0.0 if consecutive_off(p) else split_pen * week_pay[ti])
+                       for p in pats])  # fmt: skip
+        pat_info.append((pats, pc))
+    try:
+        y = repair_cover(np.floor(lp + 1e-6), F, req, cost, lp)
+    except ValueError:
+        return None
+    best, best_obj = None, math.inf
+    for _ in range(3):
+        order = np.lexsort((-cost, lp - y))
+        y = drop_redundant(y, F, req, order[y[order] > 0])
+        spare = F.T @ y - req
+        pats_used: dict[tuple[int, tuple[int, ...]], int] = {}
+        for ti in range(len(templates)):
+            counts = np.array([y[group_of[(ti, d)]].sum() if (ti, d) in group_of else 0.0
+                               for d in work_days])  # fmt: skip
+            pats, pc = pat_info[ti]
+            z = cover_days(counts, pats, work_days, pc)
+            for p, k in zip(pats, z, strict=True):
+                if k > 0:
+                    pats_used[(ti, p)] = int(k)
+            have = np.array([sum(k for p, k in zip(pats, z, strict=True) if d in p)
+                             for d in work_days])  # fmt: skip
+            for di, d in enumerate(work_days):
+                idx = group_of.get((ti, d))
+                for _e in range(int(have[di] - counts[di])):
+                    if idx is None:
+                        return None  # no generated shift of this template on that day
+                    # the extra shift goes where the floor has the least spare cover
+                    score = (F[idx] * np.maximum(0.0, 1.0 - spare)).sum(axis=1)
+                    j = int(idx[np.argmax(score)])
+                    y[j] += 1
+                    spare += F[j]
+        # whole agents (one shift on each day of their pattern) the cover no longer needs
+        for (ti, p), k in sorted(pats_used.items(), key=lambda kv: -x_costs[kv[0][0]]):
+            for _k in range(k):
+                trial = spare.copy()
+                picks = []
+                for d in p:
+                    idx = group_of.get((ti, d))
+                    if idx is None:
+                        break
+                    idx = idx[y[idx] > 0]
+                    fits = np.all(trial[None, :] - F[idx] >= -1e-7, axis=1)
+                    if not fits.any():
+                        break
+                    j = int(idx[np.argmax(fits)])
+                    trial -= F[j]
+                    picks.append(j)
+                if len(picks) < len(p):
+                    break
+                y[np.asarray(picks)] -= 1
+                spare = trial
+                pats_used[(ti, p)] -= 1
+        v = np.zeros(a.shape[1])
+        v[n_fixed:] = y
+        for j, sh in enumerate(shifts):
+            if y[j] > 0:
+                v[x_col[(sh.ti, sh.d, sh.s)]] += y[j]
+        for key in min_rows:
+            if v[x_col[key]] > 0:
+                v[x_col[key] + 1] = 1.0  # the start's "used" binary
+        for (ti, p), k in pats_used.items():
+            if k <= 0:
+                continue
+            if (ti, p) in z_col:
+                v[z_col[(ti, p)]] += k
+            else:  # split days off: the template's split group
+                v[h_col[ti]] += k
+                for d in p:
+                    v[g_col[(ti, d)]] += k
+        ax = a @ v
+        ok = np.all(ax >= row_lo - 1e-6) and np.all(ax <= row_hi + 1e-6)
+        obj = float(c_all @ v)
+        if ok and obj < best_obj:
+            best, best_obj = v, obj
+    return best

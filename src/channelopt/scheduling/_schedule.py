@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -13,7 +13,7 @@ from ..provenance import VERSION
 from ..scenario import Scenario
 from ..scenario.shifts import DAY_NAMES, ShiftTemplate, Week, parse_start_window
 from ..units import SECONDS_PER_DAY, format_duration
-from ._columns import solve_pool_columns
+from ._columns import PreparedPool, prepare_pool_columns
 from ._model import DAYS, BreakSpec, TemplateSpec, build_pool_model, solve_pool
 from ._requirements import requirement_array, resolve_week
 from ._result import PoolResult, Schedule
@@ -135,6 +135,17 @@ def _check_coverable(
     )
 
 
+def _raise_limits(pool: str, specs: list[TemplateSpec]) -> NoReturn:
+    shares = [f"{s.name}: max_share {s.max_share:g}" for s in specs if s.max_share < 1]
+    caps = [f"{s.name}: max_agents {s.max_agents}" for s in specs if s.max_agents]
+    mins = [f"{s.name}: min_agents {s.min_agents}" for s in specs if s.min_agents]
+    raise InfeasibleError(
+        f"no schedule of pool {pool!r} covers its requirement within the templates' "
+        "limits; relax one of these",
+        conflicts=shares + caps + mins or [f"templates of {pool!r}"],
+    )
+
+
 def schedule(
     scenario: Scenario,
     requirements: Any = None,
@@ -175,11 +186,13 @@ def schedule(
     plan : Plan, optional
         Initiatives in force when staffing.
     time_limit : float, optional
-        Seconds of solver time in total (shared by the pools); stopping early
-        returns the best schedule found with its gap.
+        CPU seconds of solver time in total (shared by the pools); stopping
+        early returns the best schedule found with its gap.
     solver : {"highs", "cbc"}, default "highs"
     gap : float, default 0.01
-        Relative optimality gap at which the MILP stops (per pool).
+        Relative optimality gap at which the search stops. HiGHS: the gap of
+        the whole schedule (all pools' objectives against the sum of their LP
+        bounds), shared out among the pools largest first; CBC: per pool.
     templates : mapping, optional
         Shift templates instead of the scenario's (name -> ShiftTemplate or
         a mapping like a ``shifts`` entry).
@@ -259,8 +272,11 @@ def schedule(
         day_names=day_names if not one_day else ("mon",),
         staffing_method_override=staffing_method,
     )
-    results: list[PoolResult] = []
+    results: dict[str, PoolResult] = {}
     remaining = time_limit
+    # HiGHS: column generation for every pool first (their LP bounds), then the integer
+    # schedules against one gap for the whole week (see _finish_week)
+    prepared: dict[str, tuple[PreparedPool, list[TemplateSpec], np.ndarray]] = {}
     for done, pool in enumerate(pools):
         p = scenario.pools[pool]
         names = [n for n, t in tpls.items() if t.serves(pool)]
@@ -268,7 +284,7 @@ def schedule(
         need = required[pool]
         cover = need / (1.0 - p.shrinkage)
         if not np.any(need > 1e-9):
-            results.append(PoolResult.empty(pool, p, specs, need, interval))
+            results[pool] = PoolResult.empty(pool, p, specs, need, interval)
             continue
         if not specs:
             raise InfeasibleError(
@@ -283,31 +299,63 @@ def schedule(
         args = (cover, specs, work_days, interval, p.cost_per_hour, p.shrinkage)
         over, split = over_cover_penalty, split_days_off_penalty
         if solver == "highs":
-            # explicit shifts by column generation (docs/scheduling.md, "The model")
-            sol = solve_pool_columns(
+            # explicit shifts by column generation (docs/scheduling.md, "The model"); at
+            # most 60 % of the pool's share of the time, the rest is for the integer part
+            prep = prepare_pool_columns(
                 *args, over_cover_penalty=over, split_days_off_penalty=split, gap=gap,
-                time_limit=limit,
+                time_limit=None if limit is None else 0.6 * limit,
             )  # fmt: skip
-        else:
-            # CBC through PuLP: the compact implicit-break model in one piece
-            model = build_pool_model(*args, over_cover_penalty=over, split_days_off_penalty=split)
-            sol = solve_pool(model, solver=solver, time_limit=limit, gap=gap)
+            if prep is None:
+                _raise_limits(pool, specs)
+            prepared[pool] = (prep, specs, need)
+            if remaining is not None:
+                remaining = max(remaining - prep.lp_cpu_seconds, 1e-3)
+            continue
+        # CBC through PuLP: the compact implicit-break model in one piece
+        model = build_pool_model(*args, over_cover_penalty=over, split_days_off_penalty=split)
+        sol = solve_pool(model, solver=solver, time_limit=limit, gap=gap)
         if sol is None:
-            shares = [f"{s.name}: max_share {s.max_share:g}" for s in specs if s.max_share < 1]
-            caps = [f"{s.name}: max_agents {s.max_agents}" for s in specs if s.max_agents]
-            mins = [f"{s.name}: min_agents {s.min_agents}" for s in specs if s.min_agents]
-            raise InfeasibleError(
-                f"no schedule of pool {pool!r} covers its requirement within the templates' "
-                "limits; relax one of these",
-                conflicts=shares + caps + mins or [f"templates of {pool!r}"],
-            )
+            _raise_limits(pool, specs)
         if remaining is not None:
             remaining = max(remaining - sol.cpu_seconds - sol.lp_cpu_seconds, 1e-3)
-        results.append(PoolResult.from_solution(pool, p, specs, need, interval, sol))
+        results[pool] = PoolResult.from_solution(pool, p, specs, need, interval, sol)
         if progress is not None:
             progress(done + 1, len(pools), f"scheduled pool {pool}")
+    if prepared:
+        bounds = {pool: prep.bound for pool, (prep, _, _) in prepared.items()}
+        # largest pools first: what they leave of the week's gap goes to the smaller ones
+        order = sorted(prepared, key=lambda q: -bounds[q] if math.isfinite(bounds[q]) else 0.0)
+        known = all(math.isfinite(b) for b in bounds.values())
+        # objective allowed for the whole week: its LP bound / (1 - gap)
+        slack = sum(bounds.values()) * gap / (1.0 - gap) if known and gap < 1.0 else math.nan
+        for k, pool in enumerate(order):
+            prep, specs, need = prepared[pool]
+            rest = sum(bounds[q] for q in order[k:])
+            stop = accept = None
+            if math.isfinite(slack):
+                share = max(slack, 0.0) * bounds[pool] / max(rest, 1e-9)
+                # a pool before the last aims at 60 % of its share (any schedule within the
+                # whole share is accepted): large pools get close to their LP bound cheaply,
+                # and what they leave goes to the small pools, whose integrality costs more
+                last = k == len(order) - 1
+                stop = bounds[pool] + (share if last else 0.6 * share)
+                accept = bounds[pool] + share
+            budget = None if remaining is None else max(remaining / (len(order) - k), 1e-3)
+            sol = prep.finish(stop, budget, accept)
+            if sol is None:
+                _raise_limits(pool, specs)
+            if math.isfinite(slack):
+                slack -= sol.objective - bounds[pool]
+            if remaining is not None:
+                remaining = max(remaining - sol.cpu_seconds, 1e-3)
+            results[pool] = PoolResult.from_solution(
+                pool, scenario.pools[pool], specs, need, interval, sol
+            )
+            if progress is not None:
+                progress(len(pools) - len(order) + k + 1, len(pools), f"scheduled pool {pool}")
+    results_list = [results[pool] for pool in pools]
     return Schedule.build(
-        results,
+        results_list,
         interval=interval,
         day_names=day_names,
         work_days=work_days,
@@ -318,4 +366,5 @@ def schedule(
         version=VERSION,
         solver=solver,
         week=None if one_day else wk,
+        target_gap=gap if prepared else None,
     )

@@ -195,16 +195,15 @@ def simulate_resolved(
     outs: list[ReplicationOutput] = [o.value for o in run.outcomes]
     intervals, journeys, conservation, pools = build_tables(resolved, outs, warmup_days, days)
     n_d, n_i, n_p = staff.shape
-    staffing_table = pd.DataFrame(
-        {
-            "pool": np.repeat(np.array(resolved.pools, dtype=object), n_d * n_i),
-            "day": np.tile(np.repeat(np.arange(n_d), n_i), n_p),
-            "interval": np.tile(np.arange(n_i), n_d * n_p),
-            "agents": staff.transpose(2, 0, 1).ravel(),
-        }
-    )
-    if n_d == 1:
-        staffing_table = staffing_table.drop(columns="day")
+    table = {
+        "pool": np.repeat(np.array(resolved.pools, dtype=object), n_d * n_i),
+        "day": np.tile(np.repeat(np.arange(n_d), n_i), n_p),
+        "interval": np.tile(np.arange(n_i), n_d * n_p),
+        "agents": staff.transpose(2, 0, 1).ravel(),
+    }
+    if n_d == 1:  # one staffing for every day: no day column
+        del table["day"]
+    staffing_table = pd.DataFrame(table)
     return SimulationResult(
         intervals=intervals,
         journeys=journeys,

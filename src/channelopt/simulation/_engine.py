@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from ._adapter import ArrivalFeed, EventLoop
+from ._adapter import ArrivalFeed, Completions, EventLoop
 from ._agents import Agents
 from ._model import (
     CONCURRENT,
@@ -52,7 +52,6 @@ from ._queues import (
     F_LAST,
     F_LEAVE,
     F_SLOT,
-    F_START,
     F_STATE,
     F_TIMEOUT,
     F_VERSION,
@@ -282,6 +281,9 @@ class Engine:
             "on_wrap", "on_boundary",
         ):  # fmt: skip
             setattr(self, name, getattr(self, name))
+        # the end of a one-at-a-time service: known at its start, never cancelled
+        self.completions = Completions(self.on_done)
+        self.add_done = self.completions.add
 
     def _skills_in_order(self, p: int) -> list[int]:
         # the channels pool p may serve (its routing), in the pool's skill order
@@ -448,7 +450,6 @@ class Engine:
         """Agent ``a`` starts serving ``contact`` now (already taken: state ``IN_SERVICE``)."""
         c = contact[F_CHANNEL]
         slot = contact[F_SLOT]
-        contact[F_START] = now
         contact[F_AGENT] = a
         wait = now - contact[F_ARRIVAL]
         self.c_answered[slot] += 1
@@ -465,11 +466,12 @@ class Engine:
         self.busy_n[pc] += 1
         work = contact[F_WORK] * self.agent_factor[a][c]
         self.agent_channel[a] = c
-        k = self.agent_load[a] + 1
-        self.agent_load[a] = k
+        load = self.agent_load
+        k = load[a] + 1
+        load[a] = k
         conc = self.conc[c]
         if conc == 1:
-            self.schedule(now + work, self.on_done, contact)
+            self.add_done(now + work, contact)
             return
         contact[F_WORK] = work  # what is left of it, as the chat's speed changes
         p = self.agent_pool[a]
@@ -703,7 +705,7 @@ class Engine:
     def run(self) -> ReplicationOutput:
         """Run the replication and return its raw records (conservation checked)."""
         self.schedule(0.0, self.on_boundary, 0)
-        self.loop.run(self.T_END, self.feed)
+        self.loop.run(self.T_END, self.feed, self.completions)
         return self._close()
 
     def _close(self) -> ReplicationOutput:
@@ -725,7 +727,7 @@ class Engine:
                     rec.j_qwait[j] += waited
         # services and wrap-ups still running count up to T in the last interval
         rec.close_interval(self.G - 1, T)
-        in_service = sum(1 for _ in self.loop.pending(self.on_done))
+        in_service = len(self.completions)
         in_service += sum(len(chats) for chats in agents.chats)
         for p in range(m.P):
             agents.flush_duty(p, T)

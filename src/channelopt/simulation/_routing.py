@@ -87,19 +87,21 @@ class Priority:
     queues : Queues
     """
 
-    __slots__ = ("queues", "skills")
+    __slots__ = ("q", "queues", "skills", "take")
 
     def __init__(self, skills: list[tuple[int, float]], queues: Queues) -> None:
         self.skills = skills
         self.queues = queues
+        # the queues' list and method, read by every freed agent
+        self.q = queues.q
+        self.take = queues.take
 
     def choose(self, now: float) -> Contact | None:
         """Remove and return the contact a freed agent takes at ``now`` (or None)."""
-        q = self.queues.q
-        take = self.queues.take
+        q = self.q
         for c, after in self.skills:
             if q[c]:
-                x = take(c, now, after)
+                x = self.take(c, now, after)
                 if x is not None:
                     return x
         return None

@@ -359,6 +359,13 @@ class ColumnModel:
             lo = np.zeros(idx.size)
             self.h.changeColsBounds(int(idx.size), idx, lo, np.full(idx.size, float(upper)))
 
+    def set_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Change the lower and upper bounds of columns ``cols``."""
+        idx = np.asarray(cols, dtype=np.int32)
+        if idx.size:
+            lo, hi = self._bounds(lower), self._bounds(upper)
+            self.h.changeColsBounds(int(idx.size), idx, lo, hi)
+
     def solve_lp(
         self, time_limit: float | None = None
     ) -> tuple[str, float, np.ndarray, np.ndarray]:

@@ -85,8 +85,12 @@ def model_agreement(
         figure lies in the interval widened by 2 points for fractions, 20 %
         for abandonment and waits) and ``sentence`` (why, where they
         disagree: the direction, and the staffing's own note on the channel).
-        Pools appear through their channels (the simulation reports a
-        channel's occupancy as that of the first pool serving it).
+        Then one row per pool on duty (``level`` "pool", measure
+        ``occupancy``): the busy time of the channels booked to the pool over
+        its agent time, against the simulation's pool occupancy (busy and
+        wrap-up hours over hours on duty, a chat counting 1 / concurrency),
+        same 2-point widening; the sentence names the channels the pool
+        answers in the simulation that are booked to other pools.
 
     Examples
     --------
@@ -168,4 +172,78 @@ def model_agreement(
                     "sentence": sentence,
                 }
             )
+    rows.extend(_pool_rows(st, sim))
     return pd.DataFrame(rows, columns=list(AGREEMENT_COLUMNS))
+
+
+def _pool_rows(st: Any, sim: Any) -> list[dict[str, Any]]:
+    """One ``occupancy`` row per pool on duty: analytic against simulated.
+
+    Analytic: the busy agents of the channels booked to the pool
+    (``occupancy x agents`` per interval: busy agents for live and deferred
+    channels, busy slots / concurrency for chat, which is how the simulation
+    counts a chat) over the pool's agents, summed over the day. The simulation
+    measures where the work was really done: a pool whose agents also answer
+    channels booked elsewhere (or lose theirs to other pools) differs, and the
+    sentence says which channels it serves.
+    """
+    pool_sim = sim.pool_summary()
+    if pool_sim is None or not len(pool_sim):
+        return []
+    pool_sim = pool_sim.reset_index()
+    iv = st.intervals
+    busy = (iv["occupancy"].fillna(0.0) * iv["agents"]).groupby(iv["pool"]).sum()
+    agents = st.pools.groupby("pool", sort=False)["agents"].sum()
+    resolved = getattr(st, "resolved", None)
+    rows = []
+    for pool, total in agents.items():
+        if not total > 0:
+            continue
+        s = pool_sim[(pool_sim["pool"] == pool) & (pool_sim["measure"] == "occupancy")]
+        if s.empty:
+            continue
+        mean, low, high = (float(s.iloc[0][k]) for k in ("mean", "ci_low", "ci_high"))
+        a = float(busy.get(pool, 0.0)) / float(total)
+        if math.isnan(mean):
+            continue
+        lo, hi = low - _ABS["occupancy"], high + _ABS["occupancy"]
+        agree = lo <= a <= hi
+        sentence = ""
+        if not agree:
+            higher = a > hi
+            sentence = (
+                f"The staffing layer's occupancy of pool {pool} ({_fmt('occupancy', a)}) is "
+                f"{'above' if higher else 'below'} the simulated {_fmt('occupancy', mean)} "
+                f"[{_fmt('occupancy', low)}, {_fmt('occupancy', high)}]; the analytic model "
+                "books each channel's work to one pool"
+            )
+            elsewhere: list[str] = []
+            if resolved is not None and pool in resolved.pools:
+                booked = set(iv.loc[iv["pool"] == pool, "channel"])
+                skills = resolved.pool_skills[resolved.pools.index(pool)]
+                elsewhere = [resolved.channels[c] for c in skills]
+                elsewhere = [c for c in elsewhere if c not in booked]
+            if higher:
+                sentence += ": in the simulation other pools take part of the work booked to it"
+            else:
+                sentence += ": in the simulation it works more than booked"
+            if elsewhere:
+                sentence += f" (it also answers {', '.join(elsewhere)}, booked to other pools)"
+            sentence += "."
+            note = dict(st.notes).get(f"pool {pool}")
+            if note:
+                sentence += f" Known approximation: {note}."
+        rows.append(
+            {
+                "level": "pool",
+                "name": str(pool),
+                "measure": "occupancy",
+                "analytic": a,
+                "simulated": mean,
+                "low": low,
+                "high": high,
+                "agree": bool(agree),
+                "sentence": sentence,
+            }
+        )
+    return rows

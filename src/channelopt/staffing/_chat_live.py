@@ -1,7 +1,8 @@
 """Concurrent channels with stretch: the exact chat-count chain (``queueing._chat``).
 
 The fixed point of :mod:`channelopt.staffing._core` first converges with the
-balanced-occupancy model of ``_live_kernels`` (fast, 1-3 points optimistic);
+balanced-occupancy model of ``_live_kernels`` (fast; optimistic by 0.3-0.8
+points of service level where measured, docs/staffing.md);
 then the stretched channels are re-sized and re-measured with the exact chain
 and the fixed point runs on until it settles again. The exact chain spreads
 occupancies and completes chats more slowly than the balanced one, so its
@@ -17,6 +18,8 @@ import math
 
 import numba
 import numpy as np
+from numba import types
+from numba.typed import List
 
 from ..queueing import _chat
 from ..queueing._kernels import ABANDON, ASA, OCCUPANCY, SERVICE
@@ -81,15 +84,37 @@ def _cell(prm, chain, n, x, out, j) -> bool:
     return True
 
 
+_SHAPE = types.Tuple((types.int64[::1], types.int64[:, ::1], types.int64[:, ::1], types.int64))
+_SHAPES: dict[int, List] = {}
+
+
+def _shapes(k: int) -> List:
+    """The chain shapes at concurrency ``k`` built so far, index = agents (kept for the
+    process: a shape depends on (agents, k) only, and every sweep case and fixed-point
+    round meets the same few agent counts)."""
+    if k not in _SHAPES:
+        _SHAPES[k] = List.empty_list(_SHAPE)
+    return _SHAPES[k]
+
+
+@numba.njit(cache=True)
+def _shape(shapes, n: int, k: int):
+    """``chain_structure(n, k)`` from ``shapes`` (built and stored on first use); the
+    empty chain where it is too big to solve (never read: _cell says so first)."""
+    if chain_work(n, k) > WORK_CAP:
+        return _chat.chain_structure(0, k)
+    while len(shapes) <= n:
+        shapes.append(_chat.chain_structure(len(shapes), k))
+    return shapes[n]
+
+
 @numba.njit(cache=True, error_model="numpy")
-def _point(prm, base, n, x0, out, j) -> bool:
+def _point(prm, base, n, x0, out, j, shapes) -> bool:
     """One interval at ``n`` agents with its same-interval retrials (secant on the fixed
     point x = base + q P(abandon)(x) x), and the verdict; False if the chain is too big.
-    The chain's shape is built once for all the rates the secant tries."""
+    The chain's shape is built once per agent count (``shapes``) for all the rates."""
     x = max(x0, base)
-    k = int(prm[2])
-    # (a chain too big is never solved: _cell says so before it reads the shape)
-    chain = _chat.chain_structure(n if chain_work(n, k) <= WORK_CAP else 0, k)
+    chain = _shape(shapes, n, int(prm[2]))
     if not _cell(prm, chain, n, x, out, j):
         return False
     q = prm[9]
@@ -117,7 +142,7 @@ def _point(prm, base, n, x0, out, j) -> bool:
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _cells(prm, base, agents, x0, bal, search):
+def _cells(prm, base, agents, x0, bal, search, shapes):
     """Exact outcome per interval starting from the balanced outcome ``bal`` (rows O_*);
     ``search``: step agents up until the targets hold. Row O_EXACT: 1 where exact."""
     n_int = base.shape[0]
@@ -126,14 +151,14 @@ def _cells(prm, base, agents, x0, bal, search):
     res = agents.copy()
     for i in range(n_int):
         n = agents[i]
-        if not base[i] > 0.0 or not _point(prm, base[i], n, x0[i], tmp, 0):
+        if not base[i] > 0.0 or not _point(prm, base[i], n, x0[i], tmp, 0, shapes):
             for r in range(N_OUT - 1):
                 out[r, i] = bal[r, i]
             out[O_EXACT, i] = 1.0 if not base[i] > 0.0 else 0.0
             continue
         while search and tmp[O_MEETS, 0] == 0.0:
             n += 1
-            if not _point(prm, base[i], n, x0[i], tmp, 0):
+            if not _point(prm, base[i], n, x0[i], tmp, 0, shapes):
                 break
         if tmp[O_MEETS, 0] == 0.0 and search:
             # too big a chain before the targets held: keep the balanced answer
@@ -173,7 +198,8 @@ def exact_chat(
     )
     agents = np.ascontiguousarray(balanced.agents, dtype=np.int64)
     x0 = np.ascontiguousarray(balanced.offered, dtype=float)
-    res, out = _cells(spec.params(), base, agents, x0, bal, search)
+    prm = spec.params()
+    res, out = _cells(prm, base, agents, x0, bal, search, _shapes(int(prm[2])))
     kept = int(((out[O_EXACT] == 0.0) & (base > 0)).sum())
     kp = LiveKpis(
         res,

@@ -96,7 +96,7 @@ def group_notes(r: Resolved) -> dict[int, str]:
         for c in g:
             others = ", ".join(repr(r.channels[o]) for o in g if o != c)
             if tuple(g) in merged:
-                out[c] = _NOTE.format(others=others)
+                out[c] = _NOTE.format(others=others) + _finite_note(r, g)
             else:
                 out[c] = (
                     f"head start shared with {others} not modelled by the kernels (the "
@@ -104,6 +104,35 @@ def group_notes(r: Resolved) -> dict[int, str]:
                     "each is staffed as its own queue"
                 )
     return out
+
+
+def _finite_note(r: Resolved, group: list[int]) -> str:
+    """What the shared queue leaves out of a group with ``lines`` or ``queue_capacity``.
+
+    The shared FIFO queue is an M/M/n(+M) queue: per-class trunk lines or queue
+    limits do not make one birth-death chain of the summed classes, so the
+    finite M/M/n/N(+M) model the single channels get is not applied and nothing
+    is counted as blocked (``blocked`` 0). Blocking lowers the service level over
+    all attempts: the group's figures are optimistic where the lines fill up.
+    """
+    parts = []
+    for c in group:
+        lines, queue = float(r.lines[c]), float(r.queue_capacity[c])
+        if math.isfinite(lines) or math.isfinite(queue):
+            what = []
+            if math.isfinite(lines):
+                what.append(f"lines {lines:g}")
+            if math.isfinite(queue):
+                what.append(f"queue_capacity {queue:g}")
+            parts.append(f"{r.channels[c]!r} ({', '.join(what)})")
+    if not parts:
+        return ""
+    return (
+        "; the finite lines / queue capacity of "
+        + ", ".join(parts)
+        + " are not modelled in the shared queue: no contact is counted as blocked, so the "
+        "service level is optimistic where the lines fill up (the simulation blocks them)"
+    )
 
 
 def merged_spec(

@@ -20,7 +20,7 @@ from ._finite_live import capped_note, evaluate_finite, is_finite, staff_finite
 from ._flows import FlowRates, solve
 from ._live import ChannelSpec, LiveKpis, evaluate_live, staff_live
 from ._pools import _exactness, _live_slack, _pool_notes, booking_pools
-from ._result import StaffingResult, build_result
+from ._result import StaffingResult, build_result, interval_columns
 
 if TYPE_CHECKING:
     from ..scenario import Scenario
@@ -337,12 +337,28 @@ def staff_resolved(
         if method == "pooled":
             from ._pooled import staff_pooled
 
-            return staff_pooled(resolved, required, staff_resolved)
+            # the evaluation of the pooled agents reuses this requirement (not recomputed)
+            def evaluated(r: Resolved, agents: Any) -> StaffingResult:
+                return _evaluate_against(r, required, agents, None, None)
+
+            return staff_pooled(resolved, required, evaluated)
         return required
-    req = required.intervals
+    return _evaluate_against(resolved, required, agents, channel_agents, progress)
+
+
+def _evaluate_against(
+    resolved: Resolved,
+    required: StaffingResult,
+    agents: Any,
+    channel_agents: Any,
+    progress: Progress | None,
+) -> StaffingResult:
+    """Given agents evaluated, split over channels by ``required`` (the required staffing)."""
+    # the requirement's columns, without building its table where it is pending
+    req = interval_columns(required)
     ni, C = resolved.n_intervals, resolved.n_channels
-    req_agents = req["agents"].to_numpy().reshape(C, ni).T
-    req_load = req["load"].to_numpy().reshape(C, ni).T
+    req_agents = np.asarray(req["agents"]).astype(np.int64).reshape(C, ni).T
+    req_load = np.asarray(req["load"], dtype=float).reshape(C, ni).T
     split = _agents_split(resolved, req_agents, req_load, agents, channel_agents)
     lower = required.pools["agents_lower_bound"].to_numpy().reshape(len(resolved.pools), ni).T
     return _staff(resolved, split, progress, mode="evaluated", pool_lower=lower)

@@ -43,7 +43,7 @@ def is_finite(spec: ChannelSpec) -> bool:
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _cell(prm: np.ndarray, n: int, x: float, m: np.ndarray, out: np.ndarray, j: int) -> None:
+def _cell(prm: np.ndarray, n: int, x: float, m: np.ndarray, out: np.ndarray, j: int, memo) -> None:
     """Measures of one interval at ``n`` agents and ``x`` offered contacts into ``out[:, j]``."""
     aht, patience, conc = prm[0], prm[1], int(prm[2])
     within, interval_s = prm[5], prm[10]
@@ -57,7 +57,9 @@ def _cell(prm: np.ndarray, n: int, x: float, m: np.ndarray, out: np.ndarray, j: 
     if x > 0:
         load = x * aht / interval_s
         t = 0.0 if within_nan else within
-        _f.finite_point(float(n * conc), load, aht, patience, t, lines, qcap, _f.SL_ALL, m)
+        _f.finite_point_memo(
+            float(n * conc), load, aht, patience, t, lines, qcap, _f.SL_ALL, m, memo[0], memo[1]
+        )
         if not within_nan:
             sl = m[_f.SERVICE]
         wait = m[_f.ASA]
@@ -73,19 +75,28 @@ def _cell(prm: np.ndarray, n: int, x: float, m: np.ndarray, out: np.ndarray, j: 
     out[O_BLOCK, j] = block
 
 
+@numba.njit(cache=True)
+def _memo(prm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The waiting-time-law memo of one channel: queue positions up to the lines or the
+    queue capacity (at most 4,096; beyond that nothing is kept)."""
+    return _f.new_tails_memo(int(min(prm[12], prm[13], 4096.0)) + 1)
+
+
 @numba.njit(cache=True, error_model="numpy")
-def _point(prm: np.ndarray, base: float, n: int, x0: float, out: np.ndarray, j: int) -> None:
-    """One interval at ``n`` agents, with its same-interval retrials solved, and the verdict."""
+def _point(prm: np.ndarray, base: float, n: int, x0: float, out: np.ndarray, j: int, memo) -> None:
+    """One interval at ``n`` agents, with its same-interval retrials solved, and the verdict.
+    ``memo``: the waiting-time laws of the last agent count (``_finite.new_tails_memo``),
+    the same at every load the fixed point tries."""
     m = np.empty(_f.N_OUT)
     x = max(x0, base) if not (math.isnan(x0) or math.isnan(base)) else math.nan
-    _cell(prm, n, x, m, out, j)
+    _cell(prm, n, x, m, out, j, memo)
     q = prm[9]
     if q > 0.0:
         for _ in range(_FIXED_POINT_CAP):
             new = base + q * (out[O_AB, j] + out[O_BLOCK, j]) * x
             done = abs(new - x) <= _FIXED_POINT_TOL * max(1.0, x)
             x = new
-            _cell(prm, n, x, m, out, j)
+            _cell(prm, n, x, m, out, j, memo)
             if done:
                 break
     ok = targets_hold(prm[4], prm[6], prm[7], prm[8], out, j)
@@ -98,14 +109,15 @@ def evaluate_cells(prm, base, agents, x0):
     """Outcome of ``agents`` in every interval, shape ``(N_OUT, I)``."""
     n = base.shape[0]
     out = np.empty((N_OUT, n))
+    memo = _memo(prm)
     for i in range(n):
-        _point(prm, base[i], agents[i], x0[i], out, i)
+        _point(prm, base[i], agents[i], x0[i], out, i, memo)
     return out
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _meets(prm, base, n, x0, tmp) -> bool:
-    _point(prm, base, n, x0, tmp, 0)
+def _meets(prm, base, n, x0, tmp, memo) -> bool:
+    _point(prm, base, n, x0, tmp, 0, memo)
     return tmp[O_MEETS, 0] != 0.0
 
 
@@ -127,24 +139,25 @@ def staff_cells(prm, base, floor, has_floor, x0, guess, has_guess, limit):
     agents = np.zeros(n_int, dtype=np.int64)
     out = np.empty((N_OUT, n_int))
     tmp = np.empty((N_OUT, 1))
+    memo = _memo(prm)
     conc = int(prm[2])
     for i in range(n_int):
         lo = floor[i] if has_floor else 0
         if not base[i] > 0.0:
             agents[i] = lo
-            _point(prm, base[i], lo, x0[i], out, i)
+            _point(prm, base[i], lo, x0[i], out, i, memo)
             continue
         if has_guess:
             g = max(guess[i], lo)
-            if g > 0 and _meets(prm, base[i], g, x0[i], tmp):
+            if g > 0 and _meets(prm, base[i], g, x0[i], tmp, memo):
                 out[:, i] = tmp[:, 0]  # the outcome at g, should g be the answer
-                if g == lo or not _meets(prm, base[i], g - 1, x0[i], tmp):
+                if g == lo or not _meets(prm, base[i], g - 1, x0[i], tmp, memo):
                     agents[i] = g
                     continue
         load = base[i] * prm[0] / prm[10]
         hi = max(lo, max(1, math.ceil(load / conc)))
         capped = False
-        while not _meets(prm, base[i], hi, x0[i], tmp):
+        while not _meets(prm, base[i], hi, x0[i], tmp, memo):
             if hi >= limit:
                 capped = True  # the lines cannot carry the targets: staff every line
                 break
@@ -152,28 +165,28 @@ def staff_cells(prm, base, floor, has_floor, x0, guess, has_guess, limit):
             hi = min(2 * hi, limit)
         if capped:
             agents[i] = limit
-            _point(prm, base[i], limit, x0[i], out, i)
+            _point(prm, base[i], limit, x0[i], out, i, memo)
             continue
         while True:
             while lo < hi:
                 mid = (lo + hi) // 2
-                if _meets(prm, base[i], mid, x0[i], tmp):
+                if _meets(prm, base[i], mid, x0[i], tmp, memo):
                     hi = mid
                 else:
                     lo = mid + 1
             bad = -1
             for k in range(hi + 1, hi + 1 + _CONFIRM):
-                if not _meets(prm, base[i], k, x0[i], tmp):
+                if not _meets(prm, base[i], k, x0[i], tmp, memo):
                     bad = k
                     break
             if bad < 0:
                 break
             lo = bad + 1
             hi = bad + 1
-            while not _meets(prm, base[i], hi, x0[i], tmp) and hi < limit:
+            while not _meets(prm, base[i], hi, x0[i], tmp, memo) and hi < limit:
                 hi += 1
         agents[i] = hi
-        _point(prm, base[i], hi, x0[i], out, i)
+        _point(prm, base[i], hi, x0[i], out, i, memo)
     return agents, out, True
 
 

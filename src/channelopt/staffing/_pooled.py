@@ -30,10 +30,11 @@ from typing import Any
 import numpy as np
 
 from ..scenario.resolved import ChannelKind, Resolved
+from ._pooled_kernels import new_memo, pooled_rounds
 from ._pools import is_queue
-from ._result import StaffingResult
+from ._result import StaffingResult, _Pending, interval_columns
 
-__all__ = ["pooled_agents", "pooled_measures"]
+__all__ = ["pooled_agents", "pooled_measures", "pooled_measures_numpy"]
 
 _ROUNDS = 12  # fixed-point rounds of the carried-work split
 _TOL = 1e-9
@@ -46,8 +47,7 @@ class _Channels:
         ni = r.n_intervals
         self.idx = [c for c, k in enumerate(r.kinds) if is_queue(k)]
         m = len(self.idx)
-        df = base.intervals
-        load = df["load"].to_numpy().reshape(r.n_channels, ni).T
+        load = interval_columns(base)["load"].reshape(r.n_channels, ni).T
         self.load = np.ascontiguousarray(load[:, self.idx])  # Erlangs (slots)
         self.k = np.array(
             [
@@ -55,8 +55,6 @@ class _Channels:
                 for c in self.idx
             ]
         )
-        aht = df["average_wait"].to_numpy()  # placeholder shape check
-        del aht
         self.aht = np.array([float(r.aht[c]) for c in self.idx])
         self.patience = np.array([float(r.patience[c]) for c in self.idx])
         self.sl = np.array([float(r.target_service_level[c]) for c in self.idx])
@@ -106,6 +104,68 @@ def _interp_measures(
 
 
 def pooled_measures(
+    ch: _Channels,
+    agents: np.ndarray,
+    load: np.ndarray | None = None,
+    cell: np.ndarray | None = None,
+    memo: Any = None,
+) -> dict[str, np.ndarray]:
+    """Approximate KPIs (intervals x live channels) of pool agents (intervals x pools).
+
+    The compiled :func:`._pooled_kernels.pooled_rounds` (bit for bit
+    :func:`pooled_measures_numpy`, with a memo of the Erlang cells); ``cell[row]``
+    is the interval whose load row ``row`` carries (default: row i is interval i),
+    ``memo`` a :func:`._pooled_kernels.new_memo` shared by calls on the same ``ch``.
+    More than 7 channels or pools: the NumPy form (whose sums are pairwise there).
+    """
+    load = ch.load if load is None else load
+    if ch.m >= 8 or agents.shape[1] >= 8:
+        return pooled_measures_numpy(ch, agents, load)
+    inverse = None
+    if cell is None:
+        cell = np.arange(agents.shape[0], dtype=np.int64)
+    else:
+        # Rows are independent but for the rounds' common stopping rule (the largest
+        # change over rows), which copies of a row do not move: each distinct
+        # (interval, agents) row is solved once. The search's candidate moves repeat
+        # the current agents wherever a move is illegal or the interval has settled.
+        key = np.column_stack((cell.astype(float), agents))
+        _u, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        agents, load, cell = agents[first], load[first], cell[first]
+    sl, wait, ab, occ, n_eff = pooled_rounds(
+        np.ascontiguousarray(agents, dtype=float),
+        np.ascontiguousarray(load, dtype=float),
+        np.ascontiguousarray(cell, dtype=np.int64),
+        np.isfinite(ch.rank).astype(float),
+        ch.k,
+        ch.aht,
+        ch.patience,
+        ch.within,
+        np.array(ch.asa, dtype=np.bool_),
+        _ROUNDS,
+        _memo_for(ch, agents, cell) if memo is None else memo,
+    )
+    if inverse is not None:
+        sl, wait, ab, occ, n_eff = (v[inverse] for v in (sl, wait, ab, occ, n_eff))
+    return {
+        "service_level": sl,
+        "average_wait": wait,
+        "abandonment": ab,
+        "occupancy": occ,
+        "effective_agents": n_eff,
+    }
+
+
+def _memo_for(ch: _Channels, agents: np.ndarray, cell: np.ndarray, room: int = 0) -> Any:
+    """A memo of the Erlang cells for these rows: every whole slot count up to the most
+    agents of any row (plus ``room``) times the largest concurrency (more: not kept)."""
+    most = float(np.max(agents.sum(axis=1), initial=0.0)) if agents.size else 0.0
+    slots = int(min(most + room, 1e6) * float(np.max(ch.k, initial=1.0))) + 2
+    return new_memo(int(np.max(cell, initial=0)) + 1, ch.m, slots)
+
+
+def pooled_measures_numpy(
     ch: _Channels, agents: np.ndarray, load: np.ndarray | None = None
 ) -> dict[str, np.ndarray]:
     """Approximate KPIs (intervals x live channels) of pool agents (intervals x pools).
@@ -204,22 +264,31 @@ def _moves(r: Resolved, ch: _Channels, cost: np.ndarray) -> list[np.ndarray]:
 
 def pooled_agents(r: Resolved, base: StaffingResult) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Pool agents (I, P) for the live work by the local search, and the KPIs there."""
+    return _pooled_agents(r, base, _Channels(r, base))
+
+
+def _pooled_agents(
+    r: Resolved, base: StaffingResult, ch: _Channels
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     ni, P = r.n_intervals, len(r.pools)
-    ch = _Channels(r, base)
     start = base.pools["agents"].to_numpy().reshape(P, ni).T.astype(float)
     # deferred work stays in its booking pool on top of the live search
     defer = np.zeros((ni, P))
-    owner = base.intervals.drop_duplicates("channel").set_index("channel")["pool"]
+    cols = interval_columns(base)
+    # channel-major columns: channel c's rows are c * ni .. (c + 1) * ni
+    owner = {r.channels[c]: cols["pool"][c * ni] for c in range(r.n_channels)}
     for c, kind in enumerate(r.kinds):
         if kind is ChannelKind.DEFERRED and owner[r.channels[c]]:
             p = r.pools.index(owner[r.channels[c]])
-            df = base.intervals
-            defer[:, p] += df.loc[df["channel"] == r.channels[c], "agents"].to_numpy()
+            defer[:, p] += cols["agents"][c * ni : (c + 1) * ni]
     agents = start - defer
     if ch.m == 0:
         return start, {}
     cost = r.pool_cost_per_hour / (1.0 - r.pool_shrinkage)
-    kp = pooled_measures(ch, agents)
+    # Erlang cells of this period's loads, shared by every evaluation below (the repair
+    # adds at most one agent per channel and round; moves never add agents overall)
+    memo = _memo_for(ch, agents, np.arange(ni), room=2 * ch.m + 16)
+    kp = pooled_measures(ch, agents, memo=memo)
     ok = _meets(ch, kp)
     # repair: where the approximation says a target misses, add to the channel's
     # booking pool (the erlang staffing was sized channel by channel)
@@ -230,11 +299,12 @@ def pooled_agents(r: Resolved, base: StaffingResult) -> tuple[np.ndarray, dict[s
         for j in range(ch.m):
             bad = ~_meets_one(ch, kp, j)
             agents[bad, book[j]] += 1
-        kp = pooled_measures(ch, agents)
+        kp = pooled_measures(ch, agents, memo=memo)
         ok = _meets(ch, kp)
     moves = np.array(_moves(r, ch, cost))  # (M, P), best saving first
     n_moves = moves.shape[0]
     tiled = np.tile(ch.load, (n_moves, 1))  # one evaluation for every move and interval
+    tiled_cell = np.tile(np.arange(ni, dtype=np.int64), n_moves)
     active = np.ones(ni, dtype=bool)
     step = 8.0  # moves are tried in multiples, largest first, so rounds stay few
     for _ in range(10_000):
@@ -246,12 +316,13 @@ def pooled_agents(r: Resolved, base: StaffingResult) -> tuple[np.ndarray, dict[s
         trial = agents[None, :, :] + step * moves[:, None, :]  # (M, I, P)
         legal = np.all(trial >= 0, axis=2) & active[None, :]
         flat = np.where(legal[:, :, None], trial, agents[None, :, :]).reshape(-1, P)
-        good = _meets(ch, pooled_measures(ch, flat, tiled), tiled).reshape(n_moves, ni) & legal
+        kp_moves = pooled_measures(ch, flat, tiled, tiled_cell, memo)
+        good = _meets(ch, kp_moves, tiled).reshape(n_moves, ni) & legal
         pick = np.argmax(good, axis=0)  # first (best-saving) feasible move per interval
         improved = good.any(axis=0)
         agents[improved] = trial[pick[improved], np.flatnonzero(improved)]
         active = improved
-    kp = pooled_measures(ch, agents)
+    kp = pooled_measures(ch, agents, memo=memo)
     return agents + defer, kp
 
 
@@ -274,20 +345,23 @@ def _meets_one(
 
 def staff_pooled(r: Resolved, base: StaffingResult, staff_resolved: Any) -> StaffingResult:
     """The pooled result: pool agents from the search, channel KPIs from the approximation."""
-    agents, kp = pooled_agents(r, base)
+    ch = _Channels(r, base)
+    agents, kp = _pooled_agents(r, base, ch)
     ni, P = r.n_intervals, len(r.pools)
     evaluated = staff_resolved(r, agents=np.rint(agents).astype(np.int64))
-    df = evaluated.intervals.copy()
-    ch = _Channels(r, base)
+    # the evaluated table's columns with the approximation's KPIs in the live channels,
+    # built into a table once, when read
+    data = {k: v.copy() for k, v in interval_columns(evaluated).items()}
     for j, c in enumerate(ch.idx):
-        rows = (df["channel"] == r.channels[c]).to_numpy()
+        rows = slice(c * ni, (c + 1) * ni)  # channel-major
         for col in ("service_level", "average_wait", "abandonment", "occupancy"):
             vals = kp[col][:, j].copy()
             if col == "service_level" and math.isnan(ch.sl[j]):
                 vals[:] = np.nan
-            df.loc[rows, col] = vals
-        df.loc[rows, "abandoned"] = df.loc[rows, "offered"].to_numpy() * kp["abandonment"][:, j]
-        df.loc[rows, "answered"] = df.loc[rows, "offered"].to_numpy() - df.loc[rows, "abandoned"]
+            data[col][rows] = vals
+        data["abandoned"][rows] = data["offered"][rows] * kp["abandonment"][:, j]
+        data["answered"][rows] = data["offered"][rows] - data["abandoned"][rows]
+    intervals = _Pending(data, ni, r.n_channels)
     pools = evaluated.pools.copy()
     pools["agents"] = np.rint(agents).T.reshape(-1).astype(np.int64)
     pools["agents_lower_bound"] = base.pools["agents_lower_bound"].to_numpy()
@@ -309,7 +383,7 @@ def staff_pooled(r: Resolved, base: StaffingResult, staff_resolved: Any) -> Staf
             )
     return replace(
         evaluated,
-        intervals=df,
+        intervals=intervals,
         pools=pools,
         mode="required",
         method="pooled",

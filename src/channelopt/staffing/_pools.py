@@ -160,7 +160,7 @@ def _exactness(
             notes[name] = (notes.get(name, "") + "; " if name in notes else "") + (
                 f"concurrency stretch: {where} sized with chats spread evenly below full "
                 "concurrency (the exact chat-count chain was too large there; "
-                "1-3 points optimistic)"
+                "optimistic: 0.3-0.8 points of service level where measured, docs/staffing.md)"
             )
         if kind is ChannelKind.DEFERRED:
             exact = False

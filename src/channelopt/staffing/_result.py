@@ -105,6 +105,17 @@ class _Pending:
         return out
 
 
+def interval_columns(result: StaffingResult) -> dict[str, np.ndarray]:
+    """The interval table's columns (channel-major arrays) without building the table
+    where it is still pending: the values the table would hold (``agents`` and
+    ``slots`` as float there; cast with ``astype(np.int64)`` as the table does)."""
+    pending = result.__dict__.get("_intervals_table")
+    if isinstance(pending, _Pending):
+        return pending.data
+    df = result.intervals
+    return {name: df[name].to_numpy() for name in df.columns}
+
+
 class _LazyTable:
     """A dataclass field whose value may be :class:`_Pending` until it is first read."""
 
