@@ -191,7 +191,7 @@ CHAT_SLACK = 0.01
 
 
 def _sim_sl(sc, staffing, seed: int, reps: int = CHAT_REPLICATIONS) -> tuple[float, float]:
-    """Mean steady service level over ``reps`` replications and its level-``CHAT_ALPHA`` half-width."""
+    """Mean steady service level over ``reps`` replications, half-width at ``CHAT_ALPHA``."""
     sim = co.simulate(sc, staffing, replications=reps, seed=seed)
     df = sim.intervals[sim.intervals.channel == "chat"]
     # the steady part of the busy stretch (16-27): not its start from an empty system
