@@ -40,9 +40,11 @@ test: $(STAMP) chromium
 	$(BIN)/python -m pytest tests -q -p no:cacheprovider
 	$(BIN)/python -m pytest benchmarks -q -p no:cacheprovider -m guard --benchmark-disable
 
-# The simulation's seed contract: every statistical check holds for every seed 0-99.
+# The seed contract: every statistical check holds for every seed 0-99. Selects
+# every slow test named for its seeds (seed_contract, seed_sweep, for_any_seed, ...):
+# all of test-slow but the memory and large-system checks.
 test-seeds: $(STAMP)
-	$(BIN)/python -m pytest tests -q -p no:cacheprovider -m slow -k seed_contract
+	$(BIN)/python -m pytest tests -q -p no:cacheprovider -m slow -k seed
 
 # Every test marked slow: the seed sweeps, the million-record memory check (data).
 test-slow: $(STAMP)

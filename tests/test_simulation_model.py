@@ -536,3 +536,54 @@ def test_bundled_scenario_staffed_by_staff(retail):
     simulated = sim.staffing.set_index(["pool", "interval"])["agents"]
     wanted = staffed.pools.set_index(["pool", "interval"])["agents"]
     np.testing.assert_array_equal(simulated.loc[wanted.index].to_numpy(), np.ceil(wanted))
+
+
+def test_channel_occupancy_is_that_of_the_pool_its_routing_offers_it_to_first():
+    # `generalists` comes first in `pools` and lists chat, but chat is routed to the
+    # chat team first (generalists only after 60 s): chat's occupancy is the chat
+    # team's, voice's the generalists'
+    import channelopt as co
+
+    doc = {
+        "name": "routing order",
+        "interval": "1h",
+        "channels": {
+            "voice": {
+                "kind": "live",
+                "volume": 400,
+                "aht": "5min",
+                "patience": "3min",
+                "target": {"service_level": 0.8, "within": "20s"},
+            },
+            "chat": {
+                "kind": "concurrent",
+                "volume": 300,
+                "aht": "10min",
+                "concurrency": 2,
+                "patience": "4min",
+                "target": {"service_level": 0.8, "within": "60s"},
+                "routing": ["chat_team", {"pool": "generalists", "after": "60s"}],
+            },
+        },
+        "pools": {
+            "generalists": {"skills": ["voice", "chat"], "agents": 6},
+            "chat_team": {"skills": ["chat"], "agents": 4},
+        },
+    }
+    sc = co.load_scenario(doc)
+    sim = co.simulate(
+        sc, {"generalists": [6] * 24, "chat_team": [4] * 24}, replications=1, seed=1
+    )
+    pools = sim.pools.groupby(["pool", "interval"], observed=True)[
+        ["busy_time", "wrap_up_time"]
+    ].sum()
+    duty = sim.pools.groupby(["pool", "interval"], observed=True)["agents"].first() * 3600.0
+    pool_occ = (pools["busy_time"] + pools["wrap_up_time"]) / duty
+    iv = sim.intervals.set_index(["channel", "interval"])["occupancy"]
+    for channel, pool in (("chat", "chat_team"), ("voice", "generalists")):
+        got = iv.xs(channel, level="channel").to_numpy()
+        want = pool_occ.xs(pool, level="pool").to_numpy()
+        assert np.nanmax(np.abs(got - want)) < 1e-12, (channel, got[:3], want[:3])
+    # the two pools differ, so the test tells the two rules apart
+    gap = pool_occ.xs("chat_team", level="pool") - pool_occ.xs("generalists", level="pool")
+    assert np.nanmax(np.abs(gap.to_numpy())) > 0.05
