@@ -571,9 +571,7 @@ def test_channel_occupancy_is_that_of_the_pool_its_routing_offers_it_to_first():
         },
     }
     sc = co.load_scenario(doc)
-    sim = co.simulate(
-        sc, {"generalists": [6] * 24, "chat_team": [4] * 24}, replications=1, seed=1
-    )
+    sim = co.simulate(sc, {"generalists": [6] * 24, "chat_team": [4] * 24}, replications=1, seed=1)
     pools = sim.pools.groupby(["pool", "interval"], observed=True)[
         ["busy_time", "wrap_up_time"]
     ].sum()
