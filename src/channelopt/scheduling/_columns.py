@@ -457,14 +457,16 @@ def prepare_pool_columns(
             if mip.status == "infeasible" and start is None:
                 return None
             mip_gap = mip.gap
-            v = start
             if mip.status != "infeasible" and (start is None or c_all @ mip.x < start_obj):
                 v = np.maximum(np.rint(mip.x), 0.0)
+            else:
+                assert start is not None  # an infeasible MILP without a start returned above
+                v = start
             left = None if budget is None else budget - (time.process_time() - c_mip)
             if (
                 start is not None
                 and (enough is None or c_all @ v > enough)
-                and (left is None or left > 0.05 * budget)
+                and (left is None or budget is None or left > 0.05 * budget)
             ):
                 # RENS fell short: the MILP over every generated shift, from its schedule
                 model.set_bounds(np.flatnonzero(is_int), np.zeros(int(is_int.sum())),
@@ -640,9 +642,9 @@ def _rounded_start(
         for j, sh in enumerate(shifts):
             if y[j] > 0:
                 v[x_col[(sh.ti, sh.d, sh.s)]] += y[j]
-        for key in min_rows:
-            if v[x_col[key]] > 0:
-                v[x_col[key] + 1] = 1.0  # the start's "used" binary
+        for start_key in min_rows:
+            if v[x_col[start_key]] > 0:
+                v[x_col[start_key] + 1] = 1.0  # the start's "used" binary
         for (ti, p), k in pats_used.items():
             if k <= 0:
                 continue
