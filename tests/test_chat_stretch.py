@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import stats
 
 import channelopt as co
 from channelopt.queueing import measures, stretched_chat
+from test_simulation_helpers import mean_half_width
 
 
 def _brute(n: int, k: int, s: float, lam: float, aht: float, patience: float, qmax: int = 400):
@@ -197,9 +197,7 @@ def _sim_sl(sc, staffing, seed: int, reps: int = CHAT_REPLICATIONS) -> tuple[flo
     # the steady part of the busy stretch (16-27): not its start from an empty system
     df = df[(df.interval >= 19) & (df.interval <= 27)]
     day = df.groupby("replication")[["offered", "answered_within_target"]].sum()
-    x = (day["answered_within_target"] / day["offered"]).to_numpy()
-    t = stats.t.ppf(1 - CHAT_ALPHA / 2, len(x) - 1)
-    return float(x.mean()), float(t * x.std(ddof=1) / math.sqrt(len(x)))
+    return mean_half_width(day["answered_within_target"] / day["offered"], CHAT_ALPHA)
 
 
 def _check_chat_against_simulation(seed: int) -> None:

@@ -23,13 +23,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 
 from channelopt.simulation import simulate_resolved
 from test_simulation_helpers import (
     erlang_a_reference,
     erlang_c_reference,
     make_resolved,
+    mean_half_width,
     voice,
 )
 
@@ -41,11 +41,8 @@ CONTRACT = [pytest.param(s, marks=pytest.mark.slow, id=f"seed_contract-{s}") for
 
 def batch_ci(values: np.ndarray) -> tuple[float, float, float]:
     """Mean and simultaneous (Bonferroni) t interval of batch means."""
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
-    n = len(x)
-    half = stats.t.ppf(1 - ALPHA / 2, n - 1) * x.std(ddof=1) / np.sqrt(n)
-    return float(x.mean()), float(x.mean() - half), float(x.mean() + half)
+    mean, half = mean_half_width(values, ALPHA)
+    return mean, mean - half, mean + half
 
 
 def batches(res, channel: str = "voice") -> pd.DataFrame:

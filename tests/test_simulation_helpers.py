@@ -10,6 +10,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from scipy import stats
 from scipy.linalg import expm
 
 from channelopt.scenario.resolved import ChannelKind, Resolved
@@ -123,6 +124,15 @@ def voice(agents: int, load: float, aht: float = 300.0, patience: float = np.inf
 # ----------------------------------------------------------------------------
 # Independent queueing references (closed forms and a birth-death chain; no
 # channelopt code involved).
+
+
+def mean_half_width(values, alpha: float) -> tuple[float, float]:
+    """Mean of independent values (replications or batches) and the half-width of its
+    two-sided Student-t interval at level ``alpha`` (NaN values are dropped)."""
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    t = stats.t.ppf(1 - alpha / 2, len(x) - 1)
+    return float(x.mean()), float(t * x.std(ddof=1) / math.sqrt(len(x)))
 
 
 def erlang_c_reference(n: int, load: float, aht: float, target: float) -> dict[str, float]:

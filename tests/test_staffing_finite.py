@@ -11,10 +11,10 @@ import math
 
 import numpy as np
 import pytest
-from scipy import stats
 
 import channelopt as co
 from reference_queueing import finite_birth_death
+from test_simulation_helpers import mean_half_width
 
 AHT = 180.0
 INTERVAL = 1800.0
@@ -144,12 +144,9 @@ def _simulated(sc: co.Scenario, staffing, seed: int) -> dict:
     # the steady part of the busy stretch (16-25): not its start from an empty system
     df = df[(df.channel == "voice") & (df.interval >= 18) & (df.interval <= 25)]
     day = df.groupby("replication")[["offered", "answered_within_target", "blocked"]].sum()
-    sl = (day["answered_within_target"] / day["offered"]).to_numpy()
-    bl = (day["blocked"] / day["offered"]).to_numpy()
-    t = stats.t.ppf(1 - FINITE_ALPHA / 2, len(sl) - 1)
-    half = t * sl.std(ddof=1) / math.sqrt(len(sl))
-    half_b = t * bl.std(ddof=1) / math.sqrt(len(bl))
-    return {"sl": sl.mean(), "sl_half": half, "bl": bl.mean(), "bl_half": half_b}
+    sl, half = mean_half_width(day["answered_within_target"] / day["offered"], FINITE_ALPHA)
+    bl, half_b = mean_half_width(day["blocked"] / day["offered"], FINITE_ALPHA)
+    return {"sl": sl, "sl_half": half, "bl": bl, "bl_half": half_b}
 
 
 def _busy_voice() -> co.Scenario:
