@@ -210,11 +210,25 @@ def test_simulation_staffing_is_cheaper_than_pooled_and_reports_its_cost(two_ski
         (dict(replications=1), "'replications' argument of staff must be an integer >= 2"),
         (dict(confidence=1.5), "'confidence' argument of staff"),
         (dict(time_limit=0), "'time_limit' argument of staff"),
+        (dict(iterations="3"), "'iterations' argument of staff must be None"),
+        (dict(iterations=2.7), "'iterations' argument of staff must be None"),
+        (dict(iterations=-1), "'iterations' argument of staff must be None"),
     ],
 )
 def test_simulation_options_are_checked(two_skills, kwargs, match):
     with pytest.raises(ValueError, match=match):
         co.staff(two_skills, method="simulation", **kwargs)
+
+
+def test_simulation_method_without_costs_reports_no_ratio():
+    # no pool has a cost_per_hour: erlang's cost is 0 and the note gives no percentage
+    # (it divided by zero)
+    sc = _one_voice(50)
+    st = co.staff(sc, method="simulation", replications=4, seed=1, iterations=1)
+    assert float(st.pools["cost"].sum()) == 0.0
+    assert "against 0 for method='erlang'" in st.notes["method"]
+    assert "%" not in st.notes["method"].split("method='erlang'")[1].split(";")[0]
+    assert (st.pools["agents"] > 0).any()
 
 
 def test_simulation_options_need_the_simulation_method(two_skills):
@@ -311,6 +325,34 @@ def test_model_agreement_has_a_row_per_pool_that_flags_work_done_elsewhere():
     gen = table[(table["level"] == "pool") & (table["name"] == "generalists")].iloc[0]
     assert not gen["agree"] and gen["analytic"] < gen["low"], gen
     assert "also answers voice, booked to other pools" in gen["sentence"]
+
+
+def test_model_agreement_pool_rows_hold_for_pooled_staffing():
+    # pooled's `occupancy` is against its effective agents; the pool row must count
+    # the carried work (it gave 0.736 against 0.845 simulated before the fix)
+    from channelopt.staffing import model_agreement
+
+    doc = {
+        "name": "one pool, two channels",
+        "interval": "30min",
+        "channels": {
+            "voice": {"kind": "live", "arrivals": [0] * 16 + [100] * 8 + [0] * 24, "aht": "3min",
+                      "patience": "4min", "target": {"service_level": 0.8, "within": "20s"}},
+            "mail": {"kind": "live", "arrivals": [0] * 16 + [60] * 8 + [0] * 24, "aht": "5min",
+                     "patience": "6min", "target": {"service_level": 0.8, "within": "20s"}},
+        },
+        "pools": {"all": {"skills": ["voice", "mail"], "agents": 20}},
+    }  # fmt: skip
+    sc = co.load_scenario(doc)
+    for method in ("erlang", "pooled"):
+        st = co.staff(sc, method=method)
+        iv = st.intervals
+        # independent of the table's occupancy column: Erlangs carried over agents
+        carried = (iv["load"] * iv["answered"] / iv["offered"].where(iv["offered"] > 0)).sum()
+        row = model_agreement(sc, st, replications=6, seed=4)
+        row = row[(row["level"] == "pool") & (row["name"] == "all")].iloc[0]
+        assert row["analytic"] == pytest.approx(carried / st.pools["agents"].sum(), rel=1e-9)
+        assert bool(row["agree"]), (method, row)
 
 
 def test_evaluate_with_simulation_fidelity_adds_intervals_and_miss_probabilities():

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..scenario.resolved import ChannelKind
+from ._pools import is_queue
 
 if TYPE_CHECKING:
     from ..scenario import Scenario
@@ -179,10 +180,13 @@ def model_agreement(
 def _pool_rows(st: Any, sim: Any) -> list[dict[str, Any]]:
     """One ``occupancy`` row per pool on duty: analytic against simulated.
 
-    Analytic: the busy agents of the channels booked to the pool
-    (``occupancy x agents`` per interval: busy agents for live and deferred
-    channels, busy slots / concurrency for chat, which is how the simulation
-    counts a chat) over the pool's agents, summed over the day. The simulation
+    Analytic: the busy agents of the channels booked to the pool over the
+    pool's agents, summed over the day. For live and concurrent channels the
+    carried load (load x answered / offered) over the slots an agent holds (1,
+    or the concurrency for chat: how the simulation counts a chat); it equals
+    ``occupancy x agents`` for ``erlang`` staffing, and stays right for
+    ``pooled``, whose ``occupancy`` is against the pooled model's effective
+    agents. Deferred channels: ``occupancy x agents``. The simulation
     measures where the work was really done: a pool whose agents also answer
     channels booked elsewhere (or lose theirs to other pools) differs, and the
     sentence says which channels it serves.
@@ -192,7 +196,11 @@ def _pool_rows(st: Any, sim: Any) -> list[dict[str, Any]]:
         return []
     pool_sim = pool_sim.reset_index()
     iv = st.intervals
-    busy = (iv["occupancy"].fillna(0.0) * iv["agents"]).groupby(iv["pool"]).sum()
+    carried = iv["load"] * (iv["answered"] / iv["offered"]).where(iv["offered"] > 0, 0.0)
+    per_agent = (iv["slots"] / iv["agents"]).where(iv["agents"] > 0, 1.0)
+    queued = iv["kind"].map(lambda k: is_queue(ChannelKind(k))).astype(bool)
+    work = (carried / per_agent).where(queued, iv["occupancy"].fillna(0.0) * iv["agents"])
+    busy = work.fillna(0.0).groupby(iv["pool"]).sum()
     agents = st.pools.groupby("pool", sort=False)["agents"].sum()
     resolved = getattr(st, "resolved", None)
     rows = []

@@ -218,6 +218,13 @@ def staff_simulation(
         )
     if time_limit is not None and not float(time_limit) > 0:
         raise ValueError(f"The 'time_limit' argument of staff must be > 0; got {time_limit!r}")
+    if iterations is not None and (
+        isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 0
+    ):
+        raise ValueError(
+            "The 'iterations' argument of staff must be None (adaptive) or an integer >= 0; "
+            f"got {iterations!r}"
+        )
     t0 = time.process_time()
     r = resolved
     ni, P = r.n_intervals, len(r.pools)
@@ -403,8 +410,9 @@ def staff_simulation(
     notes_map = dict(pooled.notes)
     notes_map["method"] = (
         f"simulation: {replications} replications, seed {seed}, confidence {confidence}; "
-        f"agent cost {sim_cost:,.0f} a day against {erlang_cost:,.0f} for method='erlang' "
-        f"({100 * (sim_cost / erlang_cost - 1):+.1f} %)"
+        f"agent cost {sim_cost:,.0f} a day against {erlang_cost:,.0f} for method='erlang'"
+        # no pool has a cost_per_hour (or the day has no work): no ratio to give
+        + (f" ({100 * (sim_cost / erlang_cost - 1):+.1f} %)" if erlang_cost > 0 else "")
         + ("; " + "; ".join(notes) if notes else "")
     )
     exact = {name: True for name in r.channels}
