@@ -429,7 +429,7 @@ def prepare_pool_columns(
                 lp_x, sp.hstack(blocks, format="csr"), np.asarray(row_lo), np.asarray(row_hi),
                 c_all, n_fixed, shifts, floor_cols, need, active, templates, work_days,
                 x_costs, week_pay, split_days_off_penalty, x_col, z_col, h_col, g_col,
-                min_rows,
+                min_rows, col_hi,
             )  # fmt: skip
         start_obj = math.inf if start is None else float(c_all @ start)
         mip_gap = math.nan
@@ -472,7 +472,7 @@ def prepare_pool_columns(
                 model.set_bounds(np.flatnonzero(is_int), np.zeros(int(is_int.sum())),
                                  col_hi[is_int])  # fmt: skip
                 wall = None if left is None else 3.0 * left
-                mip = model.solve_mip(gap_rel=gap, cpu_limit=left, time_limit=wall,
+                mip = model.solve_mip(gap_rel=gap / 4, cpu_limit=left, time_limit=wall,
                                       stop_at=stop, start=v)  # fmt: skip
                 if mip.status != "infeasible" and c_all @ mip.x < c_all @ v:
                     v = np.maximum(np.rint(mip.x), 0.0)
@@ -561,6 +561,7 @@ def _rounded_start(
     h_col: dict[int, int],
     g_col: dict[tuple[int, int], int],
     min_rows: dict[tuple[int, int, int], int],
+    col_hi: np.ndarray,
 ) -> np.ndarray | None:
     """A feasible integer schedule (all columns) from the LP solution, or None.
 
@@ -656,6 +657,7 @@ def _rounded_start(
                     v[g_col[(ti, d)]] += k
         ax = a @ v
         ok = np.all(ax >= row_lo - 1e-6) and np.all(ax <= row_hi + 1e-6)
+        ok = ok and np.all(v <= col_hi + 1e-6)  # column bounds too: max_agents per start
         obj = float(c_all @ v)
         if ok and obj < best_obj:
             best, best_obj = v, obj

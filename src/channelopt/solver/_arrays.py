@@ -10,6 +10,7 @@ reached through PuLP from the same arrays (slow to build, but it keeps
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 import time
@@ -415,8 +416,10 @@ class ColumnModel:
         h.setOptionValue("solver", "choose")
         h.setOptionValue("mip_rel_gap", float(gap_rel))
         h.setOptionValue("time_limit", float(time_limit) if time_limit else self._inf)
-        if start is not None:
-            h.setSolution(n, idx, np.asarray(start, dtype=float))
+        # HiGHS 1.16 values a MIP start (given, or the incumbent of an earlier run on this
+        # model) in the presolved space without the presolve's objective offset and prunes
+        # the search on that value: no start is handed over; it stays the caller's fallback
+        h.clearSolver()
 
         watch = stop_at is not None or cpu_limit is not None
         c0 = time.process_time()
@@ -443,6 +446,10 @@ class ColumnModel:
             nan = float("nan")
             return ArraySolution("infeasible", np.empty(0), nan, nan, nan, cpu, wall, "highs")
         info = h.getInfo()
+        if int(info.primal_solution_status) != 2 and start is not None:
+            x0 = np.asarray(start, dtype=float)  # stopped before a schedule: the start's
+            obj0 = float(np.dot(h.getLp().col_cost_, x0))
+            return ArraySolution("feasible", x0, obj0, math.nan, math.nan, cpu, wall, "highs")
         if int(info.primal_solution_status) != 2:
             raise SolverError(
                 f"HiGHS returned no solution ({h.modelStatusToString(status)}); "
