@@ -657,3 +657,46 @@ def test_the_integer_search_improves_on_the_rounded_schedule():
     s = co.schedule(sc, req, gap=0.02)
     assert s.objective >= s.lp_bound - 1e-6
     assert s.gap <= 0.02 and s.status == "optimal", (s.gap, s.status, s.objective)
+
+
+def test_a_time_limit_too_short_for_a_pool_names_the_users_limit():
+    # two pools; at gap 0.5 % the large pool takes nearly all of 0.3 CPU seconds and the
+    # small one is left a few milliseconds: the error quotes the user's limit
+    from channelopt.errors import SolverError
+
+    full = {
+        "length": "8h",
+        "starts": "06:00-12:00",
+        "days_per_week": 5,
+        "breaks": [{"length": "30min", "window": ["3h", "5h"]}],
+    }
+    part = {"length": "4h", "starts": "08:00-16:00", "days_per_week": 4, "max_share": 0.3}
+    live = {"kind": "live", "volume": 100, "aht": "5min"}
+    target = {"service_level": 0.8, "within": "20s"}
+    doc = {
+        "name": "two pools",
+        "interval": "30min",
+        "channels": {c: {**live, "target": target} for c in ("voice", "chat")},
+        "pools": {
+            "big": {"skills": ["voice"], "cost_per_hour": 10.0, "shrinkage": 0.25},
+            "small": {"skills": ["chat"], "cost_per_hour": 12.0, "shrinkage": 0.25},
+        },
+        "shifts": {"full": full, "part": part},
+    }
+    sc = co.load_scenario(doc)
+    hours = np.arange(48) / 2
+    base = np.where((hours >= 7) & (hours < 19), 6 + 5 * np.sin((hours - 7) / 12 * np.pi), 0)
+    frames = [
+        pd.DataFrame(
+            {"pool": pool, "day": d, "interval": range(48), "agents": np.ceil(base * f * scale)}
+        )
+        for pool, scale in (("big", 4.0), ("small", 1.0))
+        for d, f in enumerate([1.2, 1.0, 1.0, 1.0, 1.1, 0.6, 0.0])
+    ]
+    req = pd.concat(frames, ignore_index=True)
+    try:
+        s = co.schedule(sc, req, gap=0.005, time_limit=0.3)
+    except SolverError as exc:
+        assert "time_limit=0.3 CPU seconds" in str(exc), exc
+    else:  # a faster machine may finish both pools: then the schedule must be whole
+        assert s.gap >= 0 and (s.coverage["under"] <= 1e-9).all()

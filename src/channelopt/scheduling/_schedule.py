@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from ..errors import InfeasibleError
+from ..errors import InfeasibleError, SolverError
 from ..provenance import VERSION
 from ..scenario import Scenario
 from ..scenario.shifts import DAY_NAMES, ShiftTemplate, Week, parse_start_window
@@ -341,7 +341,17 @@ def schedule(
                 stop = bounds[pool] + (share if last else 0.6 * share)
                 accept = bounds[pool] + share
             budget = None if remaining is None else max(remaining / (len(order) - k), 1e-3)
-            sol = prep.finish(stop, budget, accept)
+            try:
+                sol = prep.finish(stop, budget, accept)
+            except SolverError as exc:
+                if budget is None:
+                    raise
+                # the solver's message quotes the pool's internal share of the time: name
+                # the user's own limit instead
+                raise SolverError(
+                    f"no schedule for pool {pool!r} within time_limit={time_limit!r} CPU "
+                    f"seconds (the earlier pools left it {budget:.3g} s); raise time_limit"
+                ) from exc
             if sol is None:
                 _raise_limits(pool, specs)
             if math.isfinite(slack):
