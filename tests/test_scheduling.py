@@ -49,6 +49,21 @@ def _req(values, day=None) -> pd.DataFrame:
     return df
 
 
+def _sine_week(factors, *, pool: str = "p", scale: float = 1.0, rng=None) -> pd.DataFrame:
+    """A week's requirement per 30-minute interval: a sine-shaped day 07:00-19:00 (6-11
+    agents) times ``scale`` and each day's factor, plus 0 or 1 at random with ``rng``."""
+    hours = np.arange(48) / 2
+    base = np.where((hours >= 7) & (hours < 19), 6 + 5 * np.sin((hours - 7) / 12 * np.pi), 0)
+    frames = []
+    for d, f in enumerate(factors):
+        noise = 0 if rng is None else rng.integers(0, 2, 48) * (base > 0)
+        agents = np.ceil(base * f * scale + noise)
+        frames.append(
+            pd.DataFrame({"pool": pool, "day": d, "interval": range(48), "agents": agents})
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
 # --------------------------------------------------------------------------- known optimum
 def test_classic_days_off_problem_has_optimum_23_and_lp_bound_22_33() -> None:
     need = [17, 13, 15, 19, 14, 16, 11]
@@ -610,50 +625,25 @@ def test_max_agents_per_start_holds_on_the_rounded_schedule():
             assert (per_start <= 1).all(), (seed, gap, per_start[per_start > 1].to_dict())
 
 
+#: a full-time template with one break and a part-time one capped at 30 % of agents
+ONE_BREAK_SHIFTS = {
+    "full": {
+        "length": "8h",
+        "starts": "06:00-12:00",
+        "days_per_week": 5,
+        "breaks": [{"length": "30min", "window": ["3h", "5h"]}],
+    },
+    "part": {"length": "4h", "starts": "08:00-16:00", "days_per_week": 4, "max_share": 0.3},
+}
+
+
 def test_the_integer_search_improves_on_the_rounded_schedule():
     # HiGHS 1.16, given the rounded schedule as a start, valued it without presolve's
     # objective offset, stopped at once and reported "optimal" below the LP bound: the
     # rounded schedule (2.7 % above the bound here) came back. The search must beat it
-    doc = {
-        "name": "sine week",
-        "interval": "30min",
-        "channels": {
-            "v": {
-                "kind": "live",
-                "volume": 100,
-                "aht": "5min",
-                "target": {"service_level": 0.8, "within": "20s"},
-            }
-        },
-        "pools": {"p": {"skills": ["v"], "cost_per_hour": 10.0, "shrinkage": 0.25}},
-        "shifts": {
-            "full": {
-                "length": "8h",
-                "starts": "06:00-12:00",
-                "days_per_week": 5,
-                "breaks": [{"length": "30min", "window": ["3h", "5h"]}],
-            },
-            "part": {"length": "4h", "starts": "08:00-16:00", "days_per_week": 4, "max_share": 0.3},
-        },
-    }
-    sc = co.load_scenario(doc)
-    hours = np.arange(48) / 2
-    base = np.where((hours >= 7) & (hours < 19), 6 + 5 * np.sin((hours - 7) / 12 * np.pi), 0)
-    rng = np.random.default_rng(11)
-    req = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "pool": "p",
-                    "day": d,
-                    "interval": range(48),
-                    "agents": np.ceil(base * f + rng.integers(0, 2, 48) * (base > 0)),
-                }
-            )
-            for d, f in enumerate([1.2, 1.0, 1.0, 1.0, 1.1, 0.6, 0.3])
-        ],
-        ignore_index=True,
-    )
+    sc = _scenario(interval="30min", shifts=ONE_BREAK_SHIFTS, shrinkage=0.25)
+    factors = [1.2, 1.0, 1.0, 1.0, 1.1, 0.6, 0.3]
+    req = _sine_week(factors, rng=np.random.default_rng(11))
     s = co.schedule(sc, req, gap=0.02)
     assert s.objective >= s.lp_bound - 1e-6
     assert s.gap <= 0.02 and s.status == "optimal", (s.gap, s.status, s.objective)
@@ -664,13 +654,6 @@ def test_a_time_limit_too_short_for_a_pool_names_the_users_limit():
     # small one is left a few milliseconds: the error quotes the user's limit
     from channelopt.errors import SolverError
 
-    full = {
-        "length": "8h",
-        "starts": "06:00-12:00",
-        "days_per_week": 5,
-        "breaks": [{"length": "30min", "window": ["3h", "5h"]}],
-    }
-    part = {"length": "4h", "starts": "08:00-16:00", "days_per_week": 4, "max_share": 0.3}
     live = {"kind": "live", "volume": 100, "aht": "5min"}
     target = {"service_level": 0.8, "within": "20s"}
     doc = {
@@ -681,19 +664,14 @@ def test_a_time_limit_too_short_for_a_pool_names_the_users_limit():
             "big": {"skills": ["voice"], "cost_per_hour": 10.0, "shrinkage": 0.25},
             "small": {"skills": ["chat"], "cost_per_hour": 12.0, "shrinkage": 0.25},
         },
-        "shifts": {"full": full, "part": part},
+        "shifts": ONE_BREAK_SHIFTS,
     }
     sc = co.load_scenario(doc)
-    hours = np.arange(48) / 2
-    base = np.where((hours >= 7) & (hours < 19), 6 + 5 * np.sin((hours - 7) / 12 * np.pi), 0)
-    frames = [
-        pd.DataFrame(
-            {"pool": pool, "day": d, "interval": range(48), "agents": np.ceil(base * f * scale)}
-        )
-        for pool, scale in (("big", 4.0), ("small", 1.0))
-        for d, f in enumerate([1.2, 1.0, 1.0, 1.0, 1.1, 0.6, 0.0])
-    ]
-    req = pd.concat(frames, ignore_index=True)
+    factors = [1.2, 1.0, 1.0, 1.0, 1.1, 0.6, 0.0]
+    req = pd.concat(
+        [_sine_week(factors, pool="big", scale=4.0), _sine_week(factors, pool="small")],
+        ignore_index=True,
+    )
     try:
         s = co.schedule(sc, req, gap=0.005, time_limit=0.3)
     except SolverError as exc:

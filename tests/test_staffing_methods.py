@@ -253,6 +253,21 @@ def test_cli_staff_method_pooled_writes_the_pooled_table(tmp_path):
     assert "--method must be one of erlang, pooled, simulation" in bad.stderr
 
 
+def _voice_and_mail(mail: int, pools: dict) -> co.Scenario:
+    """100 calls and ``mail`` live mails a half hour from 08:00 to 12:00, on ``pools``."""
+    busy = [0] * 16 + [1] * 8 + [0] * 24
+    target = {"service_level": 0.8, "within": "20s"}
+    channels = {
+        "voice": {"arrivals": [100 * b for b in busy], "aht": "3min", "patience": "4min"},
+        "mail": {"arrivals": [mail * b for b in busy], "aht": "5min", "patience": "6min"},
+    }
+    for ch in channels.values():
+        ch.update(kind="live", target=target)
+    return co.load_scenario(
+        {"name": "voice and mail", "interval": "30min", "channels": channels, "pools": pools}
+    )
+
+
 def _one_voice(volume: int) -> co.Scenario:
     return co.load_scenario(
         {
@@ -308,19 +323,13 @@ def test_model_agreement_has_a_row_per_pool_that_flags_work_done_elsewhere():
     assert "other pools take part of the work" in row["sentence"]
     # a generalist pool booked only for a small channel answers voice when idle:
     # the simulation finds it busier than booked, and the sentence says why
-    doc = {
-        "name": "two pools",
-        "interval": "30min",
-        "channels": {
-            "voice": {"kind": "live", "arrivals": [0] * 16 + [100] * 8 + [0] * 24, "aht": "3min",
-                      "patience": "4min", "target": {"service_level": 0.8, "within": "20s"}},
-            "mail": {"kind": "live", "arrivals": [0] * 16 + [5] * 8 + [0] * 24, "aht": "5min",
-                     "patience": "6min", "target": {"service_level": 0.8, "within": "20s"}},
+    two = _voice_and_mail(
+        5,
+        {
+            "phone": {"skills": ["voice"], "agents": 10},
+            "generalists": {"skills": ["mail", "voice"], "agents": 10},
         },
-        "pools": {"phone": {"skills": ["voice"], "agents": 10},
-                  "generalists": {"skills": ["mail", "voice"], "agents": 10}},
-    }  # fmt: skip
-    two = co.load_scenario(doc)
+    )
     table = model_agreement(two, replications=10, seed=4)
     gen = table[(table["level"] == "pool") & (table["name"] == "generalists")].iloc[0]
     assert not gen["agree"] and gen["analytic"] < gen["low"], gen
@@ -332,18 +341,7 @@ def test_model_agreement_pool_rows_hold_for_pooled_staffing():
     # the carried work (it gave 0.736 against 0.845 simulated before the fix)
     from channelopt.staffing import model_agreement
 
-    doc = {
-        "name": "one pool, two channels",
-        "interval": "30min",
-        "channels": {
-            "voice": {"kind": "live", "arrivals": [0] * 16 + [100] * 8 + [0] * 24, "aht": "3min",
-                      "patience": "4min", "target": {"service_level": 0.8, "within": "20s"}},
-            "mail": {"kind": "live", "arrivals": [0] * 16 + [60] * 8 + [0] * 24, "aht": "5min",
-                     "patience": "6min", "target": {"service_level": 0.8, "within": "20s"}},
-        },
-        "pools": {"all": {"skills": ["voice", "mail"], "agents": 20}},
-    }  # fmt: skip
-    sc = co.load_scenario(doc)
+    sc = _voice_and_mail(60, {"all": {"skills": ["voice", "mail"], "agents": 20}})
     for method in ("erlang", "pooled"):
         st = co.staff(sc, method=method)
         iv = st.intervals
