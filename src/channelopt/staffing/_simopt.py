@@ -238,7 +238,7 @@ def staff_simulation(
     # so a start far above the answer is not undone in the time budget.
     start = min((erlang, pooled), key=lambda s: float(s.pools["cost"].sum()))
     y = start.pools["agents"].to_numpy().reshape(P, ni).T.astype(float)
-    cost = (r.pool_cost_per_hour / (1.0 - r.pool_shrinkage)) * (r.interval_s / 3600.0)
+    cost = _weights(r)
     channels = [c for c, k in enumerate(r.kinds) if is_queue(k) or k is ChannelKind.DEFERRED]
     live = [c for c in channels if is_queue(r.kinds[c])]
     serve = np.zeros((P, r.n_channels), dtype=bool)
@@ -406,7 +406,7 @@ def staff_simulation(
     _cost, y_best, table = best
     result = staff_resolved(r, agents=np.rint(y_best).astype(np.int64))
     erlang_cost = float(erlang.pools["cost"].sum())
-    sim_cost = float((y_best * cost).sum())
+    sim_cost = float((y_best * _money(r)).sum())
     notes_map = dict(pooled.notes)
     notes_map["method"] = (
         f"simulation: {replications} replications, seed {seed}, confidence {confidence}; "
@@ -415,6 +415,12 @@ def staff_simulation(
         + (f" ({100 * (sim_cost / erlang_cost - 1):+.1f} %)" if erlang_cost > 0 else "")
         + ("; " + "; ".join(notes) if notes else "")
     )
+    free = [name for name, c in zip(r.pools, r.pool_cost_per_hour, strict=True) if not c > 0]
+    if free:
+        notes_map["method"] += (
+            f"; pools without a cost_per_hour ({', '.join(free)}) weighed like the cheapest "
+            "costed pool (every pool without one: the method minimises FTE-hours)"
+        )
     exact = {name: True for name in r.channels}
     for name in r.channels:
         rows = table[table["channel"] == name] if len(table) else table
@@ -428,6 +434,28 @@ def staff_simulation(
         simulated=table,
         mode="required",
     )
+
+
+def _money(r: Resolved) -> np.ndarray:
+    """Money per agent and interval of each pool: FTE (agents / (1 - shrinkage)) times
+    ``cost_per_hour`` times the interval in hours."""
+    return (r.pool_cost_per_hour / (1.0 - r.pool_shrinkage)) * (r.interval_s / 3600.0)
+
+
+def _weights(r: Resolved) -> np.ndarray:
+    """What the LP and the repair minimise per agent and interval of each pool.
+
+    :func:`_money`, except that a pool without a ``cost_per_hour`` would be free: the
+    LP could add its agents at no cost and the repair's gain per unit of cost would
+    divide by zero. Such a pool is weighed at the smallest ``cost_per_hour`` of the
+    others; when no pool has one, every pool is weighed at 1 per FTE-hour, so the
+    method minimises FTE-hours.
+    """
+    per_hour = np.asarray(r.pool_cost_per_hour, dtype=float)
+    costed = per_hour[per_hour > 0]
+    fill = float(costed.min()) if costed.size else 1.0
+    per_hour = np.where(per_hour > 0, per_hour, fill)
+    return (per_hour / (1.0 - r.pool_shrinkage)) * (r.interval_s / 3600.0)
 
 
 def _lp(
@@ -577,7 +605,7 @@ def repair_in_simulation(
     r = resolved
     P = len(r.pools)
     z = NormalDist().inv_cdf(float(confidence))
-    cost = (r.pool_cost_per_hour / (1.0 - r.pool_shrinkage)) * (r.interval_s / 3600.0)
+    cost = _weights(r)
     channels = [c for c, k in enumerate(r.kinds) if is_queue(k) or k is ChannelKind.DEFERRED]
     serve = np.zeros((P, r.n_channels), dtype=bool)
     for p, skills in enumerate(r.pool_skills):
