@@ -422,3 +422,37 @@ def test_simulation_staffing_is_the_same_for_the_same_seed(two_skills):
     b = co.staff(two_skills, method="simulation", replications=4, seed=2)
     assert a.pools["agents"].tolist() == b.pools["agents"].tolist()
     assert a.simulated.equals(b.simulated)
+
+
+def test_a_wait_target_with_nothing_answered_is_a_whole_miss():
+    # contacts offered, none answered in any replication: the mean wait has no value, and
+    # the check must report a miss of a whole max_wait (NaN dropped the miss's size)
+    from types import SimpleNamespace
+
+    from channelopt.staffing._simopt import _day_measures
+
+    sc = co.load_scenario(
+        {
+            "name": "wait",
+            "interval": "30min",
+            "channels": {
+                "voice": {
+                    "kind": "live",
+                    "arrivals": [10] * 48,
+                    "aht": "3min",
+                    "patience": "1min",
+                    "target": {"max_wait": "30s"},
+                }
+            },
+        }
+    )
+    r = sc.resolve(0)
+    zeros = np.zeros((3, r.n_intervals, r.n_channels))
+    offered = zeros + 10.0
+    run = SimpleNamespace(
+        offered=offered, within=zeros, abandoned=offered, answered=zeros, wait_sum=zeros
+    )
+    table, ok, short = _day_measures(r, run, 1.645, [0])
+    row = table.set_index("measure").loc["average_wait"]
+    assert not ok and not bool(row["meets"]) and row["mean"] == np.inf
+    assert short == {0: 1.0}

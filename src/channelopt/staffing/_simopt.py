@@ -170,8 +170,14 @@ def _day_measures(
             den = answered if measure == "average_wait" else off
             ok_rep = good & (den > 0)
             x = num[ok_rep] / den[ok_rep]
-            mean = float(x.mean())
-            se = float(x.std(ddof=1) / math.sqrt(len(x))) if len(x) > 1 else 0.0
+            if len(x):
+                mean = float(x.mean())
+                se = float(x.std(ddof=1) / math.sqrt(len(x))) if len(x) > 1 else 0.0
+            else:
+                # contacts offered but none answered in any replication (only the mean
+                # wait divides by answered contacts): no wait to average, and the target
+                # is missed by its whole bound (a NaN here dropped the miss's size)
+                mean, se = math.inf, 0.0
             bound = mean - z * se if at_least else mean + z * se
             meets = bound >= target - 1e-12 if at_least else bound <= target + 1e-12
             if not meets:
@@ -179,7 +185,7 @@ def _day_measures(
                 gap = (target - bound) if at_least else (bound - target)
                 if measure == "average_wait":
                     gap /= max(target, 1e-9)  # seconds -> a fraction of the bound
-                short[c] = max(short.get(c, 0.0), gap)
+                short[c] = max(short.get(c, 0.0), gap if math.isfinite(gap) else 1.0)
             rows.append(
                 {
                     "channel": r.channels[c],
