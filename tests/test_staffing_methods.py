@@ -456,3 +456,14 @@ def test_a_wait_target_with_nothing_answered_is_a_whole_miss():
     row = table.set_index("measure").loc["average_wait"]
     assert not ok and not bool(row["meets"]) and row["mean"] == np.inf
     assert short == {0: 1.0}
+
+
+def test_pooled_does_not_credit_a_pool_reached_only_after_an_overflow_delay(telecom):
+    # telecom routes chat to `digital` first and to `tier1` (cheaper, voice first) only
+    # after 60 s. Crediting tier1's idle capacity to chat moved every chat agent to tier1
+    # (111,480 a day; the simulation gave chat 0.78 and 22 % abandonment)
+    st = co.staff(telecom, method="pooled")
+    agents = st.pools.groupby("pool")["agents"].sum()
+    assert agents["digital"] > 0
+    erlang = float(co.staff(telecom).pools["cost"].sum())
+    assert float(st.pools["cost"].sum()) <= 1.05 * erlang

@@ -63,12 +63,16 @@ class _Channels:
         self.max_ab = np.array([float(r.target_max_abandonment[c]) for c in self.idx])
         self.max_occ = np.array([float(r.target_max_occupancy[c]) for c in self.idx])
         self.asa = [not math.isnan(v) for v in self.max_wait]
-        # rank[p, j]: position of channel j in pool p's order (inf: not served)
+        # rank[p, j]: position of channel j in pool p's order (inf: not served). A pool
+        # the channel's routing reaches only after an overflow delay (`after` > 0) is not
+        # credited: the effective-capacity model has no waiting-time offset, and crediting
+        # it moved telecom's chat agents to tier1, which the simulation then starved
+        # (Decision, docs/staffing.md)
         P = len(r.pools)
         self.rank = np.full((P, m), np.inf)
         for p, skills in enumerate(r.pool_skills):
             for pos, c in enumerate(skills):
-                if c in self.idx:
+                if c in self.idx and any(q == p and after <= 0 for q, after in r.routing[c]):
                     self.rank[p, self.idx.index(c)] = pos
         self.m = m
 
