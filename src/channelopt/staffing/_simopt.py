@@ -525,8 +525,17 @@ def _repair(
     2 % short in the busiest half of the channel's intervals, cheapest pool."""
     y = y.copy()
     for c, gap in short.items():
+        # the pools the channel's routing offers it to at once: a pool reached only after
+        # an overflow delay barely moves a target shorter than the delay, and a noisy cut
+        # made it look cheap (retail_bank: generalists added for voice, 10 repairs without
+        # meeting voice's 20-s target)
+        pools = [p for p in range(y.shape[1]) if serve[p, c]]
+        first = [p for p in pools if any(q == p and a <= 0 for q, a in r.routing[c])]
+        pools = first or pools
         gains = [g for g, _s in latest.get(c, [])]
         gain = np.maximum.reduce(gains) if gains else None
+        if gain is not None:
+            gain = np.where(np.isin(np.arange(y.shape[1]), pools)[None, :], gain, 0.0)
         if gain is not None and float(gain.max(initial=0.0)) > 0:
             ratio = gain / cost[None, :]
             order = np.argsort(-ratio, axis=None, kind="stable")
@@ -548,7 +557,6 @@ def _repair(
                 if got >= need:
                     break
             continue
-        pools = [p for p in range(y.shape[1]) if serve[p, c]]
         if not pools:
             continue
         p = min(pools, key=lambda q: (cost[q], q))
