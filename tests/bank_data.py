@@ -22,7 +22,10 @@ FIT_MONTHS = ("january", "february", "march", "april", "may", "june", "july")
 
 def _need(path: Path) -> None:
     if not path.exists():
-        pytest.skip(f"real data not found at {path} (the shared data folder is absent)")
+        pytest.skip(
+            f"real data not found at {path}: the shared data folder (../shared/data, see its "
+            "README.md) sits beside the repository in the development setup, not in a clone"
+        )
 
 
 @functools.lru_cache(maxsize=1)

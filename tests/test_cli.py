@@ -355,7 +355,10 @@ def test_sweep_scheduler_must_be_an_address() -> None:
 
 
 def test_sweep_on_a_dask_scheduler_equals_serial(small: Path, tmp_path: Path) -> None:
-    distributed = pytest.importorskip("distributed")  # the optional [dask] extra
+    distributed = pytest.importorskip(
+        "distributed",
+        reason="dask[distributed] is an optional extra: pip install -e '.[dask]' to run this test",
+    )
     grid = ["--set", "channels.voice.volume=0.9,1.1", "--set", "pools.phone.agents:=30,40"]
     result = invoke("sweep", small, *grid, "--serial", "--csv", tmp_path / "serial.csv")
     assert result.exit_code == 0, result.output

@@ -25,8 +25,14 @@ from channelopt.whatif.executors import (
     run_tasks,
 )
 
-distributed = pytest.importorskip("distributed", reason="dask[distributed] is an optional extra")
-dask = pytest.importorskip("dask", reason="dask[distributed] is an optional extra")
+distributed = pytest.importorskip(
+    "distributed",
+    reason="dask[distributed] is an optional extra: pip install -e '.[dask]' to run this test",
+)
+dask = pytest.importorskip(
+    "dask",
+    reason="dask[distributed] is an optional extra: pip install -e '.[dask]' to run this test",
+)
 
 EXE = str(Path(sys.executable).with_name("channelopt"))
 TINY = """

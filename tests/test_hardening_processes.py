@@ -25,7 +25,10 @@ from channelopt.reporting._atomic import (
     staged_directory,
 )
 
-psutil = pytest.importorskip("psutil", reason="psutil comes with dask[distributed]")
+psutil = pytest.importorskip(
+    "psutil",
+    reason="psutil comes with the optional dask extra: pip install -e '.[dask]' to run these tests",
+)
 
 EXE = str(Path(sys.executable).with_name("channelopt"))
 
@@ -157,7 +160,11 @@ def test_second_run_into_a_busy_directory_is_refused(tmp_path: Path) -> None:
     assert not list(out.glob(f"{STAGING_PREFIX}*"))
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+@pytest.mark.skipif(
+    os.geteuid() == 0,
+    reason="running as root, which may write into a read-only folder, so the error cannot "
+    "be provoked: run the suite as an ordinary user to check it",
+)
 def test_read_only_folder_is_an_output_path_error(tmp_path: Path) -> None:
     folder = tmp_path / "ro"
     folder.mkdir()

@@ -154,7 +154,10 @@ def test_file_size_limit(tmp_path: Path) -> None:
 
 def test_validate_dev_zero_stops() -> None:
     if not Path("/dev/zero").exists():  # pragma: no cover - not Linux
-        pytest.skip("this system has no /dev/zero (the endless-input check is for Unix)")
+        pytest.skip(
+            "this system has no /dev/zero, the endless input this check feeds the CLI "
+            "(Linux and other Unix systems have it)"
+        )
     proc = run_cli("validate", "/dev/zero", timeout=60)
     assert proc.returncode == 2, proc.stderr
     assert "larger than 1,048,576 bytes" in proc.stderr

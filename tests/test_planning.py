@@ -302,7 +302,10 @@ def test_optimizer_respects_budgets_and_rules(sc: co.Scenario, budget: float) ->
 
 def test_highs_and_cbc_agree(sc: co.Scenario) -> None:
     if "cbc" not in _pulp.available_solvers():
-        pytest.skip("CBC is not installed (PuLP 4 without pulp[cbc])")
+        pytest.skip(
+            "CBC is not installed (PuLP 4 ships it separately): pip install 'pulp[cbc]' "
+            "to compare HiGHS with CBC"
+        )
     nothing = evaluate(sc, Plan(starts={})).objective
     h = optimize(sc, solver="highs", gap=1e-4).optimization.evaluation.objective
     c = optimize(sc, solver="cbc", gap=1e-4).optimization.evaluation.objective

@@ -90,7 +90,10 @@ def test_tutorial_runs(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     if name in NEEDS_DATA:
         data = Path(os.environ.get("CHANNELOPT_DATA", SHARED_DATA))
         if not data.exists():
-            pytest.skip(f"real data not found at {data} (the shared data folder is absent)")
+            pytest.skip(
+                f"real data not found at {data}: set CHANNELOPT_DATA to the folder holding "
+                "anonymous_bank_1999 and us_bank_2003 (../shared/data/README.md)"
+            )
         monkeypatch.setenv("CHANNELOPT_DATA", str(data.resolve()))
     path = TUTORIALS / name
     blocks = python_blocks(path.read_text())

@@ -97,7 +97,10 @@ def test_ctrl_c_keeps_the_finished_rows_of_a_real_sweep(bank) -> None:
 
 
 def test_simulate_sweep_is_the_same_on_every_executor(small_bank) -> None:
-    distributed = pytest.importorskip("distributed", reason="dask[distributed] is optional")
+    distributed = pytest.importorskip(
+        "distributed",
+        reason="dask[distributed] is an optional extra: pip install -e '.[dask]' to run this test",
+    )
     grid = {"channels.chat.volume": [1.0, 1.5], "channels.voice.patience": [1.0, 2.0]}
     # a plan in force, so that plans cross process boundaries too
     plan = co.Plan(starts={"voice_callback": 0})

@@ -195,7 +195,8 @@ def test_bad_arguments_are_named(kwargs: dict, match: str) -> None:
 
 def test_dask_threads_and_address_give_the_serial_results() -> None:
     distributed = pytest.importorskip(
-        "distributed", reason="dask[distributed] is an optional extra"
+        "distributed",
+        reason="dask[distributed] is an optional extra: pip install -e '.[dask]' to run this test",
     )
     items = _items(31)
     serial = _values(run_tasks(draw, items, shared=3, executor="serial"))
@@ -231,7 +232,8 @@ def test_dask_threads_and_address_give_the_serial_results() -> None:
 
 def test_dask_process_worker_gives_the_serial_results() -> None:
     distributed = pytest.importorskip(
-        "distributed", reason="dask[distributed] is an optional extra"
+        "distributed",
+        reason="dask[distributed] is an optional extra: pip install -e '.[dask]' to run this test",
     )
     items = _items(12)
     serial = _values(run_tasks(draw, items, shared=3, executor="serial"))

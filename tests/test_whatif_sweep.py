@@ -180,7 +180,10 @@ def test_ctrl_c_returns_the_finished_rows(executor: str) -> None:
 
 
 def test_same_seed_same_table_on_every_executor() -> None:
-    distributed = pytest.importorskip("distributed", reason="dask[distributed] is optional")
+    distributed = pytest.importorskip(
+        "distributed",
+        reason="dask[distributed] is an optional extra: pip install -e '.[dask]' to run this test",
+    )
     sets = expand_changes(GRID) * 3
     serial = run_sweep(ToyScenario(), sets, toy_engine, executor="serial", seed=42)
     processes = run_sweep(
