@@ -497,3 +497,18 @@ def test_repair_adds_agents_where_the_routing_offers_the_channel_first():
     r0 = _voice_and_mail(5, pools).resolve(0)
     out0 = _repair(r0, y, {0: 0.02}, {0: [(gain, 0.0)]}, _weights(r0), open_pool, serve, None)
     assert (out0 - y)[:, 1].sum() > 0
+
+
+def test_routing_says_which_pools_take_a_channel_at_once():
+    pools = {
+        "phone": {"skills": ["voice"], "agents": 10},
+        "generalists": {"skills": ["mail", "voice"], "agents": 10},
+    }
+    r = _voice_and_mail(5, pools, ["phone", {"pool": "generalists", "after": "20s"}]).resolve(0)
+    # voice: phone at once, generalists only after 20 s; mail: generalists at once
+    assert r.routed_at_once().tolist() == [[True, False], [False, True]]
+    assert r.first_routed_pool().tolist() == [0, 1]
+    # default routing: every serving pool at once, in the order of `pools`
+    r0 = _voice_and_mail(5, pools).resolve(0)
+    assert r0.routed_at_once().tolist() == [[True, False], [True, True]]
+    assert r0.first_routed_pool().tolist() == r0.pool_of_channel().tolist() == [0, 1]

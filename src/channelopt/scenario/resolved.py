@@ -458,6 +458,26 @@ class Resolved:
         """Boolean mask of channels served by agents (all but self-service)."""
         return self.trait_mask("staffed")
 
+    def routed_at_once(self) -> np.ndarray:
+        """Boolean ``(P, C)``: pool p may take channel c's contacts as soon as they arrive.
+
+        True where ``routing`` lists the pool with ``after`` 0 (the default routing lists
+        every pool serving the channel that way); False for a pool reached only as an
+        overflow after a delay, and for pools that do not serve the channel.
+        """
+        out = np.zeros((len(self.pools), self.n_channels), dtype=bool)
+        for c, route in enumerate(self.routing):
+            for p, after in route:
+                if after <= 0:
+                    out[p, c] = True
+        return out
+
+    def first_routed_pool(self) -> np.ndarray:
+        """For each channel, the pool its ``routing`` offers contacts to first (-1 if none):
+        explicit ``routing``, else the first pool in ``pools`` serving it."""
+        first = np.array([route[0][0] if route else -1 for route in self.routing], dtype=np.int64)
+        return np.where(first >= 0, first, self.pool_of_channel())
+
     def pool_of_channel(self) -> np.ndarray:
         """For each channel, the index of the first pool that serves it (-1 if none)."""
         out = np.full(self.n_channels, -1, dtype=np.int64)

@@ -336,11 +336,9 @@ def build_tables(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Raw replication outputs as the intervals, journeys, conservation and pools tables."""
     n_i, n_c = res.n_intervals, res.n_channels
-    # a channel's occupancy is that of the pool its contacts are offered to first
-    # (its `routing` order, else the order of `pools`): with explicit routing the
-    # first pool listing the channel may take it only as an overflow
-    first_pool = np.array([route[0][0] if route else -1 for route in res.routing], dtype=np.int64)
-    first_pool = np.where(first_pool >= 0, first_pool, res.pool_of_channel())
+    # a channel's occupancy is that of the pool its contacts are offered to first: with
+    # explicit routing the first pool listing the channel may take it only as an overflow
+    first_pool = res.first_routed_pool()
     traits = [kind_spec(k) for k in res.kinds]
     has_target = np.array(
         [

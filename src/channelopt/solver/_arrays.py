@@ -407,6 +407,9 @@ class ColumnModel:
         is found (a gap the caller proves against a bound of its own).
         ``cpu_limit``: stop after this many CPU seconds of this process (HiGHS's
         ``time_limit`` is wall-clock time, which a loaded machine stretches).
+        ``start``: a feasible schedule the caller already has. It is *not* handed to
+        HiGHS (see the comment below); it is returned, as "feasible", when HiGHS stops
+        before finding a solution of its own.
         """
         h = self.h
         n = self.n_cols

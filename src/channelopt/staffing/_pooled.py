@@ -69,10 +69,11 @@ class _Channels:
         # it moved telecom's chat agents to tier1, which the simulation then starved
         # (Decision, docs/staffing.md)
         P = len(r.pools)
+        at_once = r.routed_at_once()
         self.rank = np.full((P, m), np.inf)
         for p, skills in enumerate(r.pool_skills):
             for pos, c in enumerate(skills):
-                if c in self.idx and any(q == p and after <= 0 for q, after in r.routing[c]):
+                if c in self.idx and at_once[p, c]:
                     self.rank[p, self.idx.index(c)] = pos
         self.m = m
 

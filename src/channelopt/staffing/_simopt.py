@@ -442,10 +442,11 @@ def staff_simulation(
     )
 
 
-def _money(r: Resolved) -> np.ndarray:
+def _money(r: Resolved, per_hour: np.ndarray | None = None) -> np.ndarray:
     """Money per agent and interval of each pool: FTE (agents / (1 - shrinkage)) times
-    ``cost_per_hour`` times the interval in hours."""
-    return (r.pool_cost_per_hour / (1.0 - r.pool_shrinkage)) * (r.interval_s / 3600.0)
+    ``per_hour`` (default: the pools' ``cost_per_hour``) times the interval in hours."""
+    rate = r.pool_cost_per_hour if per_hour is None else per_hour
+    return (rate / (1.0 - r.pool_shrinkage)) * (r.interval_s / 3600.0)
 
 
 def _weights(r: Resolved) -> np.ndarray:
@@ -460,8 +461,7 @@ def _weights(r: Resolved) -> np.ndarray:
     per_hour = np.asarray(r.pool_cost_per_hour, dtype=float)
     costed = per_hour[per_hour > 0]
     fill = float(costed.min()) if costed.size else 1.0
-    per_hour = np.where(per_hour > 0, per_hour, fill)
-    return (per_hour / (1.0 - r.pool_shrinkage)) * (r.interval_s / 3600.0)
+    return _money(r, np.where(per_hour > 0, per_hour, fill))
 
 
 def _lp(
@@ -522,16 +522,17 @@ def _repair(
     """Add agents for each channel whose bound misses by ``gap``: in the (interval,
     pool) cells with the best estimated gain per unit cost (the last cuts), until
     the estimated gain covers the gap; without a usable cut, one agent per
-    2 % short in the busiest half of the channel's intervals, cheapest pool."""
+    2 % short in the busiest half of the channel's intervals, cheapest pool. Only the
+    pools the channel's ``routing`` offers it to at once are used when there are any."""
     y = y.copy()
+    at_once = r.routed_at_once()
     for c, gap in short.items():
         # the pools the channel's routing offers it to at once: a pool reached only after
         # an overflow delay barely moves a target shorter than the delay, and a noisy cut
         # made it look cheap (retail_bank: generalists added for voice, 10 repairs without
         # meeting voice's 20-s target)
         pools = [p for p in range(y.shape[1]) if serve[p, c]]
-        first = [p for p in pools if any(q == p and a <= 0 for q, a in r.routing[c])]
-        pools = first or pools
+        pools = [p for p in pools if at_once[p, c]] or pools
         gains = [g for g, _s in latest.get(c, [])]
         gain = np.maximum.reduce(gains) if gains else None
         if gain is not None:
