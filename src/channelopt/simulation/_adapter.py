@@ -34,6 +34,17 @@ pointer chase); with 4,900 services pending (M/M/5000) a pop and push took
 its next completion (the calendar's head) was measured too: the extra push
 and pop on the small heap for every completion cost more than they saved
 (1,260 ns at 4,900 pending, 780 ns at 50).
+
+Calls. Several hot callables are instance attributes holding a bound method
+(``Engine.find_agent``, ``Engine.add_done``, ``LongestIdle.take`` and ``put``,
+``Priority.take``). Written ``self.add_done(t, c)``, Python 3.11 compiles a
+``LOAD_METHOD`` that cannot specialise on an attribute that is not a method of
+the class, and looks it up generically on every call (type, then instance
+dictionary); ``f = self.add_done; f(t, c)`` is a specialised attribute load.
+The hot paths use the second form. Measured with
+``benchmarks/count_instructions.py`` (Callgrind, deterministic to about
+0.3 %; session 6): one day of M/M/50+M, 26,870 machine instructions per
+contact before, 26,410 after (-1.7 %).
 """
 
 from __future__ import annotations

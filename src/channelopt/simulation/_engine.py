@@ -344,7 +344,8 @@ class Engine:
         if self.in_system[c] >= self.lines[c]:
             self.unserved(now, now, c, j, slot, _BLOCKED)
             return
-        a = self.find_agent(c, kind == CONCURRENT)
+        find_agent = self.find_agent  # a plain attribute load: see _adapter's "Calls"
+        a = find_agent(c, kind == CONCURRENT)
         if a >= 0:
             self.in_system[c] += 1
             self.start(now, a, [j, c, now, slot, _INF, IN_SERVICE, work, 0.0, -1, 0, 0.0, False])
@@ -471,7 +472,8 @@ class Engine:
         load[a] = k
         conc = self.conc[c]
         if conc == 1:
-            self.add_done(now + work, contact)
+            add_done = self.add_done  # a plain attribute load: see _adapter's "Calls"
+            add_done(now + work, contact)
             return
         contact[F_WORK] = work  # what is left of it, as the chat's speed changes
         p = self.agent_pool[a]
@@ -611,7 +613,8 @@ class Engine:
                 if nxt is not None:
                     self.start(now, a, nxt)
                     return
-        self.selection[p].put(a)
+        put = self.selection[p].put  # a plain attribute load: see _adapter's "Calls"
+        put(a)
 
     def top_up(self, now: float, a: int, c: int) -> None:
         """A chat agent takes further waiting chats up to its concurrency."""

@@ -101,7 +101,8 @@ class Priority:
         q = self.q
         for c, after in self.skills:
             if q[c]:
-                x = self.take(c, now, after)
+                take = self.take  # a plain attribute load: see _adapter's "Calls"
+                x = take(c, now, after)
                 if x is not None:
                     return x
         return None
@@ -210,7 +211,8 @@ class Router:
         for p in self.immediate[c]:
             sel = selection[p]
             if sel.idle:
-                return sel.take()
+                take = sel.take  # a plain attribute load: see _adapter's "Calls"
+                return take()
         if concurrent:
             for p in self.immediate[c]:
                 for bucket in self.partial[p][c][1:]:
