@@ -177,3 +177,27 @@ def test_cli_optimize_refine_and_evaluate_simulate(sc, tmp_path):
     table = pd.read_csv(out)
     assert table["sim_service_level"].between(0, 1).all()
     assert (table["sim_service_level_low"] <= table["sim_service_level_high"]).all()
+
+
+def test_fingerprint_tells_apart_empirical_samples_beyond_eight_digits():
+    # the simulation cache of refine="simulation" is keyed by this digest of every field:
+    # a repr printed a distribution's samples array to 8 digits, so two periods whose
+    # samples differ beyond that (everything else equal) shared one key
+    from dataclasses import replace
+
+    from channelopt.planning._simrefine import _fingerprint
+
+    doc = {**DOC, "channels": {"voice": {**DOC["channels"]["voice"]}}}
+    doc["channels"]["voice"]["handle_time"] = {
+        "distribution": "empirical",
+        "samples": [300.0, 360.0, 420.0],
+    }
+    a = co.load_scenario(doc).resolve(0)
+    spec = a.handle_time[0]
+    nudged = spec.samples.copy()
+    nudged[0] += 1e-9  # the 12th significant digit
+    b = replace(a, handle_time=(replace(spec, samples=nudged),))
+    assert not np.array_equal(a.handle_time[0].samples, b.handle_time[0].samples)
+    assert _fingerprint(a) != _fingerprint(b)
+    # equal periods agree, so the cache still hits
+    assert _fingerprint(a) == _fingerprint(co.load_scenario(doc).resolve(0))

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import sys
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -184,18 +183,42 @@ def _simulate_plan(
 
 
 def _fingerprint(resolved: Any) -> bytes:
-    """A digest of every field of a resolved period (what a simulation depends on)."""
+    """A digest of every field of a resolved period (what a simulation depends on).
+
+    Arrays are hashed by their bytes wherever they sit (nested in a distribution's
+    dataclass, a tuple): a ``repr`` would print an array to 8 digits, so two
+    periods whose empirical samples differ beyond that would share a digest and
+    one would be handed the other's simulation.
+    """
     h = hashlib.blake2b(digest_size=20)
-    with np.printoptions(threshold=sys.maxsize):  # repr must never abbreviate
-        for f in dataclasses.fields(resolved):
-            value = getattr(resolved, f.name)
-            h.update(f.name.encode())
-            if isinstance(value, np.ndarray) and value.dtype != object:
-                h.update(f"{value.dtype}{value.shape}".encode())
-                h.update(np.ascontiguousarray(value).tobytes())
-            else:
-                h.update(repr(value).encode())
+    _feed(h, resolved)
     return h.digest()
+
+
+def _feed(h: Any, value: Any) -> None:
+    """Add ``value`` to the digest ``h``: arrays by bytes, containers item by item."""
+    if isinstance(value, np.ndarray) and value.dtype != object:
+        h.update(f"array{value.dtype}{value.shape}".encode())
+        h.update(np.ascontiguousarray(value).tobytes())
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        h.update(f"{type(value).__qualname__}(".encode())
+        for f in dataclasses.fields(value):
+            h.update(f.name.encode())
+            _feed(h, getattr(value, f.name))
+        h.update(b")")
+    elif isinstance(value, (tuple, list, np.ndarray)):  # an ndarray here holds objects
+        h.update(f"{type(value).__name__}{len(value)}[".encode())
+        for item in value:
+            _feed(h, item)
+        h.update(b"]")
+    elif isinstance(value, dict):
+        h.update(f"dict{len(value)}{{".encode())
+        for key in sorted(value, key=repr):
+            _feed(h, key)
+            _feed(h, value[key])
+        h.update(b"}")
+    else:
+        h.update(f"{type(value).__name__}:{value!r};".encode())
 
 
 def check_refine(refine: Any, replications: Any, staffing: str = "requirement") -> None:
