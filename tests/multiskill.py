@@ -1,4 +1,5 @@
-"""Generated multi-skill scenarios (2-6 skills, 2-5 pools) for the staffing-method tests."""
+"""Generated multi-skill scenarios (2-6 skills, 2-5 pools) for the staffing-method tests,
+and a large chat centre for the pooled memo's memory."""
 
 from __future__ import annotations
 
@@ -43,4 +44,39 @@ def multiskill_doc(seed: int, skills: int, pools: int) -> dict:
         "interval": "30min",
         "channels": channels,
         "pools": pool_doc,
+    }
+
+
+def chat_centre_doc(scale: float, interval: str = "15min") -> dict:
+    """A chat centre sharing a blended pool with voice, open 08:00-22:00: chat
+    ``60,000 x scale`` a day (concurrency 4, 12 min, 80 % in 60 s), voice
+    ``20,000 x scale`` (5 min, 80 % in 20 s); pools ``digital`` (chat), ``blend``
+    (voice, chat) and ``phone`` (voice). ``scale`` 0.5093, 3.1984 and 8.6569 need
+    500, 2,000 and 5,000 agents at the peak under ``method="pooled"`` (15 min)."""
+    return {
+        "name": f"chat centre x{scale}",
+        "interval": interval,
+        "open": "08:00-22:00",
+        "channels": {
+            "chat": {
+                "kind": "concurrent",
+                "volume": round(60000 * scale),
+                "aht": "12min",
+                "concurrency": 4,
+                "patience": "5min",
+                "target": {"service_level": 0.8, "within": "60s"},
+            },
+            "voice": {
+                "kind": "live",
+                "volume": round(20000 * scale),
+                "aht": "5min",
+                "patience": "3min",
+                "target": {"service_level": 0.8, "within": "20s"},
+            },
+        },
+        "pools": {
+            "digital": {"skills": ["chat"], "cost_per_hour": 27},
+            "blend": {"skills": ["voice", "chat"], "cost_per_hour": 29},
+            "phone": {"skills": ["voice"], "cost_per_hour": 26},
+        },
     }

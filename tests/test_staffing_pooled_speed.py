@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 import channelopt as co
 from channelopt.staffing import _core, _pooled
-from multiskill import multiskill_doc
+from channelopt.staffing import _pooled_kernels as _pk
+from multiskill import chat_centre_doc, multiskill_doc
 
 KEYS = ("service_level", "average_wait", "abandonment", "occupancy", "effective_agents")
 
@@ -95,3 +96,52 @@ def test_finite_point_memo_gives_the_same_bits(n, loads, aht, patience, t, lines
                 float(m), a, aht, patience, t, lines, qcap, fin.SL_ALL, got, key, tails
             )
             np.testing.assert_array_equal(got, want)
+
+
+def test_memo_of_a_large_chat_centre_stays_small(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The memo of a 5,000-agent chat centre allocates at most 16 MiB (8.1 MiB measured;
+    the dense table it replaced took 145 MiB, resident: docs/staffing.md, "Memory of
+    the memo"), grows as it fills, and still gives the NumPy form's bits."""
+    r = co.load_scenario(chat_centre_doc(8.6569)).resolve(0)
+    base = _core._staff(r, None, None)
+    ch = _pooled._Channels(r, base)
+    memos = []
+    make = _pooled.new_memo
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        memos.append(make(*args, **kwargs))
+        return memos[-1]
+
+    monkeypatch.setattr(_pooled, "new_memo", spy)
+    agents, kp = _pooled._pooled_agents(r, base, ch)
+    assert agents.sum(axis=1).max() >= 4_900  # as large as the docstring says
+    (memo,) = memos
+    arrays = getattr(memo, "arrays", memo)  # the dense memo was a bare tuple
+    assert sum(a.nbytes for a in arrays) <= 16 * 2**20
+    index, filled, _values, state = arrays
+    assert filled.shape[0] > 2 * index.shape[0]  # grew past its first blocks
+    assert 0 < state[0] < state[1]  # within the budget: every cell was kept
+    want = _pooled.pooled_measures_numpy(ch, agents)
+    for k in KEYS:
+        np.testing.assert_array_equal(kp[k], want[k])
+
+
+def test_memo_with_its_budget_spent_gives_the_same_bits() -> None:
+    """A memo that may hold only 12 blocks (of the 224 these cells take) keeps those
+    and computes the rest: the numbers are the NumPy form's, the arrays stay within
+    the budget."""
+    r, base, ch = _setup(5, 4, 4)
+    ni, P = r.n_intervals, len(r.pools)
+    agents = base.pools["agents"].to_numpy().reshape(P, ni).T.astype(float)
+    slots = _pooled._memo_for(ch, agents, np.arange(ni)).arrays[0].shape[1] * _pk.BLOCK
+    index_bytes = ni * ch.m * (slots // _pk.BLOCK) * 4
+    budget = 8 * index_bytes  # the index's largest share: blocks stay BLOCK slots
+    memo = _pk.new_memo(ni, ch.m, slots, budget=budget)
+    for _ in range(2):
+        got = _pooled.pooled_measures(ch, agents + 1.0, memo=memo)
+        want = _pooled.pooled_measures_numpy(ch, agents + 1.0)
+        for k in KEYS:
+            np.testing.assert_array_equal(got[k], want[k])
+    state = memo.arrays[3]
+    assert state[0] == state[1] == (budget - index_bytes) // (_pk.BLOCK * 41) == 12
+    assert memo.nbytes <= budget + state.nbytes

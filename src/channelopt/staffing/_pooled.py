@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..scenario.resolved import ChannelKind, Resolved
-from ._pooled_kernels import new_memo, pooled_rounds
+from ._pooled_kernels import Memo, new_memo, pooled_rounds
 from ._pools import is_queue
 from ._result import StaffingResult, _Pending, interval_columns
 
@@ -113,14 +113,15 @@ def pooled_measures(
     agents: np.ndarray,
     load: np.ndarray | None = None,
     cell: np.ndarray | None = None,
-    memo: Any = None,
+    memo: Memo | None = None,
 ) -> dict[str, np.ndarray]:
     """Approximate KPIs (intervals x live channels) of pool agents (intervals x pools).
 
     The compiled :func:`._pooled_kernels.pooled_rounds` (bit for bit
     :func:`pooled_measures_numpy`, with a memo of the Erlang cells); ``cell[row]``
     is the interval whose load row ``row`` carries (default: row i is interval i),
-    ``memo`` a :func:`._pooled_kernels.new_memo` shared by calls on the same ``ch``.
+    ``memo`` a :func:`._pooled_kernels.new_memo` shared by calls on the same ``ch``
+    (the cells this call stores are added to it).
     More than 7 channels or pools: the NumPy form (whose sums are pairwise there).
     """
     load = ch.load if load is None else load
@@ -138,7 +139,9 @@ def pooled_measures(
         _u, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
         inverse = inverse.reshape(-1)
         agents, load, cell = agents[first], load[first], cell[first]
-    sl, wait, ab, occ, n_eff = pooled_rounds(
+    if memo is None:
+        memo = _memo_for(ch, agents, cell)
+    sl, wait, ab, occ, n_eff, memo.arrays = pooled_rounds(
         np.ascontiguousarray(agents, dtype=float),
         np.ascontiguousarray(load, dtype=float),
         np.ascontiguousarray(cell, dtype=np.int64),
@@ -149,7 +152,7 @@ def pooled_measures(
         ch.within,
         np.array(ch.asa, dtype=np.bool_),
         _ROUNDS,
-        _memo_for(ch, agents, cell) if memo is None else memo,
+        memo.arrays,
     )
     if inverse is not None:
         sl, wait, ab, occ, n_eff = (v[inverse] for v in (sl, wait, ab, occ, n_eff))
@@ -162,9 +165,10 @@ def pooled_measures(
     }
 
 
-def _memo_for(ch: _Channels, agents: np.ndarray, cell: np.ndarray, room: int = 0) -> Any:
+def _memo_for(ch: _Channels, agents: np.ndarray, cell: np.ndarray, room: int = 0) -> Memo:
     """A memo of the Erlang cells for these rows: every whole slot count up to the most
-    agents of any row (plus ``room``) times the largest concurrency (more: not kept)."""
+    agents of any row (plus ``room``) times the largest concurrency (more: not kept).
+    Storage grows with the cells stored, up to ``_pooled_kernels.MEMO_BYTES``."""
     most = float(np.max(agents.sum(axis=1), initial=0.0)) if agents.size else 0.0
     slots = int(min(most + room, 1e6) * float(np.max(ch.k, initial=1.0))) + 2
     return new_memo(int(np.max(cell, initial=0)) + 1, ch.m, slots)

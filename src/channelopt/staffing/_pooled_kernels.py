@@ -10,46 +10,123 @@ at a whole number of slots (the fractional effective agents interpolate between
 two of them), so the thousands of candidate moves the search tries meet the
 same few (interval, channel, slots) cells again and again. The memo returns the
 value the kernel computed for that cell, so nothing changes but the time.
+
+The memo is paged (:class:`Memo`): a row's whole slots are cut into blocks of
+``BLOCK`` slots, and a block gets storage only when the search stores a cell in
+it. A dense (interval x channel, slots) table was 41 bytes x intervals x
+channels x the most slots any row might reach: 145 MiB for a two-channel chat
+centre of 5,000 agents at 15-minute intervals, 435 MiB at 5 minutes, and
+resident, not just reserved (NumPy asks for transparent huge pages on arrays of
+4 MiB and more, so the scattered cells the search stores fault in whole 2 MiB
+pages). The search stores at most about 1,200 cells of a row there (390 on
+average), mostly in runs of neighbouring slots, so blocks cut that to 8 and
+24 MiB (docs/staffing.md, "Memory of the memo"). The storage never exceeds
+``MEMO_BYTES``: past it, cells are computed and not kept, which changes the
+time, never a value.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numba
 import numpy as np
 
 from ..queueing._kernels import measures
 
-__all__ = ["new_memo", "pooled_rounds"]
+__all__ = ["BLOCK", "MEMO_BYTES", "Memo", "new_memo", "pooled_rounds"]
+
+BLOCK = 32
+"""Whole slots per memo block. On the 5,000-agent chat centre above, blocks of
+16, 32, 64 and 128 slots hold its cells in 4.9, 5.1, 5.6 and 6.7 MiB; 32 keeps
+the index (4 bytes per block of every row, 0.4 MiB) a tenth of that."""
+
+MEMO_BYTES = 64 * 2**20
+"""Most bytes one memo allocates (index and blocks), 64 MiB: 2.6 times what the
+5,000-agent chat centre at 5-minute intervals allocates (24 MiB); at 1-minute
+intervals it is spent and 78 % of the cells are kept, CPU within noise (2.0-2.4 s
+with or without the cap)."""
+
+_CELL_BYTES = 41  # five float64 measures and one bool "filled" flag
 
 
-def new_memo(cells: int, channels: int, slots: int) -> tuple[np.ndarray, np.ndarray]:
-    """An empty memo for :func:`pooled_rounds` (valid for one set of loads): ``cells``
-    intervals x ``channels`` x whole slots ``0 .. slots - 1`` (more slots: not kept).
-    ``(filled, values)``; the values' pages are only touched where a cell is stored."""
+@dataclass
+class Memo:
+    """The Erlang cells of one set of loads, for :func:`pooled_rounds`.
+
+    Attributes
+    ----------
+    arrays : tuple of ndarray
+        ``(index, filled, values, state)``: ``index`` (rows, blocks) int32, the
+        block holding slots ``b * block .. (b + 1) * block - 1`` of a row (-1:
+        none yet), where row = interval x channels + channel; ``filled``
+        (capacity, block) bool and ``values`` (capacity, block, 5) float64 the
+        blocks' cells (the five measures of ``queueing._kernels.measures``:
+        probability of waiting, service level, mean wait in seconds,
+        abandonment and occupancy as fractions); ``state`` int64
+        ``[blocks used, most blocks allowed]``. :func:`pooled_rounds` returns
+        the arrays it grew; store them back here.
+    """
+
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes allocated by the memo's arrays (at most :data:`MEMO_BYTES` plus 16)."""
+        return sum(a.nbytes for a in self.arrays)
+
+
+def new_memo(cells: int, channels: int, slots: int, budget: int = MEMO_BYTES) -> Memo:
+    """An empty memo for :func:`pooled_rounds` (valid for one set of loads).
+
+    Parameters
+    ----------
+    cells : int
+        Intervals whose loads the rows may carry (``cell`` values ``0 .. cells - 1``).
+    channels : int
+        Live and concurrent channels.
+    slots : int
+        Whole slots ``0 .. slots - 1`` to keep per (interval, channel); cells at
+        more slots are computed and not kept.
+    budget : int, default :data:`MEMO_BYTES`
+        Most bytes the memo's arrays may take (index and blocks).
+
+    Returns
+    -------
+    Memo
+        No block stored yet; blocks are allocated as cells are stored, doubling
+        the storage up to ``budget``.
+    """
     rows = max(cells * channels, 1)
-    return np.zeros((rows, max(slots, 1)), dtype=np.bool_), np.empty((rows, max(slots, 1), 5))
+    slots = max(slots, 1)
+    block = BLOCK
+    # the index takes at most an eighth of the budget: a row range too wide for it
+    # gets wider blocks, so every slot stays cacheable (e.g. a million agents)
+    while rows * -(-slots // block) * 4 > budget // 8 and block < slots:
+        block *= 2
+    n_blocks = -(-slots // block)
+    per_block = block * _CELL_BYTES
+    most = max((budget - rows * n_blocks * 4) // per_block, 0)
+    # a few blocks per row to start with: the bundled scenarios use 1-2 per row
+    start = min(most, max(2 * rows, 16))
+    index = np.full((rows, n_blocks), -1, dtype=np.int32)
+    state = np.array([0, most], dtype=np.int64)
+    return Memo(
+        (index, np.zeros((start, block), dtype=np.bool_), np.empty((start, block, 5)), state)
+    )
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _cell(memo, row, lo, n, a, h, p, t, asa, m):
-    """The five measures at ``n`` slots into ``m``; kept in ``memo`` at (row, lo) where
-    ``lo`` is a whole slot count inside it (``row`` = interval x channels + channel)."""
-    filled, values = memo
-    keep = lo >= 0.0 and lo < filled.shape[1]
-    if keep:
-        s = int(lo)
-        if filled[row, s]:
-            for q in range(5):
-                m[q] = values[row, s, q]
-            return
-    measures(n, a, h, p, t, asa, m)
-    if keep:
-        s = int(lo)
-        for q in range(5):
-            values[row, s, q] = m[q]
-        filled[row, s] = True
+def _grow(filled, values, state):
+    """The blocks' arrays with room for twice the blocks in use (at most ``state[1]``)."""
+    used = state[0]
+    cap = min(max(2 * filled.shape[0], 16), state[1])
+    new_filled = np.zeros((cap, filled.shape[1]), dtype=np.bool_)
+    new_values = np.empty((cap, filled.shape[1], 5))
+    new_filled[:used] = filled[:used]
+    new_values[:used] = values[:used]
+    return new_filled, new_values
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -64,19 +141,30 @@ def pooled_rounds(
     within: np.ndarray,
     asa: np.ndarray,
     rounds: int,
-    memo,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(service level, mean wait, abandonment, occupancy, effective agents), rows x channels.
+    memo: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+]:
+    """(service level, mean wait, abandonment, occupancy, effective agents), rows x
+    channels, and the memo's arrays (grown when it stored new blocks).
 
     ``agents`` (rows, pools), ``load`` (rows, channels) in slots, ``cell[row]``:
     the interval whose load the row carries (the memo's key: rows with the same
-    ``cell`` must carry the same loads; ``memo`` from :func:`new_memo` with at least
-    ``max(cell) + 1`` cells), ``serves`` (pools, channels) 1.0/0.0;
+    ``cell`` must carry the same loads; ``memo``: the ``arrays`` of a
+    :func:`new_memo` with at least ``max(cell) + 1`` cells), ``serves`` (pools, channels) 1.0/0.0;
     per channel ``k`` (concurrency), ``aht``, ``patience``, ``within`` (nan:
     none) in seconds and ``asa`` (whether the mean wait is needed).
     """
     R, P = agents.shape
     m_ch = load.shape[1]
+    index, filled, values, state = memo
+    block = filled.shape[1]
+    cover = index.shape[1] * block  # whole slots 0 .. cover - 1 may be kept
     held = np.zeros((R, P, m_ch))
     new_held = np.zeros((R, P, m_ch))
     offer = np.empty((R, P, m_ch))
@@ -116,8 +204,37 @@ def pooled_rounds(
                 lo = math.floor(slots)
                 f = slots - lo
                 row = cell[r] * m_ch + j
-                _cell(memo, row, lo, lo, a, aht[j], patience[j], t, asa[j], m0)
-                _cell(memo, row, lo + 1.0, lo + 1.0, a, aht[j], patience[j], t, asa[j], m1)
+                # the cells at lo and lo + 1 slots, from the memo or computed and kept;
+                # written out here: a helper called per cell with the memo's four
+                # arrays took this kernel from 4.3 to 7.6 ms in the search on
+                # multiskill_doc(4, 6, 5) (3.6 ms written out)
+                for e in range(2):
+                    at = lo + e
+                    mm = m0 if e == 0 else m1
+                    keep = at >= 0.0 and at < cover
+                    slot = 0
+                    b = -1
+                    if keep:
+                        slot = int(at)
+                        b = index[row, slot // block]
+                        if b >= 0 and filled[b, slot % block]:
+                            for q in range(5):
+                                mm[q] = values[b, slot % block, q]
+                            continue
+                    measures(at, a, aht[j], patience[j], t, asa[j], mm)
+                    if not keep:
+                        continue
+                    if b < 0:
+                        if state[0] == filled.shape[0] and state[0] < state[1]:
+                            filled, values = _grow(filled, values, state)
+                        if state[0] == filled.shape[0]:
+                            continue  # the budget is spent: computed, not kept
+                        b = state[0]
+                        state[0] += 1
+                        index[row, slot // block] = b
+                    for q in range(5):
+                        values[b, slot % block, q] = mm[q]
+                    filled[b, slot % block] = True
                 for q in range(5):
                     x = m0[q]
                     y = m1[q]
@@ -156,4 +273,4 @@ def pooled_rounds(
             change = math.nan
         if rnd > 0 and change < 1e-3:
             break
-    return sl, wait, ab, occ, n_eff.copy()
+    return sl, wait, ab, occ, n_eff.copy(), (index, filled, values, state)
