@@ -56,6 +56,7 @@ from ._model import (
     _round_up_to_grain,
     consecutive_off,
     patterns,
+    relative_gap,
 )
 from ._rounding import cover_days, drop_redundant, repair_cover
 
@@ -508,10 +509,8 @@ def prepare_pool_columns(
                 for (ti, p), k in pats.items()
                 if not consecutive_off(p)
             )
-        gap_value = max(0.0, objective - bound) / max(abs(objective), 1e-9)
+        gap_value = relative_gap(objective, bound)  # nan when pricing did not converge
         status = "optimal" if converged and gap_value <= gap + 1e-9 else "feasible"
-        if not converged:
-            gap_value = math.nan
         return PoolSolution(
             x=x,
             breaks=breaks,
