@@ -681,6 +681,70 @@ def test_a_time_limit_too_short_for_a_pool_names_the_users_limit():
         assert (math.isnan(s.gap) or s.gap >= 0) and (s.coverage["under"] <= 1e-9).all()
 
 
+#: one start at 09:00 and a 1 h break 1 h to 3 h into the 4 h shift: the first columns put
+#: every break at 10:00, but requirement 2, 1, 1, 2 needs the two agents' breaks at 10:00
+#: and 11:00
+MID_BREAK_SHIFTS = {
+    "s": {
+        "length": "4h",
+        "starts": "09:00-09:00",
+        "days_per_week": 1,
+        "breaks": [{"length": "1h", "window": ["1h", "3h"]}],
+    }
+}
+
+
+def _mid_break_req(peak: int = 2) -> pd.DataFrame:
+    need = [0] * 24
+    need[9:13] = [peak, 1, 1, 2]
+    return _req(need)
+
+
+def test_no_schedule_among_the_generated_shifts_falls_back_to_every_shift(monkeypatch) -> None:
+    # pricing stopped before its first LP (a time limit: MAX_ROUNDS = 0 stands in for it,
+    # deterministically) leaves only the first columns, whose breaks all fall at 10:00:
+    # the MILP over them is infeasible and schedule() once raised InfeasibleError for this
+    # feasible pool. The fallback solves the implicit model of every shift
+    from channelopt.scheduling import _columns
+
+    monkeypatch.setattr(_columns, "MAX_ROUNDS", 0)
+    sc = _scenario(interval="1h", shifts=MID_BREAK_SHIFTS)
+    s = schedule(sc, _mid_break_req(), week=False)
+    assert s.agents_needed == {"p": 2}
+    assert sorted(s.shifts["breaks"]) == ["10:00-11:00", "11:00-12:00"]
+    assert (s.coverage["under"] == 0).all()
+    # no LP bound from the pricing; the full MILP's own bound proves this one optimal
+    assert math.isnan(s.lp_bound)
+    assert s.bound == pytest.approx(s.objective) and s.gap == pytest.approx(0.0, abs=1e-9)
+
+
+def test_a_real_time_limit_that_stops_pricing_still_schedules_a_feasible_pool() -> None:
+    # the same pool with a time limit that leaves the pricing almost nothing (it raised
+    # InfeasibleError): the schedule, or on a slow machine a SolverError naming the limit
+    from channelopt.errors import SolverError
+
+    sc = _scenario(interval="1h", shifts=MID_BREAK_SHIFTS)
+    try:
+        s = schedule(sc, _mid_break_req(), week=False, time_limit=1e-6)
+    except SolverError as exc:
+        assert "time_limit=1e-06" in str(exc), exc
+    else:
+        assert s.agents_needed == {"p": 2}
+        assert (s.coverage["under"] == 0).all()
+
+
+def test_the_fallback_still_proves_a_capped_pool_infeasible(monkeypatch) -> None:
+    # 3 agents at 09:00 with max_agents 2 at the only start: the model of every shift is
+    # infeasible too, so the pool's limits are named as before
+    from channelopt.scheduling import _columns
+
+    monkeypatch.setattr(_columns, "MAX_ROUNDS", 0)
+    shifts = {"s": {**MID_BREAK_SHIFTS["s"], "max_agents": 2}}
+    sc = _scenario(interval="1h", shifts=shifts)
+    with pytest.raises(InfeasibleError, match="max_agents 2"):
+        schedule(sc, _mid_break_req(peak=3), week=False)
+
+
 # ------------------------------------------------------------------ unknown bound (nan)
 def _two_pool_scenario() -> co.Scenario:
     live = {"kind": "live", "volume": 100, "aht": "5min",
