@@ -677,4 +677,159 @@ def test_a_time_limit_too_short_for_a_pool_names_the_users_limit():
     except SolverError as exc:
         assert "time_limit=0.3 CPU seconds" in str(exc), exc
     else:  # a faster machine may finish both pools: then the schedule must be whole
-        assert s.gap >= 0 and (s.coverage["under"] <= 1e-9).all()
+        # (the gap is nan when the time limit stopped a pool's pricing: no bound)
+        assert (math.isnan(s.gap) or s.gap >= 0) and (s.coverage["under"] <= 1e-9).all()
+
+
+#: one start at 09:00 and a 1 h break 1 h to 3 h into the 4 h shift: the first columns put
+#: every break at 10:00, but requirement 2, 1, 1, 2 needs the two agents' breaks at 10:00
+#: and 11:00
+MID_BREAK_SHIFTS = {
+    "s": {
+        "length": "4h",
+        "starts": "09:00-09:00",
+        "days_per_week": 1,
+        "breaks": [{"length": "1h", "window": ["1h", "3h"]}],
+    }
+}
+
+
+def _mid_break_req(peak: int = 2) -> pd.DataFrame:
+    need = [0] * 24
+    need[9:13] = [peak, 1, 1, 2]
+    return _req(need)
+
+
+def test_no_schedule_among_the_generated_shifts_falls_back_to_every_shift(monkeypatch) -> None:
+    # pricing stopped before its first LP (a time limit: MAX_ROUNDS = 0 stands in for it,
+    # deterministically) leaves only the first columns, whose breaks all fall at 10:00:
+    # the MILP over them is infeasible and schedule() once raised InfeasibleError for this
+    # feasible pool. The fallback solves the implicit model of every shift
+    from channelopt.scheduling import _columns
+
+    monkeypatch.setattr(_columns, "MAX_ROUNDS", 0)
+    sc = _scenario(interval="1h", shifts=MID_BREAK_SHIFTS)
+    s = schedule(sc, _mid_break_req(), week=False)
+    assert s.agents_needed == {"p": 2}
+    assert sorted(s.shifts["breaks"]) == ["10:00-11:00", "11:00-12:00"]
+    assert (s.coverage["under"] == 0).all()
+    # no LP bound from the pricing; the full MILP's own bound proves this one optimal
+    assert math.isnan(s.lp_bound)
+    assert s.bound == pytest.approx(s.objective) and s.gap == pytest.approx(0.0, abs=1e-9)
+
+
+def test_a_real_time_limit_that_stops_pricing_still_schedules_a_feasible_pool() -> None:
+    # the same pool with a time limit that leaves the pricing almost nothing (it raised
+    # InfeasibleError): the schedule, or on a slow machine a SolverError naming the limit
+    from channelopt.errors import SolverError
+
+    sc = _scenario(interval="1h", shifts=MID_BREAK_SHIFTS)
+    try:
+        s = schedule(sc, _mid_break_req(), week=False, time_limit=1e-6)
+    except SolverError as exc:
+        assert "time_limit=1e-06" in str(exc), exc
+    else:
+        assert s.agents_needed == {"p": 2}
+        assert (s.coverage["under"] == 0).all()
+
+
+def test_the_fallback_still_proves_a_capped_pool_infeasible(monkeypatch) -> None:
+    # 3 agents at 09:00 with max_agents 2 at the only start: the model of every shift is
+    # infeasible too, so the pool's limits are named as before
+    from channelopt.scheduling import _columns
+
+    monkeypatch.setattr(_columns, "MAX_ROUNDS", 0)
+    shifts = {"s": {**MID_BREAK_SHIFTS["s"], "max_agents": 2}}
+    sc = _scenario(interval="1h", shifts=shifts)
+    with pytest.raises(InfeasibleError, match="max_agents 2"):
+        schedule(sc, _mid_break_req(peak=3), week=False)
+
+
+# ------------------------------------------------------------------ unknown bound (nan)
+def _two_pool_scenario() -> co.Scenario:
+    live = {"kind": "live", "volume": 100, "aht": "5min",
+            "target": {"service_level": 0.8, "within": "20s"}}  # fmt: skip
+    one_day = {"length": "4h", "starts": "08:00-12:00", "days_per_week": 1}
+    doc = {
+        "name": "unknown bound",
+        "interval": "1h",
+        "channels": {"v": live, "c": live},
+        "pools": {
+            "a": {"skills": ["v"], "cost_per_hour": 10.0},
+            "b": {"skills": ["c"], "cost_per_hour": 10.0},
+        },
+        "shifts": {
+            # no break: one shift per start, all in the first LP, so pricing converges at once
+            "plain": {**one_day, "pools": ["a"]},
+            # a break: the first round prices new shifts, so one round does not converge
+            "brk": {
+                **one_day,
+                "pools": ["b"],
+                "breaks": [{"length": "1h", "window": ["1h", "3h"]}],
+            },
+        },
+    }
+    return co.load_scenario(doc)
+
+
+def _two_pool_req(pools: str = "ab") -> pd.DataFrame:
+    need = [0] * 24
+    need[8:16] = [2, 3, 3, 4, 4, 3, 3, 2]
+    frames = [pd.DataFrame({"pool": p, "interval": range(24), "agents": need}) for p in pools]
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.mark.parametrize("pools", ["ab", "b"])
+def test_a_pool_whose_pricing_stopped_leaves_bound_and_gap_unknown(monkeypatch, pools) -> None:
+    # pool b's pricing stops after one round (the round cap, as a time limit would): its
+    # bound is nan. The week's bound once summed the pools with pandas' NaN-skipping sum:
+    # pool a's bound alone ("ab": gap 60 %) or 0 from the empty pool a ("b": gap 100 %)
+    from channelopt.scheduling import _columns
+
+    monkeypatch.setattr(_columns, "MAX_ROUNDS", 1)
+    s = schedule(_two_pool_scenario(), _two_pool_req(pools), week=False)
+    numbers = s.summary()
+    assert math.isnan(numbers.loc["b", "lp_bound"]) and math.isnan(numbers.loc["b", "gap"])
+    assert numbers.loc["b", "status"] == "feasible"
+    assert math.isnan(s.bound) and math.isnan(s.lp_bound) and math.isnan(s.gap)
+    assert s.status == "feasible"
+    assert s.objective > 0 and (s.coverage["under"] == 0).all()
+    # the pool without a requirement ("b" alone) has a proven bound 0 and gap 0
+    if pools == "b":
+        assert numbers.loc["a", "lp_bound"] == 0.0 and numbers.loc["a", "gap"] == 0.0
+
+
+def test_schedule_build_keeps_a_pools_nan_bound() -> None:
+    # the week's numbers from pool results directly: one pool with a bound, one without
+    from channelopt.scheduling._result import PoolResult, Schedule
+
+    def pool(name: str, objective: float, bound: float) -> PoolResult:
+        numbers = {"objective": objective, "lp_bound": bound, "bound": bound,
+                   "gap": math.nan if math.isnan(bound) else 0.0,
+                   "status": "feasible" if math.isnan(bound) else "optimal",
+                   "cpu_seconds": 0.0, "paid_hours": 1.0, "cost": 1.0, "required_hours": 1.0,
+                   "agents_needed": 1}  # fmt: skip
+        return PoolResult(name, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), numbers)
+
+    def build(*results: PoolResult, target: float | None = 0.01) -> Schedule:
+        return Schedule.build(
+            list(results), interval=3600.0, day_names=("day",), work_days=(0,), period=0,
+            source="test", scenario_name="t", scenario_hash="h", version="v", solver="highs",
+            target_gap=target,
+        )  # fmt: skip
+
+    known = build(pool("a", 100.0, 99.0), pool("b", 50.0, 50.0))
+    assert known.bound == pytest.approx(149.0) and known.gap == pytest.approx(1 / 150)
+    assert known.status == "optimal"
+    for target in (0.01, None):
+        s = build(pool("a", 100.0, 99.0), pool("b", 50.0, math.nan), target=target)
+        assert math.isnan(s.bound) and math.isnan(s.lp_bound) and math.isnan(s.gap)
+        assert s.status == "feasible"
+        assert s.objective == pytest.approx(150.0)
+
+
+def test_format_gap_says_unknown_for_nan() -> None:
+    from channelopt.reporting._format import format_gap
+
+    assert format_gap(0.0052) == "0.52%"
+    assert format_gap(math.nan) == "unknown"

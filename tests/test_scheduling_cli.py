@@ -83,3 +83,15 @@ def test_coverage_figure_draws_every_working_day() -> None:
     assert titles == ["mon", "tue", "wed", "thu", "fri"]
     with pytest.raises(KeyError, match="not in the schedule"):
         coverage_figure(sched, pool="nope")
+
+
+def test_schedule_command_says_unknown_when_pricing_stopped(tmp_path: Path, monkeypatch) -> None:
+    # pricing stopped after one round (the round cap, as a time limit would): no LP bound,
+    # so no gap. The title once read "gap 100.00%, LP bound 0" (the NaN-skipping sum)
+    from channelopt.scheduling import _columns
+
+    monkeypatch.setattr(_columns, "MAX_ROUNDS", 1)
+    res = CliRunner().invoke(app, ["schedule", str(_write(tmp_path, DOC))])
+    assert res.exit_code == 0, res.output
+    assert "gap unknown, LP bound unknown" in res.output, res.output
+    assert "nan" not in res.output.lower() and "100.00%" not in res.output

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from channelopt.reporting._format import format_gap
+
 from ._app import app
 from ._common import (
     BadInputError,
@@ -271,7 +273,7 @@ def _run_job(
                     "schedule",
                     f"a week of shifts: {shifts.paid_hours:,.0f} paid hours, efficiency "
                     f"{shifts.efficiency:.0%}, {sum(shifts.agents_needed.values()):,} agents, "
-                    f"gap {shifts.gap:.2%}",
+                    f"gap {format_gap(shifts.gap)}",
                 )
             else:
                 step("schedule", "no schedule (see report.html)")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from channelopt.reporting._format import format_gap
 
 from ._app import app
 from ._common import (
@@ -70,11 +73,13 @@ def schedule(
             # the templates of the file cannot cover the requirement: bad input (exit 2)
             raise BadInputError(str(exc)) from None
         summary = result.summary()
+        # a time limit that stops the pricing leaves no LP bound: nan, shown as "unknown"
+        lp_bound = "unknown" if math.isnan(result.lp_bound) else f"{result.lp_bound:,.0f}"
         state.print(
             frame_table(
                 summary,
-                f"{scenario.name}: schedule, period {period} (per week; gap {result.gap:.2%}, "
-                f"LP bound {result.lp_bound:,.0f})",
+                f"{scenario.name}: schedule, period {period} (per week; gap "
+                f"{format_gap(result.gap)}, LP bound {lp_bound})",
             )
         )
         if out is not None:

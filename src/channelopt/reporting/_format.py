@@ -10,7 +10,7 @@ import math
 import re
 from typing import Any
 
-__all__ = ["flatten_columns", "format_cell", "format_money", "is_fraction_column"]
+__all__ = ["flatten_columns", "format_cell", "format_gap", "format_money", "is_fraction_column"]
 
 # Columns holding fractions in [0, 1], shown as percentages. Matched on whole
 # words of the column name so that counts such as ``answered_within_target``
@@ -39,6 +39,26 @@ def format_money(value: float) -> str:
     if a >= 1e4:
         return f"{value / 1e3:,.0f}k"
     return f"{value:,.0f}"
+
+
+def format_gap(gap: float) -> str:
+    """An optimality gap as a percentage, ``"unknown"`` when it is nan.
+
+    A schedule whose pricing stopped before the LP bound converged has no
+    bound and so no gap (``Schedule.gap`` is nan): ``f"{nan:.2%}"`` would
+    print ``"nan%"``.
+
+    Parameters
+    ----------
+    gap : float
+        Relative gap (a fraction), or nan.
+
+    Returns
+    -------
+    str
+        ``"0.52%"`` or ``"unknown"``.
+    """
+    return "unknown" if math.isnan(gap) else f"{gap:.2%}"
 
 
 def _python(value: Any) -> Any:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from . import _decision, figures, tables
 from ._atomic import atomic_write_text
+from ._format import format_gap
 from .html import HtmlPage
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -405,7 +406,7 @@ def _schedule_section(page: HtmlPage, scenario: Any, schedule: Any, period: int)
             ("cost per week", _decision.money(float(schedule.cost), cur)),
             ("efficiency (required / paid hours)", f"{schedule.efficiency:.0%}"),
             ("agents to hire (headcount)", f"{hire:,}"),
-            ("optimality gap", f"{schedule.gap:.2%} ({schedule.status})"),
+            ("optimality gap", f"{format_gap(schedule.gap)} ({schedule.status})"),
         ]
     )
     page.figure(

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from ._format import format_gap
 from .figures import PALETTE, _clock_ticks, _figure, _style, _title
 
 __all__ = ["coverage_figure"]
@@ -96,6 +97,6 @@ def coverage_figure(
         fig,
         title,
         f"{schedule.scenario_name}; efficiency {schedule.efficiency:.0%}, "
-        f"{sum(schedule.agents_needed.values())} agents to hire, gap {schedule.gap:.2%}",
+        f"{sum(schedule.agents_needed.values())} agents to hire, gap {format_gap(schedule.gap)}",
     )
     return fig

@@ -20,7 +20,13 @@ rounded and repaired (:mod:`._rounding`); if that is not yet within the target,
 RENS (the MILP with every integer column between the floor and the ceiling of
 its LP value) from that start; if still short, the MILP over every generated
 shift. Each is a restriction of the full problem, so its own bound is not
-used: the gap is always stated against the LP bound.
+used: the gap is always stated against the LP bound. A restriction can also
+be infeasible when the pool is not: pricing stopped by a time limit may not
+have generated the break times a schedule needs; after a converged pricing,
+rounding shifts up never loses cover, so only a binding ``max_agents`` per
+start could. So when there is no rounded schedule and the MILP over the
+generated shifts is infeasible, the pool falls back to the implicit model of
+every shift (:func:`._model.build_pool_model`), whose infeasibility is a proof.
 
 Days off use, per template, the patterns with consecutive days off plus one
 *split group* (implicit days off: ``c[d] <= H``, ``sum c = days_per_week x H``,
@@ -42,7 +48,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -54,8 +60,11 @@ from ._model import (
     TemplateSpec,
     _profile,
     _round_up_to_grain,
+    build_pool_model,
     consecutive_off,
     patterns,
+    relative_gap,
+    solve_pool,
 )
 from ._rounding import cover_days, drop_redundant, repair_cover
 
@@ -455,7 +464,11 @@ def prepare_pool_columns(
             mip = model.solve_mip(gap_rel=gap / 4 if start is not None else gap, cpu_limit=left,
                                   time_limit=wall, stop_at=stop, start=start)  # fmt: skip
             if mip.status == "infeasible" and start is None:
-                return None
+                # no integer schedule of the generated shifts is no proof that the pool has
+                # none: a stopped pricing may lack the break times a schedule needs, and a
+                # template's max_agents can keep the LP's shifts from being rounded up
+                left = None if budget is None else budget - (time.process_time() - c_mip)
+                return full_model(None if left is None else max(left, 1e-3), c_mip)
             mip_gap = mip.gap
             if mip.status != "infeasible" and (start is None or c_all @ mip.x < start_obj):
                 v = np.maximum(np.rint(mip.x), 0.0)
@@ -479,6 +492,44 @@ def prepare_pool_columns(
                     mip_gap = mip.gap
         mip_cpu = time.process_time() - c_mip
         return _solution(v, mip_cpu, mip_gap, start_obj)
+
+    def full_model(left: float | None, c_mip: float) -> PoolSolution | None:
+        """The schedule of the implicit-break model over every shift; None when it has none.
+
+        The fallback when no integer schedule uses only the generated shifts: the
+        compact model of :mod:`._model` (the CBC path's) covers every start and
+        break placement of the templates, so its infeasibility is a proof.
+        ``left`` is seconds for HiGHS (its own, wall-clock limit); a stop without
+        a schedule raises :class:`~channelopt.errors.SolverError`.
+        """
+        full = build_pool_model(
+            cover, templates, work_days, interval, cost_per_hour, shrinkage,
+            over_cover_penalty=over_cover_penalty, split_days_off_penalty=split_days_off_penalty,
+        )  # fmt: skip
+        sol = solve_pool(full, solver="highs", time_limit=left, gap=gap, lp_bound=False)
+        if sol is None:
+            return None
+        # the gap against the column generation's LP bound, like every other pool's; when
+        # the pricing stopped early, the full MILP's own dual bound (nan if it has none)
+        full_bound = bound if converged else sol.bound
+        gap_value = relative_gap(sol.objective, full_bound)
+        return replace(
+            sol,
+            bound=float(full_bound),
+            lp_bound=float(bound),
+            gap=float(gap_value),
+            status="optimal" if gap_value <= gap + 1e-9 else "feasible",
+            cpu_seconds=time.process_time() - c_mip,
+            lp_cpu_seconds=lp_cpu,
+            extra={
+                "shifts_generated": float(len(shifts)),
+                "mip_gap": float(sol.gap),
+                "start_objective": math.inf,
+                "rounds": float(rounds),
+                "converged": float(converged),
+                "full_model": 1.0,
+            },
+        )
 
     def _solution(v: np.ndarray, mip_cpu: float, mip_gap: float, start_obj: float) -> PoolSolution:
         x = {key: int(v[j]) for key, j in x_col.items() if v[j] > 0}
@@ -508,10 +559,8 @@ def prepare_pool_columns(
                 for (ti, p), k in pats.items()
                 if not consecutive_off(p)
             )
-        gap_value = max(0.0, objective - bound) / max(abs(objective), 1e-9)
+        gap_value = relative_gap(objective, bound)  # nan when pricing did not converge
         status = "optimal" if converged and gap_value <= gap + 1e-9 else "feasible"
-        if not converged:
-            gap_value = math.nan
         return PoolSolution(
             x=x,
             breaks=breaks,
@@ -532,6 +581,7 @@ def prepare_pool_columns(
                 "start_objective": float(start_obj),
                 "rounds": float(rounds),
                 "converged": float(converged),
+                "full_model": 0.0,
             },
         )
 

@@ -35,7 +35,7 @@ import scipy.sparse as sp
 from ..errors import SolverError
 from ..solver import ArraySolution, solve_arrays
 
-__all__ = ["BreakSpec", "PoolModel", "PoolSolution", "TemplateSpec", "solve_pool"]
+__all__ = ["BreakSpec", "PoolModel", "PoolSolution", "TemplateSpec", "relative_gap", "solve_pool"]
 
 DAYS = 7
 
@@ -118,6 +118,32 @@ class PoolSolution:
     variables: int
     constraints: int
     extra: dict[str, float] = field(default_factory=dict)
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """The relative gap ``(objective - bound) / |objective|`` (at least 0); nan for no bound.
+
+    Parameters
+    ----------
+    objective : float
+        Objective of the schedule found.
+    bound : float
+        A proven lower bound of the objective; ``nan`` when none is known (column
+        generation stopped before it converged, or the solver stopped without one).
+
+    Returns
+    -------
+    float
+        The gap, or ``nan`` when ``bound`` (or ``objective``) is ``nan``.
+
+    Notes
+    -----
+    Written out because Python's ``max(0.0, nan)`` is ``0.0``: an unknown bound
+    would otherwise read as a proven optimum.
+    """
+    if math.isnan(bound) or math.isnan(objective):
+        return math.nan
+    return max(0.0, objective - bound) / max(abs(objective), 1e-9)
 
 
 def consecutive_off(days: tuple[int, ...]) -> bool:
@@ -512,7 +538,7 @@ def solve_pool(
     lp_value = lp.objective if lp is not None else float("nan")
     # the best proven lower bound: the MIP's dual bound, never weaker than the LP bound
     bound = float(np.nanmax([mip.bound, lp_value])) if lp is not None else mip.bound
-    gap_value = max(0.0, objective - bound) / max(abs(objective), 1e-9)
+    gap_value = relative_gap(objective, bound)  # nan when neither the LP nor the MIP gave one
     return PoolSolution(
         x=x,
         breaks=breaks,

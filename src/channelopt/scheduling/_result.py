@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..provenance import Provenance
 from ..units import SECONDS_PER_DAY
-from ._model import DAYS, PoolSolution, TemplateSpec, consecutive_off
+from ._model import DAYS, PoolSolution, TemplateSpec, consecutive_off, relative_gap
 
 __all__ = ["COVERAGE_COLUMNS", "SHIFT_COLUMNS", "SUMMARY_COLUMNS", "PoolResult", "Schedule"]
 
@@ -85,6 +85,8 @@ class PoolResult:
         n_days, T = need.shape
         on_floor = np.zeros(n_days * T)
         cov = _coverage(pool, need, on_floor, p.shrinkage, interval)
+        # nothing required: the empty schedule is optimal and every cost is >= 0, so 0 is
+        # a proven bound (not an unknown one) and the gap is exactly 0
         numbers = {
             "paid_hours": 0.0, "cost": 0.0, "required_hours": 0.0, "efficiency": float("nan"),
             "agents_needed": 0, "shifts": 0, "objective": 0.0, "lp_bound": 0.0, "bound": 0.0,
@@ -230,6 +232,9 @@ class Schedule:
         The MILP objective (money per week: paid cost plus the stated
         penalties), its LP-relaxation bound, the best proven bound and the
         relative gap ``(objective - bound) / objective``, over all pools.
+        ``bound``, ``lp_bound`` and ``gap`` are ``nan`` (unknown, never 0)
+        when any pool has no bound (a time limit stopped its pricing before
+        the LP converged); ``status`` is then ``"feasible"``.
     status : str
         ``"optimal"`` when the schedule is within the requested gap (HiGHS:
         the whole week's gap; CBC: every pool's), ``"feasible"`` otherwise
@@ -301,13 +306,16 @@ class Schedule:
         numbers = pd.DataFrame([r.numbers for r in results], index=[r.pool for r in results])
         numbers.index.name = "pool"
         objective = float(numbers["objective"].sum())
-        lp_bound = float(numbers["lp_bound"].sum())
-        bound = float(numbers["bound"].sum())
-        gap = max(0.0, objective - bound) / max(abs(objective), 1e-9)
+        # a pool without a bound (pricing stopped before it converged) leaves the week's
+        # bound unknown: pandas' default sum would skip it and understate the bound (0
+        # when no pool has one), so the gap would look proven
+        lp_bound = float(numbers["lp_bound"].sum(skipna=False))
+        bound = float(numbers["bound"].sum(skipna=False))
+        gap = relative_gap(objective, bound)
         status = "optimal" if (numbers["status"] == "optimal").all() else "feasible"
         if target_gap is not None:
             # one gap for the whole week (HiGHS path): a pool may use more than the target
-            # when the others use less
+            # when the others use less; an unknown gap (nan) is never "optimal"
             status = "optimal" if gap <= target_gap + 1e-9 else "feasible"
         return cls(
             shifts=cat([r.shifts for r in results], SHIFT_COLUMNS),
