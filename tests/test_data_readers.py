@@ -274,7 +274,7 @@ def test_us_bank_counts() -> None:
     # README: 164 weekdays of 5-minute rows 07:00-21:00 (27,716 rows: 169 a day) and
     # 5.3 million calls (about 32,300 a day)
     assert len(c) == 169 * days
-    assert (c["start"].dt.dayofweek < 5).all()
+    assert (c["start"].dt.day_of_week < 5).all()
     assert 31_000 < c["contacts"].sum() / days < 34_000
     assert str(c["start"].dt.tz) == "America/New_York"
 
