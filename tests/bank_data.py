@@ -1,19 +1,24 @@
 """The real data sets of ``../shared/data``, read once per test session.
 
 Tests that need them call :func:`bank` / :func:`us_bank`, which skip with the
-reason when the folder is absent (a fresh clone without the shared data).
+reason when the folder is absent (a fresh clone without the shared data);
+``CHANNELOPT_DATA`` points them at a copy elsewhere.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 import pytest
 
+#: the folder holding anonymous_bank_1999 and us_bank_2003: $CHANNELOPT_DATA, else the
+#: shared data folder beside the repository (the development setup)
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 if not DATA.exists():  # worktrees live one level deeper than the main checkout
     DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA = Path(os.environ.get("CHANNELOPT_DATA", DATA))
 BANK = DATA / "anonymous_bank_1999" / "calls"
 US_BANK = DATA / "us_bank_2003" / "bank_calls_5min.csv.gz"
 #: months that may be used for fitting and checks (September-October are held out)
@@ -23,8 +28,9 @@ FIT_MONTHS = ("january", "february", "march", "april", "may", "june", "july")
 def _need(path: Path) -> None:
     if not path.exists():
         pytest.skip(
-            f"real data not found at {path}: the shared data folder (../shared/data, see its "
-            "README.md) sits beside the repository in the development setup, not in a clone"
+            f"real data not found at {path}: set CHANNELOPT_DATA to the folder holding "
+            "anonymous_bank_1999 and us_bank_2003 (../shared/data/README.md; it sits beside "
+            "the repository in the development setup, not in a clone)"
         )
 
 

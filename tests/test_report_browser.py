@@ -46,11 +46,11 @@ def _chromium() -> str:
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
     missing = []
     if exe is None:
-        missing.append("the chromium executable (Debian package 'chromium')")
+        missing.append("the chromium executable (apt-get install chromium)")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        missing.append("the Python package playwright (in the [dev] extra)")
+        missing.append("the Python package playwright (pip install -e '.[dev]')")
     if missing:
         message = "report browser test needs " + " and ".join(missing)
         if os.environ.get("CI"):

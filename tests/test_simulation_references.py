@@ -432,7 +432,10 @@ def test_closed_hours_spread_has_no_opening_spike_in_staffing_and_simulation(see
 # ----------------------------------------------------------------- Ciw, an independent simulator
 def _ciw_batches(days: int, seed: int, interval_s: float) -> pd.DataFrame:
     """Voice (8 agents, patience, queue of 5) handing 30 % to callbacks (3 agents), in Ciw."""
-    ciw = pytest.importorskip("ciw", reason="Ciw, the independent simulator, is in the [dev] extra")
+    ciw = pytest.importorskip(
+        "ciw",
+        reason="Ciw, the independent simulator, is in the [dev] extra: pip install -e '.[dev]'",
+    )
     network = ciw.create_network(
         arrival_distributions=[ciw.dists.Exponential(rate=8.0 / 300.0), None],
         service_distributions=[

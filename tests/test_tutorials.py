@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from bank_data import DATA
+
 ROOT = Path(__file__).resolve().parents[1]
 TUTORIALS = ROOT / "docs" / "tutorials"
 NAMES = [
@@ -33,9 +35,6 @@ NAMES = [
     "requirements-to-shifts.md",
 ]
 #: tutorials on the real data of ../shared/data (skipped with the reason where absent)
-SHARED_DATA = ROOT.parent / "shared" / "data"
-if not SHARED_DATA.exists():  # a worktree one level deeper than the main checkout
-    SHARED_DATA = ROOT.parent.parent / "shared" / "data"
 NEEDS_DATA = {"year-of-calls.md"}
 #: tutorials whose printed output depends on the machine's load, so it is not compared
 #: (requirements-to-shifts.md left this set when the schedule's integer step came to stop
@@ -88,7 +87,7 @@ def test_tutorial_runs(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
     matplotlib.use("Agg")
     if name in NEEDS_DATA:
-        data = Path(os.environ.get("CHANNELOPT_DATA", SHARED_DATA))
+        data = DATA  # $CHANNELOPT_DATA, else the shared folder beside the repository
         if not data.exists():
             pytest.skip(
                 f"real data not found at {data}: set CHANNELOPT_DATA to the folder holding "
