@@ -434,6 +434,7 @@ def test_simulation_staffing_costs_no_more_than_erlang_repaired_in_the_same_runs
     repaired = float(staff_resolved(r, agents=rep.agents).pools["cost"].sum())
     assert float(st.pools["cost"].sum()) <= repaired + 1e-6
     assert st.simulated["meets"].all()
+    assert "cheapest: method='erlang' staffing after 2 repair(s)" in st.notes["method"]
 
 
 def test_simulation_staffing_is_the_same_for_the_same_seed(two_skills):

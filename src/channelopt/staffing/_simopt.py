@@ -410,18 +410,26 @@ def staff_simulation(
     # 70,391 a day, erlang's staffing repaired twice at 68,340 with every target held
     # (docs/staffing.md, "Cost study"). Repairs only add agents, so a candidate stops
     # as soon as it costs no less than the best staffing found.
-    for cand in sorted((erlang, pooled), key=lambda s: float(s.pools["cost"].sum())):
-        yc = cand.pools["agents"].to_numpy().reshape(P, ni).T.astype(float)
-        for _k in range(MIN_REPAIRS + 1):
+    analytic = {"erlang": erlang, "pooled": pooled}
+    won: tuple[str, int] | None = None
+    for label in sorted(analytic, key=lambda n: float(analytic[n].pools["cost"].sum())):
+        yc = analytic[label].pools["agents"].to_numpy().reshape(P, ni).T.astype(float)
+        for k in range(MIN_REPAIRS + 1):
             if out_of_time() or (best is not None and float((yc * cost).sum()) >= best[0]):
                 break
             run = simulate(yc)
-            tick("repair of the analytic staffing")
+            tick(f"repair of the {label} staffing")
             table, ok, short = _day_measures(r, run, z, channels)
             if ok:
                 best = (float((yc * cost).sum()), yc.copy(), table)
+                won = (label, k)
                 break
             yc = _repair(r, yc, short, {}, cost, open_pool, serve, run)
+    if won is not None:
+        notes.append(
+            f"cheapest: method='{won[0]}' staffing after {won[1]} repair(s) by the plain "
+            "rule (cheaper than the cutting planes' answer)"
+        )
     if best is None:
         # the last repair is not checked inside the loop: check it now
         table, ok, _short = _day_measures(r, simulate(y), z, channels)
