@@ -437,6 +437,62 @@ def test_simulation_staffing_costs_no_more_than_erlang_repaired_in_the_same_runs
     assert "cheapest: method='erlang' staffing after 2 repair(s)" in st.notes["method"]
 
 
+def test_simulation_staffing_interrupted_returns_the_staffing_checked_so_far(two_skills):
+    """Ctrl-C (here: raised by the third progress call, after the start was simulated and
+    checked) ends the search like a time limit: the start staffing, its simulated table,
+    and notes["interrupted"]."""
+    calls = []
+
+    def progress(done, total, message):
+        calls.append(message)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+
+    st = co.staff(two_skills, method="simulation", replications=4, seed=2, progress=progress)
+    assert "interrupted" in st.notes and "interrupted (Ctrl-C)" in st.notes["method"]
+    erlang, pooled = co.staff(two_skills), co.staff(two_skills, method="pooled")
+    start = min((erlang, pooled), key=lambda s: float(s.pools["cost"].sum()))
+    np.testing.assert_array_equal(st.pools["agents"], start.pools["agents"])
+    assert st.simulated is not None and set(st.simulated["channel"]) == {"s0", "s1"}
+
+
+def test_simulation_staffing_interrupted_before_any_check_raises(two_skills):
+    def progress(done, total, message):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        co.staff(two_skills, method="simulation", replications=4, seed=2, progress=progress)
+
+
+def test_cli_staff_by_simulation_ctrl_c_prints_and_writes_what_finished(tmp_path, monkeypatch):
+    import yaml
+    from typer.testing import CliRunner
+
+    from channelopt.cli import app
+    from channelopt.staffing import _simopt
+
+    path = tmp_path / "two_skills.yaml"
+    path.write_text(yaml.safe_dump(multiskill_doc(1, 2, 2)))
+    checks = []
+    measures = _simopt._day_measures
+
+    def day_measures(*args, **kwargs):
+        checks.append(1)
+        if len(checks) == 2:  # Ctrl-C during the second check
+            raise KeyboardInterrupt
+        return measures(*args, **kwargs)
+
+    monkeypatch.setattr(_simopt, "_day_measures", day_measures)
+    out = tmp_path / "staffing.csv"
+    res = CliRunner().invoke(
+        app, ["staff", str(path), "--method", "simulation", "-r", "4", "--csv", str(out)]
+    )
+    assert res.exit_code == 130, res.output
+    assert "targets in the simulation" in res.stdout
+    assert "interrupted" in res.stderr
+    assert len(pd.read_csv(out)) > 0
+
+
 def test_simulation_staffing_is_the_same_for_the_same_seed(two_skills):
     """The iteration and repair budgets count simulated contacts, not CPU time, so the
     answer does not depend on the machine's speed or load."""

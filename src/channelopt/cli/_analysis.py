@@ -78,7 +78,9 @@ def staff(
 
     Prints the summary per channel and the peak per pool; --csv writes the full
     interval x channel table. --method pooled|simulation sizes shared pools
-    together (docs/staffing.md).
+    together (docs/staffing.md). With --method simulation a progress bar runs,
+    and Ctrl-C keeps the cheapest staffing checked so far (printed and written
+    with --csv) and exits 130.
     """
     state: State = state_of(ctx)
     with guard(state):
@@ -98,7 +100,15 @@ def staff(
         options: dict[str, Any] = {}
         if method == "simulation":
             options = {"replications": replications, "seed": seed, "time_limit": time_limit}
-        result = run_staff(scenario, period=period, plan=plan, method=method, **options)
+            # Ctrl-C ends the search early: the library returns the best staffing checked
+            # so far and says so in notes["interrupted"]; it is printed and written below,
+            # then the command exits 130
+            with progress_bar(state, "staffing by simulation") as progress:
+                result = run_staff(
+                    scenario, period=period, plan=plan, method=method, progress=progress, **options
+                )
+        else:
+            result = run_staff(scenario, period=period, plan=plan, method=method)
         from channelopt.reporting.tables import pool_summary, staffing_intervals, staffing_summary
 
         state.print(
@@ -117,6 +127,9 @@ def staff(
 
             written = write_frame(staffing_intervals(result), csv, parquet=parquet)
             state.print(f"wrote {written}")
+        if "interrupted" in result.notes:
+            state.err.print(f"[yellow]interrupted[/]: {result.notes['interrupted']}")
+            raise typer.Exit(130)
 
 
 @app.command()

@@ -584,7 +584,11 @@ def staff(
     **options
         ``method="simulation"``: ``replications`` (default 20), ``seed``
         (default 0), ``time_limit`` (CPU seconds, default none),
-        ``confidence`` (default 0.95).
+        ``confidence`` (default 0.95). A ``KeyboardInterrupt`` (Ctrl-C) during
+        its search ends it like the time limit: the result holds the cheapest
+        staffing checked so far whose targets all held (else the last one
+        checked) and ``notes["interrupted"]``; before any staffing was
+        simulated, the interrupt propagates.
 
     Returns
     -------

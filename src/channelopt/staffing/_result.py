@@ -169,7 +169,9 @@ class StaffingResult:
     notes : Mapping[str, str]
         Reasons, keyed by channel name or ``"pool <name>"``: which channels are
         approximated and why, and whether a shared pool's sum is an optimistic
-        or pessimistic bound.
+        or pessimistic bound. ``method="simulation"`` adds ``"method"`` (its
+        replications, seed, cost against ``erlang`` and how the search ended)
+        and, when Ctrl-C ended the search early, ``"interrupted"``.
     simulated : pandas.DataFrame or None
         ``method="simulation"``: the day-level KPIs per channel and target in
         the simulation at the returned staffing (``channel, measure, target,

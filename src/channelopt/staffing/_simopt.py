@@ -306,130 +306,146 @@ def staff_simulation(
     max_it = int(iterations) if iterations is not None else MAX_ITERATIONS
     if iterations is not None:
         total_sims = iterations * (len(live_pools) + 1) + 6
-    for it in range(max_it):
-        if iterations is None and it >= MIN_ITERATIONS and work > ITERATION_WORK:
-            break
-        base = simulate(y)
-        tick(f"iteration {it + 1}: simulating the current staffing")
-        table, ok, _short = _day_measures(r, base, z, channels)
-        if ok and (best is None or float((y * cost).sum()) < best[0]):
-            best = (float((y * cost).sum()), y.copy(), table)
-        # trust region downwards: widen while the LP's points keep every target,
-        # back to the narrow step as soon as one misses
-        down_share = min(2.0 * down_share, 0.2) if ok and it > 0 else 0.05
-        if out_of_time():
-            notes.append("time limit reached during the cutting-plane iterations")
-            break
-        grads: dict[int, _Run] = {}
-        for p in live_pools:
-            step = np.zeros((ni, P))
-            step[:, p] = open_pool[:, p]
-            grads[p] = simulate(y + step)
-            tick(f"iteration {it + 1}: one more agent in pool {r.pools[p]!r}")
-        # cuts per live channel and day-level measure
-        latest.clear()
-        for c in live:
-            off = base.offered[:, :, c].sum(axis=1)
-            if not (off > 0).any():
-                continue
-            answered = base.answered[:, :, c].sum(axis=1)
-            busy_c = base.offered[:, :, c].mean(axis=0)  # (I,) the channel's traffic
-            wait_target = float(r.target_max_wait[c])
-            for measure, target, at_least, scale in (
-                ("within", float(r.target_service_level[c]), True, 1.0),
-                ("abandoned", float(r.target_max_abandonment[c]), False, 1.0),
-                # the wait cut in units of its bound (target 1), so that the repair's
-                # gap (a fraction of max_wait) and the cut's gains share a unit
-                ("wait_sum", 1.0, False, 1.0 / wait_target if wait_target > 0 else math.nan),
-            ):
-                if math.isnan(target) or math.isnan(scale):
-                    continue
-                den = answered if measure == "wait_sum" else off
-                o = float(den.mean())
-                if not o > 0:
-                    continue
-                arr = getattr(base, measure)[:, :, c] * scale
-                x = arr.sum(axis=1) / np.maximum(den, 1e-12)
-                se = float(x.std(ddof=1) / math.sqrt(len(x))) if len(x) > 1 else 0.0
-                coef = np.zeros((ni, P))
-                for p, g in grads.items():
-                    # per interval; the wait cut neglects the change in answered contacts
-                    d = (getattr(g, measure)[:, :, c] * scale - arr).mean(axis=0) / o
-                    gain = d if at_least else -d  # what an agent buys, per interval
-                    # Shrink the noisy per-interval differences halfway to their mean
-                    # over the intervals with traffic (the pool's day-level effect is
-                    # far less noisy). Clipping alone at 0 made every interval whose
-                    # difference came out negative by chance "free" to the LP, which
-                    # then cut agents there to the trust region's edge (retail_bank:
-                    # voice 0.82 -> 0.51 in one iteration).
-                    active = open_pool[:, p] & (busy_c > 0)
-                    mean = max(float(gain[active].mean()), 0.0) if active.any() else 0.0
-                    gain = np.where(active, np.maximum(0.5 * gain + 0.5 * mean, 0.0), 0.0)
-                    coef[:, p] = gain if at_least else -gain
-                level = float(x.mean())
-                latest.setdefault(c, []).append((coef if at_least else -coef, 1.0))
-                if at_least:
-                    rhs = target + z * se - level + float((coef * y).sum())
-                    cuts.append((coef, rhs, 1.0))
-                else:
-                    rhs = target - z * se - level + float((coef * y).sum())
-                    cuts.append((coef, rhs, -1.0))
-        # trust region: up by max(2, 20 %), down by max(1, 5 %) per iteration, up to
-        # 20 % after feasible steps (the cuts are linear and the targets concave in
-        # agents, so a cut understates what removing agents costs)
-        radius = (np.maximum(1.0, down_share * y), np.maximum(2.0, 0.2 * y))
-        y_new = _lp(cuts, cost, y, radius, floor, open_pool, live_pools)
-        if y_new is None:
-            notes.append(f"LP infeasible at iteration {it + 1}; kept the current staffing")
-            break
-        y_next = np.maximum(np.ceil(y_new - 1e-6), floor)
-        if np.array_equal(y_next, y):
-            break  # the LP stays put: more cuts at the same point add nothing
-        y = y_next
-        if out_of_time():
-            notes.append("time limit reached during the cutting-plane iterations")
-            break
-    # repair: add agents until every target holds (or the time runs out)
-    for k in range(MAX_REPAIRS):
-        run = simulate(y)
-        tick("repair: checking the rounded staffing")
-        table, ok, short = _day_measures(r, run, z, channels)
-        if ok:
-            if best is None or float((y * cost).sum()) < best[0]:
-                best = (float((y * cost).sum()), y.copy(), table)
-            break
-        if out_of_time():
-            notes.append("time limit reached during the repair")
-            break
-        if k >= MIN_REPAIRS and work > REPAIR_WORK:
-            break  # beyond six repairs only within the work budget
-        y = _repair(r, y, short, latest, cost, open_pool, serve, run)
-    # The analytic staffings, each repaired by the plain rule (no cuts) under the same
-    # random numbers, are candidates too. The cutting planes start from the cheaper of
-    # the two and can end above the other one repaired: retail_bank's LP path ended at
-    # 70,391 a day, erlang's staffing repaired twice at 68,340 with every target held
-    # (docs/staffing.md, "Cost study"). Repairs only add agents, so a candidate stops
-    # as soon as it costs no less than the best staffing found.
-    analytic = {"erlang": erlang, "pooled": pooled}
+    # Ctrl-C stops the search like a time limit: the best staffing found so far is
+    # returned (a solver's "interrupted" status), so that a long run is not lost.
+    interrupted = False
+    last: tuple[np.ndarray, pd.DataFrame] | None = None  # the last staffing checked
     won: tuple[str, int] | None = None
-    for label in sorted(analytic, key=lambda n: float(analytic[n].pools["cost"].sum())):
-        yc = analytic[label].pools["agents"].to_numpy().reshape(P, ni).T.astype(float)
-        for k in range(MIN_REPAIRS + 1):
-            if out_of_time() or (best is not None and float((yc * cost).sum()) >= best[0]):
+    try:
+        for it in range(max_it):
+            if iterations is None and it >= MIN_ITERATIONS and work > ITERATION_WORK:
                 break
-            run = simulate(yc)
-            tick(f"repair of the {label} staffing")
+            base = simulate(y)
+            tick(f"iteration {it + 1}: simulating the current staffing")
+            table, ok, _short = _day_measures(r, base, z, channels)
+            last = (y.copy(), table)
+            if ok and (best is None or float((y * cost).sum()) < best[0]):
+                best = (float((y * cost).sum()), y.copy(), table)
+            # trust region downwards: widen while the LP's points keep every target,
+            # back to the narrow step as soon as one misses
+            down_share = min(2.0 * down_share, 0.2) if ok and it > 0 else 0.05
+            if out_of_time():
+                notes.append("time limit reached during the cutting-plane iterations")
+                break
+            grads: dict[int, _Run] = {}
+            for p in live_pools:
+                step = np.zeros((ni, P))
+                step[:, p] = open_pool[:, p]
+                grads[p] = simulate(y + step)
+                tick(f"iteration {it + 1}: one more agent in pool {r.pools[p]!r}")
+            # cuts per live channel and day-level measure
+            latest.clear()
+            for c in live:
+                off = base.offered[:, :, c].sum(axis=1)
+                if not (off > 0).any():
+                    continue
+                answered = base.answered[:, :, c].sum(axis=1)
+                busy_c = base.offered[:, :, c].mean(axis=0)  # (I,) the channel's traffic
+                wait_target = float(r.target_max_wait[c])
+                for measure, target, at_least, scale in (
+                    ("within", float(r.target_service_level[c]), True, 1.0),
+                    ("abandoned", float(r.target_max_abandonment[c]), False, 1.0),
+                    # the wait cut in units of its bound (target 1), so that the repair's
+                    # gap (a fraction of max_wait) and the cut's gains share a unit
+                    ("wait_sum", 1.0, False, 1.0 / wait_target if wait_target > 0 else math.nan),
+                ):
+                    if math.isnan(target) or math.isnan(scale):
+                        continue
+                    den = answered if measure == "wait_sum" else off
+                    o = float(den.mean())
+                    if not o > 0:
+                        continue
+                    arr = getattr(base, measure)[:, :, c] * scale
+                    x = arr.sum(axis=1) / np.maximum(den, 1e-12)
+                    se = float(x.std(ddof=1) / math.sqrt(len(x))) if len(x) > 1 else 0.0
+                    coef = np.zeros((ni, P))
+                    for p, g in grads.items():
+                        # per interval; the wait cut neglects the change in answered contacts
+                        d = (getattr(g, measure)[:, :, c] * scale - arr).mean(axis=0) / o
+                        gain = d if at_least else -d  # what an agent buys, per interval
+                        # Shrink the noisy per-interval differences halfway to their mean
+                        # over the intervals with traffic (the pool's day-level effect is
+                        # far less noisy). Clipping alone at 0 made every interval whose
+                        # difference came out negative by chance "free" to the LP, which
+                        # then cut agents there to the trust region's edge (retail_bank:
+                        # voice 0.82 -> 0.51 in one iteration).
+                        active = open_pool[:, p] & (busy_c > 0)
+                        mean = max(float(gain[active].mean()), 0.0) if active.any() else 0.0
+                        gain = np.where(active, np.maximum(0.5 * gain + 0.5 * mean, 0.0), 0.0)
+                        coef[:, p] = gain if at_least else -gain
+                    level = float(x.mean())
+                    latest.setdefault(c, []).append((coef if at_least else -coef, 1.0))
+                    if at_least:
+                        rhs = target + z * se - level + float((coef * y).sum())
+                        cuts.append((coef, rhs, 1.0))
+                    else:
+                        rhs = target - z * se - level + float((coef * y).sum())
+                        cuts.append((coef, rhs, -1.0))
+            # trust region: up by max(2, 20 %), down by max(1, 5 %) per iteration, up to
+            # 20 % after feasible steps (the cuts are linear and the targets concave in
+            # agents, so a cut understates what removing agents costs)
+            radius = (np.maximum(1.0, down_share * y), np.maximum(2.0, 0.2 * y))
+            y_new = _lp(cuts, cost, y, radius, floor, open_pool, live_pools)
+            if y_new is None:
+                notes.append(f"LP infeasible at iteration {it + 1}; kept the current staffing")
+                break
+            y_next = np.maximum(np.ceil(y_new - 1e-6), floor)
+            if np.array_equal(y_next, y):
+                break  # the LP stays put: more cuts at the same point add nothing
+            y = y_next
+            if out_of_time():
+                notes.append("time limit reached during the cutting-plane iterations")
+                break
+        # repair: add agents until every target holds (or the time runs out)
+        for k in range(MAX_REPAIRS):
+            run = simulate(y)
+            tick("repair: checking the rounded staffing")
             table, ok, short = _day_measures(r, run, z, channels)
+            last = (y.copy(), table)
             if ok:
-                best = (float((yc * cost).sum()), yc.copy(), table)
-                won = (label, k)
+                if best is None or float((y * cost).sum()) < best[0]:
+                    best = (float((y * cost).sum()), y.copy(), table)
                 break
-            yc = _repair(r, yc, short, {}, cost, open_pool, serve, run)
+            if out_of_time():
+                notes.append("time limit reached during the repair")
+                break
+            if k >= MIN_REPAIRS and work > REPAIR_WORK:
+                break  # beyond six repairs only within the work budget
+            y = _repair(r, y, short, latest, cost, open_pool, serve, run)
+        # The analytic staffings, each repaired by the plain rule (no cuts) under the same
+        # random numbers, are candidates too. The cutting planes start from the cheaper of
+        # the two and can end above the other one repaired: retail_bank's LP path ended at
+        # 70,391 a day, erlang's staffing repaired twice at 68,340 with every target held
+        # (docs/staffing.md, "Cost study"). Repairs only add agents, so a candidate stops
+        # as soon as it costs no less than the best staffing found.
+        analytic = {"erlang": erlang, "pooled": pooled}
+        for label in sorted(analytic, key=lambda n: float(analytic[n].pools["cost"].sum())):
+            yc = analytic[label].pools["agents"].to_numpy().reshape(P, ni).T.astype(float)
+            for k in range(MIN_REPAIRS + 1):
+                if out_of_time() or (best is not None and float((yc * cost).sum()) >= best[0]):
+                    break
+                run = simulate(yc)
+                tick(f"repair of the {label} staffing")
+                table, ok, short = _day_measures(r, run, z, channels)
+                last = (yc.copy(), table)
+                if ok:
+                    best = (float((yc * cost).sum()), yc.copy(), table)
+                    won = (label, k)
+                    break
+                yc = _repair(r, yc, short, {}, cost, open_pool, serve, run)
+    except KeyboardInterrupt:
+        interrupted = True
+        notes.append("interrupted (Ctrl-C): the best staffing checked so far")
     if won is not None:
         notes.append(
             f"cheapest: method='{won[0]}' staffing after {won[1]} repair(s) by the plain "
             "rule (cheaper than the cutting planes' answer)"
         )
+    if best is None and interrupted:
+        if last is None:
+            raise KeyboardInterrupt  # nothing simulated yet: nothing to keep
+        notes.append("no staffing checked before then met every target; the last one is returned")
+        best = (float((last[0] * cost).sum()), last[0], last[1])
     if best is None:
         # the last repair is not checked inside the loop: check it now
         table, ok, _short = _day_measures(r, simulate(y), z, channels)
@@ -452,6 +468,12 @@ def staff_simulation(
         + (f" ({100 * (sim_cost / erlang_cost - 1):+.1f} %)" if erlang_cost > 0 else "")
         + ("; " + "; ".join(notes) if notes else "")
     )
+    if interrupted:
+        # a key of its own, so that a caller (the CLI's exit code 130) need not parse prose
+        notes_map["interrupted"] = (
+            "Ctrl-C during the search: the cheapest staffing checked so far whose targets all "
+            "held (else the last one checked) is returned"
+        )
     free = [name for name, c in zip(r.pools, r.pool_cost_per_hour, strict=True) if not c > 0]
     if free:
         notes_map["method"] += (
