@@ -280,8 +280,6 @@ class Engine:
         self.agent_leaving = self.agents.leaving
         self.agent_channel = self.agents.channel
         self.wait_sum = rec.wait_sum
-        self.j_wait = rec.j_wait
-        self.j_qwait = rec.j_qwait
         self.selection = self.agents.selection
         self.in_system = self.queues.in_system
         self.busy_acc, self.busy_n = rec.busy_acc, rec.busy_n
@@ -347,10 +345,7 @@ class Engine:
         ]
         self.handoff_rows = m.handoff_rows
         self.resolution = m.resolution
-        self.j_contacts = rec.j_contacts
-        self.j_mask = rec.j_mask
-        self.j_end = rec.j_end
-        self.j_resolved = rec.j_resolved
+        self._read_journey_views()
         self.source = ArrivalSource(
             m, rec, rng_arrivals, rng_first_handle, rng_first_patience, forecast_error
         )
@@ -371,6 +366,16 @@ class Engine:
         # the end of a one-at-a-time service: known at its start, never cancelled
         self.completions = Completions(self.on_done)
         self.add_done = self.completions.add
+
+    def _read_journey_views(self) -> None:
+        # the recorder's views of the journey records, renewed when a day's journeys open
+        rec = self.rec
+        self.j_contacts = rec.j_contacts
+        self.j_mask = rec.j_mask
+        self.j_wait = rec.j_wait
+        self.j_qwait = rec.j_qwait
+        self.j_end = rec.j_end
+        self.j_resolved = rec.j_resolved
 
     def _skills_in_order(self, p: int) -> list[int]:
         # the channels pool p may serve (its routing), in the pool's skill order
@@ -777,6 +782,8 @@ class Engine:
                     self.disconnect(now, c)
         self.agents.set_staffing(now, g // self.I, i, self.agent_free, self.top_up)
         self.feed.load(*self.source.generate(g))
+        if i == 0:  # a new day's journeys opened: the recorder renewed its views
+            self._read_journey_views()
         if g + 1 < self.G:
             self.schedule((g + 1) * self.L, self.cb_boundary, g + 1)
 
