@@ -456,7 +456,13 @@ def build_tables(
     if len(jframes) > 1:  # concat of differing categories falls back to object
         journeys["channels_visited"] = journeys["channels_visited"].astype("category")
     pools = pframes[0] if len(pframes) == 1 else pd.concat(pframes, ignore_index=True)
-    return intervals, journeys, pd.DataFrame(cons), pools
+    # One int64 block (every balance is an int): pandas reads a list of dicts key by
+    # key and infers each column's type, a fifth of the tables' cost on a one-day run.
+    keys = list(cons[0])
+    conservation = pd.DataFrame(
+        np.array([[row[k] for k in keys] for row in cons], dtype=np.int64), columns=keys
+    )
+    return intervals, journeys, conservation, pools
 
 
 @lru_cache(maxsize=64)
