@@ -181,12 +181,16 @@ class Recorder:
         self._open_views()
         return j0
 
-    def add_offered(self, g: int, counts: np.ndarray) -> None:
-        """Interval ``g``'s external arrivals per channel, offered (vectorised)."""
+    def add_offered(self, g0: int, counts: np.ndarray) -> None:
+        """External arrivals offered, ``counts[i, c]`` in interval ``g0 + i`` and channel c.
+
+        A day at a time: one NumPy call per day rather than per interval.
+        """
         offered = self.count["offered"]
-        base = g * self.C
-        for c in np.flatnonzero(counts).tolist():
-            offered[base + c] += int(counts[c])
+        flat = np.asarray(counts).ravel()
+        base = g0 * self.C
+        for k in np.flatnonzero(flat).tolist():
+            offered[base + k] += int(flat[k])
 
     def add_span(self, arr: list[float], base: int, stride: int, s: float, e: float, w: float):
         """Add ``w`` x seconds from ``s`` to ``e`` to ``arr[g * stride + base]`` per interval g."""
