@@ -617,3 +617,21 @@ def test_agents_leaving_at_a_boundary_do_not_take_a_contact_that_ends_there():
         iv = co.simulate(sc, {"p": agents}, replications=1, seed=seed).intervals
         hours = float(iv.loc[iv["interval"] == 20, "agent_time"].sum()) / 3600.0
         assert 25.0 - 1e-9 <= hours < 28.5, (seed, hours)
+
+
+def test_the_journeys_table_is_built_on_first_read_once_and_survives_copy_and_pickle():
+    import copy
+    import pickle
+
+    from channelopt.simulation._result import PendingJourneys
+
+    # two replications after a warm-up day: the pending table concatenates and skips
+    res = simulate_resolved(omni_resolved(), replications=2, seed=5, days=1, warmup_days=1)
+    assert isinstance(res.__dict__["_journeys_table"], PendingJourneys)  # not built yet
+    twin = copy.copy(res)
+    restored = pickle.loads(pickle.dumps(res))  # pickles with the table still pending
+    table = res.journeys
+    assert res.journeys is table  # built once
+    assert twin.journeys is table  # a copy shares the pending table, hence the build
+    pd.testing.assert_frame_equal(restored.journeys, table, check_exact=True)
+    assert len(table) == len(res.journeys) > 0

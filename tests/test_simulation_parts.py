@@ -6,7 +6,7 @@ were scheduled, arrivals first), merges the arrival feed and reloads it when an
 event asks, and merges the completion calendar (ties: arrivals, then heap
 events, then completions in the order they were filed); the queues are FIFO
 with lazy deletion; a buffered stream returns exactly the generator's values
-in order.
+in order; the journey records' views are renewed when a day's journeys open.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +29,7 @@ from channelopt.simulation._queues import (
     new_contact,
 )
 from channelopt.simulation._random import Buffer
+from channelopt.simulation._recorder import Recorder
 
 
 @settings(max_examples=50, deadline=None)
@@ -200,3 +202,23 @@ def test_a_buffer_serves_the_generator_values_in_order(n, seed):
     u = Buffer(np.random.default_rng(seed).random)
     got = [u.next() for _ in range(n)] + [u()]
     assert np.array_equal(np.asarray(got), expected)
+
+
+def test_journey_records_are_written_through_views_renewed_with_each_day():
+    rec = Recorder(G=2, C=2, P=1, L=1800.0)
+    assert rec.new_journeys(np.array([1.0, 2.0]), np.array([0, 1])) == 0
+    first_day = rec.j_end
+    rec.j_end[1] = 5.0
+    rec.j_wait[0] += 3.0
+    assert rec.new_journeys(np.array([1900.0]), np.array([1])) == 2
+    # the arrays grew: the first day's view is released, so a stale holder fails loudly
+    with pytest.raises(ValueError, match="released"):
+        first_day[0] = 1.0
+    rec.end_journey(2, 2000.0, 1)
+    _counters, journeys = rec.arrays()
+    np.testing.assert_array_equal(journeys["end"], [np.nan, 5.0, 2000.0])
+    np.testing.assert_array_equal(journeys["total_wait"], [3.0, 0.0, 0.0])
+    np.testing.assert_array_equal(journeys["resolved"], [False, False, True])
+    np.testing.assert_array_equal(journeys["mask"], [1, 2, 2])
+    # released for good: the records are emptied as they are converted
+    assert len(rec._store["j_end"]) == 0

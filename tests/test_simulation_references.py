@@ -338,16 +338,19 @@ def _two_skill_engine(skill_selection: int, seed: int = 0):
 
 
 @pytest.mark.parametrize(("selection", "holds"), [(1, True), (0, False)])
-def test_longest_waiting_never_starts_a_younger_contact_of_another_skill(selection, holds):
+def test_longest_waiting_never_starts_a_younger_contact_of_another_skill(
+    selection, holds, monkeypatch
+):
     # the invariant is checked at every start; with `priority` (the wrong policy
     # for it) the same check finds violations, so it has power
+    from channelopt.simulation._engine import Engine
     from channelopt.simulation._queues import F_ARRIVAL, F_CHANNEL, F_LEAVE, F_STATE, WAITING
 
     engine = _two_skill_engine(selection)
-    original = engine.start
+    original = Engine.start
     violations = []
 
-    def start(now, a, contact, reschedule=True):
+    def start(self, now, a, contact, reschedule=True):
         other = 1 - contact[F_CHANNEL]
         older = [
             x
@@ -356,9 +359,10 @@ def test_longest_waiting_never_starts_a_younger_contact_of_another_skill(selecti
         ]
         if older:
             violations.append(now)
-        original(now, a, contact, reschedule)
+        original(self, now, a, contact, reschedule)
 
-    engine.start = start
+    # on the class: the engine's slots leave no instance attribute to patch
+    monkeypatch.setattr(Engine, "start", start)
     engine.run()
     starts = sum(engine.rec.count["answered"])
     assert starts > 1000

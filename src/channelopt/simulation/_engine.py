@@ -136,6 +136,89 @@ def run_replication(
 class Engine:
     """The event handlers of one replication (see the module docs)."""
 
+    # Slots, not an instance dictionary: with more than 30 attributes CPython 3.11
+    # turns the dictionary into a plain one, on which ``self.start(...)`` is looked
+    # up generically on every call; on a slotted class the method and attribute
+    # loads specialise.
+    __slots__ = (
+        "C",
+        "G",
+        "I",
+        "L",
+        "T_END",
+        "W",
+        "add_done",
+        "agent_base",
+        "agent_channel",
+        "agent_factor",
+        "agent_leaving",
+        "agent_load",
+        "agent_pool",
+        "agents",
+        "balking",
+        "bit",
+        "busy_acc",
+        "busy_n",
+        "c_answered",
+        "c_completed",
+        "c_contained",
+        "c_gave_up",
+        "c_handed_off",
+        "c_lost",
+        "c_offered",
+        "c_resolved",
+        "c_within",
+        "cb_boundary",
+        "cb_chat_done",
+        "cb_delayed",
+        "cb_held",
+        "cb_leave",
+        "cb_overflow",
+        "cb_wrap",
+        "closed",
+        "completions",
+        "conc",
+        "deferred_skills",
+        "draw_patience",
+        "draw_work",
+        "e_delay",
+        "feed",
+        "find_agent",
+        "handoff_rows",
+        "in_system",
+        "j_contacts",
+        "j_end",
+        "j_mask",
+        "j_qwait",
+        "j_resolved",
+        "j_wait",
+        "kind",
+        "lines",
+        "loop",
+        "m",
+        "max_wait",
+        "open",
+        "overflow",
+        "queue_capacity",
+        "queues",
+        "rates",
+        "rec",
+        "resolution",
+        "router",
+        "schedule",
+        "selection",
+        "skill_selection",
+        "source",
+        "stretch",
+        "timer",
+        "u_route",
+        "wait_sum",
+        "within",
+        "wrap_acc",
+        "wrap_n",
+        "wrap_up",
+    )
+
     def __init__(
         self,
         model: Model,
@@ -197,8 +280,6 @@ class Engine:
         self.agent_leaving = self.agents.leaving
         self.agent_channel = self.agents.channel
         self.wait_sum = rec.wait_sum
-        self.j_wait = rec.j_wait
-        self.j_qwait = rec.j_qwait
         self.selection = self.agents.selection
         self.in_system = self.queues.in_system
         self.busy_acc, self.busy_n = rec.busy_acc, rec.busy_n
@@ -264,10 +345,7 @@ class Engine:
         ]
         self.handoff_rows = m.handoff_rows
         self.resolution = m.resolution
-        self.j_contacts = rec.j_contacts
-        self.j_mask = rec.j_mask
-        self.j_end = rec.j_end
-        self.j_resolved = rec.j_resolved
+        self._read_journey_views()
         self.source = ArrivalSource(
             m, rec, rng_arrivals, rng_first_handle, rng_first_patience, forecast_error
         )
@@ -275,15 +353,29 @@ class Engine:
         self.schedule = self.loop.scheduler()
         self.feed = ArrivalFeed(self.admit)
         # Each event handler bound once: a heap entry holds its callback, and
-        # ``self.on_done`` read from the class builds a new bound method per event.
-        for name in (
-            "on_held", "on_delayed", "on_leave", "on_overflow", "on_done", "on_chat_done",
-            "on_wrap", "on_boundary",
-        ):  # fmt: skip
-            setattr(self, name, getattr(self, name))
+        # ``self.on_wrap`` read from the class builds a new bound method per event.
+        # The bound handlers sit in slots named ``cb_*`` (a slot cannot share the
+        # name of a method).
+        self.cb_held = self.on_held
+        self.cb_delayed = self.on_delayed
+        self.cb_leave = self.on_leave
+        self.cb_overflow = self.on_overflow
+        self.cb_chat_done = self.on_chat_done
+        self.cb_wrap = self.on_wrap
+        self.cb_boundary = self.on_boundary
         # the end of a one-at-a-time service: known at its start, never cancelled
         self.completions = Completions(self.on_done)
         self.add_done = self.completions.add
+
+    def _read_journey_views(self) -> None:
+        # the recorder's views of the journey records, renewed when a day's journeys open
+        rec = self.rec
+        self.j_contacts = rec.j_contacts
+        self.j_mask = rec.j_mask
+        self.j_wait = rec.j_wait
+        self.j_qwait = rec.j_qwait
+        self.j_end = rec.j_end
+        self.j_resolved = rec.j_resolved
 
     def _skills_in_order(self, p: int) -> list[int]:
         # the channels pool p may serve (its routing), in the pool's skill order
@@ -308,7 +400,7 @@ class Engine:
             self.enter(now, c, j, work, patience)
         else:
             self.rec.tally["scheduled"] += 1
-            self.schedule(t, self.on_held, (c, j, work, patience))
+            self.schedule(t, self.cb_held, (c, j, work, patience))
 
     def on_held(self, now: float, value: tuple[int, int, float, float]) -> None:
         """A contact held by the closed-hours policy is offered now."""
@@ -368,11 +460,11 @@ class Engine:
             contact = new_contact(j, c, now, slot, leave, work, True)
         queues.push(contact)
         if self.timer[c] and leave < self.T_END:
-            self.schedule(leave, self.on_leave, contact)
+            self.schedule(leave, self.cb_leave, contact)
         for p, after in self.overflow[c]:
             t = now + after
             if t < leave and t < self.T_END:
-                self.schedule(t, self.on_overflow, (contact, p))
+                self.schedule(t, self.cb_overflow, (contact, p))
 
     def self_service(self, now: float, c: int, j: int, slot: int) -> None:
         """A bot or IVR contact: contained, handed off or gives up."""
@@ -441,7 +533,7 @@ class Engine:
             rec.tally["scheduled"] += 1
             rec.j_retrials[j] += 1
             delay = m.retrial_delay if m.retrial_constant else m.retrial_delay * self.e_delay()
-            self.schedule(max(t + delay, now), self.on_delayed, (c, j))
+            self.schedule(max(t + delay, now), self.cb_delayed, (c, j))
             return
         self.c_lost[slot] += 1
         rec.end_journey(j, t, 0)
@@ -486,7 +578,7 @@ class Engine:
             self.reschedule_all(now, a, c, k)
         mine.append(contact)
         contact[F_LAST] = now
-        self.schedule(now + work / self.rates[c][k], self.on_chat_done, (contact, 0))
+        self.schedule(now + work / self.rates[c][k], self.cb_chat_done, (contact, 0))
 
     @staticmethod
     def _rate(stretch: float, conc: int, k: int) -> float:
@@ -505,7 +597,7 @@ class Engine:
         r = self.rates[c][k]
         for ch in self.agents.chats[a]:
             ch[F_VERSION] += 1
-            self.schedule(now + max(ch[F_WORK], 0.0) / r, self.on_chat_done, (ch, ch[F_VERSION]))
+            self.schedule(now + max(ch[F_WORK], 0.0) / r, self.cb_chat_done, (ch, ch[F_VERSION]))
 
     def on_done(self, now: float, contact: Contact) -> None:
         """A one-at-a-time service ends: record, route the customer, wrap up."""
@@ -520,7 +612,7 @@ class Engine:
         if w > 0.0:
             self.wrap_acc[pc] -= now
             self.wrap_n[pc] += 1
-            self.schedule(now + w, self.on_wrap, (a, c))
+            self.schedule(now + w, self.cb_wrap, (a, c))
         else:
             self.agent_load[a] = 0
             self.agent_free(now, a)
@@ -545,7 +637,7 @@ class Engine:
         if w > 0.0:
             self.wrap_acc[pc] -= now
             self.wrap_n[pc] += 1
-            self.schedule(now + w, self.on_wrap, (a, c))
+            self.schedule(now + w, self.cb_wrap, (a, c))
         else:
             self.release(now, a, c)
 
@@ -673,7 +765,7 @@ class Engine:
                 rec.tally["scheduled"] += 1
                 rec.j_repeats[j] += 1
                 d = m.repeat_delay if m.repeat_constant else m.repeat_delay * self.e_delay()
-                self.schedule(now + d, self.on_delayed, (target, j))
+                self.schedule(now + d, self.cb_delayed, (target, j))
                 return
         rec.tally["unresolved_after_service"] += 1
         rec.end_journey(j, now, 0)
@@ -690,8 +782,10 @@ class Engine:
                     self.disconnect(now, c)
         self.agents.set_staffing(now, g // self.I, i, self.agent_free, self.top_up)
         self.feed.load(*self.source.generate(g))
+        if i == 0:  # a new day's journeys opened: the recorder renewed its views
+            self._read_journey_views()
         if g + 1 < self.G:
-            self.schedule((g + 1) * self.L, self.on_boundary, g + 1)
+            self.schedule((g + 1) * self.L, self.cb_boundary, g + 1)
 
     def disconnect(self, now: float, c: int) -> None:
         """``at_close: clear``: every contact still waiting in channel ``c`` is disconnected."""
@@ -707,7 +801,7 @@ class Engine:
     # ------------------------------------------------------------ the run
     def run(self) -> ReplicationOutput:
         """Run the replication and return its raw records (conservation checked)."""
-        self.schedule(0.0, self.on_boundary, 0)
+        self.schedule(0.0, self.cb_boundary, 0)
         self.loop.run(self.T_END, self.feed, self.completions)
         return self._close()
 

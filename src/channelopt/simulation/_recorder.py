@@ -4,7 +4,8 @@ Counters are flat lists indexed by ``slot = interval * C + channel`` (the
 global interval counts from the start of the run); agent time integrals are
 indexed by ``(interval * P + pool) * C + channel`` (busy and wrap-up time) and
 ``interval * P + pool`` (time on duty). Journey records are typed arrays, one
-entry per external arrival, turned into NumPy arrays once at the end.
+entry per external arrival (written through memoryviews, see the class), turned
+into NumPy arrays once at the end.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from array import array
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -88,21 +89,30 @@ class Recorder:
         #: weight of a contact slot per pool and channel (1 / concurrency)
         self.slot_weight = [1.0] * (P * C)
         self.duty = [0.0] * (G * P)
-        # per-journey records: typed arrays (compact, and NumPy reads them without a copy)
-        self.j_start = array("d")
-        self.j_first = array("i")
-        self.j_mask = array("q")
-        self.j_contacts = array("i")
-        self.j_handoffs = array("i")
-        self.j_repeats = array("i")
-        self.j_retrials = array("i")
-        self.j_abandons = array("i")
-        self.j_wait = array("d")
-        # waits in live and concurrent queues only: the customer-effort measure
-        # (an email's time in its backlog is not effort; docs/design.md)
-        self.j_qwait = array("d")
-        self.j_end = array("d")
-        self.j_resolved = array("b")
+        # Per-journey records: typed arrays (compact, and NumPy reads them without a
+        # copy), written through memoryviews. Storing an item through a memoryview
+        # converts the value directly; the array's own item store parses it like a
+        # function argument (PyArg_Parse), about 200 machine instructions more per
+        # store, and the engine stores two or three per contact. A view pins its
+        # array's size: :meth:`new_journeys` releases the views, extends the arrays
+        # and opens new views (holders of the old ones must read the new ones).
+        self._store: dict[str, array] = {
+            "j_start": array("d"),
+            "j_first": array("i"),
+            "j_mask": array("q"),
+            "j_contacts": array("i"),
+            "j_handoffs": array("i"),
+            "j_repeats": array("i"),
+            "j_retrials": array("i"),
+            "j_abandons": array("i"),
+            "j_wait": array("d"),
+            # waits in live and concurrent queues only: the customer-effort measure
+            # (an email's time in its backlog is not effort; docs/design.md)
+            "j_qwait": array("d"),
+            "j_end": array("d"),
+            "j_resolved": array("b"),
+        }
+        self._open_views()
         # rare events are tallied here; frequent ones are read off the counters
         self.tally = dict.fromkeys(
             (
@@ -117,39 +127,70 @@ class Recorder:
             0,
         )
 
+    def _open_views(self) -> None:
+        """The ``j_*`` attributes: a writable view of each journey record."""
+        # (typing.cast: the float records' views hold floats, which typeshed cannot tell)
+        store = self._store
+        self.j_start = cast("memoryview[float]", memoryview(store["j_start"]))
+        self.j_first = memoryview(store["j_first"])
+        self.j_mask = memoryview(store["j_mask"])
+        self.j_contacts = memoryview(store["j_contacts"])
+        self.j_handoffs = memoryview(store["j_handoffs"])
+        self.j_repeats = memoryview(store["j_repeats"])
+        self.j_retrials = memoryview(store["j_retrials"])
+        self.j_abandons = memoryview(store["j_abandons"])
+        self.j_wait = cast("memoryview[float]", memoryview(store["j_wait"]))
+        self.j_qwait = cast("memoryview[float]", memoryview(store["j_qwait"]))
+        self.j_end = cast("memoryview[float]", memoryview(store["j_end"]))
+        self.j_resolved = memoryview(store["j_resolved"])
+
+    def _close_views(self) -> None:
+        """Release the views (a view left open would forbid resizing its array)."""
+        for name in self._store:
+            getattr(self, name).release()
+
     def new_journeys(self, start: np.ndarray, first: np.ndarray) -> int:
         """Open one journey per external arrival; returns the index of the first.
 
         ``start``: arrival times (s), ``first``: channels. Each journey starts
         with its first contact, offered to channel ``first`` (so ``contacts``
-        is 1 and ``mask`` has that channel's bit).
+        is 1 and ``mask`` has that channel's bit). The ``j_*`` views are new
+        afterwards: the old ones are released.
         """
         n = len(start)
-        j0 = len(self.j_first)
+        store = self._store
+        j0 = len(store["j_first"])
         first = np.asarray(first)
-        self.j_start.frombytes(np.asarray(start, dtype=np.float64).tobytes())
-        self.j_first.frombytes(first.astype(np.int32).tobytes())
-        self.j_mask.frombytes(np.left_shift(1, first.astype(np.int64)).tobytes())
-        self.j_contacts.frombytes(np.ones(n, dtype=np.int32).tobytes())
-        for col in (
-            self.j_handoffs,
-            self.j_repeats,
-            self.j_retrials,
-            self.j_abandons,
-            self.j_resolved,
-            self.j_wait,
-            self.j_qwait,
+        self._close_views()
+        store["j_start"].frombytes(np.asarray(start, dtype=np.float64).tobytes())
+        store["j_first"].frombytes(first.astype(np.int32).tobytes())
+        store["j_mask"].frombytes(np.left_shift(1, first.astype(np.int64)).tobytes())
+        store["j_contacts"].frombytes(np.ones(n, dtype=np.int32).tobytes())
+        for name in (
+            "j_handoffs",
+            "j_repeats",
+            "j_retrials",
+            "j_abandons",
+            "j_resolved",
+            "j_wait",
+            "j_qwait",
         ):
+            col = store[name]
             col.frombytes(bytes(col.itemsize * n))
-        self.j_end.frombytes(np.full(n, np.nan).tobytes())
+        store["j_end"].frombytes(np.full(n, np.nan).tobytes())
+        self._open_views()
         return j0
 
-    def add_offered(self, g: int, counts: np.ndarray) -> None:
-        """Interval ``g``'s external arrivals per channel, offered (vectorised)."""
+    def add_offered(self, g0: int, counts: np.ndarray) -> None:
+        """External arrivals offered, ``counts[i, c]`` in interval ``g0 + i`` and channel c.
+
+        A day at a time: one NumPy call per day rather than per interval.
+        """
         offered = self.count["offered"]
-        base = g * self.C
-        for c in np.flatnonzero(counts).tolist():
-            offered[base + c] += int(counts[c])
+        flat = np.asarray(counts).ravel()
+        base = g0 * self.C
+        for k in np.flatnonzero(flat).tolist():
+            offered[base + k] += int(flat[k])
 
     def add_span(self, arr: list[float], base: int, stride: int, s: float, e: float, w: float):
         """Add ``w`` x seconds from ``s`` to ``e`` to ``arr[g * stride + base]`` per interval g."""
@@ -198,7 +239,8 @@ class Recorder:
         out["wrap"] = np.asarray(self.wrap, dtype=float).reshape(G, P, C)
         out["duty"] = np.asarray(self.duty, dtype=float).reshape(G, P)
 
-        def take(values: array, dtype: Any) -> np.ndarray:
+        def take(name: str, dtype: Any) -> np.ndarray:
+            values = self._store[name]
             arr = np.array(values, dtype=dtype)
             # Something else may still view the record (Dask's in-process worker
             # profiler samples frames): then keep it; it is freed when the run returns.
@@ -206,19 +248,20 @@ class Recorder:
                 del values[:]
             return arr
 
+        self._close_views()  # the records are final: no more stores
         journeys = {
-            "start": take(self.j_start, np.float64),
-            "first_channel": take(self.j_first, np.int16),
-            "mask": take(self.j_mask, np.int64),
-            "contacts": take(self.j_contacts, np.int32),
-            "handoffs": take(self.j_handoffs, np.int32),
-            "repeats": take(self.j_repeats, np.int32),
-            "retrials": take(self.j_retrials, np.int32),
-            "abandonments": take(self.j_abandons, np.int32),
-            "total_wait": take(self.j_wait, np.float64),
-            "queue_wait": take(self.j_qwait, np.float64),
-            "end": take(self.j_end, np.float64),
-            "resolved": take(self.j_resolved, np.bool_),
+            "start": take("j_start", np.float64),
+            "first_channel": take("j_first", np.int16),
+            "mask": take("j_mask", np.int64),
+            "contacts": take("j_contacts", np.int32),
+            "handoffs": take("j_handoffs", np.int32),
+            "repeats": take("j_repeats", np.int32),
+            "retrials": take("j_retrials", np.int32),
+            "abandonments": take("j_abandons", np.int32),
+            "total_wait": take("j_wait", np.float64),
+            "queue_wait": take("j_qwait", np.float64),
+            "end": take("j_end", np.float64),
+            "resolved": take("j_resolved", np.bool_),
         }
         return out, journeys
 
@@ -230,9 +273,11 @@ class Recorder:
         cnt = self.count
         ho = cnt["handed_off"]
         ss_handoffs = sum(ho[x] for x in range(len(ho)) if self_service[x % C])
-        j_end = np.frombuffer(self.j_end, dtype=np.float64) if len(self.j_end) else np.zeros(0)
+        # read the arrays, not the views: a view with an export could not be released
+        end, resolved = self._store["j_end"], self._store["j_resolved"]
+        j_end = np.frombuffer(end, dtype=np.float64) if len(end) else np.zeros(0)
         j_res: np.ndarray | list[int] = (
-            np.frombuffer(self.j_resolved, dtype=np.int8) if len(self.j_resolved) else []
+            np.frombuffer(resolved, dtype=np.int8) if len(resolved) else []
         )
         out = {
             "externals": len(self.j_first),

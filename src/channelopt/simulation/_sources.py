@@ -218,8 +218,7 @@ class ArrivalSource:
         order = np.argsort(t, kind="stable")
         t, ch, g = t[order], ch[order], g[order]
         self._j0 = self.rec.new_journeys(t, ch)
-        for i in range(n_i):
-            self.rec.add_offered(g0 + i, counts[i])
+        self.rec.add_offered(g0, counts)
         self._day = (t, ch, ch + g * n_c, work[order], pat[order])
         self._bounds = [0, *np.cumsum(counts.sum(axis=1)).tolist()]
 
