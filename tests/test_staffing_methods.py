@@ -456,6 +456,26 @@ def test_simulation_staffing_interrupted_returns_the_staffing_checked_so_far(two
     assert st.simulated is not None and set(st.simulated["channel"]) == {"s0", "s1"}
 
 
+def test_simulation_staffing_interrupted_at_the_final_check_keeps_the_last_checked(two_skills):
+    """With a time limit spent at once, no staffing meets every target and the search
+    ends with a "final check"; Ctrl-C there keeps the staffing already checked (before
+    session 7's review the interrupt propagated and lost it). The time limit's notes
+    name the phases it cut short, the repaired analytic staffings included."""
+
+    def progress(done, total, message):
+        if message == "final check":
+            raise KeyboardInterrupt
+
+    st = co.staff(
+        two_skills, method="simulation", replications=4, seed=2, time_limit=1e-6, progress=progress
+    )
+    assert "interrupted" in st.notes
+    note = st.notes["method"]
+    assert "the last one is returned" in note
+    assert "time limit reached before the repaired analytic staffings were all tried" in note
+    assert st.simulated is not None and len(st.simulated) > 0
+
+
 def test_simulation_staffing_interrupted_before_any_check_raises(two_skills):
     def progress(done, total, message):
         raise KeyboardInterrupt

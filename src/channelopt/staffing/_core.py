@@ -588,7 +588,7 @@ def staff(
         its search ends it like the time limit: the result holds the cheapest
         staffing checked so far whose targets all held (else the last one
         checked) and ``notes["interrupted"]``; before any staffing was
-        simulated, the interrupt propagates.
+        checked, the interrupt propagates.
 
     Returns
     -------

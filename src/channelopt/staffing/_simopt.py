@@ -419,10 +419,14 @@ def staff_simulation(
         # (docs/staffing.md, "Cost study"). Repairs only add agents, so a candidate stops
         # as soon as it costs no less than the best staffing found.
         analytic = {"erlang": erlang, "pooled": pooled}
+        late = False  # the time limit ended this phase
         for label in sorted(analytic, key=lambda n: float(analytic[n].pools["cost"].sum())):
             yc = analytic[label].pools["agents"].to_numpy().reshape(P, ni).T.astype(float)
             for k in range(MIN_REPAIRS + 1):
-                if out_of_time() or (best is not None and float((yc * cost).sum()) >= best[0]):
+                if out_of_time():
+                    late = True
+                    break
+                if best is not None and float((yc * cost).sum()) >= best[0]:
                     break
                 run = simulate(yc)
                 tick(f"repair of the {label} staffing")
@@ -433,6 +437,19 @@ def staff_simulation(
                     won = (label, k)
                     break
                 yc = _repair(r, yc, short, {}, cost, open_pool, serve, run)
+        if late:
+            notes.append("time limit reached before the repaired analytic staffings were all tried")
+        if best is None:
+            # the last repair is not checked inside the loop: check it now
+            table, ok, _short = _day_measures(r, simulate(y), z, channels)
+            last = (y.copy(), table)
+            tick("final check")
+            if not ok:
+                notes.append(
+                    "no staffing met every target in simulation within the limits; the last "
+                    "one tried is returned"
+                )
+            best = (float((y * cost).sum()), y, table)
     except KeyboardInterrupt:
         interrupted = True
         notes.append("interrupted (Ctrl-C): the best staffing checked so far")
@@ -441,21 +458,11 @@ def staff_simulation(
             f"cheapest: method='{won[0]}' staffing after {won[1]} repair(s) by the plain "
             "rule (cheaper than the cutting planes' answer)"
         )
-    if best is None and interrupted:
+    if best is None:  # interrupted before any staffing met every target
         if last is None:
-            raise KeyboardInterrupt  # nothing simulated yet: nothing to keep
+            raise KeyboardInterrupt  # nothing checked yet: nothing to keep
         notes.append("no staffing checked before then met every target; the last one is returned")
         best = (float((last[0] * cost).sum()), last[0], last[1])
-    if best is None:
-        # the last repair is not checked inside the loop: check it now
-        table, ok, _short = _day_measures(r, simulate(y), z, channels)
-        tick("final check")
-        if not ok:
-            notes.append(
-                "no staffing met every target in simulation within the limits; the last one "
-                "tried is returned"
-            )
-        best = (float((y * cost).sum()), y, table)
     _cost, y_best, table = best
     result = staff_resolved(r, agents=np.rint(y_best).astype(np.int64))
     erlang_cost = float(erlang.pools["cost"].sum())
