@@ -19,7 +19,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "channelopt"
 
 #: the base layer (stdlib only): every module above it may import these
-BASE = frozenset({"units", "errors", "provenance", "parallel", "_display"})
+BASE = frozenset({"units", "errors", "provenance", "parallel", "_display", "_lazy"})
 #: DESIGN.md "Architecture", the "may import" column, exactly: module -> the channelopt
 #: modules it may import (besides itself). The base layer is importable from every layer
 #: above it; the kernels import nothing of channelopt (numpy and numba only).
@@ -29,6 +29,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "provenance": BASE,
     "parallel": BASE,  # the one local process pool (simulation and whatif use it)
     "_display": BASE,  # reprs of results and the progress signature (stdlib; pandas lazily)
+    "_lazy": BASE,  # result tables built on first read (stdlib)
     "queueing": frozenset(),
     "solver": BASE,
     "scenario": BASE,

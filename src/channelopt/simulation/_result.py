@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._lazy import LazyTable
 from ..provenance import Provenance
 from ..scenario.kinds import kind_spec
 from ..scenario.resolved import Resolved
@@ -129,25 +130,6 @@ class PendingJourneys:
         return self._table
 
 
-class _LazyJourneys:
-    """The ``journeys`` field: a :class:`PendingJourneys` until it is first read."""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.slot = f"_{name}_table"
-
-    def __get__(self, obj: object, objtype: type | None = None) -> pd.DataFrame:
-        if obj is None:  # no class-level default: the field stays required
-            raise AttributeError(self.slot)
-        value = obj.__dict__[self.slot]
-        if isinstance(value, PendingJourneys):
-            value = value.table()
-            obj.__dict__[self.slot] = value  # built once
-        return value
-
-    def __set__(self, obj: object, value: object) -> None:
-        obj.__dict__[self.slot] = value
-
-
 @dataclass(frozen=True, eq=False)
 class SimulationResult:
     """What a simulation measured, per interval and per journey, with provenance.
@@ -192,7 +174,7 @@ class SimulationResult:
     if TYPE_CHECKING:
         journeys: pd.DataFrame
     else:
-        journeys: pd.DataFrame = _LazyJourneys()  # a required field, built on first read
+        journeys: pd.DataFrame = LazyTable(PendingJourneys)  # required; built on first read
     scenario_name: str
     content_hash: str
     version: str

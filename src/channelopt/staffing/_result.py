@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from .._lazy import LazyTable
 from ..provenance import VERSION, Provenance
 from ..scenario.kinds import StaffingRule, kind_spec
 from ..scenario.resolved import Resolved
@@ -116,25 +117,6 @@ def interval_columns(result: StaffingResult) -> dict[str, np.ndarray]:
     return {name: df[name].to_numpy() for name in df.columns}
 
 
-class _LazyTable:
-    """A dataclass field whose value may be :class:`_Pending` until it is first read."""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.slot = f"_{name}_table"
-
-    def __get__(self, obj: object, objtype: type | None = None) -> pd.DataFrame:
-        if obj is None:  # no class-level default: the field stays required
-            raise AttributeError(self.slot)
-        value = obj.__dict__[self.slot]
-        if isinstance(value, _Pending):
-            value = value.table()
-            obj.__dict__[self.slot] = value  # built once
-        return value
-
-    def __set__(self, obj: object, value: object) -> None:
-        obj.__dict__[self.slot] = value
-
-
 @dataclass(frozen=True, eq=False)
 class StaffingResult:
     """Staffing of one period: per interval x channel, per pool x interval.
@@ -182,7 +164,7 @@ class StaffingResult:
     if TYPE_CHECKING:
         intervals: pd.DataFrame
     else:
-        intervals: pd.DataFrame = _LazyTable()  # a required field, built on first read
+        intervals: pd.DataFrame = LazyTable(_Pending)  # required; built on first read
     pools: pd.DataFrame
     residual: float
     iterations: int
