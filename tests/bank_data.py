@@ -25,7 +25,8 @@ US_BANK = DATA / "us_bank_2003" / "bank_calls_5min.csv.gz"
 FIT_MONTHS = ("january", "february", "march", "april", "may", "june", "july")
 
 
-def _need(path: Path) -> None:
+def need(path: Path) -> None:
+    """Skip the calling test, saying where to point it, when ``path`` is absent."""
     if not path.exists():
         pytest.skip(
             f"real data not found at {path}: set CHANNELOPT_DATA to the folder holding "
@@ -43,7 +44,7 @@ def _bank():
 
 def bank():
     """January-July of the Anonymous Bank (never the held-out September-October)."""
-    _need(BANK)
+    need(BANK)
     return _bank()
 
 
@@ -62,5 +63,5 @@ def _us():
 def us_bank():
     """The US bank's 5-minute counts before the held-out last four weeks (tests fit
     before 2003-09-01 and check September up to the held-out weeks)."""
-    _need(US_BANK)
+    need(US_BANK)
     return _us()

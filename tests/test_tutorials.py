@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from bank_data import DATA
+from bank_data import DATA, need
 
 ROOT = Path(__file__).resolve().parents[1]
 TUTORIALS = ROOT / "docs" / "tutorials"
@@ -88,11 +88,7 @@ def test_tutorial_runs(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     matplotlib.use("Agg")
     if name in NEEDS_DATA:
         data = DATA  # $CHANNELOPT_DATA, else the shared folder beside the repository
-        if not data.exists():
-            pytest.skip(
-                f"real data not found at {data}: set CHANNELOPT_DATA to the folder holding "
-                "anonymous_bank_1999 and us_bank_2003 (../shared/data/README.md)"
-            )
+        need(data)
         monkeypatch.setenv("CHANNELOPT_DATA", str(data.resolve()))
     path = TUTORIALS / name
     blocks = python_blocks(path.read_text())

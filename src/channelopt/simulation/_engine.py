@@ -782,8 +782,10 @@ class Engine:
                     self.disconnect(now, c)
         self.agents.set_staffing(now, g // self.I, i, self.agent_free, self.top_up)
         self.feed.load(*self.source.generate(g))
-        if i == 0:  # a new day's journeys opened: the recorder renewed its views
-            self._read_journey_views()
+        # generate may open journeys (a new day's), which renews the recorder's views;
+        # re-reading them at every boundary (a few loads an interval) keeps the engine
+        # free of knowing when the source does that
+        self._read_journey_views()
         if g + 1 < self.G:
             self.schedule((g + 1) * self.L, self.cb_boundary, g + 1)
 

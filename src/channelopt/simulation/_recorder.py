@@ -280,7 +280,7 @@ class Recorder:
             np.frombuffer(resolved, dtype=np.int8) if len(resolved) else []
         )
         out = {
-            "externals": len(self.j_first),
+            "externals": len(self._store["j_first"]),
             "attempts": sum(cnt["offered"]),
             **{str(o): sum(cnt[str(o)]) for o in Outcome},
             "self_service_handed_off": ss_handoffs,
