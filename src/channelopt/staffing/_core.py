@@ -339,7 +339,10 @@ def staff_resolved(
 
             # the evaluation of the pooled agents reuses this requirement (not recomputed)
             def evaluated(r: Resolved, agents: Any) -> StaffingResult:
-                return _evaluate_against(r, required, agents, None, None)
+                # the pools table reports the search's pool agents as they are (the
+                # split over channels only places them)
+                pool_agents = np.asarray(agents, dtype=float)
+                return _evaluate_against(r, required, agents, None, None, pool_agents)
 
             return staff_pooled(resolved, required, evaluated)
         return required
@@ -352,8 +355,10 @@ def _evaluate_against(
     agents: Any,
     channel_agents: Any,
     progress: Progress | None,
+    pool_agents: np.ndarray | None = None,
 ) -> StaffingResult:
-    """Given agents evaluated, split over channels by ``required`` (the required staffing)."""
+    """Given agents evaluated, split over channels by ``required`` (the required staffing);
+    ``pool_agents`` (I, P), when given, is what the pools table reports."""
     # the requirement's columns, without building its table where it is pending
     req = interval_columns(required)
     ni, C = resolved.n_intervals, resolved.n_channels
@@ -361,7 +366,9 @@ def _evaluate_against(
     req_load = np.asarray(req["load"], dtype=float).reshape(C, ni).T
     split = _agents_split(resolved, req_agents, req_load, agents, channel_agents)
     lower = required.pools["agents_lower_bound"].to_numpy().reshape(len(resolved.pools), ni).T
-    return _staff(resolved, split, progress, mode="evaluated", pool_lower=lower)
+    return _staff(
+        resolved, split, progress, mode="evaluated", pool_lower=lower, pool_agents=pool_agents
+    )
 
 
 def _staff(
@@ -370,6 +377,7 @@ def _staff(
     progress: Progress | None,
     mode: str = "required",
     pool_lower: np.ndarray | None = None,
+    pool_agents: np.ndarray | None = None,
 ) -> StaffingResult:
     r = resolved
     fixed = None if split is None else split.sum(axis=1)
@@ -509,7 +517,7 @@ def _staff(
     # and would build the interval table the result leaves unbuilt until it is read)
     return build_result(
         r, rates, x, kpis, deferred, residual, iterations, mode, split, pool_lower, owner=owner,
-        method="erlang", exact=_exactness(r, notes, kept_balanced), notes=notes,
+        pool_agents=pool_agents, method="erlang", exact=_exactness(r, notes, kept_balanced), notes=notes,
     )  # fmt: skip
 
 

@@ -407,13 +407,16 @@ def build_result(
     pool_lower: np.ndarray | None = None,
     owner: np.ndarray | None = None,
     *,
+    pool_agents: np.ndarray | None = None,
     method: str = "erlang",
     exact: Mapping[str, bool] | None = None,
     notes: Mapping[str, str] | None = None,
 ) -> StaffingResult:
     """Assemble the tables from the per-channel arrays (vectorised; no per-row Python).
 
-    ``owner``: the pool booking each channel (default: the first pool serving it).
+    ``owner``: the pool booking each channel (default: the first pool serving it);
+    ``pool_agents`` (I, P): the agents the pools table reports (default: the sum of
+    each pool's channel agents in ``split``).
     """
     ni, C = r.n_intervals, r.n_channels
     hours = r.interval_s / 3600.0
@@ -508,7 +511,7 @@ def build_result(
     # built on first read of .intervals (a staffing sweep only reads the summary)
     intervals = _Pending(data, ni, C)
 
-    pools = _pool_table(r, cols, owner, split, pool_lower)
+    pools = _pool_table(r, cols, owner, split, pool_lower, pool_agents)
     return StaffingResult(
         intervals=intervals,  # a _Pending: the field builds the table on first read
         pools=pools,
@@ -532,8 +535,10 @@ def _pool_table(
     owner: np.ndarray,
     split: np.ndarray,
     pool_lower: np.ndarray | None,
+    pool_agents: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Per pool x interval: sum of channel agents and a lower bound on the pooled need.
+    """Per pool x interval: sum of channel agents (or ``pool_agents``) and a lower
+    bound on the pooled need.
 
     Lower bound per interval, over the pool's live and concurrent channels:
     ``max(max_c agents_c, ceil(sum_c carried_c))``. Any channel served by the
@@ -546,7 +551,7 @@ def _pool_table(
     P = len(r.pools)
     hours = r.interval_s / 3600.0
     queues = np.array([kind_spec(k).queues for k in r.kinds], dtype=bool)
-    agents = split.sum(axis=2).astype(float)  # (I, P)
+    agents = split.sum(axis=2).astype(float) if pool_agents is None else pool_agents  # (I, P)
     fte = agents / (1.0 - r.pool_shrinkage[None, :])
     cost = fte * hours * r.pool_cost_per_hour[None, :]
     if pool_lower is not None:
