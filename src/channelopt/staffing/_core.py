@@ -190,11 +190,14 @@ def _agents_split(
         pool_agents[:] = arr
     _check_agents(pool_agents, "agents")
     order = sorted(range(P), key=lambda p: (len(r.pool_skills[p]), p))
-    for t in range(ni):
+    skills = [[c for c in r.pool_skills[p] if staffed[c]] for p in range(P)]
+    # an interval where every pool rounds to no agent gets none (a day open 08:00-22:00
+    # has 20 such half hours in 48)
+    for t in np.flatnonzero((pool_agents > 0.5).any(axis=1)):
         short = required[t].astype(float).copy()
         for p in order:
             total = round(float(pool_agents[t, p]))
-            members = [c for c in r.pool_skills[p] if staffed[c] and r.open_mask[t, c]]
+            members = [c for c in skills[p] if r.open_mask[t, c]]
             if total <= 0 or not members:
                 continue
             need = short[members]

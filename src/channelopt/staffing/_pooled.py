@@ -63,6 +63,17 @@ class _Channels:
         self.max_ab = np.array([float(r.target_max_abandonment[c]) for c in self.idx])
         self.max_occ = np.array([float(r.target_max_occupancy[c]) for c in self.idx])
         self.asa = [not math.isnan(v) for v in self.max_wait]
+        # the targets set on some channel: (KPI, per-channel bound, at least?, not set)
+        self.checks = [
+            (col, bound, at_least, np.isnan(bound))
+            for col, bound, at_least in (
+                ("service_level", self.sl, True),
+                ("average_wait", self.max_wait, False),
+                ("abandonment", self.max_ab, False),
+                ("occupancy", self.max_occ, False),
+            )
+            if not np.isnan(bound).all()
+        ]
         # rank[p, j]: position of channel j in pool p's order (inf: not served). A pool
         # the channel's routing reaches only after an overflow delay (`after` > 0) is not
         # credited: the effective-capacity model has no waiting-time offset, and crediting
@@ -122,8 +133,8 @@ def pooled_measures(
     :func:`pooled_measures_numpy`, with a memo of the Erlang cells); ``cell[row]``
     is the interval whose load row ``row`` carries (default: row i is interval i),
     ``memo`` a :func:`._pooled_kernels.new_memo` shared by calls on the same ``ch``
-    (the cells this call stores are added to it); ``distinct``: no two rows share a
-    ``cell`` (each interval at most once), so repeated rows are not looked for.
+    (the cells this call stores are added to it); ``distinct``: no two rows repeat the
+    same ``cell`` and agents, so repeated rows are not looked for.
     More than 7 channels or pools: the NumPy form (whose sums are pairwise there).
     """
     load = ch.load if load is None else load
@@ -237,11 +248,18 @@ def pooled_measures_numpy(
 
 def _meets(ch: _Channels, kp: dict[str, np.ndarray], load: np.ndarray | None = None) -> np.ndarray:
     """(I,) bool: every live target of every channel holds in the interval."""
-    ok = np.ones(kp["service_level"].shape[0], dtype=bool)
-    busy = (ch.load if load is None else load) > 0
-    for j in range(ch.m):
-        ok &= _meets_one(ch, kp, j, busy[:, j])
-    return ok
+    return _meets_each(ch, kp, (ch.load if load is None else load) > 0).all(axis=1)
+
+
+def _meets_each(ch: _Channels, kp: dict[str, np.ndarray], busy: np.ndarray) -> np.ndarray:
+    """(I, m) bool: channel j's targets hold in interval i, or it is not busy there
+    (``busy`` (I, m)); a target that is not set (nan) always holds."""
+    missed = np.zeros(busy.shape, dtype=bool)
+    for col, target, at_least, unset in ch.checks:
+        vals = kp[col]
+        holds = vals >= target - _TOL if at_least else vals <= target + _TOL
+        missed |= ~(holds | unset)
+    return ~busy | ~missed
 
 
 def _moves(r: Resolved, ch: _Channels, cost: np.ndarray) -> list[np.ndarray]:
@@ -318,15 +336,12 @@ def _pooled_agents(
     for _ in range(200):
         if ok.all():
             break
+        misses = ~_meets_each(ch, kp, ch.load[busy] > 0)
         for j in range(ch.m):
-            bad = ~_meets_one(ch, kp, j, ch.load[busy, j] > 0)
-            agents[busy[bad], book[j]] += 1
+            agents[busy[misses[:, j]], book[j]] += 1
         kp = busy_measures()
         ok = _meets(ch, kp, ch.load[busy])
     moves = np.array(_moves(r, ch, cost))  # (M, P), best saving first
-    n_moves = moves.shape[0]
-    tiled = np.tile(ch.load[busy], (n_moves, 1))  # one evaluation for every move and interval
-    tiled_cell = np.tile(busy.astype(np.int64), n_moves)
     active = np.ones(ni, dtype=bool)
     step = 8.0  # moves are tried in multiples, largest first, so rounds stay few
     for _ in range(10_000):
@@ -337,11 +352,19 @@ def _pooled_agents(
             active[:] = True
         trial = agents[None, :, :] + step * moves[:, None, :]  # (M, I, P)
         legal = np.all(trial >= 0, axis=2) & active[None, :]
-        good = legal.copy()
+        good = np.zeros_like(legal)
         if busy.size:
-            flat = np.where(legal[:, busy, None], trial[:, busy], agents[None, busy, :])
-            kp_moves = pooled_measures(ch, flat.reshape(-1, P), tiled, tiled_cell, memo)
-            good[:, busy] &= _meets(ch, kp_moves, tiled).reshape(n_moves, busy.size)
+            # each distinct row once: the legal moves' trials, and the current agents of
+            # an interval where some move is illegal. The latter's KPIs are not used, but
+            # the kernel's rounds stop on the largest change over all its rows, so they
+            # stay for the same bits (they were in the search's calls since session 4).
+            lg = legal[:, busy]
+            mi, bi = np.nonzero(lg)
+            cur = busy[~lg.all(axis=0)]
+            rows = np.concatenate((trial[mi, busy[bi]], agents[cur]))
+            cells = np.concatenate((busy[bi], cur))
+            kp_rows = pooled_measures(ch, rows, ch.load[cells], cells, memo, distinct=True)
+            good[mi, busy[bi]] = _meets(ch, kp_rows, ch.load[cells])[: mi.size]
         pick = np.argmax(good, axis=0)  # first (best-saving) feasible move per interval
         improved = good.any(axis=0)
         agents[improved] = trial[pick[improved], np.flatnonzero(improved)]
@@ -357,23 +380,6 @@ def _pooled_agents(
             whole[busy], whole[idle] = vals, kp_idle[key]
             kp[key] = whole
     return agents + defer, kp
-
-
-def _meets_one(
-    ch: _Channels, kp: dict[str, np.ndarray], j: int, busy: np.ndarray | None = None
-) -> np.ndarray:
-    """(I,) bool: channel ``j``'s targets hold where it is busy (``busy``: default load > 0)."""
-    b = ch.load[:, j] > 0 if busy is None else busy
-    ok = np.ones(b.shape[0], dtype=bool)
-    if not math.isnan(ch.sl[j]):
-        ok &= ~b | (kp["service_level"][:, j] >= ch.sl[j] - _TOL)
-    if not math.isnan(ch.max_wait[j]):
-        ok &= ~b | (kp["average_wait"][:, j] <= ch.max_wait[j] + _TOL)
-    if not math.isnan(ch.max_ab[j]):
-        ok &= ~b | (kp["abandonment"][:, j] <= ch.max_ab[j] + _TOL)
-    if not math.isnan(ch.max_occ[j]):
-        ok &= ~b | (kp["occupancy"][:, j] <= ch.max_occ[j] + _TOL)
-    return ok
 
 
 def staff_pooled(r: Resolved, base: StaffingResult, staff_resolved: Any) -> StaffingResult:
