@@ -520,7 +520,8 @@ def _staff(
     # and would build the interval table the result leaves unbuilt until it is read)
     return build_result(
         r, rates, x, kpis, deferred, residual, iterations, mode, split, pool_lower, owner=owner,
-        pool_agents=pool_agents, method="erlang", exact=_exactness(r, notes, kept_balanced), notes=notes,
+        pool_agents=pool_agents, method="erlang", exact=_exactness(r, notes, kept_balanced),
+        notes=notes,
     )  # fmt: skip
 
 

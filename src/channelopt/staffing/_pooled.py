@@ -30,9 +30,16 @@ from typing import Any
 import numpy as np
 
 from ..scenario.resolved import ChannelKind, Resolved
+from ._flows import flow_rates
 from ._pooled_kernels import Memo, new_memo, pooled_rounds
 from ._pools import is_queue
-from ._result import StaffingResult, _Pending, interval_columns
+from ._result import (
+    StaffingResult,
+    _Pending,
+    answered_outcomes,
+    interval_columns,
+    live_outcomes,
+)
 
 __all__ = ["pooled_agents", "pooled_measures", "pooled_measures_numpy"]
 
@@ -391,6 +398,7 @@ def staff_pooled(r: Resolved, base: StaffingResult, staff_resolved: Any) -> Staf
     # the evaluated table's columns with the approximation's KPIs in the live channels,
     # built into a table once, when read
     data = {k: v.copy() for k, v in interval_columns(evaluated).items()}
+    rates = flow_rates(r)
     for j, c in enumerate(ch.idx):
         rows = slice(c * ni, (c + 1) * ni)  # channel-major
         for col in ("service_level", "average_wait", "abandonment", "occupancy"):
@@ -398,8 +406,19 @@ def staff_pooled(r: Resolved, base: StaffingResult, staff_resolved: Any) -> Staf
             if col == "service_level" and math.isnan(ch.sl[j]):
                 vals[:] = np.nan
             data[col][rows] = vals
-        data["abandoned"][rows] = data["offered"][rows] * kp["abandonment"][:, j]
-        data["answered"][rows] = data["offered"][rows] - data["abandoned"][rows]
+        # every count that follows from abandonment, from the approximation's (before
+        # session 8 lost, wait, repeats and resolved contacts kept the evaluation's
+        # per-channel Erlang values: telecom voice lost 1.7-2.9 times what it abandoned).
+        # Blocked contacts stay the evaluation's: the approximation has no lines.
+        offered = data["offered"][rows]
+        abandoned = offered * kp["abandonment"][:, j]
+        data["abandoned"][rows] = abandoned
+        out = live_outcomes(
+            r, rates, c, offered, abandoned, data["blocked"][rows], kp["average_wait"][:, j]
+        )
+        out.update(answered_outcomes(rates, c, out["answered"]))
+        for col, vals in out.items():
+            data[col][rows] = vals
     intervals = _Pending(data, ni, r.n_channels)
     del ni, P
     exact = dict(base.exact)

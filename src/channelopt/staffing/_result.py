@@ -422,7 +422,6 @@ def build_result(
     hours = r.interval_s / 3600.0
     if owner is None:
         owner = r.pool_of_channel()
-    p_ret = rates.retrial_probability
     cols: dict[str, np.ndarray] = {
         k: np.zeros((ni, C))
         for k in INTERVAL_COLUMNS
@@ -467,29 +466,15 @@ def build_result(
             abandoned = xc * kp.abandonment
             cols["abandoned"][:, c] = abandoned
             blocked_share = getattr(kp, "blocked", None)  # none in the frozen baseline
-            if blocked_share is None:
-                answered = xc - abandoned
-                cols["lost"][:, c] = abandoned * (1.0 - p_ret)
-            else:  # finite lines / queue: blocked contacts retry like abandoned ones
-                blocked = xc * blocked_share
-                answered = xc - abandoned - blocked
+            blocked = None if blocked_share is None else xc * blocked_share
+            if blocked is not None:
                 cols["blocked"][:, c] = blocked
-                cols["lost"][:, c] = (abandoned + blocked) * (1.0 - p_ret)
-            if math.isfinite(r.patience[c]):
-                # Little's law in the queue: abandonment rate = E[queue] / patience,
-                # so the mean wait of all arrivals is P(abandon) x mean patience.
-                cols["wait_minutes"][:, c] = abandoned * r.patience[c] / 60.0
-            else:
-                # an unstable Erlang C interval (evaluated agents <= load) waits forever
-                waits = answered > 0
-                cols["wait_minutes"][:, c] = np.where(
-                    waits, answered * np.where(waits, kp.average_wait, 0.0) / 60.0, 0.0
-                )
-        cols["answered"][:, c] = answered
-        cols["handed_off"][:, c] = answered * rates.handoff_sum[c]
-        cols["repeats"][:, c] = answered * rates.repeat_share[c] * rates.repeat_sum[c]
-        cols["resolved"][:, c] = answered * rates.resolved_share[c]
-        cols["unresolved"][:, c] = answered * rates.repeat_share[c] * (1.0 - rates.repeat_sum[c])
+            out = live_outcomes(r, rates, c, xc, abandoned, blocked, kp.average_wait)
+            answered = out["answered"]
+            cols["lost"][:, c] = out["lost"]
+            cols["wait_minutes"][:, c] = out["wait_minutes"]
+        for k, v in answered_outcomes(rates, c, answered).items():
+            cols[k][:, c] = v
     # FTE and cost from the pools the agents come from (split[t, p, c]).
     paid = split / (1.0 - r.pool_shrinkage[None, :, None])
     cols["fte"] = paid.sum(axis=1)
@@ -527,6 +512,48 @@ def build_result(
         exact={} if exact is None else exact,
         notes={} if notes is None else notes,
     )
+
+
+def live_outcomes(
+    r: Resolved,
+    rates: FlowRates,
+    c: int,
+    offered: np.ndarray,
+    abandoned: np.ndarray,
+    blocked: np.ndarray | None,
+    average_wait: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """``answered``, ``lost`` and ``wait_minutes`` of live channel ``c`` per interval
+    (contacts, contacts and minutes), from its offered, abandoned and (finite lines or
+    queue) blocked contacts and its mean wait of answered contacts (s)."""
+    p_ret = rates.retrial_probability
+    if blocked is None:
+        answered = offered - abandoned
+        lost = abandoned * (1.0 - p_ret)
+    else:  # finite lines / queue: blocked contacts retry like abandoned ones
+        answered = offered - abandoned - blocked
+        lost = (abandoned + blocked) * (1.0 - p_ret)
+    if math.isfinite(r.patience[c]):
+        # Little's law in the queue: abandonment rate = E[queue] / patience,
+        # so the mean wait of all arrivals is P(abandon) x mean patience.
+        wait_minutes = abandoned * r.patience[c] / 60.0
+    else:
+        # an unstable Erlang C interval (evaluated agents <= load) waits forever
+        waits = answered > 0
+        wait_minutes = np.where(waits, answered * np.where(waits, average_wait, 0.0) / 60.0, 0.0)
+    return {"answered": answered, "lost": lost, "wait_minutes": wait_minutes}
+
+
+def answered_outcomes(rates: FlowRates, c: int, answered: np.ndarray) -> dict[str, np.ndarray]:
+    """What becomes of channel ``c``'s answered contacts per interval (contacts):
+    ``answered``, ``handed_off``, ``repeats``, ``resolved`` and ``unresolved``."""
+    return {
+        "answered": answered,
+        "handed_off": answered * rates.handoff_sum[c],
+        "repeats": answered * rates.repeat_share[c] * rates.repeat_sum[c],
+        "resolved": answered * rates.resolved_share[c],
+        "unresolved": answered * rates.repeat_share[c] * (1.0 - rates.repeat_sum[c]),
+    }
 
 
 def _pool_table(
