@@ -208,7 +208,8 @@ def pooled_rounds(
                 # written out here: a helper called per cell with the memo's four
                 # arrays took this kernel from 4.3 to 7.6 ms in the search on
                 # multiskill_doc(4, 6, 5) (3.6 ms written out)
-                for e in range(2):
+                # whole slots (every round-0 row: no agent held yet) read one cell
+                for e in range(1 if f == 0 else 2):
                     at = lo + e
                     mm = m0 if e == 0 else m1
                     keep = at >= 0.0 and at < cover
@@ -235,14 +236,17 @@ def pooled_rounds(
                     for q in range(5):
                         values[b, slot % block, q] = mm[q]
                     filled[b, slot % block] = True
-                for q in range(5):
+                # the four measures used (not the probability of waiting, q = 0)
+                for q in range(1, 5):
                     x = m0[q]
+                    if f == 0:
+                        v[q] = x
+                        continue
                     y = m1[q]
                     if math.isinf(x) or math.isinf(y):
-                        w = math.inf if f > 0 else x
+                        v[q] = math.inf if f > 0 else x
                     else:
-                        w = (1 - f) * x + f * y
-                    v[q] = x if f == 0 else w
+                        v[q] = (1 - f) * x + f * y
                 sl[r, j] = v[1]
                 wait[r, j] = v[2]
                 ab[r, j] = v[3]
