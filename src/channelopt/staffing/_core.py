@@ -17,7 +17,7 @@ from ._chat_live import exact_chat, needs_exact_chat
 from ._classes import class_groups, merged_spec, split_kpis
 from ._deferred import deferred_kpis, staff_deferred
 from ._finite_live import capped_note, evaluate_finite, is_finite, staff_finite
-from ._flows import FlowRates, solve
+from ._flows import FlowRates, flow_rates, solve
 from ._live import ChannelSpec, LiveKpis, evaluate_live, staff_live
 from ._pools import _exactness, _live_slack, _pool_notes, booking_pools
 from ._result import StaffingResult, build_result, interval_columns
@@ -83,7 +83,7 @@ def flows(resolved: Resolved, abandonment: np.ndarray | None = None) -> np.ndarr
     if not np.all((ab >= 0) & (ab <= 1)):
         raise ValueError("abandonment fractions must lie in [0, 1]")
     ab = _only_queues(resolved, ab)
-    return solve(resolved, FlowRates(resolved), ab)
+    return solve(resolved, flow_rates(resolved), ab)
 
 
 def _only_queues(resolved: Resolved, ab: np.ndarray) -> np.ndarray:
@@ -385,7 +385,7 @@ def _staff(
     r = resolved
     fixed = None if split is None else split.sum(axis=1)
     ni, C = r.n_intervals, r.n_channels
-    rates = FlowRates(r)
+    rates = flow_rates(r)
     specs = _specs(r, rates)
     p = rates.retrial_probability
     ab = np.zeros((ni, C))

@@ -17,6 +17,7 @@ abandonment itself depends on staffing and is handled by the caller
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
 
@@ -210,9 +211,20 @@ class FlowRates:
         self.external = np.einsum("cts,sc->tc", self.carry, r.arrivals)  # (I, C)
 
 
+_RATES: weakref.WeakKeyDictionary[Resolved, FlowRates] = weakref.WeakKeyDictionary()
+
+
 def flow_rates(resolved: Resolved) -> FlowRates:
-    """Routing constants of ``resolved`` (carry matrices, delay kernels)."""
-    return FlowRates(resolved)
+    """Routing constants of ``resolved`` (carry matrices, delay kernels).
+
+    Built once per :class:`Resolved` (frozen) and kept while it lives: a pooled
+    staffing reads them for its requirement, its evaluation and its table. Nothing
+    writes to a :class:`FlowRates` after it is built.
+    """
+    rates = _RATES.get(resolved)
+    if rates is None:
+        rates = _RATES[resolved] = FlowRates(resolved)
+    return rates
 
 
 def solve(
