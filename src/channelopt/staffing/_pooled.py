@@ -255,7 +255,8 @@ def pooled_measures_numpy(
 
 def _meets(ch: _Channels, kp: dict[str, np.ndarray], load: np.ndarray | None = None) -> np.ndarray:
     """(I,) bool: every live target of every channel holds in the interval."""
-    return _meets_each(ch, kp, (ch.load if load is None else load) > 0).all(axis=1)
+    each = _meets_each(ch, kp, (ch.load if load is None else load) > 0)
+    return np.asarray(each.all(axis=1))
 
 
 def _meets_each(ch: _Channels, kp: dict[str, np.ndarray], busy: np.ndarray) -> np.ndarray:
