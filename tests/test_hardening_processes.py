@@ -223,3 +223,40 @@ def test_ctrl_c_during_simulate_on_processes_stops_its_workers(tmp_path: Path) -
     assert _wait_for(
         lambda: not [p for p in multiprocessing.active_children() if p.pid not in before], 30
     )
+
+
+_STUCK_READER = """
+import os, struct, sys, time
+from concurrent.futures import ProcessPoolExecutor
+import multiprocessing as mp
+from channelopt.parallel import _unblock_result_reader
+
+pool = ProcessPoolExecutor(2, mp_context=mp.get_context("spawn"))
+assert pool.submit(abs, -1).result() == 1
+# what a worker killed in the middle of writing a 1,000-byte result leaves in the pipe
+os.write(pool._result_queue._writer.fileno(), struct.pack("!i", 1000) + bytes(10))
+time.sleep(0.5)  # the manager thread reads the header and waits for the rest
+for p in mp.active_children():
+    if p.pid in pool._processes:
+        p.terminate()
+if sys.argv[1] == "unblock":
+    _unblock_result_reader(pool)
+pool.shutdown(wait=True, cancel_futures=True)
+print("shut down")
+"""
+
+
+@pytest.mark.parametrize("unblock", [True, False], ids=["unblocked", "left-stuck"])
+def test_a_result_cut_off_by_a_killed_worker_does_not_hang_the_pool(unblock: bool) -> None:
+    """The manager thread of a pool whose worker died mid-result waits forever for the
+    rest of the message; ``_unblock_result_reader`` (called on Ctrl-C after the workers
+    are ended) completes it, so shutdown and exit return. Without it the same script
+    hangs: the check has power."""
+    cmd = [sys.executable, "-c", _STUCK_READER, "unblock" if unblock else "leave"]
+    if unblock:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert "shut down" in out.stdout
+    else:
+        with pytest.raises(subprocess.TimeoutExpired):
+            subprocess.run(cmd, capture_output=True, text=True, timeout=8)

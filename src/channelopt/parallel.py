@@ -429,6 +429,7 @@ def _run_pool(
         _harvest(outcomes, futures)
         if own:
             _terminate_new_children(before)
+            _unblock_result_reader(pool)
     finally:
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -448,6 +449,45 @@ def _terminate_new_children(before: set[int | None]) -> None:
     for process in multiprocessing.active_children():
         if process.pid not in before:
             process.terminate()
+
+
+#: How long the pool's manager thread may take to notice its killed workers (s) before
+#: :func:`_unblock_result_reader` completes the message it may be stuck reading.
+MANAGER_GRACE_S = 2.0
+
+
+def _unblock_result_reader(pool: Executor, limit_bytes: int = 1 << 30) -> None:
+    """Free a process pool's manager thread stuck on a result its killed worker was writing.
+
+    A worker killed while it wrote a result to the pool's result pipe leaves part of a
+    message there. The manager thread then waits in ``recv`` for the rest, forever:
+    this process holds the pipe's write end too, so no end-of-file comes. The
+    ``shutdown(wait=True)`` that follows, and the interpreter's exit (which joins the
+    manager thread), hung with it: 2 of 15 runs of
+    ``test_ctrl_c_during_simulate_on_processes_stops_its_workers`` on a loaded machine
+    (session 8). When the thread has not ended within :data:`MANAGER_GRACE_S`, zero
+    bytes complete the message; the thread fails to unpickle it, marks the pool broken
+    and ends, as it does for any dead worker. Uses CPython's private
+    ``_executor_manager_thread`` and ``_result_queue`` (3.9-3.13); without them,
+    nothing is done.
+    """
+    thread = getattr(pool, "_executor_manager_thread", None)
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if thread is None or writer is None:
+        return
+    thread.join(MANAGER_GRACE_S)
+    if not thread.is_alive():
+        return
+    fd = writer.fileno()
+    os.set_blocking(fd, False)
+    block = bytes(1 << 16)
+    sent = 0
+    # the reader takes what it still needs and stops; a full pipe means it is busy
+    while thread.is_alive() and sent < limit_bytes:
+        try:
+            sent += os.write(fd, block)
+        except BlockingIOError:
+            thread.join(0.01)
 
 
 def check_chunk_size(chunk_size: int | None, func: str = "run_tasks") -> None:
