@@ -229,7 +229,7 @@ _STUCK_READER = """
 import os, struct, sys, time
 from concurrent.futures import ProcessPoolExecutor
 import multiprocessing as mp
-from channelopt.parallel import _unblock_result_reader
+from channelopt.parallel import _shut_down_killed_pool
 
 pool = ProcessPoolExecutor(2, mp_context=mp.get_context("spawn"))
 assert pool.submit(abs, -1).result() == 1
@@ -240,7 +240,7 @@ for p in mp.active_children():
     if p.pid in pool._processes:
         p.terminate()
 if sys.argv[1] == "unblock":
-    _unblock_result_reader(pool)
+    _shut_down_killed_pool(pool)
 pool.shutdown(wait=True, cancel_futures=True)
 print("shut down")
 """
@@ -249,7 +249,7 @@ print("shut down")
 @pytest.mark.parametrize("unblock", [True, False], ids=["unblocked", "left-stuck"])
 def test_a_result_cut_off_by_a_killed_worker_does_not_hang_the_pool(unblock: bool) -> None:
     """The manager thread of a pool whose worker died mid-result waits forever for the
-    rest of the message; ``_unblock_result_reader`` (called on Ctrl-C after the workers
+    rest of the message; ``_shut_down_killed_pool`` (called on Ctrl-C after the workers
     are ended) completes it, so shutdown and exit return. Without it the same script
     hangs: the check has power."""
     cmd = [sys.executable, "-c", _STUCK_READER, "unblock" if unblock else "leave"]

@@ -424,12 +424,17 @@ def _run_pool(
         _collect(outcomes, futures, as_completed(futures), total, progress, done)
     except KeyboardInterrupt:
         interrupted = True
-        for future in futures:
-            future.cancel()
+        if not own:
+            # a pool we own is shut down with cancel_futures below, by its own manager
+            # thread: cancelling its futures from here as well left cancelled work
+            # items that the thread, finding its workers killed, then tried to fail
+            # (CPython 3.11: InvalidStateError in the thread, printed on Ctrl-C)
+            for future in futures:
+                future.cancel()
         _harvest(outcomes, futures)
         if own:
             _terminate_new_children(before)
-            _unblock_result_reader(pool)
+            _shut_down_killed_pool(pool)
     finally:
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -452,27 +457,31 @@ def _terminate_new_children(before: set[int | None]) -> None:
 
 
 #: How long the pool's manager thread may take to notice its killed workers (s) before
-#: :func:`_unblock_result_reader` completes the message it may be stuck reading.
+#: :func:`_shut_down_killed_pool` completes the message it may be stuck reading.
 MANAGER_GRACE_S = 2.0
 
 
-def _unblock_result_reader(pool: Executor, limit_bytes: int = 1 << 30) -> None:
-    """Free a process pool's manager thread stuck on a result its killed worker was writing.
+def _shut_down_killed_pool(pool: Executor, limit_bytes: int = 1 << 30) -> None:
+    """Shut down a process pool whose workers we just ended, without hanging.
 
-    A worker killed while it wrote a result to the pool's result pipe leaves part of a
-    message there. The manager thread then waits in ``recv`` for the rest, forever:
-    this process holds the pipe's write end too, so no end-of-file comes. The
-    ``shutdown(wait=True)`` that follows, and the interpreter's exit (which joins the
-    manager thread), hung with it: 2 of 15 runs of
-    ``test_ctrl_c_during_simulate_on_processes_stops_its_workers`` on a loaded machine
-    (session 8). When the thread has not ended within :data:`MANAGER_GRACE_S`, zero
-    bytes complete the message; the thread fails to unpickle it, marks the pool broken
-    and ends, as it does for any dead worker. Uses CPython's private
-    ``_executor_manager_thread`` and ``_result_queue`` (3.9-3.13); without them,
-    nothing is done.
+    The pool is told to shut down at once (``wait=False``), as before: its manager
+    thread wakes, drops the futures we cancelled, sees the dead workers and ends.
+    But a worker killed while it wrote a result to the pool's result pipe leaves
+    part of a message there, and the manager thread then waits in ``recv`` for the
+    rest, forever: this process holds the pipe's write end too, so no end-of-file
+    comes. ``shutdown(wait=True)`` and the interpreter's exit (which joins the
+    thread) hung with it: 2 of 15 runs of
+    ``test_ctrl_c_during_simulate_on_processes_stops_its_workers`` on a loaded
+    machine (session 8). When the thread has not ended within
+    :data:`MANAGER_GRACE_S`, zero bytes complete the message; the thread fails to
+    unpickle it, marks the pool broken and ends, as it does for any dead worker.
+    Uses CPython's private ``_executor_manager_thread`` and ``_result_queue``
+    (3.9-3.13), read before the shutdown clears them; without them, only the
+    shutdown is done.
     """
     thread = getattr(pool, "_executor_manager_thread", None)
     writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    pool.shutdown(wait=False, cancel_futures=True)
     if thread is None or writer is None:
         return
     thread.join(MANAGER_GRACE_S)
