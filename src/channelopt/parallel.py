@@ -464,8 +464,9 @@ MANAGER_GRACE_S = 2.0
 def _shut_down_killed_pool(pool: Executor, limit_bytes: int = 1 << 30) -> None:
     """Shut down a process pool whose workers we just ended, without hanging.
 
-    The pool is told to shut down at once (``wait=False``), as before: its manager
-    thread wakes, drops the futures we cancelled, sees the dead workers and ends.
+    The pool is told to shut down at once (``wait=False``, ``cancel_futures``), as
+    before: its manager thread wakes, cancels the chunks no worker has started, sees
+    the dead workers and ends.
     But a worker killed while it wrote a result to the pool's result pipe leaves
     part of a message there, and the manager thread then waits in ``recv`` for the
     rest, forever: this process holds the pipe's write end too, so no end-of-file

@@ -394,7 +394,7 @@ def staff_pooled(r: Resolved, base: StaffingResult, staff_resolved: Any) -> Staf
     """The pooled result: pool agents from the search, channel KPIs from the approximation."""
     ch = _Channels(r, base)
     agents, kp = _pooled_agents(r, base, ch)
-    ni, P = r.n_intervals, len(r.pools)
+    ni = r.n_intervals
     evaluated = staff_resolved(r, agents=np.rint(agents).astype(np.int64))
     # the evaluated table's columns with the approximation's KPIs in the live channels,
     # built into a table once, when read
@@ -421,7 +421,6 @@ def staff_pooled(r: Resolved, base: StaffingResult, staff_resolved: Any) -> Staf
         for col, vals in out.items():
             data[col][rows] = vals
     intervals = _Pending(data, ni, r.n_channels)
-    del ni, P
     exact = dict(base.exact)
     notes = {k: v for k, v in base.notes.items() if not k.startswith("pool ")}
     multi = {c for skills in r.pool_skills if len(skills) > 1 for c in skills}
